@@ -1,0 +1,5 @@
+/**
+ * @file erplink/crypto.h
+ * @brief (being written)
+ */
+#include "common.h"

@@ -1,0 +1,5 @@
+/**
+ * @file erplink/http.h
+ * @brief (being written)
+ */
+#include "common.h"

@@ -1,0 +1,5 @@
+/**
+ * @file erplink/json.h
+ * @brief (being written)
+ */
+#include "common.h"

@@ -1,0 +1,5 @@
+/**
+ * @file erplink/log.h
+ * @brief (being written)
+ */
+#include "common.h"

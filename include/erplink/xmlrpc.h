@@ -1,0 +1,5 @@
+/**
+ * @file erplink/xmlrpc.h
+ * @brief (being written)
+ */
+#include "common.h"

@@ -1,0 +1,174 @@
+/*
+ * Internal declarations shared by the modules of src/core (and, through it, by the
+ * service modules). Nothing here is part of the public ABI.
+ */
+#ifndef ERPLINK_CORE_INTERNAL_H
+#define ERPLINK_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "erplink/error.h"
+#include "erplink/limits.h"
+#include "erplink/value.h"
+
+#if defined(__GNUC__)
+# define ERPLINK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+# define ERPLINK_LIKELY(x) __builtin_expect(!!(x), 1)
+# define ERPLINK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+# define ERPLINK_PRINTF(f, a)
+# define ERPLINK_LIKELY(x) (x)
+# define ERPLINK_UNLIKELY(x) (x)
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* Full form: records every field of the calling thread's last error and returns code.
+ * http_status 0 = none; remote_class/detail may be NULL; retry_after_ms -1 = unknown.
+ * The detail is truncated to ERPLINK_DETAIL_MAX bytes (at a UTF-8 boundary) with a note. */
+#define ERPLINK_DETAIL_MAX (64 * 1024)
+int erplink__error_setx(int code, int http_status, const char *remote_class, const char *detail,
+                        size_t detail_len, int64_t retry_after_ms, const char *fmt, ...)
+    ERPLINK_PRINTF(7, 8);
+/* Short form: code + printf message. */
+int erplink__error_setf(int code, const char *fmt, ...) ERPLINK_PRINTF(2, 3);
+/* Adds context in front of the current message ("decoding response: " + old). */
+void erplink__error_prefix(const char *fmt, ...) ERPLINK_PRINTF(1, 2);
+/* Saves/restores the last error across cleanup code that may fail itself. */
+typedef struct erplink__error_saved erplink__error_saved;
+erplink__error_saved *erplink__error_save(void);
+void erplink__error_restore(erplink__error_saved *s);
+
+/* ---------------------------------------------------------------- buffer */
+
+typedef struct erplink_buf {
+  char *ptr;   /* always NUL-terminated when cap > 0 */
+  size_t len;
+  size_t cap;
+  bool oom;    /* sticky: set when an append failed */
+  bool secret; /* wipe on free */
+} erplink_buf;
+
+#define ERPLINK_BUF_INIT {NULL, 0, 0, false, false}
+int erplink_buf_grow(erplink_buf *b, size_t extra);
+int erplink_buf_put(erplink_buf *b, const void *data, size_t len);
+int erplink_buf_puts(erplink_buf *b, const char *s);
+int erplink_buf_putc(erplink_buf *b, char c);
+int erplink_buf_printf(erplink_buf *b, const char *fmt, ...) ERPLINK_PRINTF(2, 3);
+/* Detach: returns ptr (never NULL on success: "" for empty) and resets b. */
+char *erplink_buf_detach(erplink_buf *b, size_t *len_out);
+void erplink_buf_free(erplink_buf *b);
+void erplink_buf_clear(erplink_buf *b);
+
+/* ---------------------------------------------------------------- utilities */
+
+void erplink__wipe(void *p, size_t n);
+/* Validates UTF-8 (rejects overlongs, surrogates, > U+10FFFF). */
+bool erplink__utf8_valid(const char *s, size_t len);
+/* Locale-independent double formatting: shortest text that round-trips; returns length.
+ * buf must hold 32 bytes. Non-finite values print as "inf", "-inf", "nan". */
+size_t erplink__fmt_double(char *buf, double d);
+/* Locale-independent strict parse of the whole [s, s+len): returns false on garbage. */
+bool erplink__parse_double(const char *s, size_t len, double *out);
+/* Strict decimal int64 parse of the whole [s, s+len) with optional sign; false on
+ * garbage, *overflow set when the digits are valid but out of range. */
+bool erplink__parse_int64(const char *s, size_t len, int64_t *out, bool *overflow);
+/* Monotonic and wall clocks, in milliseconds / microseconds. */
+int64_t erplink__now_mono_ms(void);
+int64_t erplink__now_wall_ms(void);
+/* Sleeps up to ms, in slices, stopping early when cancel(ud) returns non-zero (returns 1). */
+int erplink__sleep_ms(int64_t ms, int (*cancel)(void *), void *ud);
+/* Case-insensitive ASCII comparisons. */
+bool erplink__ascii_ieq(const char *a, size_t alen, const char *b);
+/* Does this key (header name, struct member, form field, query parameter) name a credential? */
+bool erplink__is_secret_name(const char *name, size_t len);
+
+/* ---------------------------------------------------------------- values */
+
+typedef struct erplink_arena erplink_arena;
+
+typedef struct erplink_member {
+  const char *key;
+  size_t key_len;
+  erplink_value *val;
+} erplink_member;
+
+typedef struct erplink_datetime {
+  int16_t year;
+  uint8_t month, day, hour, minute, second;
+  uint32_t usec;
+} erplink_datetime;
+
+enum {
+  ERPLINK_VF_ARENA = 1u << 0,      /* node lives in an arena (read-only tree) */
+  ERPLINK_VF_ARENA_ROOT = 1u << 1, /* node is the first allocation of its arena: freeing it frees the arena */
+  ERPLINK_VF_CHILD = 1u << 2,      /* node is inside a container */
+  ERPLINK_VF_SECRET = 1u << 3      /* secret string */
+};
+
+struct erplink_value {
+  uint8_t type;
+  uint8_t flags;
+  union {
+    int b;
+    int64_t i;
+    double d;
+    struct { char *ptr; size_t len; } s; /* string and bytes; NUL-terminated */
+    erplink_datetime dt;
+    struct { erplink_value **items; size_t len, cap; } a;
+    struct { erplink_member *m; size_t len, cap; } st;
+  } u;
+};
+
+/* Datetime helpers shared by codecs. */
+bool erplink__datetime_valid(int y, int mo, int d, int h, int mi, int s, int us);
+int64_t erplink__days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* ---------------------------------------------------------------- limits */
+
+struct erplink_limits {
+  size_t max_depth;
+  size_t max_elements;
+  size_t max_bytes;
+};
+void erplink__limits_resolve(struct erplink_limits *dst, const erplink_limits *src);
+
+/* ---------------------------------------------------------------- tree builder
+ *
+ * Both decoders build their tree through this one builder: it allocates nodes and
+ * strings in an arena owned by the root, keeps container items in a scratch stack
+ * until the container closes (then copies them, exactly sized, into the arena), and
+ * enforces the depth and element caps uniformly. Every function returns 0 or a
+ * negative code with the thread's last error set.
+ */
+typedef struct erplink_builder erplink_builder;
+
+int erplink_builder_new(erplink_builder **out, const erplink_limits *limits, size_t size_hint);
+void erplink_builder_free(erplink_builder *b);
+/* Resets to an empty document (keeps allocated scratch). */
+void erplink_builder_reset(erplink_builder *b);
+/* Member key for the next value added to the current struct (copied). */
+int erplink_builder_key(erplink_builder *b, const char *key, size_t len);
+int erplink_builder_begin_array(erplink_builder *b);
+int erplink_builder_begin_struct(erplink_builder *b);
+int erplink_builder_end(erplink_builder *b); /* closes the innermost container */
+int erplink_builder_nil(erplink_builder *b);
+int erplink_builder_bool(erplink_builder *b, int v);
+int erplink_builder_int(erplink_builder *b, int64_t v);
+int erplink_builder_double(erplink_builder *b, double v);
+int erplink_builder_string(erplink_builder *b, const char *s, size_t len);
+int erplink_builder_bytes(erplink_builder *b, const void *p, size_t len);
+/* Reserve len+1 bytes in the arena for a value built in place (e.g. base64 decode). */
+char *erplink_builder_alloc(erplink_builder *b, size_t len);
+int erplink_builder_bytes_inplace(erplink_builder *b, char *p, size_t len); /* p from _alloc */
+int erplink_builder_datetime(erplink_builder *b, const erplink_datetime *dt);
+size_t erplink_builder_depth(const erplink_builder *b);
+/* True once a complete top-level value was added. */
+bool erplink_builder_done(const erplink_builder *b);
+/* Takes the finished root (caller owns it); the builder is reset. */
+erplink_value *erplink_builder_take(erplink_builder *b);
+
+#endif /* ERPLINK_CORE_INTERNAL_H */
