@@ -113,35 +113,51 @@ ERPLINK_EXTERN const erplink_error *erplink_error_last(void);
  */
 ERPLINK_EXTERN void erplink_error_clear(void);
 
-/** @brief The `ERPLINK_E*` code of @p e (0 if @p e is NULL). Thread-safe. */
+/**
+ * @brief The `ERPLINK_E*` code of an error.
+ * @param e an error from erplink_error_last(), or NULL.
+ * @return the code, 0 if @p e is NULL. Thread-safe.
+ */
 ERPLINK_EXTERN int erplink_error_code(const erplink_error *e);
 
-/** @brief The category of @p e (::ERPLINK_CAT_NONE if @p e is NULL). Thread-safe. */
+/**
+ * @brief The category of an error.
+ * @param e an error from erplink_error_last(), or NULL.
+ * @return the category, ::ERPLINK_CAT_NONE if @p e is NULL. Thread-safe.
+ */
 ERPLINK_EXTERN erplink_error_category erplink_error_get_category(const erplink_error *e);
 
 /**
- * @brief The human-readable message of @p e; never contains credentials.
+ * @brief The human-readable message of an error; never contains credentials.
+ * @param e an error from erplink_error_last(), or NULL.
  * @return a string owned by @p e, "" if @p e is NULL. Thread-safe.
  */
 ERPLINK_EXTERN const char *erplink_error_message(const erplink_error *e);
 
-/** @brief The HTTP status involved, or 0 when no HTTP response was received. Thread-safe. */
+/**
+ * @brief The HTTP status involved in an error.
+ * @param e an error from erplink_error_last(), or NULL.
+ * @return the status, or 0 when no HTTP response was received. Thread-safe.
+ */
 ERPLINK_EXTERN int erplink_error_http_status(const erplink_error *e);
 
 /**
  * @brief The remote exception class, e.g. "odoo.exceptions.AccessError", when the server named one.
+ * @param e an error from erplink_error_last(), or NULL.
  * @return a string owned by @p e, or NULL. Thread-safe.
  */
 ERPLINK_EXTERN const char *erplink_error_remote_class(const erplink_error *e);
 
 /**
  * @brief Server-side detail such as a traceback or the first bytes of an unexpected body.
+ * @param e an error from erplink_error_last(), or NULL.
  * @return a string owned by @p e, or NULL. Thread-safe.
  */
 ERPLINK_EXTERN const char *erplink_error_detail(const erplink_error *e);
 
 /**
  * @brief The delay the server asked the caller to wait before retrying, in milliseconds.
+ * @param e an error from erplink_error_last(), or NULL.
  * @return the delay, or -1 when the server did not say. Thread-safe.
  */
 ERPLINK_EXTERN int64_t erplink_error_retry_after_ms(const erplink_error *e);

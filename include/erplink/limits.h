@@ -22,7 +22,10 @@ ERPLINK_BEGIN_DECLS
 /** @brief Default maximum document size in bytes (256 MiB). */
 #define ERPLINK_DEFAULT_MAX_BYTES (256u * 1024u * 1024u)
 
-/** @brief A set of decoding caps (opaque). Not thread-safe to modify; safe to share read-only. */
+/**
+ * @brief A set of decoding caps (opaque). Setting a cap is not thread-safe; a set that is no
+ *        longer modified may be shared by any number of threads and decoders.
+ */
 typedef struct erplink_limits erplink_limits;
 
 /**
@@ -31,19 +34,49 @@ typedef struct erplink_limits erplink_limits;
  * @return 0 or ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_limits_new(erplink_limits **out);
-/** @brief Frees @p l (NULL is a no-op). */
+/**
+ * @brief Frees a set of caps.
+ * @param l the caps, or NULL (no-op).
+ */
 ERPLINK_EXTERN void erplink_limits_free(erplink_limits *l);
-/** @brief Sets the maximum nesting depth (1 .. 100000). @return 0 or ::ERPLINK_EINVAL. */
+/**
+ * @brief Sets the maximum nesting depth of arrays and structs.
+ * @param l the caps to change.
+ * @param depth the depth, 1 .. 100000.
+ * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p depth is out of range.
+ */
 ERPLINK_EXTERN int erplink_limits_set_max_depth(erplink_limits *l, size_t depth);
-/** @brief Sets the maximum number of elements (>= 1). @return 0 or ::ERPLINK_EINVAL. */
+/**
+ * @brief Sets the maximum number of elements in one document.
+ * @param l the caps to change.
+ * @param elements the count, at least 1.
+ * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p elements is 0.
+ */
 ERPLINK_EXTERN int erplink_limits_set_max_elements(erplink_limits *l, size_t elements);
-/** @brief Sets the maximum document size in bytes (>= 1). @return 0 or ::ERPLINK_EINVAL. */
+/**
+ * @brief Sets the maximum document size in bytes.
+ * @param l the caps to change.
+ * @param bytes the size, at least 1.
+ * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p bytes is 0.
+ */
 ERPLINK_EXTERN int erplink_limits_set_max_bytes(erplink_limits *l, size_t bytes);
-/** @brief The maximum depth of @p l (the default if @p l is NULL). */
+/**
+ * @brief Reads the depth cap.
+ * @param l the caps, or NULL for the defaults.
+ * @return the maximum depth.
+ */
 ERPLINK_EXTERN size_t erplink_limits_max_depth(const erplink_limits *l);
-/** @brief The maximum element count of @p l (the default if @p l is NULL). */
+/**
+ * @brief Reads the element cap.
+ * @param l the caps, or NULL for the defaults.
+ * @return the maximum element count.
+ */
 ERPLINK_EXTERN size_t erplink_limits_max_elements(const erplink_limits *l);
-/** @brief The maximum document size of @p l (the default if @p l is NULL). */
+/**
+ * @brief Reads the size cap.
+ * @param l the caps, or NULL for the defaults.
+ * @return the maximum document size in bytes.
+ */
 ERPLINK_EXTERN size_t erplink_limits_max_bytes(const erplink_limits *l);
 
 ERPLINK_END_DECLS

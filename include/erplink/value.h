@@ -51,52 +51,102 @@ typedef struct erplink_value erplink_value;
 
 /**
  * @name Constructors
- * Each returns 0 and stores a new root owned by the caller in @p out (free it with
- * erplink_value_free()), or returns ::ERPLINK_ENOMEM / ::ERPLINK_EINVAL and leaves
- * @p out set to NULL. Thread-safe.
+ * Each stores a new root owned by the caller in @p out (free it with erplink_value_free())
+ * and returns 0; on failure it returns a negative code, sets the thread's last error and
+ * stores NULL in @p out. All of them return ::ERPLINK_EINVAL when @p out is NULL and
+ * ::ERPLINK_ENOMEM when memory runs out. Thread-safe.
  * @{
  */
-/** @brief Creates nil. */
+/**
+ * @brief Creates nil.
+ * @param out receives the new value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_nil(erplink_value **out);
-/** @brief Creates a bool (any non-zero @p b is true). */
+/**
+ * @brief Creates a bool.
+ * @param out receives the new value.
+ * @param b the truth value: any non-zero value is true.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_bool(erplink_value **out, int b);
-/** @brief Creates a 64-bit integer. */
+/**
+ * @brief Creates a 64-bit integer.
+ * @param out receives the new value.
+ * @param i the integer.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_int(erplink_value **out, int64_t i);
-/** @brief Creates a double. */
+/**
+ * @brief Creates a double.
+ * @param out receives the new value.
+ * @param d the number (encoders refuse NaN and infinities, which the protocols cannot carry).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_double(erplink_value **out, double d);
 /**
  * @brief Creates a string from NUL-terminated UTF-8 text (copied).
- * @return ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8.
+ * @param out receives the new value.
+ * @param s the text.
+ * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_new_string(erplink_value **out, const char *s);
 /**
  * @brief Creates a string from @p len bytes of UTF-8 text (copied; may contain NUL).
- * @return ::ERPLINK_EINVAL if @p s is NULL while @p len > 0, or the text is not valid UTF-8.
+ * @param out receives the new value.
+ * @param s the text (may be NULL when @p len is 0).
+ * @param len its length in bytes.
+ * @return 0; ::ERPLINK_EINVAL if @p s is NULL while @p len > 0, or the text is not valid UTF-8; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_new_stringn(erplink_value **out, const char *s, size_t len);
 /**
  * @brief Creates a *secret* string (a password, an API key, a token): sent as a normal
  *        string, printed as `"<redacted>"` by dumps and logs, wiped from memory when freed.
- * @return ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8.
+ * @param out receives the new value.
+ * @param s the secret text (copied; wipe your own copy if you can).
+ * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_new_secret(erplink_value **out, const char *s);
-/** @brief Creates a bytes value holding a copy of @p len bytes at @p data. */
+/**
+ * @brief Creates a bytes value holding a copy of @p len bytes.
+ * @param out receives the new value.
+ * @param data the bytes (may be NULL when @p len is 0).
+ * @param len their number.
+ * @return 0; ::ERPLINK_EINVAL if @p data is NULL while @p len > 0; ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_bytes(erplink_value **out, const void *data, size_t len);
 /**
  * @brief Creates a datetime from its parts (no time zone: Odoo's datetimes are naive UTC).
- * @return ::ERPLINK_EINVAL if a part is out of range (year 1–9999, month 1–12, a day that
- *         exists in that month, hour 0–23, minute 0–59, second 0–59, microsecond 0–999999).
+ * @param out receives the new value.
+ * @param year 1–9999.
+ * @param month 1–12.
+ * @param day a day that exists in that month.
+ * @param hour 0–23.
+ * @param minute 0–59.
+ * @param second 0–59.
+ * @param microsecond 0–999999.
+ * @return 0; ::ERPLINK_EINVAL if a part is out of range; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_new_datetime(erplink_value **out, int year, int month, int day,
                                               int hour, int minute, int second, int microsecond);
 /**
- * @brief Creates a datetime from microseconds since 1970-01-01T00:00:00 (UTC, no time zone kept).
- * @return ::ERPLINK_ERANGE if the instant is outside years 1–9999.
+ * @brief Creates a datetime from microseconds since 1970-01-01T00:00:00 (read as UTC; no zone is kept).
+ * @param out receives the new value.
+ * @param unix_us the instant.
+ * @return 0; ::ERPLINK_ERANGE if the instant is outside years 1–9999; ::ERPLINK_EINVAL; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_new_datetime_unix_us(erplink_value **out, int64_t unix_us);
-/** @brief Creates an empty array. */
+/**
+ * @brief Creates an empty array.
+ * @param out receives the new value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_array(erplink_value **out);
-/** @brief Creates an empty struct. */
+/**
+ * @brief Creates an empty struct.
+ * @param out receives the new value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
 ERPLINK_EXTERN int erplink_value_new_struct(erplink_value **out);
 /** @} */
 
@@ -105,59 +155,142 @@ ERPLINK_EXTERN int erplink_value_new_struct(erplink_value **out);
  *
  * @param v a root (a value not inside a container), or NULL (no-op). Passing a value
  *          that is inside a container is a caller bug and is ignored (nothing is freed).
+ *
+ * Not thread-safe for @p v: no other thread may use the tree.
  */
 ERPLINK_EXTERN void erplink_value_free(erplink_value *v);
 
 /**
- * @brief Makes a deep copy of @p v on the heap (mutable, owned by the caller).
- * @return 0, ::ERPLINK_EINVAL (@p v NULL) or ::ERPLINK_ENOMEM. Thread-safe for concurrent readers of @p v.
+ * @brief Makes a deep copy of a value on the heap (mutable, owned by the caller).
+ * @param out receives the copy; free it with erplink_value_free().
+ * @param v the value to copy (any node, also inside a decoded tree).
+ * @return 0, ::ERPLINK_EINVAL (an argument is NULL) or ::ERPLINK_ENOMEM.
+ *         Thread-safe with respect to other readers of @p v.
  */
 ERPLINK_EXTERN int erplink_value_clone(erplink_value **out, const erplink_value *v);
 
 /**
  * @name Accessors
- * Accessors never allocate. The `get` functions return 0, ::ERPLINK_EINVAL when an
- * argument is NULL, or ::ERPLINK_ETYPE when @p v has another type.
+ * Accessors never allocate and are thread-safe with respect to other readers. The `get`
+ * functions return 0, ::ERPLINK_EINVAL when an argument is NULL, or ::ERPLINK_ETYPE
+ * when the value has another type (the last error then names both types).
  * @{
  */
-/** @brief The type of @p v (::ERPLINK_TYPE_NIL when @p v is NULL). */
+/**
+ * @brief The type of a value.
+ * @param v the value.
+ * @return its type, ::ERPLINK_TYPE_NIL when @p v is NULL.
+ */
 ERPLINK_EXTERN erplink_type erplink_value_type(const erplink_value *v);
-/** @brief A static lowercase name of a type, e.g. "struct". */
+/**
+ * @brief A static lowercase name of a type, e.g. "struct".
+ * @param t the type.
+ * @return a static string, "unknown" for a value outside the enumeration.
+ */
 ERPLINK_EXTERN const char *erplink_type_name(erplink_type t);
-/** @brief 1 if @p v is a secret string (see erplink_value_new_secret()), else 0. */
+/**
+ * @brief Tells whether a value is a secret string (see erplink_value_new_secret()).
+ * @param v the value, or NULL.
+ * @return 1 if it is, else 0.
+ */
 ERPLINK_EXTERN int erplink_value_is_secret(const erplink_value *v);
-/** @brief Reads a bool (0 or 1). */
+/**
+ * @brief Reads a bool.
+ * @param out receives 0 or 1.
+ * @param v the value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_bool(int *out, const erplink_value *v);
-/** @brief Reads an integer. */
+/**
+ * @brief Reads an integer.
+ * @param out receives the integer.
+ * @param v the value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_int(int64_t *out, const erplink_value *v);
-/** @brief Reads a double; an integer is converted (exactly when |i| <= 2^53). */
+/**
+ * @brief Reads a double; an integer is converted (exactly when |i| <= 2^53).
+ * @param out receives the number.
+ * @param v the value (double or int).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_double(double *out, const erplink_value *v);
 /**
- * @brief Reads a string: @p out gets a NUL-terminated pointer borrowed from the tree and
- *        @p out_len (may be NULL) its length in bytes.
+ * @brief Reads a string.
+ * @param out receives a NUL-terminated pointer borrowed from the tree.
+ * @param out_len receives the length in bytes (the string may contain NUL); may be NULL.
+ * @param v the value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
  */
 ERPLINK_EXTERN int erplink_value_get_string(const char **out, size_t *out_len, const erplink_value *v);
-/** @brief Reads bytes: @p out gets a borrowed pointer and @p out_len the length. */
+/**
+ * @brief Reads bytes.
+ * @param out receives a pointer borrowed from the tree.
+ * @param out_len receives the number of bytes; may be NULL.
+ * @param v the value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_bytes(const void **out, size_t *out_len, const erplink_value *v);
-/** @brief Reads the parts of a datetime; any output pointer may be NULL. */
+/**
+ * @brief Reads the parts of a datetime; any output pointer may be NULL.
+ * @param v the value.
+ * @param year receives the year.
+ * @param month receives the month (1–12).
+ * @param day receives the day of the month.
+ * @param hour receives the hour.
+ * @param minute receives the minute.
+ * @param second receives the second.
+ * @param microsecond receives the microsecond.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_datetime(const erplink_value *v, int *year, int *month, int *day,
                                               int *hour, int *minute, int *second, int *microsecond);
-/** @brief Reads a datetime as microseconds since 1970-01-01T00:00:00 (the datetime read as UTC). */
+/**
+ * @brief Reads a datetime as microseconds since 1970-01-01T00:00:00 (the datetime read as UTC).
+ * @param out receives the instant.
+ * @param v the value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ */
 ERPLINK_EXTERN int erplink_value_get_datetime_unix_us(int64_t *out, const erplink_value *v);
-/** @brief Number of items of an array or members of a struct; 0 for any other value or NULL. */
+/**
+ * @brief Number of items of an array or members of a struct.
+ * @param v the value.
+ * @return the count; 0 for any other value or NULL.
+ */
 ERPLINK_EXTERN size_t erplink_value_count(const erplink_value *v);
-/** @brief Item @p i of an array (borrowed), or NULL if @p v is not an array or @p i is out of range. */
+/**
+ * @brief An item of an array.
+ * @param v the array.
+ * @param i the index.
+ * @return the item (borrowed), or NULL if @p v is not an array or @p i is out of range.
+ */
 ERPLINK_EXTERN const erplink_value *erplink_value_array_get(const erplink_value *v, size_t i);
 /**
- * @brief The value of member @p key of a struct (borrowed), or NULL if absent or @p v is not a struct.
- *        When a decoded document repeats a key, the last occurrence wins (as in Python's xmlrpc.client).
+ * @brief The value of a struct member.
+ *
+ * When a decoded document repeats a key, the last occurrence wins (as in Python's
+ * xmlrpc.client and json). Lookup is a linear scan from the end.
+ *
+ * @param v the struct.
+ * @param key the NUL-terminated key.
+ * @return the value (borrowed), or NULL if absent or @p v is not a struct.
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_get(const erplink_value *v, const char *key);
-/** @brief Like erplink_value_struct_get() with a key of @p key_len bytes. */
+/**
+ * @brief Like erplink_value_struct_get() with a key given by pointer and length.
+ * @param v the struct.
+ * @param key the key (need not be NUL-terminated).
+ * @param key_len its length in bytes.
+ * @return the value (borrowed), or NULL.
+ */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_getn(const erplink_value *v, const char *key, size_t key_len);
 /**
- * @brief Member @p i of a struct: @p key_out (may be NULL) gets the borrowed key and
- *        @p key_len_out (may be NULL) its length; returns the borrowed value, or NULL out of range.
+ * @brief A struct member by position.
+ * @param v the struct.
+ * @param i the position, in member order.
+ * @param key_out receives the key (borrowed, NUL-terminated); may be NULL.
+ * @param key_len_out receives the key's length; may be NULL.
+ * @return the member's value (borrowed), or NULL if out of range or @p v is not a struct.
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_at(const erplink_value *v, size_t i,
                                                             const char **key_out, size_t *key_len_out);
@@ -166,34 +299,74 @@ ERPLINK_EXTERN const erplink_value *erplink_value_struct_at(const erplink_value 
 /**
  * @name Building containers
  * The container must be a caller-built (not decoded) array or struct. The item is always
- * consumed: on success it belongs to the container, on failure it has been freed.
+ * consumed: on success it belongs to the container, on failure it has been freed (unless it
+ * is the container itself or contains it, which is refused and frees nothing).
  * Not thread-safe for the container being modified.
  * @{
  */
 /**
- * @brief Appends @p item to @p array.
- * @return 0; ::ERPLINK_EINVAL if @p array is NULL, not an array, read-only, or @p item is NULL
- *         or already inside a container; ::ERPLINK_ENOMEM.
+ * @brief Appends an item to an array.
+ * @param array the array.
+ * @param item the item (consumed).
+ * @return 0; ::ERPLINK_EINVAL if @p array is NULL, not an array or read-only, or @p item is NULL,
+ *         already inside a container, or would create a cycle; ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_array_append(erplink_value *array, erplink_value *item);
 /**
- * @brief Sets member @p key of @p st to @p item, replacing an existing member with that key
- *        in place (keeping its position) or appending a new member at the end.
- * @return 0; ::ERPLINK_EINVAL (NULL or invalid UTF-8 key, not a struct, read-only, item NULL or
- *         already inside a container); ::ERPLINK_ENOMEM.
+ * @brief Sets a struct member, replacing an existing member with that key in place (keeping
+ *        its position) or appending a new member at the end.
+ * @param st the struct.
+ * @param key the NUL-terminated UTF-8 key (copied).
+ * @param item the value (consumed).
+ * @return 0; ::ERPLINK_EINVAL (NULL or invalid UTF-8 key, not a struct, read-only, item NULL,
+ *         already inside a container or a cycle); ::ERPLINK_ENOMEM.
  */
 ERPLINK_EXTERN int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *item);
-/** @brief Appends a new string to @p array (convenience for erplink_value_array_append()). */
+/**
+ * @brief Appends a new string to an array (erplink_value_new_string() + erplink_value_array_append()).
+ * @param array the array.
+ * @param s the NUL-terminated UTF-8 text (copied).
+ * @return 0 or the error of either step.
+ */
 ERPLINK_EXTERN int erplink_value_array_append_string(erplink_value *array, const char *s);
-/** @brief Appends a new integer to @p array. */
+/**
+ * @brief Appends a new integer to an array.
+ * @param array the array.
+ * @param i the integer.
+ * @return 0 or the error of either step.
+ */
 ERPLINK_EXTERN int erplink_value_array_append_int(erplink_value *array, int64_t i);
-/** @brief Sets member @p key of @p st to a new string. */
+/**
+ * @brief Sets a struct member to a new string.
+ * @param st the struct.
+ * @param key the key (copied).
+ * @param s the NUL-terminated UTF-8 text (copied).
+ * @return 0 or the error of erplink_value_new_string() / erplink_value_struct_set().
+ */
 ERPLINK_EXTERN int erplink_value_struct_set_string(erplink_value *st, const char *key, const char *s);
-/** @brief Sets member @p key of @p st to a new integer. */
+/**
+ * @brief Sets a struct member to a new integer.
+ * @param st the struct.
+ * @param key the key (copied).
+ * @param i the integer.
+ * @return 0 or the error of erplink_value_struct_set().
+ */
 ERPLINK_EXTERN int erplink_value_struct_set_int(erplink_value *st, const char *key, int64_t i);
-/** @brief Sets member @p key of @p st to a new bool. */
+/**
+ * @brief Sets a struct member to a new bool.
+ * @param st the struct.
+ * @param key the key (copied).
+ * @param b the truth value.
+ * @return 0 or the error of erplink_value_struct_set().
+ */
 ERPLINK_EXTERN int erplink_value_struct_set_bool(erplink_value *st, const char *key, int b);
-/** @brief Sets member @p key of @p st to a new double. */
+/**
+ * @brief Sets a struct member to a new double.
+ * @param st the struct.
+ * @param key the key (copied).
+ * @param d the number.
+ * @return 0 or the error of erplink_value_struct_set().
+ */
 ERPLINK_EXTERN int erplink_value_struct_set_double(erplink_value *st, const char *key, double d);
 /** @} */
 
@@ -204,16 +377,18 @@ ERPLINK_EXTERN int erplink_value_struct_set_double(erplink_value *st, const char
  * by value, doubles numerically (NaN equals NaN; 0.0 equals -0.0), strings and bytes byte
  * by byte, datetimes part by part, arrays item by item, structs member by member *in order*
  * (keys and values). An integer never equals a double, a string never equals bytes.
- * @return 1 if equal, 0 otherwise (also when either is NULL and the other is not). Thread-safe for readers.
+ * @param a a value, or NULL.
+ * @param b a value, or NULL.
+ * @return 1 if equal (also when both are NULL), 0 otherwise. Thread-safe for readers.
  */
 ERPLINK_EXTERN int erplink_value_equal(const erplink_value *a, const erplink_value *b);
 
 /**
- * @brief Formats @p v as one line of JSON-like text for logs and debugging.
+ * @brief Formats a value as one line of JSON-like text for logs and debugging.
  *
  * Secret strings, and the values of struct members whose key names a credential
  * (password, api_key, token, secret, …), are printed as `"<redacted>"`. Bytes print as
- * `b64"..."`, datetimes as `dt"YYYY-MM-DDTHH:MM:SS"`.
+ * `<N bytes>`, datetimes as `dt"YYYY-MM-DDTHH:MM:SS"`.
  *
  * @param out receives a NUL-terminated string; free it with erplink_free().
  * @param v   the value.

@@ -334,6 +334,21 @@ const erplink_value *erplink_value_struct_at(const erplink_value *v, size_t i, c
 
 /* ---------------------------------------------------------------- building */
 
+/* Is needle inside the subtree of v? Only needed when the container is itself a child:
+ * a root container cannot be inside the item, so the common bottom-up build never walks. */
+static bool contains(const erplink_value *v, const erplink_value *needle, size_t depth) {
+  if (v == needle) return true;
+  if (depth > 100000 || (v->flags & ERPLINK_VF_ARENA)) return false;
+  if (v->type == ERPLINK_TYPE_ARRAY) {
+    for (size_t i = 0; i < v->u.a.len; i++)
+      if (contains(v->u.a.items[i], needle, depth + 1)) return true;
+  } else if (v->type == ERPLINK_TYPE_STRUCT) {
+    for (size_t i = 0; i < v->u.st.len; i++)
+      if (contains(v->u.st.m[i].val, needle, depth + 1)) return true;
+  }
+  return false;
+}
+
 static int check_container(erplink_value *c, erplink_type t, erplink_value *item) {
   if (!c || c->type != t)
     return erplink__error_setf(ERPLINK_EINVAL, "container is %s, expected %s",
@@ -345,14 +360,21 @@ static int check_container(erplink_value *c, erplink_type t, erplink_value *item
     return erplink__error_setf(ERPLINK_EINVAL, "item already belongs to a container; clone it");
   if ((item->flags & ERPLINK_VF_ARENA) && !(item->flags & ERPLINK_VF_ARENA_ROOT))
     return erplink__error_setf(ERPLINK_EINVAL, "item is inside a decoded tree; clone it");
-  if (item == c) return erplink__error_setf(ERPLINK_EINVAL, "a container cannot contain itself");
+  if (item == c || ((c->flags & ERPLINK_VF_CHILD) && contains(item, c, 0)))
+    return erplink__error_setf(ERPLINK_EINVAL, "a container cannot contain itself");
   return 0;
+}
+
+/* Frees an item refused by a container, unless that would destroy the container itself. */
+static void refuse(erplink_value *c, erplink_value *item) {
+  if (item && item != c && !((c && (c->flags & ERPLINK_VF_CHILD)) && contains(item, c, 0)))
+    erplink_value_free(item);
 }
 
 int erplink_value_array_append(erplink_value *a, erplink_value *item) {
   int rc = check_container(a, ERPLINK_TYPE_ARRAY, item);
   if (rc) {
-    erplink_value_free(item);
+    refuse(a, item);
     return rc;
   }
   if (a->u.a.len == a->u.a.cap) {
@@ -376,7 +398,7 @@ int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *
   size_t klen = key ? strlen(key) : 0;
   if (!rc && !erplink__utf8_valid(key, klen)) rc = erplink__error_setf(ERPLINK_EINVAL, "key is not valid UTF-8");
   if (rc) {
-    erplink_value_free(item);
+    refuse(st, item);
     return rc;
   }
   for (size_t i = 0; i < st->u.st.len; i++) {
