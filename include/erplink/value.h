@@ -323,6 +323,19 @@ ERPLINK_EXTERN int erplink_value_array_append(erplink_value *array, erplink_valu
  */
 ERPLINK_EXTERN int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *item);
 /**
+ * @brief Appends a struct member without looking for an existing member with that key.
+ *
+ * O(1) amortised, for callers that know their keys are unique (converting a Python dict or a
+ * JavaScript object); erplink_value_struct_set() scans the members first, which makes building
+ * a struct of n keys O(n²). If the key does repeat, both members are kept and
+ * erplink_value_struct_get() returns the last, as for a decoded document.
+ * @param st the struct.
+ * @param key the NUL-terminated UTF-8 key (copied).
+ * @param item the value (consumed).
+ * @return 0; ::ERPLINK_EINVAL (as for erplink_value_struct_set()); ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_value_struct_append(erplink_value *st, const char *key, erplink_value *item);
+/**
  * @brief Appends a new string to an array (erplink_value_new_string() + erplink_value_array_append()).
  * @param array the array.
  * @param s the NUL-terminated UTF-8 text (copied).

@@ -392,7 +392,7 @@ int erplink_value_array_append(erplink_value *a, erplink_value *item) {
   return 0;
 }
 
-int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *item) {
+static int struct_put(erplink_value *st, const char *key, erplink_value *item, bool replace) {
   int rc = check_container(st, ERPLINK_TYPE_STRUCT, item);
   if (!rc && !key) rc = erplink__error_setf(ERPLINK_EINVAL, "key is NULL");
   size_t klen = key ? strlen(key) : 0;
@@ -401,7 +401,7 @@ int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *
     refuse(st, item);
     return rc;
   }
-  for (size_t i = 0; i < st->u.st.len; i++) {
+  for (size_t i = 0; replace && i < st->u.st.len; i++) {
     erplink_member *m = &st->u.st.m[i];
     if (m->key_len == klen && memcmp(m->key, key, klen) == 0) {
       m->val->flags &= (uint8_t)~ERPLINK_VF_CHILD;
@@ -430,6 +430,14 @@ int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *
   item->flags |= ERPLINK_VF_CHILD;
   st->u.st.m[st->u.st.len++] = (erplink_member){k, klen, item};
   return 0;
+}
+
+int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *item) {
+  return struct_put(st, key, item, true);
+}
+
+int erplink_value_struct_append(erplink_value *st, const char *key, erplink_value *item) {
+  return struct_put(st, key, item, false);
 }
 
 int erplink_value_array_append_string(erplink_value *a, const char *s) {

@@ -324,8 +324,34 @@ static void test_builder_arena(void) {
   erplink_builder_free(b);
 }
 
+static void test_struct_append(void) {
+  erplink_value *st;
+  REQUIRE(erplink_value_new_struct(&st) == 0);
+  /* 200,000 unique keys: linear time (struct_set would scan on every insert) */
+  char key[32];
+  for (int i = 0; i < 200000; i++) {
+    snprintf(key, sizeof key, "k%d", i);
+    erplink_value *v;
+    erplink_value_new_int(&v, i);
+    REQUIRE(erplink_value_struct_append(st, key, v) == 0);
+  }
+  CHECK_EQ_INT(erplink_value_count(st), 200000);
+  int64_t i;
+  CHECK(erplink_value_get_int(&i, erplink_value_struct_get(st, "k123456")) == 0 && i == 123456);
+  /* a repeated key is kept twice and the last wins on lookup */
+  erplink_value *v;
+  erplink_value_new_string(&v, "again");
+  CHECK_EQ_INT(erplink_value_struct_append(st, "k0", v), 0);
+  CHECK_EQ_INT(erplink_value_count(st), 200001);
+  CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(st, "k0")), ERPLINK_TYPE_STRING);
+  erplink_value_new_int(&v, 1);
+  CHECK_EQ_INT(erplink_value_struct_append(st, NULL, v), ERPLINK_EINVAL);
+  erplink_value_free(st);
+}
+
 int main(void) {
   RUN(test_scalars);
+  RUN(test_struct_append);
   RUN(test_datetime);
   RUN(test_containers);
   RUN(test_equal_clone);
