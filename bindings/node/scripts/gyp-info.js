@@ -1,0 +1,45 @@
+'use strict';
+// Facts binding.gyp needs, computed instead of copied (so that nothing is listed twice):
+//   node scripts/gyp-info.js sources  -> the C files of core_sources in src/meson.build
+//   node scripts/gyp-info.js cflags   -> pkg-config --cflags of liberplink's dependencies
+//   node scripts/gyp-info.js libs     -> pkg-config --libs of them, plus -lpthread -lm
+// Paths are printed relative to bindings/node (where binding.gyp lives), one per line.
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const here = path.resolve(__dirname, '..');
+const root = path.resolve(here, '..', '..');
+// The pkg-config names used by dependency() in the root meson.build.
+const PKGS = ['libcurl', 'openssl', 'expat', 'yajl'];
+const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lyajl'];
+
+function sources() {
+  const text = fs.readFileSync(path.join(root, 'src', 'meson.build'), 'utf8');
+  const m = /core_sources\s*=\s*files\(([\s\S]*?)\)/.exec(text);
+  if (!m) throw new Error('src/meson.build: core_sources = files(...) not found');
+  const files = [...m[1].matchAll(/'([^']+\.c)'/g)].map((x) => x[1]);
+  if (files.length === 0) throw new Error('src/meson.build: core_sources lists no .c file');
+  return files.map((f) => path.relative(here, path.join(root, 'src', f)).split(path.sep).join('/'));
+}
+
+function pkgConfig(flag) {
+  try {
+    const out = execFileSync('pkg-config', [flag, ...PKGS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split(/\s+/).filter(Boolean);
+  } catch (e) {
+    process.stderr.write(`erplink: pkg-config ${flag} ${PKGS.join(' ')} failed (${e.message.split('\n')[0]}); using defaults\n`);
+    return null;
+  }
+}
+
+const what = process.argv[2];
+let out;
+if (what === 'sources') out = sources();
+else if (what === 'cflags') out = pkgConfig('--cflags') || [];
+else if (what === 'libs') out = [...(pkgConfig('--libs') || FALLBACK_LIBS), '-lpthread', '-lm'];
+else {
+  process.stderr.write('usage: node scripts/gyp-info.js sources|cflags|libs\n');
+  process.exit(2);
+}
+process.stdout.write(out.join('\n') + '\n');

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds both language bindings from this checkout in throwaway locations and runs their tests.
+#
+#   Python: `pip install --target <work>/py <repo> pytest` (meson-python builds the extension in
+#           pip's isolated build environment, with PyPI's swig), then pytest on test_python.py.
+#   Node:   `npm install` in bindings/node (its install script runs SWIG and node-gyp; the
+#           addon lands in bindings/node/build, dependencies in bindings/node/node_modules,
+#           both git-ignored), then `node --test` on test_node.js.
+#
+# Both suites always run; the script exits non-zero if either build or either suite failed.
+# pytest's and node's closing summary lines are printed as they are.
+#
+# Usage: run.sh [WORKDIR]  (results: WORKDIR/pytest.xml, WORKDIR/node.tap for .ci/summarize.py)
+# Environment: PYTHON (default python3), ERPLINK_BINDINGS_WORK (default <repo>/build-bindings-test),
+#              ERPLINK_BINDINGS_SKIP=python|node to skip one side.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+work=${1:-${ERPLINK_BINDINGS_WORK:-$root/build-bindings-test}}
+python=${PYTHON:-python3}
+skip=${ERPLINK_BINDINGS_SKIP:-}
+status=0
+
+rm -rf "$work"
+mkdir -p "$work"
+
+if [ "$skip" != python ]; then
+  echo "=== Python binding: pip install --target $work/py"
+  if "$python" -m pip install --disable-pip-version-check --no-input --target "$work/py" "$root" pytest \
+      > "$work/pip-install.log" 2>&1; then
+    tail -n 3 "$work/pip-install.log"
+    echo "=== Python binding: pytest"
+    (cd "$work" && PYTHONPATH="$work/py" PYTHONDONTWRITEBYTECODE=1 \
+      "$python" -m pytest -p no:cacheprovider -v --junitxml="$work/pytest.xml" "$root/tests/bindings/test_python.py") || status=1
+  else
+    tail -n 60 "$work/pip-install.log"
+    echo "Python binding: pip install failed (full log: $work/pip-install.log)"
+    status=1
+  fi
+fi
+
+if [ "$skip" != node ]; then
+  echo "=== Node binding: npm install in bindings/node"
+  if (cd "$root/bindings/node" && npm install --no-audit --no-fund) > "$work/npm-install.log" 2>&1; then
+    grep -E '^\[erplink\] (SWIG|built)' "$work/npm-install.log"
+    echo "=== Node binding: node --test"
+    (cd "$work" && ERPLINK_NODE_MODULE="$root/bindings/node" node --test --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$work/node.tap" "$root/tests/bindings/test_node.js") || status=1
+  else
+    tail -n 60 "$work/npm-install.log"
+    echo "Node binding: npm install failed (full log: $work/npm-install.log)"
+    status=1
+  fi
+fi
+
+exit $status
