@@ -331,27 +331,24 @@ int erplink_hex_decode(unsigned char **out, size_t *out_len, const char *hex, si
 static const char g_b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char g_b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int erplink_base64_encode(char **out, size_t *out_len, const void *data, size_t len, unsigned flags) {
-  if (out) *out = NULL;
-  if (out_len) *out_len = 0;
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_encode: out is NULL");
-  if (!data && len) return bad_data("erplink_base64_encode");
-  if (flags & ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD))
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_encode: unsupported flags 0x%x", flags);
-  if (len > (SIZE_MAX - 4) / 4 * 3) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+size_t erplink__base64_encoded_len(size_t len, unsigned flags) {
+  if (flags & ERPLINK_BASE64_NOPAD) return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
+  return (len + 2) / 3 * 4;
+}
+
+size_t erplink__base64_encode_to(char *out, const void *data, size_t len, unsigned flags) {
   const char *abc = (flags & ERPLINK_BASE64_URL) ? g_b64_url : g_b64_std;
   bool pad = !(flags & ERPLINK_BASE64_NOPAD);
   const unsigned char *p = data;
-  char *s = malloc((len + 2) / 3 * 4 + 1);
-  if (!s) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  char *o = s;
+  char *o = out;
   size_t i = 0;
   for (; i + 3 <= len; i += 3) {
     uint32_t w = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-    *o++ = abc[w >> 18];
-    *o++ = abc[(w >> 12) & 63];
-    *o++ = abc[(w >> 6) & 63];
-    *o++ = abc[w & 63];
+    o[0] = abc[w >> 18];
+    o[1] = abc[(w >> 12) & 63];
+    o[2] = abc[(w >> 6) & 63];
+    o[3] = abc[w & 63];
+    o += 4;
   }
   if (len - i == 1) {
     uint32_t w = (uint32_t)p[i] << 16;
@@ -368,63 +365,98 @@ int erplink_base64_encode(char **out, size_t *out_len, const void *data, size_t 
     *o++ = abc[(w >> 6) & 63];
     if (pad) *o++ = '=';
   }
-  *o = '\0';
-  *out = s;
-  if (out_len) *out_len = (size_t)(o - s);
+  return (size_t)(o - out);
+}
+
+int erplink__base64_put(erplink_buf *b, const void *data, size_t len, unsigned flags) {
+  if (len > (SIZE_MAX - 4) / 4 * 3) {
+    b->oom = true;
+    return ERPLINK_ENOMEM;
+  }
+  size_t n = erplink__base64_encoded_len(len, flags);
+  if (erplink_buf_grow(b, n)) return ERPLINK_ENOMEM;
+  erplink__base64_encode_to(b->ptr + b->len, data, len, flags);
+  b->len += n;
+  b->ptr[b->len] = '\0';
   return 0;
 }
 
-static int b64val(unsigned c, bool url) {
-  if (c >= 'A' && c <= 'Z') return (int)(c - 'A');
-  if (c >= 'a' && c <= 'z') return (int)(c - 'a' + 26);
-  if (c >= '0' && c <= '9') return (int)(c - '0' + 52);
-  if (c == (url ? '-' : '+')) return 62;
-  if (c == (url ? '_' : '/')) return 63;
-  return -1;
-}
-
-static bool b64_ws(unsigned c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-int erplink_base64_decode(unsigned char **out, size_t *out_len, const char *text, size_t len, unsigned flags) {
+int erplink_base64_encode(char **out, size_t *out_len, const void *data, size_t len, unsigned flags) {
   if (out) *out = NULL;
   if (out_len) *out_len = 0;
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: out is NULL");
-  if (!text && len) return bad_data("erplink_base64_decode");
-  if (flags & ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD | ERPLINK_BASE64_PAD_OPTIONAL |
-                          ERPLINK_BASE64_ALLOW_WS))
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: unsupported flags 0x%x", flags);
+  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_encode: out is NULL");
+  if (!data && len) return bad_data("erplink_base64_encode");
+  if (flags & ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD))
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_encode: unsupported flags 0x%x", flags);
+  if (len > (SIZE_MAX - 4) / 4 * 3) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  char *s = malloc(erplink__base64_encoded_len(len, flags) + 1);
+  if (!s) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  size_t n = erplink__base64_encode_to(s, data, len, flags);
+  s[n] = '\0';
+  *out = s;
+  if (out_len) *out_len = n;
+  return 0;
+}
+
+/* Decoding tables: 0..63 a digit, 64 whitespace (space, tab, CR, LF), 65 '=', 255 anything else. */
+enum { B64_WS = 64, B64_PAD = 65, B64_BAD = 255 };
+typedef struct { uint8_t std[256], url[256]; } b64_tables;
+static b64_tables g_b64_dec;
+static pthread_once_t g_b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_tables_init(void) {
+  memset(&g_b64_dec, B64_BAD, sizeof g_b64_dec);
+  for (int i = 0; i < 64; i++) {
+    g_b64_dec.std[(unsigned char)g_b64_std[i]] = (uint8_t)i;
+    g_b64_dec.url[(unsigned char)g_b64_url[i]] = (uint8_t)i;
+  }
+  const char ws[] = {' ', '\t', '\r', '\n'};
+  for (size_t i = 0; i < sizeof ws; i++) g_b64_dec.std[(unsigned char)ws[i]] = g_b64_dec.url[(unsigned char)ws[i]] = B64_WS;
+  g_b64_dec.std['='] = g_b64_dec.url['='] = B64_PAD;
+}
+
+size_t erplink__base64_decoded_max(size_t len) { return len / 4 * 3 + 3; }
+
+int erplink__base64_decode_to(unsigned char *p, size_t *out_len, const char *text, size_t len, unsigned flags) {
+  pthread_once(&g_b64_once, b64_tables_init);
   bool url = flags & ERPLINK_BASE64_URL, ws = flags & ERPLINK_BASE64_ALLOW_WS;
+  const uint8_t *tab = url ? g_b64_dec.url : g_b64_dec.std;
   bool pad_forbidden = (flags & ERPLINK_BASE64_NOPAD) && !(flags & ERPLINK_BASE64_PAD_OPTIONAL);
   bool pad_required = !(flags & (ERPLINK_BASE64_NOPAD | ERPLINK_BASE64_PAD_OPTIONAL));
   const char *what = url ? "base64url" : "base64";
-  unsigned char *p = malloc(len / 4 * 3 + 3 + 1);
-  if (!p) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  const unsigned char *t = (const unsigned char *)text;
   size_t o = 0, nsym = 0, npad = 0;
   uint32_t acc = 0;
   size_t last_off = 0; /* offset of the last data character */
-  int rc = 0;
   for (size_t i = 0; i < len; i++) {
-    unsigned c = (unsigned char)text[i];
-    if (ws && b64_ws(c)) continue;
-    if (c == '=') {
-      if (pad_forbidden) {
-        rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: padding '=' at offset %zu is not allowed", what, i);
-        goto fail;
+    /* fast path: four digits at a group boundary */
+    if (nsym % 4 == 0 && !npad && len - i >= 4) {
+      uint8_t a = tab[t[i]], b = tab[t[i + 1]], c = tab[t[i + 2]], d = tab[t[i + 3]];
+      if ((a | b | c | d) < 64) {
+        uint32_t w = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+        p[o++] = (unsigned char)(w >> 16);
+        p[o++] = (unsigned char)(w >> 8);
+        p[o++] = (unsigned char)w;
+        nsym += 4;
+        last_off = i + 3;
+        i += 3;
+        continue;
       }
-      if (nsym % 4 < 2 || npad >= 4 - nsym % 4) {
-        rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: misplaced padding '=' at offset %zu", what, i);
-        goto fail;
-      }
+    }
+    uint8_t v = tab[t[i]];
+    if (v == B64_WS && ws) continue;
+    if (v == B64_PAD) {
+      if (pad_forbidden)
+        return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: padding '=' at offset %zu is not allowed", what, i);
+      if (nsym % 4 < 2 || npad >= 4 - nsym % 4)
+        return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: misplaced padding '=' at offset %zu", what, i);
       npad++;
       continue;
     }
-    int v = b64val(c, url);
-    if (v < 0 || npad) {
-      rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s at offset %zu", what,
-                               v < 0 ? (b64_ws(c) ? "whitespace" : "invalid character") : "data after padding", i);
-      goto fail;
-    }
-    acc = acc << 6 | (uint32_t)v;
+    if (v >= 64 || npad)
+      return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s at offset %zu", what,
+                                 v >= 64 ? (v == B64_WS ? "whitespace" : "invalid character") : "data after padding", i);
+    acc = acc << 6 | v;
     last_off = i;
     if (++nsym % 4 == 0) {
       p[o++] = (unsigned char)(acc >> 16);
@@ -434,14 +466,10 @@ int erplink_base64_decode(unsigned char **out, size_t *out_len, const char *text
     }
   }
   size_t rem = nsym % 4;
-  if (rem == 1) {
-    rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: truncated (%zu characters is not a valid length)", what, nsym);
-    goto fail;
-  }
-  if (rem && npad != 4 - rem && (npad || pad_required)) {
-    rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s padding at the end", what, npad ? "incomplete" : "missing");
-    goto fail;
-  }
+  if (rem == 1)
+    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: truncated (%zu characters is not a valid length)", what, nsym);
+  if (rem && npad != 4 - rem && (npad || pad_required))
+    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s padding at the end", what, npad ? "incomplete" : "missing");
   if (rem == 2) {
     if (acc & 0xF) goto nonzero;
     p[o++] = (unsigned char)(acc >> 4);
@@ -450,17 +478,35 @@ int erplink_base64_decode(unsigned char **out, size_t *out_len, const char *text
     p[o++] = (unsigned char)(acc >> 10);
     p[o++] = (unsigned char)(acc >> 2);
   }
-  p[o] = 0;
-  *out = p;
-  if (out_len) *out_len = o;
+  *out_len = o;
   return 0;
 nonzero:
-  rc = erplink__error_setf(ERPLINK_EINVAL, "invalid %s: non-zero unused bits in the last character (offset %zu)", what,
-                           last_off);
-fail:
-  erplink__wipe(p, len / 4 * 3 + 4);
-  free(p);
-  return rc;
+  return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: non-zero unused bits in the last character (offset %zu)",
+                             what, last_off);
+}
+
+int erplink_base64_decode(unsigned char **out, size_t *out_len, const char *text, size_t len, unsigned flags) {
+  if (out) *out = NULL;
+  if (out_len) *out_len = 0;
+  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: out is NULL");
+  if (!text && len) return bad_data("erplink_base64_decode");
+  if (flags & ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD | ERPLINK_BASE64_PAD_OPTIONAL |
+                          ERPLINK_BASE64_ALLOW_WS))
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: unsupported flags 0x%x", flags);
+  size_t cap = erplink__base64_decoded_max(len);
+  unsigned char *p = malloc(cap + 1);
+  if (!p) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  size_t n = 0;
+  int rc = erplink__base64_decode_to(p, &n, text, len, flags);
+  if (rc) {
+    erplink__wipe(p, cap + 1);
+    free(p);
+    return rc;
+  }
+  p[n] = 0;
+  *out = p;
+  if (out_len) *out_len = n;
+  return 0;
 }
 
 /* ---------------------------------------------------------------- random */

@@ -86,6 +86,19 @@ bool erplink__ascii_ieq(const char *a, size_t alen, const char *b);
 /* Does this key (header name, struct member, form field, query parameter) name a credential? */
 bool erplink__is_secret_name(const char *name, size_t len);
 
+/* ---------------------------------------------------------------- base64 (crypto.c)
+ * The one base64 implementation; flags are the ERPLINK_BASE64_* values of erplink/crypto.h. */
+size_t erplink__base64_encoded_len(size_t len, unsigned flags);
+/* Writes exactly erplink__base64_encoded_len() characters (no NUL); returns that length. */
+size_t erplink__base64_encode_to(char *out, const void *data, size_t len, unsigned flags);
+/* Appends the encoding to b; 0 or ERPLINK_ENOMEM (b->oom set). */
+int erplink__base64_put(erplink_buf *b, const void *data, size_t len, unsigned flags);
+/* Output room needed to decode len characters. */
+size_t erplink__base64_decoded_max(size_t len);
+/* Decodes into p (erplink__base64_decoded_max(len) bytes); 0, or ERPLINK_EINVAL with a message
+ * naming the offset and the problem. */
+int erplink__base64_decode_to(unsigned char *p, size_t *out_len, const char *text, size_t len, unsigned flags);
+
 /* ---------------------------------------------------------------- values */
 
 typedef struct erplink_arena erplink_arena;

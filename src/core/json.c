@@ -9,6 +9,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "erplink/json.h"
+#include "erplink/crypto.h"
 #include "internal.h"
 
 /* ================================================================ decoder */
@@ -479,41 +480,6 @@ static void put_int(erplink_buf *b, int64_t v) {
   erplink_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-static const char g_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void put_base64(erplink_buf *b, const unsigned char *p, size_t len) {
-  if (len > (SIZE_MAX - 3) / 4 * 3) {
-    b->oom = true;
-    return;
-  }
-  size_t olen = (len + 2) / 3 * 4;
-  if (erplink_buf_grow(b, olen + 2)) return;
-  char *o = b->ptr + b->len;
-  size_t i = 0;
-  for (; i + 3 <= len; i += 3) {
-    uint32_t w = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-    *o++ = g_b64[w >> 18];
-    *o++ = g_b64[(w >> 12) & 63];
-    *o++ = g_b64[(w >> 6) & 63];
-    *o++ = g_b64[w & 63];
-  }
-  if (len - i == 1) {
-    uint32_t w = (uint32_t)p[i] << 16;
-    *o++ = g_b64[w >> 18];
-    *o++ = g_b64[(w >> 12) & 63];
-    *o++ = '=';
-    *o++ = '=';
-  } else if (len - i == 2) {
-    uint32_t w = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-    *o++ = g_b64[w >> 18];
-    *o++ = g_b64[(w >> 12) & 63];
-    *o++ = g_b64[(w >> 6) & 63];
-    *o++ = '=';
-  }
-  b->len += olen;
-  b->ptr[b->len] = '\0';
-}
-
 typedef struct enc_frame {
   const erplink_value *v;
   size_t i;
@@ -540,7 +506,7 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
   case ERPLINK_TYPE_STRING: put_string(b, v->u.s.ptr, v->u.s.len); return 0;
   case ERPLINK_TYPE_BYTES:
     erplink_buf_putc(b, '"');
-    put_base64(b, (const unsigned char *)v->u.s.ptr, v->u.s.len);
+    erplink__base64_put(b, v->u.s.ptr, v->u.s.len, 0);
     erplink_buf_putc(b, '"');
     return 0;
   case ERPLINK_TYPE_DATETIME: {

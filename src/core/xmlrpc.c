@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "erplink/xmlrpc.h"
+#include "erplink/crypto.h"
 #include "internal.h"
 
 /* ====================================================================== encoder */
@@ -81,30 +82,6 @@ static void w_int(erplink_buf *b, int64_t v) {
   w_put(b, q, (size_t)(e - q));
 }
 
-static void w_base64(erplink_buf *b, const unsigned char *s, size_t n) {
-  static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t outn = (n + 2) / 3 * 4;
-  if (w_reserve(b, outn)) return;
-  char *o = b->ptr + b->len;
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    uint32_t x = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-    o[0] = tab[x >> 18];
-    o[1] = tab[(x >> 12) & 63];
-    o[2] = tab[(x >> 6) & 63];
-    o[3] = tab[x & 63];
-    o += 4;
-  }
-  if (i < n) {
-    uint32_t x = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
-    o[0] = tab[x >> 18];
-    o[1] = tab[(x >> 12) & 63];
-    o[2] = i + 1 < n ? tab[(x >> 6) & 63] : '=';
-    o[3] = '=';
-    o += 4;
-  }
-  b->len += outn;
-}
 
 static inline void put2(char *o, unsigned v) {
   o[0] = (char)('0' + v / 10 % 10);
@@ -151,7 +128,7 @@ static int w_scalar(erplink_buf *b, const erplink_value *v) {
   }
   case ERPLINK_TYPE_BYTES:
     W_LIT(b, "<value><base64>");
-    w_base64(b, (const unsigned char *)v->u.s.ptr, v->u.s.len);
+    erplink__base64_put(b, v->u.s.ptr, v->u.s.len, 0);
     W_LIT(b, "</base64></value>");
     return 0;
   case ERPLINK_TYPE_DATETIME: {
@@ -653,83 +630,6 @@ static bool parse_datetime(const char *s, size_t n, erplink_datetime *dt) {
   return true;
 }
 
-/* 0..63 digit, 64 whitespace, 65 '=', 255 invalid */
-static const uint8_t b64dec[256] = {
-    255, 255, 255, 255, 255, 255, 255, 255, 255,  64,  64, 255, 255,  64, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-     64, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,  62, 255, 255, 255,  63,
-     52,  53,  54,  55,  56,  57,  58,  59,  60,  61, 255, 255, 255,  65, 255, 255,
-    255,   0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13,  14,
-     15,  16,  17,  18,  19,  20,  21,  22,  23,  24,  25, 255, 255, 255, 255, 255,
-    255,  26,  27,  28,  29,  30,  31,  32,  33,  34,  35,  36,  37,  38,  39,  40,
-     41,  42,  43,  44,  45,  46,  47,  48,  49,  50,  51, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-};
-
-/* Decodes base64 text (whitespace allowed, padding required) into out; returns the length or -1. */
-static ptrdiff_t b64_decode(char *out, const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s, *e = p + n;
-  unsigned char *o = (unsigned char *)out;
-  uint32_t acc = 0;
-  int q = 0, pad = 0;
-  while (p < e) {
-    /* fast path: 4 digits at once */
-    if (q == 0 && !pad && e - p >= 4) {
-      uint8_t a = b64dec[p[0]], b = b64dec[p[1]], c = b64dec[p[2]], dd = b64dec[p[3]];
-      if ((a | b | c | dd) < 64) {
-        uint32_t x = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | dd;
-        o[0] = (unsigned char)(x >> 16);
-        o[1] = (unsigned char)(x >> 8);
-        o[2] = (unsigned char)x;
-        o += 3;
-        p += 4;
-        continue;
-      }
-    }
-    uint8_t v = b64dec[*p++];
-    if (v == 64) continue;
-    if (v == 255) return -1;
-    if (v == 65) {
-      if (q < 2) return -1;
-      pad++;
-      q++;
-      if (q == 4) {
-        q = 0;
-      }
-      continue;
-    }
-    if (pad) return -1; /* data after padding */
-    acc = acc << 6 | v;
-    if (++q == 4) {
-      o[0] = (unsigned char)(acc >> 16);
-      o[1] = (unsigned char)(acc >> 8);
-      o[2] = (unsigned char)acc;
-      o += 3;
-      q = 0;
-      acc = 0;
-    }
-  }
-  if (q != 0) return -1; /* incomplete quad or missing padding */
-  if (pad == 1) {
-    /* acc holds 3 digits = 18 bits: two bytes */
-    o[0] = (unsigned char)(acc >> 10);
-    o[1] = (unsigned char)(acc >> 2);
-    o += 2;
-  } else if (pad == 2) {
-    o[0] = (unsigned char)(acc >> 4);
-    o += 1;
-  } else if (pad > 2) {
-    return -1;
-  }
-  return (ptrdiff_t)(o - (unsigned char *)out);
-}
 
 /* ---------------------------------------------------------------- handlers */
 
@@ -1004,17 +904,17 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
     break;
   }
   case K_BASE64: {
-    char *p = erplink_builder_alloc(d->b, n / 4 * 3 + 3);
+    char *p = erplink_builder_alloc(d->b, erplink__base64_decoded_max(n));
     if (!p) {
       builder_failed(d, ERPLINK_ENOMEM);
       return;
     }
-    ptrdiff_t m = b64_decode(p, s, n);
-    if (m < 0) {
-      fail(d, ERPLINK_EPROTOCOL, "invalid base64 data");
+    size_t m = 0;
+    if (erplink__base64_decode_to((unsigned char *)p, &m, s, n, ERPLINK_BASE64_ALLOW_WS) != 0) {
+      fail(d, ERPLINK_EPROTOCOL, "invalid <base64> data (%s)", erplink_error_message(erplink_error_last()));
       return;
     }
-    rc = erplink_builder_bytes_inplace(d->b, p, (size_t)m);
+    rc = erplink_builder_bytes_inplace(d->b, p, m);
     break;
   }
   case K_NIL:
