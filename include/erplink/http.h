@@ -1,5 +1,557 @@
 /**
  * @file erplink/http.h
- * @brief (being written)
+ * @brief The HTTP transport shared by every service client: libcurl with connection
+ *        pooling, retries, rate limiting, size limits, TLS policy and redacted logging.
+ *
+ * Three kinds of object:
+ * - ::erplink_http_options — configuration, built with typed setters and copied by
+ *   erplink_http_client_new() (the options object may be freed or reused afterwards);
+ * - ::erplink_http_client — a long-lived client. It keeps a bounded pool of libcurl easy
+ *   handles (one keep-alive connection each, reused from request to request) and shares
+ *   the DNS cache and TLS sessions between them; the connection cache is never shared
+ *   across threads. **A client may be used from several threads at once.**
+ * - ::erplink_http_request / ::erplink_http_response — one exchange.
+ *
+ * @par Result rule (one rule for every status)
+ * erplink_http_client_send() returns 0 only for a 2xx or a 304 (Not Modified) final
+ * status. Any other completed exchange returns the mapped error code **and still hands
+ * the response to the caller through @p out** (services need error bodies):
+ * 429 → ::ERPLINK_ERATELIMIT, 401 → ::ERPLINK_EAUTH, 403 → ::ERPLINK_EACCESS,
+ * 404 → ::ERPLINK_ENOTFOUND, 409 → ::ERPLINK_ECONFLICT, 502/503/504 → ::ERPLINK_EUNAVAILABLE,
+ * other 5xx → ::ERPLINK_ESERVER, other 4xx (and 1xx/3xx answers that are not redirects)
+ * → ::ERPLINK_EHTTP, and a redirect that is not followed → ::ERPLINK_EREDIRECT (the
+ * message names the status and the host of the `Location`). The thread's last error then
+ * carries the HTTP status, the first bytes of the body as its detail (at most 2048 bytes)
+ * and the `Retry-After` delay when the server sent one. When no exchange completed
+ * (connection refused, timeout, reset…) the error is returned and `*out` is set to NULL.
+ *
+ * @par Transport errors
+ * refused/unreachable → ::ERPLINK_ECONNECT, name resolution → ::ERPLINK_EDNS,
+ * reset/truncated/send or receive failure → ::ERPLINK_ERECV, timeouts → ::ERPLINK_ETIMEOUT
+ * (the message says which: connect, total or low-speed), TLS and certificates →
+ * ::ERPLINK_ETLS, body above the maximum size → ::ERPLINK_ETOOLARGE, cancelled →
+ * ::ERPLINK_ECANCELLED, a malformed answer → ::ERPLINK_EPROTOCOL, a bad URL or method →
+ * ::ERPLINK_EINVAL. Messages name the method, scheme, host, port and path — never URL
+ * userinfo, and credential query parameters are shown as `<redacted>`.
+ *
+ * @par Retries and attempts
+ * One call of erplink_http_client_send() makes up to `max_attempts` attempts (default 3).
+ * An *attempt* is one try of the whole request; following a redirect is part of the
+ * same attempt and is not counted. Between attempts the client waits for
+ * `Retry-After` when the server sent one (seconds or HTTP-date), otherwise for a capped
+ * exponential backoff with full jitter: `random(0, min(cap, base * 2^(n-1)))` after the
+ * n-th attempt. What is retried:
+ * - any request, when the failure proves the request never reached the server: connection
+ *   refused, DNS failure, TLS handshake failure (not a certificate rejection), connect
+ *   timeout — i.e. libcurl never started sending the request — and a 429 or 503 answer
+ *   carrying `Retry-After`;
+ * - in addition, *idempotent* requests (GET, HEAD, PUT, DELETE, OPTIONS by default, or any
+ *   request marked with erplink_http_request_set_idempotent()) on 429 without
+ *   `Retry-After`, 502, 503, 504, a reset or truncated exchange and a read timeout.
+ *   500 is never retried.
+ * - never: a `Retry-After` longer than the client's maximum (the error is returned at once
+ *   with erplink_error_retry_after_ms() set), a cancellation, a sink error, a response too
+ *   large, a certificate rejection, 4xx other than 429.
+ * A retry budget per client stops retry storms: in any sliding 10-second window, retries
+ * are allowed while their number stays below `max(min_retries, ratio × requests)`; when
+ * the budget is spent the last error is returned as is (its message says that the budget
+ * was exhausted). erplink_http_response_attempts() tells how many attempts were made;
+ * when the call fails after more than one attempt, the error message ends with
+ * "(after N attempts)" (useful when no response was received).
+ *
+ * @par Rate limiting
+ * A token bucket per client (requests per second and burst; 0 = unlimited) is consulted
+ * before every attempt: the caller's thread waits (cancellably), it never fails.
+ * erplink_http_client_pause_ms() imposes a server-directed pause on every request of the
+ * client.
+ *
+ * @par Fork safety
+ * A client remembers the pid that created its connections. Used in a child process after
+ * `fork()`, it never reuses nor cleans up the parent's easy handles and TLS state (that
+ * could send a TLS close_notify on the parent's connection or interleave bytes on a shared
+ * socket): it *abandons* them — a deliberate, bounded leak of at most pool-size handles per
+ * fork — and opens fresh connections. Forking while another thread of the parent is
+ * inside a call on the same client is not supported.
+ *
+ * @par Library initialisation
+ * Implicit and thread-safe: the first client created initialises libcurl once
+ * (`curl_global_init` under `pthread_once`).
  */
+#ifndef ERPLINK_HTTP_H
+#define ERPLINK_HTTP_H
+
 #include "common.h"
+#include "log.h"
+#include "value.h"
+
+ERPLINK_BEGIN_DECLS
+
+/** @brief Configuration of an HTTP client (opaque). Not thread-safe to modify. */
+typedef struct erplink_http_options erplink_http_options;
+/** @brief An HTTP client (opaque). Thread-safe: usable from several threads at once. */
+typedef struct erplink_http_client erplink_http_client;
+/** @brief One HTTP request (opaque). Not thread-safe to modify; once built it may be sent
+ *  from several threads at once (sending does not modify it). */
+typedef struct erplink_http_request erplink_http_request;
+/** @brief One HTTP response (opaque). Read-only after it is returned; safe to read from several threads. */
+typedef struct erplink_http_response erplink_http_response;
+
+/* ------------------------------------------------------------------ options */
+
+/**
+ * @brief Creates an options object with the defaults: user agent "erplink/<version>",
+ *        connect timeout 10 s, total timeout 60 s, no low-speed limit, maximum response
+ *        size 256 MiB, the system CA store, proxy from the environment, redirects not
+ *        followed (at most 5 when enabled), a pool of 8 connections, 3 attempts,
+ *        backoff base 200 ms and cap 10 s, maximum Retry-After 120 s, retry budget
+ *        ratio 0.2 with at least 10 retries per 10 s, no rate limit, no log callback.
+ * @param out receives the object; free it with erplink_http_options_free().
+ * @return 0, ::ERPLINK_EINVAL (NULL @p out) or ::ERPLINK_ENOMEM. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_options_new(erplink_http_options **out);
+
+/** @brief Frees @p o (NULL is a no-op). @param o the options. */
+ERPLINK_EXTERN void erplink_http_options_free(erplink_http_options *o);
+
+/**
+ * @brief Sets the User-Agent sent with every request (a request header `User-Agent` overrides it).
+ * @param o  the options.
+ * @param ua the user agent (copied); NULL or "" restores the default "erplink/<version>".
+ * @return 0, ::ERPLINK_EINVAL (NULL @p o, or @p ua contains a control character) or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_user_agent(erplink_http_options *o, const char *ua);
+
+/**
+ * @brief Sets the connect timeout (TCP + TLS handshake).
+ * @param o  the options.
+ * @param ms 1 .. 86400000 milliseconds.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_connect_timeout_ms(erplink_http_options *o, int64_t ms);
+
+/**
+ * @brief Sets the total timeout of one attempt (connect + send + receive); 0 = none.
+ *        A request may override it (erplink_http_request_set_timeout_ms()).
+ * @param o  the options.
+ * @param ms 0 .. 86400000 milliseconds.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_timeout_ms(erplink_http_options *o, int64_t ms);
+
+/**
+ * @brief Aborts a transfer slower than @p bytes_per_second for @p seconds (::ERPLINK_ETIMEOUT,
+ *        "low-speed limit"). 0 for either disables the check (the default).
+ * @param o                the options.
+ * @param bytes_per_second the minimum average speed, >= 0.
+ * @param seconds          the period, >= 0.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_low_speed(erplink_http_options *o, long bytes_per_second,
+                                                      long seconds);
+
+/**
+ * @brief Sets the maximum size of a response body (after content decoding). Enforced
+ *        while receiving, also for chunked bodies of unknown length: the transfer is
+ *        aborted as soon as the limit is passed (::ERPLINK_ETOOLARGE).
+ * @param o     the options.
+ * @param bytes >= 1.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_max_response_bytes(erplink_http_options *o, size_t bytes);
+
+/**
+ * @brief Uses a CA bundle file (PEM) instead of the system store. Verification of the
+ *        peer certificate and host name is always on; there is no switch to turn it off.
+ * @param o    the options.
+ * @param path the file (copied); NULL restores the system store.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_ca_file(erplink_http_options *o, const char *path);
+
+/**
+ * @brief Uses a directory of hashed CA certificates (OpenSSL `c_rehash` layout).
+ * @param o    the options.
+ * @param path the directory (copied); NULL restores the default.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_ca_dir(erplink_http_options *o, const char *path);
+
+/**
+ * @brief Sets an explicit proxy. By default (NULL) the standard environment variables
+ *        (`http_proxy`, `https_proxy`, `no_proxy`, …) are honoured, as libcurl does.
+ * @param o     the options.
+ * @param proxy a proxy URL such as "http://proxy:3128" (copied), "" for "no proxy at all",
+ *              or NULL for the environment.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_proxy(erplink_http_options *o, const char *proxy);
+
+/**
+ * @brief Enables or disables following redirects (disabled by default: a redirect answer
+ *        is returned as ::ERPLINK_EREDIRECT). When enabled, erplink follows 301, 302, 303,
+ *        307 and 308 itself (303, and 301/302 after a POST, continue as GET without a body),
+ *        at most `max_redirects` times, and **never forwards credentials to another
+ *        origin**: when scheme, host or port change, the headers `Authorization`,
+ *        `AuthorizationToken`, `Cookie` and every other header whose name denotes a
+ *        credential are dropped for that hop and the following ones.
+ * @param o       the options.
+ * @param enabled non-zero to follow.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_follow_redirects(erplink_http_options *o, int enabled);
+
+/**
+ * @brief Sets the maximum number of redirects followed for one attempt (default 5).
+ * @param o the options.
+ * @param n 0 .. 50.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_max_redirects(erplink_http_options *o, int n);
+
+/**
+ * @brief Sets the maximum number of pooled connections (easy handles); also the maximum
+ *        number of requests in flight at once — further threads wait for a free handle.
+ * @param o the options.
+ * @param n 1 .. 1024 (default 8).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_pool_size(erplink_http_options *o, int n);
+
+/**
+ * @brief Sets the maximum number of attempts of one request, the first one included.
+ * @param o the options.
+ * @param n 1 (no retry) .. 100 (default 3).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_max_attempts(erplink_http_options *o, int n);
+
+/**
+ * @brief Sets the exponential backoff: the delay after the n-th failed attempt is a uniform
+ *        random value in [0, min(cap_ms, base_ms * 2^(n-1))] ("full jitter").
+ * @param o       the options.
+ * @param base_ms >= 0 (0 means retry at once; useful in tests).
+ * @param cap_ms  >= base_ms.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_backoff_ms(erplink_http_options *o, int64_t base_ms, int64_t cap_ms);
+
+/**
+ * @brief Sets the longest `Retry-After` the client waits for. When a server asks for more,
+ *        the request is not retried: the error (::ERPLINK_ERATELIMIT or
+ *        ::ERPLINK_EUNAVAILABLE) is returned at once with erplink_error_retry_after_ms() set.
+ * @param o  the options.
+ * @param ms >= 0 (default 120000).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_max_retry_after_ms(erplink_http_options *o, int64_t ms);
+
+/**
+ * @brief Sets the per-client retry budget: within any 10-second window, a retry is allowed
+ *        while `retries < max(min_retries, ratio × requests)` (requests = calls of
+ *        erplink_http_client_send() in the window).
+ * @param o           the options.
+ * @param ratio       0.0 .. 1000.0 (default 0.2).
+ * @param min_retries >= 0 (default 10).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_retry_budget(erplink_http_options *o, double ratio, int min_retries);
+
+/**
+ * @brief Seeds the client's jitter generator (each client has its own; there is no global
+ *        random state). By default it is seeded from the operating system's random source.
+ * @param o    the options.
+ * @param seed any value; the same seed gives the same sequence of delays.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_retry_seed(erplink_http_options *o, uint64_t seed);
+
+/**
+ * @brief Sets the client's token bucket: at most @p burst requests at once, refilled at
+ *        @p requests_per_second. Every attempt takes one token; a thread without a token
+ *        waits (cancellably) rather than failing.
+ * @param o                   the options.
+ * @param requests_per_second > 0, or 0 for unlimited (the default).
+ * @param burst               >= 1 (ignored when unlimited).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_rate_limit(erplink_http_options *o, double requests_per_second,
+                                                       int burst);
+
+/**
+ * @brief Installs a log callback.
+ * @param o         the options.
+ * @param fn        the callback (see ::erplink_log_fn: must be thread-safe), or NULL for none.
+ * @param userdata  passed to every call; not owned (must outlive the client).
+ * @param max_level the most verbose level delivered (::ERPLINK_LOG_NONE .. ::ERPLINK_LOG_TRACE).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_log(erplink_http_options *o, erplink_log_fn fn, void *userdata,
+                                                int max_level);
+
+/* ------------------------------------------------------------------ client */
+
+/**
+ * @brief Creates a client. Initialises libcurl on first use (thread-safe).
+ * @param out receives the client; free it with erplink_http_client_free().
+ * @param o   the options (copied), or NULL for the defaults.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM (::ERPLINK_ENETWORK if libcurl cannot be
+ *         initialised). Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_client_new(erplink_http_client **out, const erplink_http_options *o);
+
+/**
+ * @brief Frees @p c, closing its connections (NULL is a no-op). In a child process after
+ *        `fork()` the parent's connections are abandoned, not closed (see the file
+ *        documentation). No other thread may be using @p c.
+ * @param c the client.
+ */
+ERPLINK_EXTERN void erplink_http_client_free(erplink_http_client *c);
+
+/**
+ * @brief Sends @p req, with retries and rate limiting as configured.
+ *
+ * @param out receives the response when an HTTP exchange completed — also when the
+ *            function returns an HTTP error code (see "Result rule" above); set to NULL
+ *            otherwise. Free it with erplink_http_response_free(). May be NULL when the
+ *            caller does not want the response.
+ * @param c   the client.
+ * @param req the request (not modified; it may be sent again or from several threads).
+ * @return 0 for a 2xx or 304 final status, otherwise a negative code as described in the
+ *         file documentation, with the thread's last error set. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c,
+                                            const erplink_http_request *req);
+
+/**
+ * @brief Imposes a pause: no request of @p c starts an attempt before @p ms milliseconds
+ *        from now. Extends, never shortens, a pause already in force. For service modules
+ *        that obey server directions (ESI error limit, 429 with a reset time).
+ * @param c  the client.
+ * @param ms 0 .. 86400000.
+ * @return 0 or ::ERPLINK_EINVAL. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_client_pause_ms(erplink_http_client *c, int64_t ms);
+
+/**
+ * @brief How long the current pause still lasts.
+ * @param c the client.
+ * @return milliseconds left (0 when no pause is in force or @p c is NULL). Thread-safe.
+ */
+ERPLINK_EXTERN int64_t erplink_http_client_pause_remaining_ms(const erplink_http_client *c);
+
+/* ------------------------------------------------------------------ request */
+
+/**
+ * @brief Creates a request.
+ * @param out    receives the request; free it with erplink_http_request_free().
+ * @param method an HTTP method token such as "GET" or "POST" (copied; case-sensitive).
+ * @param url    an absolute `http://` or `https://` URL (copied).
+ * @return 0, ::ERPLINK_EINVAL (NULL or malformed method, URL without an http(s) scheme or
+ *         with control characters) or ::ERPLINK_ENOMEM. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_request_new(erplink_http_request **out, const char *method, const char *url);
+
+/** @brief Frees @p r (NULL is a no-op); copied bodies and credential header values are wiped. @param r the request. */
+ERPLINK_EXTERN void erplink_http_request_free(erplink_http_request *r);
+
+/**
+ * @brief Adds a header (a second header of the same name is sent as well).
+ *        Headers whose name denotes a credential (Authorization, AuthorizationToken,
+ *        Cookie, X-Api-Key, …) are marked secret automatically: never logged, wiped when
+ *        freed, and dropped when a redirect leaves the origin.
+ * @param r     the request.
+ * @param name  the header name (an HTTP token; copied).
+ * @param value the value (copied; no CR or LF).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_request_add_header(erplink_http_request *r, const char *name, const char *value);
+
+/**
+ * @brief Sets a header, replacing every header of the same name (compared case-insensitively).
+ * @param r     the request.
+ * @param name  the header name (copied).
+ * @param value the value (copied), or NULL to remove the header. An empty value sends
+ *              the header with no value.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_header(erplink_http_request *r, const char *name, const char *value);
+
+/**
+ * @brief Sets the body, copying it (the copy is wiped when the request is freed).
+ *
+ * Set a `Content-Type` header as well: without one, libcurl labels a body
+ * `application/x-www-form-urlencoded`. A POST without a body is sent with `Content-Length: 0`.
+ * @param r    the request.
+ * @param body the bytes (may be NULL when @p len is 0).
+ * @param len  the length.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_body(erplink_http_request *r, const void *body, size_t len);
+
+/**
+ * @brief Sets the body without copying it: @p body must stay valid and unchanged until the
+ *        request is freed or gets another body (the caller owns and frees it).
+ * @param r    the request.
+ * @param body the bytes (may be NULL when @p len is 0).
+ * @param len  the length.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_body_borrowed(erplink_http_request *r, const void *body, size_t len);
+
+/**
+ * @brief Overrides the client's total timeout for this request (each attempt).
+ * @param r  the request.
+ * @param ms 0 (none) .. 86400000, or -1 to use the client's.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_timeout_ms(erplink_http_request *r, int64_t ms);
+
+/**
+ * @brief Declares whether repeating the request is harmless. By default GET, HEAD, PUT,
+ *        DELETE and OPTIONS are idempotent and every other method (POST, PATCH) is not.
+ *        A service that knows a POST is a pure read (e.g. an XML-RPC `search_read`) may
+ *        mark it idempotent so that it is retried after a reset or a 502/503/504.
+ * @param r          the request.
+ * @param idempotent non-zero if the request may safely be sent twice.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_idempotent(erplink_http_request *r, int idempotent);
+
+/**
+ * @brief Installs a cancel callback: polled while waiting for a connection slot, for the
+ *        rate limiter or a pause, during backoff waits (every 50 ms) and during the transfer
+ *        (libcurl's progress callback, at least once a second). When it returns non-zero
+ *        the call ends with ::ERPLINK_ECANCELLED.
+ * @param r        the request.
+ * @param cancel   the callback, or NULL to remove it; it must be thread-safe if the
+ *                 request is sent from several threads.
+ * @param userdata passed to @p cancel (not owned).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_cancel(erplink_http_request *r, int (*cancel)(void *userdata),
+                                                   void *userdata);
+
+/**
+ * @brief Streams the body of a 2xx response to a sink instead of buffering it (for decoders
+ *        that parse while receiving). Bodies of other statuses are still buffered in the
+ *        response so that error details remain available.
+ * @param r        the request.
+ * @param write    called with each piece of the body; returns 0 to go on or a negative
+ *                 `ERPLINK_E*` code (with the last error set, e.g. by a decoder) to abort:
+ *                 the call then returns that code and its last error, without retrying.
+ * @param reset    called before every attempt or redirect hop after the first, so that a
+ *                 retried attempt starts the sink afresh (may be NULL if the sink cannot
+ *                 be reset; retries are then still made).
+ * @param userdata passed to both (not owned).
+ * @return 0 or ::ERPLINK_EINVAL. With a sink, erplink_http_response_body() is empty for 2xx.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_sink(erplink_http_request *r,
+                                                 int (*write)(const char *data, size_t len, void *userdata),
+                                                 void (*reset)(void *userdata), void *userdata);
+
+/**
+ * @brief Attaches the value tree the body was encoded from, so that trace-level logs show
+ *        it through erplink_value_dump() (secrets redacted) instead of only the length.
+ * @param r the request.
+ * @param v the tree, borrowed: it must stay alive while the request is sent; NULL to detach.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int erplink_http_request_set_log_value(erplink_http_request *r, const erplink_value *v);
+
+/* ------------------------------------------------------------------ response */
+
+/** @brief Frees @p r (NULL is a no-op). @param r the response. */
+ERPLINK_EXTERN void erplink_http_response_free(erplink_http_response *r);
+
+/** @brief The final HTTP status (e.g. 200). @param r the response. @return the status, 0 if @p r is NULL. */
+ERPLINK_EXTERN int erplink_http_response_status(const erplink_http_response *r);
+
+/**
+ * @brief The first value of a response header, looked up case-insensitively.
+ * @param r    the response.
+ * @param name the header name.
+ * @return a string owned by @p r, or NULL when absent.
+ */
+ERPLINK_EXTERN const char *erplink_http_response_header(const erplink_http_response *r, const char *name);
+
+/**
+ * @brief The @p index-th value (from 0) of a header that may occur several times (Set-Cookie, Link).
+ * @param r     the response.
+ * @param name  the header name (case-insensitive).
+ * @param index which occurrence.
+ * @return a string owned by @p r, or NULL when there are fewer occurrences.
+ */
+ERPLINK_EXTERN const char *erplink_http_response_header_nth(const erplink_http_response *r, const char *name,
+                                                            size_t index);
+
+/** @brief The number of response header lines. @param r the response. @return the count. */
+ERPLINK_EXTERN size_t erplink_http_response_header_count(const erplink_http_response *r);
+
+/**
+ * @brief The @p index-th response header line, in the order received.
+ * @param r     the response.
+ * @param index 0 .. count-1.
+ * @param name  receives the name (owned by @p r); may be NULL.
+ * @param value receives the value (owned by @p r); may be NULL.
+ * @return 0 or ::ERPLINK_ERANGE.
+ */
+ERPLINK_EXTERN int erplink_http_response_header_at(const erplink_http_response *r, size_t index,
+                                                   const char **name, const char **value);
+
+/**
+ * @brief The buffered body (empty for a 2xx response streamed to a sink).
+ * @param r   the response.
+ * @param len receives the length; may be NULL.
+ * @return a pointer owned by @p r, NUL-terminated (the NUL is not counted), never NULL for a non-NULL @p r.
+ */
+ERPLINK_EXTERN const char *erplink_http_response_body(const erplink_http_response *r, size_t *len);
+
+/** @brief The `Content-Type` header, or NULL. @param r the response. @return a string owned by @p r. */
+ERPLINK_EXTERN const char *erplink_http_response_content_type(const erplink_http_response *r);
+
+/**
+ * @brief Tests the media type of the response, ignoring parameters and case:
+ *        `text/html; charset=utf-8` matches "text/html".
+ * @param r          the response.
+ * @param media_type e.g. "text/xml".
+ * @return 1 on a match, else 0.
+ */
+ERPLINK_EXTERN int erplink_http_response_content_type_is(const erplink_http_response *r, const char *media_type);
+
+/**
+ * @brief Whether the answer looks like an HTML page (a login, maintenance or proxy error
+ *        page) rather than a machine-readable document: the content type is text/html or
+ *        application/xhtml+xml, or the body starts (after whitespace) with `<!DOCTYPE html`
+ *        or `<html`.
+ * @param r the response.
+ * @return 1 or 0.
+ */
+ERPLINK_EXTERN int erplink_http_response_is_html(const erplink_http_response *r);
+
+/** @brief How many attempts the call made (1 = no retry). @param r the response. @return the count. */
+ERPLINK_EXTERN int erplink_http_response_attempts(const erplink_http_response *r);
+
+/** @brief Wall time of the whole call (all attempts and waits), in ms. @param r the response. @return ms. */
+ERPLINK_EXTERN int64_t erplink_http_response_total_ms(const erplink_http_response *r);
+
+/**
+ * @brief The URL of the final answer (differs from the request URL after redirects).
+ * @param r the response.
+ * @return a string owned by @p r, as libcurl reports it (it may contain what the caller put in the URL).
+ */
+ERPLINK_EXTERN const char *erplink_http_response_effective_url(const erplink_http_response *r);
+
+/**
+ * @brief Parses a `Retry-After` value: delay-seconds ("120") or an HTTP-date
+ *        ("Fri, 31 Dec 1999 23:59:59 GMT" and the obsolete forms).
+ * @param out_ms receives the delay in milliseconds (0 for a date in the past; capped at
+ *               1e12 ms for absurdly large values).
+ * @param value  the header value.
+ * @param now_unix_ms the current time for the date form (milliseconds since 1970, UTC).
+ * @return 0, or ::ERPLINK_EINVAL for NULL, empty, negative or unparsable values. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t now_unix_ms);
+
+ERPLINK_END_DECLS
+
+#endif /* ERPLINK_HTTP_H */

@@ -1,0 +1,116 @@
+/*
+ * Private declarations of the transport modules (http.c, retry.c, ratelimit.c, log.c).
+ * Service modules may include it for erplink__http_client_logger(); tests include it to
+ * drive the pure parts (backoff, budget, token bucket, redaction) with injected clocks.
+ */
+#ifndef ERPLINK_CORE_HTTP_INTERNAL_H
+#define ERPLINK_CORE_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "erplink/http.h"
+#include "erplink/log.h"
+#include "internal.h"
+
+/* ---------------------------------------------------------------- log */
+
+typedef struct erplink__logger {
+  erplink_log_fn fn;
+  void *userdata;
+  int max_level;
+} erplink__logger;
+
+static inline bool erplink__log_on(const erplink__logger *l, int level) {
+  return l && l->fn && level <= l->max_level && level > ERPLINK_LOG_NONE;
+}
+/* Formats and delivers one line (truncated at 16 KiB). Arguments must be redacted already. */
+void erplink__logf(const erplink__logger *l, int level, const char *fmt, ...) ERPLINK_PRINTF(3, 4);
+/* Appends the redacted URL to b (userinfo and fragment dropped, credential query values redacted). */
+int erplink__redact_url_into(erplink_buf *b, const char *url);
+/* Appends the redacted form body to b. */
+int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len);
+/* The logger of a client (NULL-safe): for service modules that log through the client. */
+const erplink__logger *erplink__http_client_logger(const erplink_http_client *c);
+
+/* ---------------------------------------------------------------- retry */
+
+/* Per-client xorshift-style generator (splitmix64); not thread-safe by itself. */
+typedef struct erplink__rng {
+  uint64_t s;
+} erplink__rng;
+void erplink__rng_seed(erplink__rng *r, uint64_t seed);
+uint64_t erplink__rng_next(erplink__rng *r);
+/* Uniform in [0, bound] (inclusive). */
+uint64_t erplink__rng_uniform(erplink__rng *r, uint64_t bound);
+/* A seed from the OS (getrandom), falling back to time and address bits. */
+uint64_t erplink__rng_os_seed(void);
+
+/* The upper bound of the full-jitter delay after the n-th failed attempt (n >= 1):
+ * min(cap, base * 2^(n-1)), without overflow. */
+int64_t erplink__backoff_ceiling(int64_t base_ms, int64_t cap_ms, int attempt);
+/* The jittered delay: uniform in [0, ceiling]. */
+int64_t erplink__backoff_delay(erplink__rng *r, int64_t base_ms, int64_t cap_ms, int attempt);
+
+/* What one attempt produced, for the retry decision. */
+typedef struct erplink__attempt {
+  int code;               /* 0 or ERPLINK_E* */
+  int http_status;        /* 0 when no response */
+  bool sent;              /* the request may have reached the server (libcurl began sending it) */
+  bool permanent;         /* never worth retrying (certificate rejected, cancelled, sink error, too large) */
+  int64_t retry_after_ms; /* -1 when the server did not say */
+} erplink__attempt;
+
+typedef enum {
+  ERPLINK__RETRY_NO = 0,      /* not retryable */
+  ERPLINK__RETRY_YES,         /* retry after the computed delay */
+  ERPLINK__RETRY_TOO_LONG     /* retryable but Retry-After exceeds the maximum */
+} erplink__retry_verdict;
+
+/* Classifies the attempt; *why gets a static reason for logs. */
+erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool idempotent,
+                                               int64_t max_retry_after_ms, const char **why);
+
+/* Sliding-window retry budget: 10 one-second buckets. Thread-safe (own mutex). */
+#define ERPLINK__BUDGET_SLOTS 10
+typedef struct erplink__budget {
+  pthread_mutex_t mu;
+  double ratio;
+  int min_retries;
+  int64_t slot_sec[ERPLINK__BUDGET_SLOTS];
+  uint32_t requests[ERPLINK__BUDGET_SLOTS];
+  uint32_t retries[ERPLINK__BUDGET_SLOTS];
+} erplink__budget;
+int erplink__budget_init(erplink__budget *b, double ratio, int min_retries);
+void erplink__budget_destroy(erplink__budget *b);
+void erplink__budget_on_request(erplink__budget *b, int64_t now_ms);
+/* Takes one retry from the budget if allowed; returns false when exhausted. */
+bool erplink__budget_try_retry(erplink__budget *b, int64_t now_ms);
+
+/* ---------------------------------------------------------------- rate limit */
+
+/* Token bucket + server-directed pause. Times are monotonic milliseconds. Thread-safe. */
+typedef struct erplink__ratelimit {
+  pthread_mutex_t mu;
+  double rate;   /* tokens per ms; 0 = unlimited */
+  double burst;
+  double tokens; /* may go negative: reservations made by waiting threads */
+  int64_t last_ms;
+  int64_t pause_until_ms;
+} erplink__ratelimit;
+int erplink__ratelimit_init(erplink__ratelimit *rl, double rps, int burst, int64_t now_ms);
+void erplink__ratelimit_destroy(erplink__ratelimit *rl);
+/* Reserves one token at now_ms; returns how long the caller must wait for it (0 = at
+ * once). Pauses are not included: see erplink__ratelimit_pause_left(). */
+int64_t erplink__ratelimit_reserve(erplink__ratelimit *rl, int64_t now_ms);
+/* Gives back a reserved token (the waiter was cancelled). */
+void erplink__ratelimit_refund(erplink__ratelimit *rl);
+/* Extends the pause to now_ms + ms (never shortens). */
+void erplink__ratelimit_pause(erplink__ratelimit *rl, int64_t now_ms, int64_t ms);
+int64_t erplink__ratelimit_pause_left(erplink__ratelimit *rl, int64_t now_ms);
+/* Blocks until the caller may start (cancellable): waits for the pause, then for a token.
+ * Returns 0, or ERPLINK_ECANCELLED (last error set). *waited_ms gets the time spent. */
+int erplink__ratelimit_acquire(erplink__ratelimit *rl, int (*cancel)(void *), void *ud, int64_t *waited_ms);
+
+#endif /* ERPLINK_CORE_HTTP_INTERNAL_H */
