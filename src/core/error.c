@@ -163,14 +163,6 @@ static size_t utf8_cut(const char *s, size_t len, size_t max) {
   return n;
 }
 
-static char *dup_n(const char *s, size_t n) {
-  char *p = malloc(n + 1);
-  if (p) {
-    memcpy(p, s, n);
-    p[n] = '\0';
-  }
-  return p;
-}
 
 static int error_vset(int code, int http_status, const char *remote_class, const char *detail,
                       size_t detail_len, int64_t retry_after_ms, const char *fmt, va_list ap) {
@@ -188,9 +180,9 @@ static int error_vset(int code, int http_status, const char *remote_class, const
       if (msg) vsnprintf(msg, (size_t)n + 1, fmt, ap);
     }
   } else {
-    msg = dup_n(erplink_strerror(code), strlen(erplink_strerror(code)));
+    msg = strdup(erplink_strerror(code));
   }
-  char *rc = remote_class ? dup_n(remote_class, strlen(remote_class)) : NULL;
+  char *rc = remote_class ? strdup(remote_class) : NULL;
   char *dt = NULL;
   if (detail) {
     size_t n = utf8_cut(detail, detail_len, ERPLINK_DETAIL_MAX);
@@ -202,7 +194,7 @@ static int error_vset(int code, int http_status, const char *remote_class, const
         memcpy(dt + n, more, sizeof more);
       }
     } else {
-      dt = dup_n(detail, n);
+      dt = strndup(detail, n);
     }
   }
   error_fields_free(&s->e);

@@ -45,21 +45,6 @@ typedef struct hdr {
   bool secret;
 } hdr;
 
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s);
-  char *p = malloc(n + 1);
-  if (p) memcpy(p, s, n + 1);
-  return p;
-}
-
-static char *xstrndup(const char *s, size_t n) {
-  char *p = malloc(n + 1);
-  if (p) {
-    memcpy(p, s, n);
-    p[n] = '\0';
-  }
-  return p;
-}
 
 static void free_secret_str(char *s, bool secret) {
   if (s && secret) erplink__wipe(s, strlen(s));
@@ -206,7 +191,7 @@ static int set_str(char **slot, const char *v, bool secret, const char *what) {
   char *copy = NULL;
   if (v) {
     if (has_ctl(v, false)) return erplink__error_setf(ERPLINK_EINVAL, "%s contains a control character", what);
-    copy = xstrdup(v);
+    copy = strdup(v);
     if (!copy) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   free_secret_str(*slot, secret);
@@ -418,10 +403,10 @@ int erplink_http_client_new(erplink_http_client **out, const erplink_http_option
   else options_defaults(&c->o);
   c->o.user_agent = c->o.ca_file = c->o.ca_dir = c->o.proxy = NULL;
   bool ok = true;
-  if (opts && opts->user_agent && !(c->o.user_agent = xstrdup(opts->user_agent))) ok = false;
-  if (opts && opts->ca_file && !(c->o.ca_file = xstrdup(opts->ca_file))) ok = false;
-  if (opts && opts->ca_dir && !(c->o.ca_dir = xstrdup(opts->ca_dir))) ok = false;
-  if (opts && opts->proxy && !(c->o.proxy = xstrdup(opts->proxy))) ok = false;
+  if (opts && opts->user_agent && !(c->o.user_agent = strdup(opts->user_agent))) ok = false;
+  if (opts && opts->ca_file && !(c->o.ca_file = strdup(opts->ca_file))) ok = false;
+  if (opts && opts->ca_dir && !(c->o.ca_dir = strdup(opts->ca_dir))) ok = false;
+  if (opts && opts->proxy && !(c->o.proxy = strdup(opts->proxy))) ok = false;
   c->idle = ok ? calloc((size_t)c->o.pool_size, sizeof *c->idle) : NULL;
   c->share = ok && c->idle ? share_new() : NULL;
   if (!c->share) {
@@ -574,7 +559,7 @@ int erplink_http_request_new(erplink_http_request **out, const char *method, con
     if ((unsigned char)*p <= 0x20 || *p == 0x7f)
       return erplink__error_setf(ERPLINK_EINVAL, "URL contains a space or a control character");
   erplink_http_request *r = calloc(1, sizeof *r);
-  if (!r || !(r->method = xstrdup(method)) || !(r->url = xstrdup(url))) {
+  if (!r || !(r->method = strdup(method)) || !(r->url = strdup(url))) {
     if (r) {
       free(r->method);
       free(r);
@@ -629,7 +614,7 @@ int erplink_http_request_add_header(erplink_http_request *r, const char *name, c
     r->h = nh;
     r->caph = ncap;
   }
-  hdr h = {xstrdup(name), xstrdup(value), erplink__is_secret_name(name, strlen(name))};
+  hdr h = {strdup(name), strdup(value), erplink__is_secret_name(name, strlen(name))};
   if (!h.name || !h.value) {
     free(h.name);
     free_secret_str(h.value, true);
@@ -904,7 +889,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
     x->h = nh;
     x->caph = ncap;
   }
-  hdr h = {xstrndup(data, nlen), xstrndup(v, vlen), erplink__is_secret_name(data, nlen)};
+  hdr h = {strndup(data, nlen), strndup(v, vlen), erplink__is_secret_name(data, nlen)};
   if (!h.name || !h.value) {
     free(h.name);
     free(h.value);
@@ -1138,7 +1123,7 @@ static erplink_http_response *make_response(xfer *x, int status) {
   r->body = erplink_buf_detach(&x->body, &r->body_len);
   char *eff = NULL;
   curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
-  r->effective_url = xstrdup(eff ? eff : "");
+  r->effective_url = strdup(eff ? eff : "");
   if (!r->body || !r->effective_url) {
     erplink_http_response_free(r);
     return NULL;
@@ -1206,7 +1191,7 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
     a->permanent = true;
     return rc;
   }
-  char *url = xstrdup(req->url);
+  char *url = strdup(req->url);
   if (!url) {
     pool_release(c, easy, gen, false);
     a->code = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
@@ -1350,7 +1335,7 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
         if (strcmp(method, "HEAD") != 0) method = "GET";
         with_body = false;
       }
-      char *next = xstrdup(loc);
+      char *next = strdup(loc);
       char *safe_next = next ? redacted_url(next) : NULL;
       erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: following HTTP %d redirect to %s%s", method, safe_url,
                     status, safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
