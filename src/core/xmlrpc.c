@@ -491,19 +491,9 @@ static int html_error(erplink_xmlrpc_decoder *d) {
 # define XR_ALWAYS_INLINE static inline
 #endif
 
-XR_ALWAYS_INLINE bool lit_eq(const char *s, const char *lit, size_t n) {
-  uint64_t a = 0, b = 0, c = 0, d = 0;
-  if (n <= 8) {
-    memcpy(&a, s, n);
-    memcpy(&b, lit, n);
-    return a == b;
-  }
-  memcpy(&a, s, 8);
-  memcpy(&b, lit, 8);
-  memcpy(&c, s + 8, n - 8);
-  memcpy(&d, lit + 8, n - 8);
-  return a == b && c == d;
-}
+/* n is a compile-time constant at every call, so the compiler turns memcmp into one or two
+ * word comparisons. */
+XR_ALWAYS_INLINE bool lit_eq(const char *s, const char *lit, size_t n) { return memcmp(s, lit, n) == 0; }
 
 static enum kind tag_kind(const char *s, size_t n) {
 #define IS(lit) (n == sizeof(lit) - 1 && lit_eq(s, lit, sizeof(lit) - 1))
