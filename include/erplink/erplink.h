@@ -20,5 +20,9 @@
 #include "log.h"
 #include "http.h"
 #include "crypto.h"
+#include "odoo.h"
+#include "esi.h"
+#include "cartona.h"
+#include "razorpay.h"
 
 #endif /* ERPLINK_ERPLINK_H */

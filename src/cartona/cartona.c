@@ -1,0 +1,2 @@
+/* Cartona supplier-integration client (being written). */
+#include "erplink/cartona.h"

@@ -1,0 +1,2 @@
+/* EVE Online ESI client and EVE SSO (being written). */
+#include "erplink/esi.h"

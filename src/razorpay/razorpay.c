@@ -1,0 +1,2 @@
+/* Razorpay signature verification and webhook parsing (being written). */
+#include "erplink/razorpay.h"
