@@ -48,7 +48,7 @@
  * - in addition, *idempotent* requests (GET, HEAD, PUT, DELETE, OPTIONS by default, or any
  *   request marked with erplink_http_request_set_idempotent()) on 429 without
  *   `Retry-After`, 502, 503, 504, a reset or truncated exchange and a read timeout.
- *   500 is never retried.
+ *   500 is not retried unless erplink_http_options_set_retry_all_5xx() enables it.
  * - never: a `Retry-After` longer than the client's maximum (the error is returned at once
  *   with erplink_error_retry_after_ms() set), a cancellation, a sink error, a response too
  *   large, a certificate rejection, 4xx other than 429.
@@ -244,6 +244,20 @@ ERPLINK_EXTERN int erplink_http_options_set_backoff_ms(erplink_http_options *o, 
  * @return 0 or ::ERPLINK_EINVAL.
  */
 ERPLINK_EXTERN int erplink_http_options_set_max_retry_after_ms(erplink_http_options *o, int64_t ms);
+
+/**
+ * @brief Also retries idempotent requests on 500 and the other 5xx statuses (except 501 and
+ *        505, which a retry cannot change).
+ *
+ * Off by default: a 500 usually means the request was processed and failed, and for most
+ * APIs repeating it repeats the failure. Turn it on for an API whose documentation says
+ * 5xx are temporary and whose writes are idempotent (Cartona's bulk updates, for example).
+ * Non-idempotent requests are never retried on a 5xx, whatever this says.
+ * @param o       the options.
+ * @param enabled non-zero to enable.
+ * @return 0 or ::ERPLINK_EINVAL (@p o NULL). Not thread-safe for @p o.
+ */
+ERPLINK_EXTERN int erplink_http_options_set_retry_all_5xx(erplink_http_options *o, int enabled);
 
 /**
  * @brief Sets the per-client retry budget: within any 10-second window, a retry is allowed

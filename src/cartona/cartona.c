@@ -280,6 +280,9 @@ int cartona_client_new(cartona_client **out, const cartona_options *o) {
   if (rc == 0) rc = erplink_http_options_set_max_attempts(ho, o->max_attempts);
   if (rc == 0) rc = erplink_http_options_set_backoff_ms(ho, o->backoff_base_ms, o->backoff_cap_ms);
   if (rc == 0) rc = erplink_http_options_set_retry_budget(ho, o->budget_ratio, o->budget_min);
+  /* The spec: "treat 429/5xx as retryable with backoff". Only idempotent requests (the bulk
+   * updates, reads) are retried on a 5xx; single status updates and acks are not. */
+  if (rc == 0) rc = erplink_http_options_set_retry_all_5xx(ho, 1);
   if (rc == 0 && o->ca_file) rc = erplink_http_options_set_ca_file(ho, o->ca_file);
   if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_fn, o->log_ud, o->log_level);
   if (rc == 0) rc = erplink_http_client_new(&c->http, ho);

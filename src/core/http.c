@@ -134,6 +134,7 @@ struct erplink_http_options {
   int64_t backoff_base_ms;
   int64_t backoff_cap_ms;
   int64_t max_retry_after_ms;
+  bool retry_all_5xx;
   double budget_ratio;
   int budget_min;
   bool seeded;
@@ -294,6 +295,12 @@ int erplink_http_options_set_max_retry_after_ms(erplink_http_options *o, int64_t
   if (ms < 0 || ms > MAX_TIMEOUT_MS)
     return erplink__error_setf(ERPLINK_EINVAL, "max Retry-After must be between 0 and %lld ms", MAX_TIMEOUT_MS);
   o->max_retry_after_ms = ms;
+  return 0;
+}
+
+int erplink_http_options_set_retry_all_5xx(erplink_http_options *o, int enabled) {
+  OPT_CHECK(o, "erplink_http_options_set_retry_all_5xx");
+  o->retry_all_5xx = enabled != 0;
   return 0;
 }
 
@@ -1420,7 +1427,7 @@ int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c
     rc = do_attempt(c, req, &resp, &a, attempt);
     if (rc == 0) break;
     const char *why = NULL;
-    erplink__retry_verdict v = erplink__retry_classify(&a, idem, c->o.max_retry_after_ms, &why);
+    erplink__retry_verdict v = erplink__retry_classify(&a, idem, c->o.retry_all_5xx, c->o.max_retry_after_ms, &why);
     if (v == ERPLINK__RETRY_NO) break;
     if (v == ERPLINK__RETRY_TOO_LONG) {
       erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying: server asks to wait %lld ms, more than the maximum %lld ms",

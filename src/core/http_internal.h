@@ -68,8 +68,9 @@ typedef enum {
   ERPLINK__RETRY_TOO_LONG     /* retryable but Retry-After exceeds the maximum */
 } erplink__retry_verdict;
 
-/* Classifies the attempt; *why gets a static reason for logs. */
-erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool idempotent,
+/* Classifies the attempt; *why gets a static reason for logs. retry_all_5xx: an idempotent
+ * request is also retried on 500 and the other 5xx statuses (not 501/505, which never change). */
+erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool idempotent, bool retry_all_5xx,
                                                int64_t max_retry_after_ms, const char **why);
 
 /* Sliding-window retry budget: 10 one-second buckets. Thread-safe (own mutex). */

@@ -106,7 +106,7 @@ int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t n
 
 /* ---------------------------------------------------------------- classification */
 
-erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool idempotent,
+erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool idempotent, bool retry_all_5xx,
                                                int64_t max_retry_after_ms, const char **why) {
   const char *dummy;
   if (!why) why = &dummy;
@@ -135,6 +135,10 @@ erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool i
     }
     if (s == 429 || s == 502 || s == 503 || s == 504) {
       *why = s == 429 ? "429 on an idempotent request" : "gateway or availability error on an idempotent request";
+      return yes;
+    }
+    if (retry_all_5xx && s >= 500 && s <= 599 && s != 501 && s != 505) {
+      *why = "server error on an idempotent request (retrying 5xx is enabled)";
       return yes;
     }
     *why = "HTTP status is not retryable";

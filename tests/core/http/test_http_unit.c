@@ -83,7 +83,21 @@ static void test_retry_after_parse(void) {
 
 static erplink__retry_verdict classify(int code, int status, bool sent, bool permanent, int64_t ra, bool idem) {
   erplink__attempt a = {code, status, sent, permanent, ra};
-  return erplink__retry_classify(&a, idem, 60000, NULL);
+  return erplink__retry_classify(&a, idem, false, 60000, NULL);
+}
+
+static void test_retry_all_5xx(void) {
+  erplink__attempt a = {ERPLINK_ESERVER, 500, true, false, -1};
+  CHECK_EQ_INT(erplink__retry_classify(&a, true, false, 60000, NULL), ERPLINK__RETRY_NO);
+  CHECK_EQ_INT(erplink__retry_classify(&a, true, true, 60000, NULL), ERPLINK__RETRY_YES);
+  CHECK_EQ_INT(erplink__retry_classify(&a, false, true, 60000, NULL), ERPLINK__RETRY_NO); /* never for POST */
+  a.http_status = 501;
+  CHECK_EQ_INT(erplink__retry_classify(&a, true, true, 60000, NULL), ERPLINK__RETRY_NO);
+  a.http_status = 507;
+  CHECK_EQ_INT(erplink__retry_classify(&a, true, true, 60000, NULL), ERPLINK__RETRY_YES);
+  a.code = ERPLINK_EHTTP;
+  a.http_status = 400;
+  CHECK_EQ_INT(erplink__retry_classify(&a, true, true, 60000, NULL), ERPLINK__RETRY_NO);
 }
 
 static void test_retry_classify(void) {
@@ -270,6 +284,7 @@ static void test_validation(void) {
 }
 
 int main(void) {
+  RUN(test_retry_all_5xx);
   RUN(test_backoff_ceiling);
   RUN(test_backoff_jitter);
   RUN(test_retry_after_parse);
