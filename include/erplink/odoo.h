@@ -1,10 +1,477 @@
 /**
  * @file erplink/odoo.h
- * @brief Odoo client over XML-RPC, JSON-RPC and JSON-2 (being written; nothing is declared yet).
+ * @brief Odoo client over XML-RPC (`/xmlrpc/2`), JSON-RPC (`/jsonrpc`) and JSON-2
+ *        (`/json/2/<model>/<method>`, Odoo 19+).
+ *
+ * An ::odoo_client is built from an ::odoo_options object (typed setters, copied by
+ * odoo_client_new()). It owns one ::erplink_http_client: retries, rate limiting, TLS,
+ * timeouts and redacted logging are decided there.
+ *
+ * @par Protocols
+ * ::ODOO_PROTOCOL_AUTO (the default) asks the server its version on first use and picks
+ * JSON-2 when the server is Odoo 19 or later **and** an API key is configured, else
+ * XML-RPC. odoo_client_protocol() tells which one is in use.
+ *
+ * @par Authentication
+ * XML-RPC and JSON-RPC authenticate lazily on the first call with
+ * `common.authenticate(db, login, password_or_key, {})`; the uid is kept. A `false` answer
+ * (bad credentials) gives ::ERPLINK_EAUTH. Each later call sends the password or key again
+ * (Odoo is stateless here), always as a *secret* value so that logs redact it. JSON-2 sends
+ * `Authorization: bearer <key>` and `X-Odoo-Database`, and gets the uid from
+ * `res.users/context_get`.
+ *
+ * @par Errors
+ * Remote exceptions are mapped to codes with the exception class kept in
+ * erplink_error_remote_class() and the traceback (when sent) in erplink_error_detail():
+ * `AccessDenied` and HTTP 401 → ::ERPLINK_EAUTH; `AccessError` and 403 → ::ERPLINK_EACCESS;
+ * `ValidationError`, `UserError`, `RedirectWarning` and 422 → ::ERPLINK_EVALIDATION;
+ * `MissingError` and 404 → ::ERPLINK_ENOTFOUND; `LockError` and 409 → ::ERPLINK_ECONFLICT;
+ * anything else → ::ERPLINK_ESERVER. On `/xmlrpc/2` fault code 2 covers UserError,
+ * ValidationError and MissingError alike: it becomes ::ERPLINK_EVALIDATION with no class,
+ * and the message says that the class is unknown. HTML or empty answers, redirects and
+ * gateway errors keep the transport's error (status and first bytes in the detail).
+ *
+ * @par Retries
+ * Every call is an HTTP POST. A call is retried after a reset, a read timeout or a
+ * 502/503/504 only when it is idempotent: search, search_count, read, search_read,
+ * fields_get, name_search, read_group, default_get, context_get and version are, and
+ * odoo_client_call() with ::ODOO_CALL_IDEMPOTENT marks any other call so.
+ *
+ * @par Thread safety
+ * Options objects are not thread-safe. A client may be used from several threads at once.
  */
 #ifndef ERPLINK_ODOO_H
 #define ERPLINK_ODOO_H
 
 #include "common.h"
+#include "log.h"
+#include "value.h"
 
-#endif
+ERPLINK_BEGIN_DECLS
+
+/** @brief Configuration of an Odoo client (opaque; see odoo_options_new()). */
+typedef struct odoo_options odoo_options;
+/** @brief An Odoo client (opaque; see odoo_client_new()). */
+typedef struct odoo_client odoo_client;
+
+/** @brief The wire protocol used by a client. */
+typedef enum odoo_protocol {
+  ODOO_PROTOCOL_AUTO = 0, /**< JSON-2 on Odoo >= 19 with an API key, else XML-RPC */
+  ODOO_PROTOCOL_XMLRPC,   /**< `/xmlrpc/2/common` and `/xmlrpc/2/object` */
+  ODOO_PROTOCOL_JSONRPC,  /**< `/jsonrpc` */
+  ODOO_PROTOCOL_JSON2     /**< `/json/2/<model>/<method>` (Odoo 19+, API key only) */
+} odoo_protocol;
+
+/** @brief Flag of odoo_client_call(): the call may safely be sent twice (retried). */
+#define ODOO_CALL_IDEMPOTENT 1u
+
+/* ------------------------------------------------------------------ options */
+
+/**
+ * @brief Creates an options object with the defaults (protocol AUTO, timeout 120 s,
+ *        connect timeout 10 s, 3 attempts, no rate limit, system CAs).
+ * @param out receives the object; free it with odoo_options_free().
+ * @return 0, ::ERPLINK_EINVAL (NULL @p out) or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_new(odoo_options **out);
+/**
+ * @brief Frees an options object, wiping the password and API key. NULL is a no-op.
+ * @param o the object.
+ */
+ERPLINK_EXTERN void odoo_options_free(odoo_options *o);
+/**
+ * @brief Sets the server's base URL, e.g. `https://erp.example.com` (a path prefix is kept).
+ * @param o the options.
+ * @param url an `http://` or `https://` URL (copied).
+ * @return 0, ::ERPLINK_EINVAL (NULL, other scheme) or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_url(odoo_options *o, const char *url);
+/**
+ * @brief Sets the database name.
+ * @param o the options.
+ * @param db the name (copied).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_db(odoo_options *o, const char *db);
+/**
+ * @brief Sets the login (user name), used by XML-RPC and JSON-RPC authentication.
+ * @param o the options.
+ * @param login the login (copied).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_login(odoo_options *o, const char *login);
+/**
+ * @brief Sets the password (a secret: copied, wiped when freed, never logged).
+ * @param o the options.
+ * @param password the password.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_password(odoo_options *o, const char *password);
+/**
+ * @brief Sets an API key (a secret: copied, wiped when freed, never logged). It is used
+ *        instead of the password on XML-RPC/JSON-RPC and as the bearer token on JSON-2.
+ * @param o the options.
+ * @param api_key the key.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_api_key(odoo_options *o, const char *api_key);
+/**
+ * @brief Chooses the protocol (default ::ODOO_PROTOCOL_AUTO).
+ * @param o the options.
+ * @param protocol an ::odoo_protocol.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_protocol(odoo_options *o, odoo_protocol protocol);
+/**
+ * @brief Sets the total time allowed for one HTTP attempt (default 120000 ms).
+ * @param o the options.
+ * @param ms > 0.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_timeout_ms(odoo_options *o, int64_t ms);
+/**
+ * @brief Sets the connect timeout (default 10000 ms).
+ * @param o the options.
+ * @param ms > 0.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_connect_timeout_ms(odoo_options *o, int64_t ms);
+/**
+ * @brief Sets the retry policy (see erplink_http_options_set_max_attempts() and
+ *        erplink_http_options_set_backoff_ms()).
+ * @param o            the options.
+ * @param max_attempts 1 (no retry) .. 100 (default 3).
+ * @param base_ms      backoff base, >= 0 (default 200).
+ * @param cap_ms       backoff cap, >= @p base_ms (default 5000).
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_retry(odoo_options *o, int max_attempts, int64_t base_ms, int64_t cap_ms);
+/**
+ * @brief Limits the request rate of the client (token bucket; 0 = unlimited, the default).
+ * @param o    the options.
+ * @param rps  requests per second, >= 0.
+ * @param burst bucket size, >= 1 when @p rps > 0.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_rate_limit(odoo_options *o, double rps, int burst);
+/**
+ * @brief Trusts the CA certificates of a PEM file instead of the system store.
+ * @param o    the options.
+ * @param path the file (copied).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_ca_file(odoo_options *o, const char *path);
+/**
+ * @brief Sets the User-Agent header (default "erplink/<version>").
+ * @param o  the options.
+ * @param ua the value (copied).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_user_agent(odoo_options *o, const char *ua);
+/**
+ * @brief Sets the `lang` merged into the context of every call (a context the caller
+ *        passes wins key by key).
+ * @param o    the options.
+ * @param lang e.g. "fr_FR" (copied); NULL to unset.
+ * @return 0 or ::ERPLINK_ENOMEM (::ERPLINK_EINVAL for a NULL @p o).
+ */
+ERPLINK_EXTERN int odoo_options_set_lang(odoo_options *o, const char *lang);
+/**
+ * @brief Sets the `tz` merged into the context of every call.
+ * @param o  the options.
+ * @param tz e.g. "Europe/Brussels" (copied); NULL to unset.
+ * @return 0 or ::ERPLINK_ENOMEM (::ERPLINK_EINVAL for a NULL @p o).
+ */
+ERPLINK_EXTERN int odoo_options_set_tz(odoo_options *o, const char *tz);
+/**
+ * @brief Sets the `allowed_company_ids` merged into the context of every call.
+ * @param o   the options.
+ * @param ids the company ids (copied); NULL with @p n 0 to unset.
+ * @param n   their number (at most 4096).
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_options_set_allowed_company_ids(odoo_options *o, const int64_t *ids, size_t n);
+/**
+ * @brief Sends the client's log lines (HTTP exchanges, retries, protocol choice) to @p fn.
+ *        Secrets are redacted before @p fn sees them.
+ * @param o         the options.
+ * @param fn        the callback (NULL disables logging).
+ * @param userdata  passed to @p fn.
+ * @param max_level the most verbose ::erplink_log_level delivered.
+ * @return 0 or ::ERPLINK_EINVAL.
+ */
+ERPLINK_EXTERN int odoo_options_set_log(odoo_options *o, erplink_log_fn fn, void *userdata, int max_level);
+
+/* ------------------------------------------------------------------ client */
+
+/**
+ * @brief Creates a client. No network traffic happens here.
+ * @param out receives the client; free it with odoo_client_free().
+ * @param o   the options (copied; may be freed afterwards).
+ * @return 0; ::ERPLINK_EINVAL (no URL, no database, no password nor API key, XML-RPC or
+ *         JSON-RPC without a login, JSON-2 without an API key); ::ERPLINK_ENOMEM.
+ */
+ERPLINK_EXTERN int odoo_client_new(odoo_client **out, const odoo_options *o);
+/**
+ * @brief Frees a client and wipes its copies of the secrets. NULL is a no-op.
+ * @param c the client.
+ */
+ERPLINK_EXTERN void odoo_client_free(odoo_client *c);
+/**
+ * @brief Tells which protocol the client uses, resolving ::ODOO_PROTOCOL_AUTO (which may
+ *        ask the server its version).
+ * @param out receives ::ODOO_PROTOCOL_XMLRPC, ::ODOO_PROTOCOL_JSONRPC or ::ODOO_PROTOCOL_JSON2.
+ * @param c   the client.
+ * @return 0 or an error of the version request.
+ */
+ERPLINK_EXTERN int odoo_client_protocol(odoo_protocol *out, odoo_client *c);
+/**
+ * @brief The server's major version (17, 19, ...), from `common.version()` or
+ *        `/web/version`; asked once and remembered.
+ * @param out receives it.
+ * @param c   the client.
+ * @return 0, a transport error, or ::ERPLINK_EPROTOCOL for an unexpected answer.
+ */
+ERPLINK_EXTERN int odoo_client_server_version(int *out, odoo_client *c);
+/**
+ * @brief The version structure: `common.version()` on XML-RPC/JSON-RPC
+ *        (`server_version`, `server_version_info`, ...), `/web/version` on JSON-2
+ *        (`version`, `version_info`). Needs no authentication.
+ * @param out receives the tree; free it with erplink_value_free().
+ * @param c   the client.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_version(erplink_value **out, odoo_client *c);
+/**
+ * @brief Authenticates now (otherwise done by the first call) and returns the uid.
+ * @param uid receives the user id.
+ * @param c   the client.
+ * @return 0, ::ERPLINK_EAUTH for bad credentials, or another error.
+ */
+ERPLINK_EXTERN int odoo_client_authenticate(int64_t *uid, odoo_client *c);
+
+/**
+ * @brief Calls `model.method(*args, **kwargs)` through `execute_kw` (XML-RPC, JSON-RPC) or
+ *        `/json/2/<model>/<method>` (JSON-2). The configured default context is merged into
+ *        `kwargs["context"]`.
+ *
+ * On JSON-2, positional arguments are mapped to the named parameters of the standard ORM
+ * methods (ids first for record methods: read, write, unlink, copy, action_*...; then
+ * search: domain, offset, limit, order; search_count: domain, limit; search_read: domain,
+ * fields, offset, limit, order; read: fields, load; create: vals_list; write: vals;
+ * fields_get: allfields, attributes; name_search: name, domain, operator, limit;
+ * read_group: domain, fields, groupby, offset, limit, orderby, lazy; default_get: fields;
+ * name_create: name; copy: default). For other methods pass named parameters in @p kwargs
+ * (and `ids` there for record methods); positional arguments are then refused
+ * (::ERPLINK_EINVAL) unless the only one is a list of ids.
+ *
+ * @param out    receives the result (a method returning None gives a nil value on JSON-RPC
+ *               and JSON-2; on XML-RPC Odoo itself fails with "cannot marshal None");
+ *               free it with erplink_value_free(). May be NULL to discard the result.
+ * @param c      the client.
+ * @param model  e.g. "res.partner".
+ * @param method e.g. "search_read".
+ * @param args   an array of positional arguments (borrowed), or NULL for none.
+ * @param kwargs a struct of keyword arguments (borrowed), or NULL for none.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_execute_kw(erplink_value **out, odoo_client *c, const char *model,
+                                          const char *method, const erplink_value *args,
+                                          const erplink_value *kwargs);
+/**
+ * @brief odoo_client_execute_kw() with flags (::ODOO_CALL_IDEMPOTENT).
+ * @param out    as for odoo_client_execute_kw().
+ * @param c      the client.
+ * @param model  the model.
+ * @param method the method.
+ * @param args   positional arguments (borrowed) or NULL.
+ * @param kwargs keyword arguments (borrowed) or NULL.
+ * @param flags  0 or ::ODOO_CALL_IDEMPOTENT.
+ * @return as for odoo_client_execute_kw().
+ */
+ERPLINK_EXTERN int odoo_client_call(erplink_value **out, odoo_client *c, const char *model, const char *method,
+                                    const erplink_value *args, const erplink_value *kwargs, unsigned flags);
+
+/* ------------------------------------------------------------------ ORM calls */
+
+/**
+ * @brief `search(domain, offset, limit, order)` → array of ids.
+ * @param out    receives the array (free with erplink_value_free()).
+ * @param c      the client.
+ * @param model  the model.
+ * @param domain an array (borrowed) or NULL for `[]`.
+ * @param offset >= 0.
+ * @param limit  > 0, or 0 for no limit.
+ * @param order  e.g. "id" or NULL for the model's order.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_search(erplink_value **out, odoo_client *c, const char *model,
+                                      const erplink_value *domain, int64_t offset, int64_t limit,
+                                      const char *order);
+/**
+ * @brief `search_count(domain)`.
+ * @param out    receives the count.
+ * @param c      the client.
+ * @param model  the model.
+ * @param domain an array (borrowed) or NULL for `[]`.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_search_count(int64_t *out, odoo_client *c, const char *model,
+                                            const erplink_value *domain);
+/**
+ * @brief `read(ids, fields)` → array of records (structs).
+ * @param out    receives the array (free with erplink_value_free()).
+ * @param c      the client.
+ * @param model  the model.
+ * @param ids    the ids.
+ * @param n_ids  their number.
+ * @param fields NULL-terminated field names, or NULL for all fields.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_read(erplink_value **out, odoo_client *c, const char *model, const int64_t *ids,
+                                    size_t n_ids, const char *const *fields);
+/**
+ * @brief `search_read(domain, fields, offset, limit, order)` → array of records.
+ * @param out    receives the array (free with erplink_value_free()).
+ * @param c      the client.
+ * @param model  the model.
+ * @param domain an array (borrowed) or NULL for `[]`.
+ * @param fields NULL-terminated field names, or NULL for all fields.
+ * @param offset >= 0.
+ * @param limit  > 0, or 0 for no limit.
+ * @param order  the order or NULL.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_search_read(erplink_value **out, odoo_client *c, const char *model,
+                                           const erplink_value *domain, const char *const *fields,
+                                           int64_t offset, int64_t limit, const char *order);
+/**
+ * @brief `create(vals)` of one record → its id.
+ * @param out_id receives the new id.
+ * @param c      the client.
+ * @param model  the model.
+ * @param vals   a struct of field values (borrowed).
+ * @return 0 or an error as described in the file documentation. Never retried.
+ */
+ERPLINK_EXTERN int odoo_client_create(int64_t *out_id, odoo_client *c, const char *model, const erplink_value *vals);
+/**
+ * @brief `create([vals, ...])` → array of new ids.
+ * @param out       receives the array (free with erplink_value_free()).
+ * @param c         the client.
+ * @param model     the model.
+ * @param vals_list an array of structs (borrowed).
+ * @return 0 or an error as described in the file documentation. Never retried.
+ */
+ERPLINK_EXTERN int odoo_client_create_many(erplink_value **out, odoo_client *c, const char *model,
+                                           const erplink_value *vals_list);
+/**
+ * @brief `write(ids, vals)`.
+ * @param c     the client.
+ * @param model the model.
+ * @param ids   the ids.
+ * @param n_ids their number (> 0).
+ * @param vals  a struct (borrowed).
+ * @return 0 or an error as described in the file documentation. Never retried.
+ */
+ERPLINK_EXTERN int odoo_client_write(odoo_client *c, const char *model, const int64_t *ids, size_t n_ids,
+                                     const erplink_value *vals);
+/**
+ * @brief `unlink(ids)`.
+ * @param c     the client.
+ * @param model the model.
+ * @param ids   the ids.
+ * @param n_ids their number (> 0).
+ * @return 0 or an error as described in the file documentation. Never retried.
+ */
+ERPLINK_EXTERN int odoo_client_unlink(odoo_client *c, const char *model, const int64_t *ids, size_t n_ids);
+/**
+ * @brief `fields_get(attributes=...)` → struct of field descriptions.
+ * @param out        receives the struct (free with erplink_value_free()).
+ * @param c          the client.
+ * @param model      the model.
+ * @param attributes NULL-terminated attribute names (e.g. "string", "type") or NULL for all.
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_fields_get(erplink_value **out, odoo_client *c, const char *model,
+                                          const char *const *attributes);
+/**
+ * @brief `name_search(name, domain, operator, limit)` → array of `[id, display_name]`.
+ * @param out      receives the array (free with erplink_value_free()).
+ * @param c        the client.
+ * @param model    the model.
+ * @param name     the text searched.
+ * @param domain   an array (borrowed) or NULL.
+ * @param operator_ e.g. "ilike" or NULL for the default.
+ * @param limit    > 0, or 0 for the server's default (100).
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_name_search(erplink_value **out, odoo_client *c, const char *model, const char *name,
+                                           const erplink_value *domain, const char *operator_, int64_t limit);
+/**
+ * @brief `read_group(domain, fields, groupby, offset, limit, orderby, lazy)`.
+ * @param out     receives the array of groups (free with erplink_value_free()).
+ * @param c       the client.
+ * @param model   the model.
+ * @param domain  an array (borrowed) or NULL for `[]`.
+ * @param fields  NULL-terminated aggregate specs (e.g. "amount_total:sum").
+ * @param groupby NULL-terminated group-by fields (at least one).
+ * @param offset  >= 0.
+ * @param limit   > 0, or 0 for no limit.
+ * @param orderby the order or NULL.
+ * @param lazy    non-zero to group by the first field only (Odoo's default).
+ * @return 0 or an error as described in the file documentation.
+ */
+ERPLINK_EXTERN int odoo_client_read_group(erplink_value **out, odoo_client *c, const char *model,
+                                          const erplink_value *domain, const char *const *fields,
+                                          const char *const *groupby, int64_t offset, int64_t limit,
+                                          const char *orderby, int lazy);
+
+/* ------------------------------------------------------------------ streaming */
+
+/**
+ * @brief Callback of odoo_client_search_read_each(): one record (borrowed, valid during
+ *        the call). Return 0 to go on, anything else to stop (the call then returns
+ *        ::ERPLINK_ECANCELLED).
+ */
+typedef int (*odoo_record_fn)(const erplink_value *record, void *userdata);
+/**
+ * @brief Callback of odoo_client_search_read_pages(): one page, an array of records
+ *        (borrowed, freed after the call). Return 0 to go on, anything else to stop.
+ */
+typedef int (*odoo_page_fn)(const erplink_value *page, void *userdata);
+
+/**
+ * @brief Reads every record matching @p domain page by page, ordered by id, with an
+ *        `id > last` cursor (no OFFSET): memory is bounded by one page whatever the size
+ *        of the result, and records created meanwhile behind the cursor are not skipped.
+ * @param c         the client.
+ * @param model     the model.
+ * @param domain    an array (borrowed) or NULL for `[]`.
+ * @param fields    NULL-terminated field names, or NULL for all fields ("id" is always read).
+ * @param page_size records per request, 1 .. 1000000 (0 = 1000).
+ * @param fn        called with each page.
+ * @param userdata  passed to @p fn.
+ * @return 0 after the last page; ::ERPLINK_ECANCELLED when @p fn stopped; another error as
+ *         described in the file documentation (pages already delivered stay delivered).
+ */
+ERPLINK_EXTERN int odoo_client_search_read_pages(odoo_client *c, const char *model, const erplink_value *domain,
+                                                 const char *const *fields, size_t page_size, odoo_page_fn fn,
+                                                 void *userdata);
+/**
+ * @brief As odoo_client_search_read_pages(), one record at a time.
+ * @param c         the client.
+ * @param model     the model.
+ * @param domain    an array (borrowed) or NULL for `[]`.
+ * @param fields    NULL-terminated field names or NULL.
+ * @param page_size records per request (0 = 1000).
+ * @param fn        called with each record.
+ * @param userdata  passed to @p fn.
+ * @return as odoo_client_search_read_pages().
+ */
+ERPLINK_EXTERN int odoo_client_search_read_each(odoo_client *c, const char *model, const erplink_value *domain,
+                                                const char *const *fields, size_t page_size, odoo_record_fn fn,
+                                                void *userdata);
+
+ERPLINK_END_DECLS
+
+#endif /* ERPLINK_ODOO_H */

@@ -1,0 +1,931 @@
+/* odoo_client against tests/servers/odoo_server.py (Odoo 17 and 19 simulators on loopback):
+ * every protocol x every call x success and each error class, authentication, AUTO protocol
+ * choice, the client's requests compared with the captured real ones, the default context,
+ * secrets kept out of logs and messages, and fault injection (refused, reset, stall, HTML,
+ * gateway, redirect, empty) with retries only for idempotent calls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "erplink/erplink.h"
+#include "internal.h"
+#include "server.h"
+#include "test.h"
+
+static test_server s17, s19;
+
+#define KEY17 "f32f735cb7f82805c95056b62583379a9aabd47f"
+#define KEY19 "dad028985f488ca4b0f7f8f7b556a00a30762b32"
+#define KEY19_DEMO "94ccef786a0b25cfed33c498b8b117fff7bc629a"
+#define KEY19_EXPIRED "f41c2e7aabb2f663af9c1f67a6d9fe17e68eb1a9"
+
+typedef struct setup {
+  const test_server *srv;
+  odoo_protocol proto;
+  const char *login, *password, *key;
+  const char *url_suffix; /* e.g. "/__fault__/reset/1/k1" */
+  int64_t timeout_ms;
+  int attempts;
+  erplink_log_fn log;
+  void *log_ud;
+  int lang_ctx;
+} setup;
+
+static odoo_client *mk(const setup *s) {
+  odoo_options *o = NULL;
+  if (odoo_options_new(&o)) return NULL;
+  char url[256];
+  snprintf(url, sizeof url, "%s%s", s->srv->base_url, s->url_suffix ? s->url_suffix : "");
+  odoo_options_set_url(o, url);
+  odoo_options_set_db(o, s->srv == &s19 ? "demo19" : "demo17");
+  if (s->login) odoo_options_set_login(o, s->login);
+  if (s->password) odoo_options_set_password(o, s->password);
+  if (s->key) odoo_options_set_api_key(o, s->key);
+  odoo_options_set_protocol(o, s->proto);
+  odoo_options_set_retry(o, s->attempts ? s->attempts : 3, 1, 5);
+  odoo_options_set_timeout_ms(o, s->timeout_ms ? s->timeout_ms : 20000);
+  odoo_options_set_connect_timeout_ms(o, 2000);
+  if (s->log) odoo_options_set_log(o, s->log, s->log_ud, ERPLINK_LOG_TRACE);
+  if (s->lang_ctx) {
+    int64_t companies[] = {1, 3};
+    odoo_options_set_lang(o, "fr_FR");
+    odoo_options_set_tz(o, "Europe/Brussels");
+    odoo_options_set_allowed_company_ids(o, companies, 2);
+  }
+  odoo_client *c = NULL;
+  if (odoo_client_new(&c, o)) c = NULL;
+  odoo_options_free(o);
+  return c;
+}
+
+/* The five protocol/server combinations. */
+typedef struct combo {
+  const char *name;
+  test_server *srv;
+  odoo_protocol proto;
+  int json2;
+  int v19;
+} combo;
+
+static combo combos[] = {
+    {"xmlrpc17", &s17, ODOO_PROTOCOL_XMLRPC, 0, 0},
+    {"jsonrpc17", &s17, ODOO_PROTOCOL_JSONRPC, 0, 0},
+    {"xmlrpc19", &s19, ODOO_PROTOCOL_XMLRPC, 0, 1},
+    {"jsonrpc19", &s19, ODOO_PROTOCOL_JSONRPC, 0, 1},
+    {"json2", &s19, ODOO_PROTOCOL_JSON2, 1, 1},
+};
+#define NCOMBOS (sizeof combos / sizeof combos[0])
+
+static odoo_client *mk_admin(const combo *k) {
+  setup s = {.srv = k->srv, .proto = k->proto, .login = "admin"};
+  if (k->json2) s.key = KEY19;
+  else s.password = "admin";
+  return mk(&s);
+}
+
+static odoo_client *mk_demo(const combo *k) {
+  setup s = {.srv = k->srv, .proto = k->proto, .login = "demo"};
+  if (k->json2) s.key = KEY19_DEMO;
+  else s.password = "demo";
+  return mk(&s);
+}
+
+static const char *errmsg(void) {
+  const erplink_error *e = erplink_error_last();
+  return e ? erplink_error_message(e) : "";
+}
+static const char *errclass(void) {
+  const erplink_error *e = erplink_error_last();
+  return e ? erplink_error_remote_class(e) : NULL;
+}
+static const char *errdetail(void) {
+  const erplink_error *e = erplink_error_last();
+  return e ? erplink_error_detail(e) : NULL;
+}
+
+static erplink_value *J(const char *json) {
+  erplink_value *v = NULL;
+  if (erplink_json_decode(&v, json, strlen(json), NULL)) return NULL;
+  erplink_value *c = NULL;
+  erplink_value_clone(&c, v); /* a mutable copy */
+  erplink_value_free(v);
+  return c;
+}
+
+/* GET base+path on a server: body (malloc'd) or NULL. */
+static char *sim_get(const test_server *srv, const char *path, size_t *len) {
+  erplink_http_client *h = NULL;
+  erplink_http_options *o = NULL;
+  erplink_http_options_new(&o);
+  erplink_http_client_new(&h, o);
+  erplink_http_options_free(o);
+  char url[512];
+  snprintf(url, sizeof url, "%s%s", srv->base_url, path);
+  erplink_http_request *r = NULL;
+  erplink_http_request_new(&r, "GET", url);
+  erplink_http_response *resp = NULL;
+  char *out = NULL;
+  if (erplink_http_client_send(&resp, h, r) == 0) {
+    size_t n = 0;
+    const char *b = erplink_http_response_body(resp, &n);
+    out = malloc(n + 1);
+    memcpy(out, b, n);
+    out[n] = 0;
+    if (len) *len = n;
+  }
+  erplink_http_response_free(resp);
+  erplink_http_request_free(r);
+  erplink_http_client_free(h);
+  return out;
+}
+
+static int sim_post(const test_server *srv, const char *path, const char *json) {
+  erplink_http_client *h = NULL;
+  erplink_http_options *o = NULL;
+  erplink_http_options_new(&o);
+  erplink_http_client_new(&h, o);
+  erplink_http_options_free(o);
+  char url[512];
+  snprintf(url, sizeof url, "%s%s", srv->base_url, path);
+  erplink_http_request *r = NULL;
+  erplink_http_request_new(&r, "POST", url);
+  erplink_http_request_set_header(r, "Content-Type", "application/json");
+  erplink_http_request_set_body(r, json, strlen(json));
+  erplink_http_response *resp = NULL;
+  int rc = erplink_http_client_send(&resp, h, r);
+  erplink_http_response_free(resp);
+  erplink_http_request_free(r);
+  erplink_http_client_free(h);
+  return rc;
+}
+
+static long hits(const test_server *srv, const char *key) {
+  char path[128];
+  snprintf(path, sizeof path, "/__sim__/hits?key=%s", key);
+  char *b = sim_get(srv, path, NULL);
+  long n = b ? strtol(b, NULL, 10) : -1;
+  free(b);
+  return n;
+}
+
+/* Structural equality, struct members in any order. */
+static int veq(const erplink_value *a, const erplink_value *b) {
+  erplink_type ta = erplink_value_type(a), tb = erplink_value_type(b);
+  if (ta != tb) return 0;
+  if (ta == ERPLINK_TYPE_STRUCT) {
+    size_t n = erplink_value_count(a);
+    if (n != erplink_value_count(b)) return 0;
+    for (size_t i = 0; i < n; i++) {
+      const char *k;
+      size_t kl;
+      const erplink_value *va = erplink_value_struct_at(a, i, &k, &kl);
+      const erplink_value *vb = erplink_value_struct_getn(b, k, kl);
+      if (!vb || !veq(va, vb)) return 0;
+    }
+    return 1;
+  }
+  if (ta == ERPLINK_TYPE_ARRAY) {
+    size_t n = erplink_value_count(a);
+    if (n != erplink_value_count(b)) return 0;
+    for (size_t i = 0; i < n; i++)
+      if (!veq(erplink_value_array_get(a, i), erplink_value_array_get(b, i))) return 0;
+    return 1;
+  }
+  return erplink_value_equal(a, b);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+  b[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return b;
+}
+
+/* Decodes a request body: XML-RPC (method name + params) or JSON (JSON-RPC: params only). */
+static erplink_value *decode_request(const char *body, size_t len, char **method) {
+  erplink_value *v = NULL;
+  *method = NULL;
+  if (len && body[0] == '<') {
+    if (erplink_xmlrpc_decode_call(method, &v, body, len, NULL)) return NULL;
+    return v;
+  }
+  if (erplink_json_decode(&v, body, len, NULL)) return NULL;
+  const erplink_value *p = erplink_value_struct_get(v, "params");
+  if (p && erplink_value_struct_get(v, "jsonrpc")) {
+    erplink_value *c = NULL;
+    erplink_value_clone(&c, p);
+    erplink_value_free(v);
+    *method = strdup("jsonrpc");
+    return c;
+  }
+  return v;
+}
+
+/* The last request body the simulator received equals the captured one (fixture file). */
+static int same_as_fixture(const test_server *srv, const char *fixture) {
+  char rel[512];
+  snprintf(rel, sizeof rel, "%s.request", fixture);
+  const char *path = test_fixture_path(rel);
+  size_t fl = 0, ml = 0;
+  char *raw = slurp(path, &fl);
+  if (!raw) {
+    printf("# cannot read %s\n", path);
+    return 0;
+  }
+  char *fb = strstr(raw, "\r\n\r\n");
+  char *mine = sim_get(srv, "/__sim__/last_request", &ml);
+  char *m1 = NULL, *m2 = NULL;
+  erplink_value *a = fb ? decode_request(fb + 4, fl - (size_t)(fb + 4 - raw), &m1) : NULL;
+  erplink_value *b = mine ? decode_request(mine, ml, &m2) : NULL;
+  int ok = a && b && ((!m1 && !m2) || (m1 && m2 && !strcmp(m1, m2))) && veq(a, b);
+  if (!ok) {
+    char *da = NULL, *db = NULL;
+    if (a) erplink_value_dump(&da, a);
+    if (b) erplink_value_dump(&db, b);
+    printf("# %s: captured %s %s\n#   mine %s %s\n", fixture, m1 ? m1 : "", da ? da : "?", m2 ? m2 : "", db ? db : "?");
+    free(da);
+    free(db);
+  }
+  erplink_value_free(a);
+  erplink_value_free(b);
+  free(m1);
+  free(m2);
+  free(raw);
+  free(mine);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_options(void) {
+  odoo_options *o = NULL;
+  odoo_client *c = NULL;
+  CHECK_EQ_INT(odoo_options_new(NULL), ERPLINK_EINVAL);
+  REQUIRE(odoo_options_new(&o) == 0);
+  CHECK_EQ_INT(odoo_options_set_url(o, "ftp://x"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_url(o, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_protocol(o, (odoo_protocol)9), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_timeout_ms(o, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_retry(o, 0, 1, 2), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_api_key(o, "has space"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_options_set_user_agent(o, "a\r\nX: y"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no URL */
+  CHECK(strstr(errmsg(), "URL") != NULL);
+  CHECK_EQ_INT(odoo_options_set_url(o, "http://127.0.0.1:1/"), 0);
+  CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no db */
+  odoo_options_set_db(o, "demo17");
+  CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no secret */
+  odoo_options_set_password(o, "pw");
+  CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no login */
+  odoo_options_set_protocol(o, ODOO_PROTOCOL_JSON2);
+  odoo_options_set_login(o, "admin");
+  CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* JSON-2 without key */
+  CHECK(strstr(errmsg(), "API key") != NULL);
+  odoo_options_set_protocol(o, ODOO_PROTOCOL_AUTO);
+  CHECK_EQ_INT(odoo_client_new(&c, o), 0);
+  odoo_protocol p = ODOO_PROTOCOL_AUTO;
+  CHECK_EQ_INT(odoo_client_protocol(&p, c), 0); /* no key: XML-RPC without asking */
+  CHECK_EQ_INT(p, ODOO_PROTOCOL_XMLRPC);
+  CHECK_EQ_INT(odoo_client_execute_kw(NULL, c, "res partner", "read", NULL, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_execute_kw(NULL, c, "res.partner", "", NULL, NULL), ERPLINK_EINVAL);
+  erplink_value *notarr = J("{}");
+  CHECK_EQ_INT(odoo_client_execute_kw(NULL, c, "res.partner", "read", notarr, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_search(NULL, c, "res.partner", NULL, 0, 0, NULL), ERPLINK_EINVAL);
+  erplink_value *out = NULL;
+  CHECK_EQ_INT(odoo_client_search(&out, c, "res.partner", notarr, 0, 0, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_unlink(c, "res.partner", NULL, 0), ERPLINK_EINVAL);
+  erplink_value_free(notarr);
+  odoo_client_free(c);
+  odoo_client_free(NULL);
+  odoo_options_free(o);
+  odoo_options_free(NULL);
+}
+
+static void test_authentication(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# auth %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    int64_t uid = 0;
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), 0);
+    CHECK_EQ_INT(uid, 2);
+    odoo_client_free(c);
+    c = mk_demo(k);
+    REQUIRE(c);
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), 0);
+    CHECK_EQ_INT(uid, k->v19 ? 5 : 6);
+    odoo_client_free(c);
+    /* bad credentials: false (not a fault) on XML-RPC/JSON-RPC, 401 on JSON-2 */
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin"};
+    if (k->json2) s.key = "0000000000000000000000000000000000000000";
+    else s.password = "s3cr3t-wrong";
+    c = mk(&s);
+    REQUIRE(c);
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_EAUTH);
+    CHECK(strstr(errmsg(), "s3cr3t-wrong") == NULL);
+    CHECK(strstr(errmsg(), "0000000000000000") == NULL);
+    if (k->json2) {
+      CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 401);
+      CHECK_EQ_STR(errclass(), "werkzeug.exceptions.Unauthorized");
+    } else {
+      CHECK(strstr(errmsg(), "false") != NULL);
+    }
+    /* a call with bad credentials fails the same way, before sending execute_kw */
+    int64_t n = 0;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), ERPLINK_EAUTH);
+    odoo_client_free(c);
+  }
+  /* API key in the password slot (17 XML-RPC and JSON-RPC) */
+  for (int p = ODOO_PROTOCOL_XMLRPC; p <= ODOO_PROTOCOL_JSONRPC; p++) {
+    setup s = {.srv = &s17, .proto = (odoo_protocol)p, .login = "admin", .key = KEY17};
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t uid = 0;
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), 0);
+    CHECK_EQ_INT(uid, 2);
+    odoo_client_free(c);
+  }
+  /* expired JSON-2 key -> 401 */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19_EXPIRED};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  int64_t uid = 0;
+  CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_EAUTH);
+  CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 401);
+  CHECK(strstr(errmsg(), "Invalid apikey") != NULL);
+  CHECK(strstr(errmsg(), KEY19_EXPIRED) == NULL);
+  odoo_client_free(c);
+}
+
+/* The password changes (or the key is revoked) while a client is connected: the next call is
+ * refused with AccessDenied (XML-RPC fault 3, JSON-RPC AccessDenied, JSON-2 401). */
+static void test_credentials_revoked(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    int64_t n = 0;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
+    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"revoke_key\": \"" KEY19 "\"}"), 0);
+    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"changed\"}"), 0);
+    int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
+    CHECK_EQ_INT(rc, ERPLINK_EAUTH);
+    CHECK_EQ_STR(errclass(), k->json2 ? "werkzeug.exceptions.Unauthorized" : "odoo.exceptions.AccessDenied");
+    CHECK(strstr(errmsg(), k->json2 ? "Invalid apikey" : "Access Denied") != NULL);
+    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}"), 0);
+    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"admin\"}"), 0);
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
+    odoo_client_free(c);
+  }
+}
+
+static void test_auto_protocol(void) {
+  struct {
+    test_server *srv;
+    const char *password, *key;
+    odoo_protocol want;
+    int major;
+  } cases[] = {
+      {&s17, NULL, KEY17, ODOO_PROTOCOL_XMLRPC, 17},
+      {&s19, NULL, KEY19, ODOO_PROTOCOL_JSON2, 19},
+      {&s19, "admin", NULL, ODOO_PROTOCOL_XMLRPC, 19},
+      {&s17, "admin", NULL, ODOO_PROTOCOL_XMLRPC, 17},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    setup s = {.srv = cases[i].srv, .proto = ODOO_PROTOCOL_AUTO, .login = "admin", .password = cases[i].password,
+               .key = cases[i].key};
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    odoo_protocol p = ODOO_PROTOCOL_AUTO;
+    CHECK_EQ_INT(odoo_client_protocol(&p, c), 0);
+    CHECK_EQ_INT(p, cases[i].want);
+    int major = 0;
+    CHECK_EQ_INT(odoo_client_server_version(&major, c), 0);
+    CHECK_EQ_INT(major, cases[i].major);
+    int64_t n = -1;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
+    CHECK(n > 0);
+    odoo_client_free(c);
+  }
+  /* AUTO with a key but no login against Odoo 17: no JSON-2 there, and XML-RPC needs the login */
+  {
+    setup s = {.srv = &s17, .proto = ODOO_PROTOCOL_AUTO, .key = KEY17};
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t uid = 0;
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_EINVAL);
+    CHECK(strstr(errmsg(), "login") != NULL);
+    odoo_client_free(c);
+  }
+  /* AUTO against nothing: a clear transport error */
+  test_server dead = s19;
+  snprintf(dead.base_url, sizeof dead.base_url, "http://127.0.0.1:%d", test_unused_port());
+  setup s = {.srv = &dead, .proto = ODOO_PROTOCOL_AUTO, .login = "admin", .key = KEY19, .attempts = 1};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  odoo_protocol p;
+  CHECK_EQ_INT(odoo_client_protocol(&p, c), ERPLINK_ECONNECT);
+  odoo_client_free(c);
+}
+
+static const erplink_value *rec_field(const erplink_value *recs, size_t i, const char *f) {
+  return erplink_value_struct_get(erplink_value_array_get(recs, i), f);
+}
+
+static void test_calls(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# calls %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *out = NULL, *dom = J("[[\"is_company\", \"=\", true]]");
+    /* version */
+    CHECK_EQ_INT(odoo_client_version(&out, c), 0);
+    CHECK(erplink_value_struct_get(out, k->json2 ? "version_info" : "server_version_info") != NULL);
+    erplink_value_free(out);
+    /* search / search_count */
+    CHECK_EQ_INT(odoo_client_search(&out, c, "res.partner", dom, 0, 0, "id"), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    erplink_value_free(out);
+    int64_t n = 0;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", dom), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(odoo_client_search(&out, c, "product.product", NULL, 1, 2, "id"), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    int64_t id = 0;
+    erplink_value_get_int(&id, erplink_value_array_get(out, 0));
+    CHECK_EQ_INT(id, 2);
+    erplink_value_free(out);
+    /* read: many2one as [id, name], False for empty */
+    int64_t ids[] = {18, 10};
+    const char *fields[] = {"name", "parent_id", "phone", NULL};
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", ids, 2, fields), 0);
+    REQUIRE(erplink_value_count(out) == 2);
+    const erplink_value *par = rec_field(out, 0, "parent_id");
+    CHECK_EQ_INT(erplink_value_type(par), ERPLINK_TYPE_ARRAY);
+    CHECK_EQ_INT(erplink_value_type(rec_field(out, 0, "phone")), ERPLINK_TYPE_BOOL);
+    erplink_value_free(out);
+    /* search_read with offset/limit/order */
+    const char *pf[] = {"name", "list_price", NULL};
+    CHECK_EQ_INT(odoo_client_search_read(&out, c, "product.product", NULL, pf, 0, 3, "list_price desc"), 0);
+    REQUIRE(erplink_value_count(out) == 3);
+    double price = 0;
+    erplink_value_get_double(&price, rec_field(out, 0, "list_price"));
+    CHECK(price == 295.0);
+    erplink_value_free(out);
+    /* create / write / read back / unlink */
+    erplink_value *vals = J("{\"name\": \"Test \\u00dcn\\u00efc\\u00f8d\\u00e9 \\u2713\", \"parent_id\": 10}");
+    int64_t nid = 0;
+    CHECK_EQ_INT(odoo_client_create(&nid, c, "res.partner", vals), 0);
+    CHECK(nid > 18);
+    erplink_value_free(vals);
+    vals = J("{\"phone\": \"+1 555 0100\"}");
+    CHECK_EQ_INT(odoo_client_write(c, "res.partner", &nid, 1, vals), 0);
+    erplink_value_free(vals);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &nid, 1, fields), 0);
+    const char *ph = NULL;
+    size_t phl = 0;
+    CHECK_EQ_INT(erplink_value_get_string(&ph, &phl, rec_field(out, 0, "phone")), 0);
+    CHECK(ph && !strcmp(ph, "+1 555 0100"));
+    erplink_value_free(out);
+    erplink_value *vl = J("[{\"name\": \"Multi A\"}, {\"name\": \"Multi B\"}]");
+    CHECK_EQ_INT(odoo_client_create_many(&out, c, "res.partner", vl), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    int64_t all[3] = {nid, 0, 0};
+    erplink_value_get_int(&all[1], erplink_value_array_get(out, 0));
+    erplink_value_get_int(&all[2], erplink_value_array_get(out, 1));
+    erplink_value_free(out);
+    erplink_value_free(vl);
+    CHECK_EQ_INT(odoo_client_unlink(c, "res.partner", all, 3), 0);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", all, 3, fields), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 0);
+    erplink_value_free(out);
+    /* fields_get, name_search, read_group */
+    const char *attrs[] = {"type", "string", NULL};
+    CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", attrs), 0);
+    CHECK(erplink_value_struct_get(out, "name") != NULL);
+    erplink_value_free(out);
+    CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", NULL, "ilike", 5), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    erplink_value_free(out);
+    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
+    CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    CHECK(rec_field(out, 0, "state_count") != NULL);
+    erplink_value_free(out);
+    /* generic execute_kw: positional args mapped to JSON-2 names; a method returning None */
+    erplink_value *args = J("[[[\"name\", \"ilike\", \"deco\"]]]"), *kw = J("{\"limit\": 1}");
+    CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "search", args, kw), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 1);
+    erplink_value_free(out);
+    erplink_value_free(args);
+    erplink_value_free(kw);
+    args = J("[[10]]");
+    int rc = odoo_client_execute_kw(&out, c, "res.partner", "action_archive", args, NULL);
+    if (k->proto == ODOO_PROTOCOL_XMLRPC) {
+      CHECK_EQ_INT(rc, ERPLINK_ESERVER); /* Odoo's own XML-RPC cannot marshal None */
+      CHECK(strstr(errmsg(), "cannot marshal None") != NULL);
+      CHECK_EQ_STR(errclass(), "builtins.TypeError");
+    } else {
+      CHECK_EQ_INT(rc, 0);
+      CHECK_EQ_INT(erplink_value_type(out), ERPLINK_TYPE_NIL);
+    }
+    erplink_value_free(out);
+    out = NULL;
+    erplink_value_free(args);
+    args = J("[[10]]");
+    odoo_client_execute_kw(NULL, c, "res.partner", "action_unarchive", args, NULL);
+    erplink_value_free(args);
+    if (k->json2) { /* named parameters passed directly; unmapped positionals refused */
+      kw = J("{\"domain\": [], \"limit\": 1}");
+      CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "search_count", NULL, kw), 0);
+      erplink_value_free(out);
+      erplink_value_free(kw);
+      args = J("[1, 2]");
+      CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "some_custom_method", args, NULL), ERPLINK_EINVAL);
+      CHECK(strstr(errmsg(), "named") != NULL);
+      erplink_value_free(args);
+    }
+    erplink_value_free(dom);
+    odoo_client_free(c);
+  }
+}
+
+static void expect(int rc, int code, const char *cls, const char *needle) {
+  CHECK_EQ_INT(rc, code);
+  if (cls) CHECK_EQ_STR(errclass(), cls);
+  if (needle && !strstr(errmsg(), needle)) {
+    printf("# message \"%s\" lacks \"%s\"\n", errmsg(), needle);
+    CHECK(0);
+  }
+}
+
+static void test_errors(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    int xml = k->proto == ODOO_PROTOCOL_XMLRPC;
+    printf("# errors %s\n", k->name);
+    odoo_client *c = mk_admin(k), *demo = mk_demo(k);
+    REQUIRE(c && demo);
+    erplink_value *vals = J("{\"name\": \"Hacked\"}");
+    int64_t two = 2, ten = 10, missing = 999999;
+    /* AccessError */
+    expect(odoo_client_write(demo, "res.users", &two, 1, vals), ERPLINK_EACCESS, "odoo.exceptions.AccessError",
+           "not allowed to modify");
+    erplink_value_free(vals);
+    /* ValidationError (recursive parent) */
+    vals = J("{\"parent_id\": 10}");
+    expect(odoo_client_write(c, "res.partner", &ten, 1, vals), ERPLINK_EVALIDATION,
+           xml ? NULL : "odoo.exceptions.ValidationError", "recursive");
+    if (xml) {
+      CHECK(errclass() == NULL);
+      CHECK(strstr(errmsg(), "does not say which") != NULL);
+    }
+    erplink_value_free(vals);
+    /* UserError (unlink a confirmed sale order) */
+    int64_t so = 4;
+    expect(odoo_client_unlink(c, "sale.order", &so, 1), ERPLINK_EVALIDATION, xml ? NULL : "odoo.exceptions.UserError",
+           "confirmed sales order");
+    /* MissingError: not found, except on XML-RPC where code 2 hides it */
+    vals = J("{\"name\": \"ghost\"}");
+    expect(odoo_client_write(c, "res.partner", &missing, 1, vals), xml ? ERPLINK_EVALIDATION : ERPLINK_ENOTFOUND,
+           xml ? NULL : "odoo.exceptions.MissingError", "does not exist");
+    if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 404);
+    erplink_value_free(vals);
+    /* LockError (19) / psycopg2 LockNotAvailable (17): conflict, except 19 XML-RPC (code 2) */
+    vals = J("{\"x_simulate_lock\": true}");
+    int rc = odoo_client_write(c, "res.partner", &ten, 1, vals);
+    if (xml && k->v19) expect(rc, ERPLINK_EVALIDATION, NULL, "locked");
+    else expect(rc, ERPLINK_ECONFLICT, k->v19 ? "odoo.exceptions.LockError" : "psycopg2.errors.LockNotAvailable", NULL);
+    if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 409);
+    erplink_value_free(vals);
+    /* server error with the traceback as detail */
+    const char *bad[] = {"no_such_field", NULL};
+    erplink_value *out = NULL;
+    expect(odoo_client_read(&out, c, "res.partner", &ten, 1, bad), ERPLINK_ESERVER, "builtins.ValueError",
+           "no_such_field");
+    CHECK(errdetail() && strstr(errdetail(), "Traceback") != NULL);
+    if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 500);
+    /* unknown model */
+    int64_t n = 0;
+    expect(odoo_client_search_count(&n, c, "no.such.model", NULL), k->json2 ? ERPLINK_ENOTFOUND : ERPLINK_EVALIDATION,
+           k->json2 ? "werkzeug.exceptions.NotFound" : (xml ? NULL : "odoo.exceptions.UserError"), "no.such.model");
+    /* unknown method */
+    expect(odoo_client_execute_kw(&out, c, "res.partner", "no_such_method", NULL, NULL),
+           k->json2 ? ERPLINK_ENOTFOUND : ERPLINK_ESERVER,
+           k->json2 ? "werkzeug.exceptions.NotFound" : "builtins.AttributeError", "no_such_method");
+    /* private method */
+    expect(odoo_client_execute_kw(&out, c, "res.partner", "_search", NULL, NULL), ERPLINK_EACCESS,
+           "odoo.exceptions.AccessError", "Private methods");
+    /* SQL constraint: create without a name */
+    vals = J("{}");
+    int64_t nid = 0;
+    expect(odoo_client_create(&nid, c, "res.partner", vals), ERPLINK_EVALIDATION,
+           xml ? NULL : "odoo.exceptions.ValidationError", "require a name");
+    erplink_value_free(vals);
+    /* bad domain (invalid operator): server error */
+    erplink_value *dom = J("[[\"name\", \"no-op\", \"x\"]]");
+    expect(odoo_client_search_count(&n, c, "res.partner", dom), ERPLINK_ESERVER, "builtins.ValueError",
+           "Invalid leaf");
+    erplink_value_free(dom);
+    odoo_client_free(c);
+    odoo_client_free(demo);
+  }
+}
+
+/* The client's own requests equal the captured real ones (same method, params and types). */
+static void test_requests_match_fixtures(void) {
+  for (int p = ODOO_PROTOCOL_XMLRPC; p <= ODOO_PROTOCOL_JSONRPC; p++) {
+    const char *dir = p == ODOO_PROTOCOL_XMLRPC ? "odoo17/xmlrpc" : "odoo17/jsonrpc";
+    char fx[256];
+    setup s = {.srv = &s17, .proto = (odoo_protocol)p, .login = "admin", .password = "admin"};
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t uid = 0;
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), 0);
+    snprintf(fx, sizeof fx, "%s/common_authenticate_ok", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    erplink_value *out = NULL;
+    CHECK_EQ_INT(odoo_client_version(&out, c), 0);
+    erplink_value_free(out);
+    snprintf(fx, sizeof fx, "%s/common_version", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    erplink_value *dom = J("[[\"is_company\", \"=\", true]]");
+    int64_t n;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", dom), 0);
+    snprintf(fx, sizeof fx, "%s/execute_kw_search_count", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    erplink_value_free(dom);
+    const char *tf[] = {"name", "list_price", "categ_id", "default_code", "qty_available", "active", "create_date", NULL};
+    odoo_client_search_read(&out, c, "product.template", NULL, tf, 0, 5, NULL);
+    erplink_value_free(out);
+    snprintf(fx, sizeof fx, "%s/execute_kw_search_read_product_template", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    const char *rf[] = {"name", "display_name", "is_company", "parent_id", "child_ids", "category_id", "country_id",
+                        "state_id", "user_id", "company_id", "email", "phone", "website", "active", "type", "lang",
+                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude", NULL};
+    int64_t ids[] = {10, 18};
+    odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+    erplink_value_free(out);
+    snprintf(fx, sizeof fx, "%s/execute_kw_read_res_partner_relational", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    const char *at[] = {"string", "type", "required", NULL};
+    odoo_client_fields_get(&out, c, "product.template", at);
+    erplink_value_free(out);
+    snprintf(fx, sizeof fx, "%s/execute_kw_fields_get_product_template", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
+    odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1);
+    erplink_value_free(out);
+    snprintf(fx, sizeof fx, "%s/execute_kw_read_group", dir);
+    CHECK(same_as_fixture(&s17, fx));
+    if (p == ODOO_PROTOCOL_XMLRPC) {
+      odoo_client_search(&out, c, "product.product", NULL, 0, 5, "id");
+      erplink_value_free(out);
+      CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_search"));
+      odoo_client_name_search(&out, c, "product.product", "Desk", NULL, NULL, 3);
+      erplink_value_free(out);
+      CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_name_search"));
+      erplink_value *vals = J("{\"phone\": \"+1 555 0100\", \"function\": \"Tester\", \"comment\": \"<p>updated</p>\"}");
+      int64_t id68 = 68;
+      odoo_client_write(c, "res.partner", &id68, 1, vals);
+      erplink_value_free(vals);
+      CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_write_res_partner"));
+      odoo_client_unlink(c, "res.partner", &id68, 1);
+      CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_unlink_res_partner"));
+      erplink_value *vl = J("[{\"name\": \"Fixture Multi A\"}, {\"name\": \"Fixture Multi B\"}]");
+      odoo_client_create_many(&out, c, "res.partner", vl);
+      erplink_value_free(out);
+      erplink_value_free(vl);
+      CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_create_multi"));
+    }
+    odoo_client_free(c);
+  }
+  /* JSON-2 (19) */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  erplink_value *out = NULL, *dom = J("[[\"is_company\", \"=\", true]]");
+  odoo_client_search(&out, c, "res.partner", dom, 0, 3, "name");
+  erplink_value_free(out);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/07_search_ids"));
+  int64_t n;
+  odoo_client_search_count(&n, c, "res.partner", dom);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/08_search_count"));
+  erplink_value_free(dom);
+  const char *rf[] = {"name", "parent_id", "child_ids", "category_id", "country_id", "state_id", "user_id",
+                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date", NULL};
+  int64_t ids[] = {9, 19};
+  odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+  erplink_value_free(out);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/03_read_res_partner_relations"));
+  odoo_client_name_search(&out, c, "res.partner", "Acme", NULL, NULL, 5);
+  erplink_value_free(out);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/20_name_search"));
+  erplink_value *vl = J("[{\"name\": \"Multi A\"}, {\"name\": \"Multi B\", \"type\": \"invoice\"}]");
+  odoo_client_create_many(&out, c, "res.partner", vl);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/13_create_multi"));
+  int64_t made[2] = {0, 0};
+  erplink_value_get_int(&made[0], erplink_value_array_get(out, 0));
+  erplink_value_get_int(&made[1], erplink_value_array_get(out, 1));
+  erplink_value_free(out);
+  erplink_value_free(vl);
+  odoo_client_unlink(c, "res.partner", made, 2);
+  /* positional execute_kw mapped to JSON-2 names equals the captured named request */
+  erplink_value *args = J("[[9, 19], [\"name\", \"parent_id\", \"child_ids\", \"category_id\", \"country_id\", "
+                          "\"state_id\", \"user_id\", \"company_id\", \"is_company\", \"type\", \"email\", \"phone\", "
+                          "\"lang\", \"active\", \"write_date\"]]");
+  odoo_client_execute_kw(&out, c, "res.partner", "read", args, NULL);
+  erplink_value_free(out);
+  erplink_value_free(args);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/03_read_res_partner_relations"));
+  odoo_client_free(c);
+}
+
+static void test_default_context(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .lang_ctx = 1};
+    if (k->json2) s.key = KEY19;
+    else s.password = "admin";
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    erplink_value *out = NULL, *kw = J("{\"limit\": 1, \"context\": {\"tz\": \"UTC\", \"active_test\": false}}");
+    erplink_value *args = J("[[]]");
+    CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "search", args, kw), 0);
+    erplink_value_free(out);
+    char *body = sim_get(k->srv, "/__sim__/last_request", NULL);
+    REQUIRE(body);
+    char *m = NULL;
+    erplink_value *req = decode_request(body, strlen(body), &m);
+    REQUIRE(req);
+    const erplink_value *ctx = NULL, *kwv = NULL;
+    if (k->json2) {
+      ctx = erplink_value_struct_get(req, "context");
+    } else {
+      const erplink_value *params = k->proto == ODOO_PROTOCOL_JSONRPC ? erplink_value_struct_get(req, "args") : req;
+      kwv = erplink_value_array_get(params, 6);
+      ctx = erplink_value_struct_get(kwv, "context");
+    }
+    REQUIRE(ctx);
+    erplink_value *want = J("{\"lang\": \"fr_FR\", \"tz\": \"UTC\", \"allowed_company_ids\": [1, 3], \"active_test\": false}");
+    CHECK(veq(ctx, want));
+    erplink_value_free(want);
+    erplink_value_free(req);
+    free(m);
+    free(body);
+    erplink_value_free(kw);
+    erplink_value_free(args);
+    odoo_client_free(c);
+  }
+}
+
+typedef struct logbuf {
+  erplink_buf b;
+} logbuf;
+
+static void collect(int level, const char *msg, void *ud) {
+  (void)level;
+  logbuf *l = ud;
+  erplink_buf_puts(&l->b, msg);
+  erplink_buf_putc(&l->b, '\n');
+}
+
+static void test_secrets_not_logged(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    logbuf lb = {{0}};
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .log = collect, .log_ud = &lb};
+    const char *secret = k->json2 ? KEY19 : KEY17;
+    if (k->v19 && !k->json2) secret = KEY19; /* 19 XML-RPC/JSON-RPC accept the admin key too */
+    s.key = secret;
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t n = 0;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
+    int64_t ten = 10;
+    erplink_value *vals = J("{\"parent_id\": 10}");
+    CHECK(odoo_client_write(c, "res.partner", &ten, 1, vals) != 0);
+    CHECK(strstr(errmsg(), secret) == NULL);
+    CHECK(!errdetail() || strstr(errdetail(), secret) == NULL);
+    erplink_value_free(vals);
+    CHECK(lb.b.len > 0);
+    CHECK(lb.b.ptr && strstr(lb.b.ptr, secret) == NULL);
+    CHECK(lb.b.ptr && strstr(lb.b.ptr, "redacted") != NULL);
+    erplink_buf_free(&lb.b);
+    odoo_client_free(c);
+  }
+}
+
+/* Fault injection through the simulator's /__fault__/<mode>/<n>/<key> prefix. */
+static int fault_key;
+
+static void test_faults(void) {
+  const combo *ks[] = {&combos[0], &combos[1], &combos[4]};
+  for (size_t i = 0; i < 3; i++) {
+    const combo *k = ks[i];
+    printf("# faults %s\n", k->name);
+    struct {
+      const char *mode;
+      int64_t timeout_ms;
+      int idem_rc, idem_hits; /* a search_count: retried when the failure allows it */
+      int write_rc;           /* a create: never retried */
+      const char *needle;
+    } cases[] = {
+        {"reset", 0, 0, 2, ERPLINK_ERECV, NULL},
+        {"gateway", 0, 0, 2, ERPLINK_EUNAVAILABLE, "502"},
+        {"stall", 1000, 0, 2, ERPLINK_ETIMEOUT, NULL},
+        {"html", 0, ERPLINK_EPROTOCOL, 1, ERPLINK_EPROTOCOL, "HTML"},
+        {"redirect", 0, ERPLINK_EREDIRECT, 1, ERPLINK_EREDIRECT, "303"},
+        {"empty", 0, ERPLINK_EPROTOCOL, 1, ERPLINK_EPROTOCOL, "empty"},
+    };
+    for (size_t j = 0; j < sizeof cases / sizeof cases[0]; j++) {
+      char key[32], suffix[128];
+      snprintf(key, sizeof key, "k%d", ++fault_key);
+      snprintf(suffix, sizeof suffix, "/__fault__/%s/1/%s", cases[j].mode, key);
+      setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = suffix,
+                 .timeout_ms = cases[j].timeout_ms};
+      if (k->json2) s.key = KEY19;
+      else s.password = "admin";
+      odoo_client *c = mk(&s);
+      REQUIRE(c);
+      int64_t n = 0;
+      int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
+      if (rc != cases[j].idem_rc) printf("# %s idempotent: %s\n", cases[j].mode, errmsg());
+      CHECK_EQ_INT(rc, cases[j].idem_rc);
+      if (cases[j].needle && rc) CHECK(strstr(errmsg(), cases[j].needle) != NULL);
+      CHECK_EQ_INT(hits(k->srv, key), cases[j].idem_hits);
+      odoo_client_free(c);
+      /* the same fault on a create: one attempt only */
+      snprintf(key, sizeof key, "k%d", ++fault_key);
+      snprintf(suffix, sizeof suffix, "/__fault__/%s/1/%s", cases[j].mode, key);
+      c = mk(&s);
+      REQUIRE(c);
+      erplink_value *vals = J("{\"name\": \"Fault test\"}");
+      int64_t nid = 0;
+      rc = odoo_client_create(&nid, c, "res.partner", vals);
+      if (rc != cases[j].write_rc) printf("# %s create: %s\n", cases[j].mode, errmsg());
+      CHECK_EQ_INT(rc, cases[j].write_rc);
+      if (cases[j].needle) CHECK(strstr(errmsg(), cases[j].needle) != NULL);
+      CHECK_EQ_INT(hits(k->srv, key), 1);
+      erplink_value_free(vals);
+      odoo_client_free(c);
+    }
+    /* ODOO_CALL_IDEMPOTENT lets the caller allow retries of another method */
+    char key[32], suffix[128];
+    snprintf(key, sizeof key, "k%d", ++fault_key);
+    snprintf(suffix, sizeof suffix, "/__fault__/reset/1/%s", key);
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = suffix};
+    if (k->json2) s.key = KEY19;
+    else s.password = "admin";
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    erplink_value *args = J("[[5]]"), *out = NULL;
+    CHECK_EQ_INT(odoo_client_call(&out, c, "sale.order", "action_confirm", args, NULL, ODOO_CALL_IDEMPOTENT), 0);
+    CHECK_EQ_INT(hits(k->srv, key), 2);
+    erplink_value_free(out);
+    erplink_value_free(args);
+    odoo_client_free(c);
+    /* connection refused */
+    test_server dead = *k->srv;
+    snprintf(dead.base_url, sizeof dead.base_url, "http://127.0.0.1:%d", test_unused_port());
+    setup d = {.srv = &dead, .proto = k->proto, .login = "admin", .attempts = 2};
+    if (k->json2) d.key = KEY19;
+    else d.password = "admin";
+    c = mk(&d);
+    REQUIRE(c);
+    int64_t n = 0;
+    CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), ERPLINK_ECONNECT);
+    odoo_client_free(c);
+  }
+}
+
+int main(void) {
+  const char *v17[] = {"--version", "17", NULL};
+  const char *v19[] = {"--version", "19", NULL};
+  if (test_server_start(&s17, "odoo_server.py", v17) != 0 || test_server_start(&s19, "odoo_server.py", v19) != 0) {
+    printf("Bail out! cannot start tests/servers/odoo_server.py\n");
+    return 1;
+  }
+  RUN(test_options);
+  RUN(test_authentication);
+  RUN(test_credentials_revoked);
+  RUN(test_auto_protocol);
+  RUN(test_calls);
+  RUN(test_errors);
+  RUN(test_requests_match_fixtures);
+  RUN(test_default_context);
+  RUN(test_secrets_not_logged);
+  RUN(test_faults);
+  test_server_stop(&s17);
+  test_server_stop(&s19);
+  return test_done();
+}
