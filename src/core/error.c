@@ -249,6 +249,11 @@ void erplink__error_prefix(const char *fmt, ...) {
   }
 }
 
+void erplink__error_annotate_http(int http_status) {
+  tls_slot *s = slot_get(false);
+  if (s && s->set && s->e.http_status == 0) s->e.http_status = http_status;
+}
+
 erplink__error_saved *erplink__error_save(void) {
   tls_slot *s = slot_get(false);
   erplink__error_saved *sv = calloc(1, sizeof *sv);

@@ -1018,7 +1018,12 @@ static int map_curl_error(CURLcode cc, const xfer *x, const erplink_http_client 
   }
   if (x->sink_err) {
     *permanent = true;
-    return x->sink_err; /* the sink set the last error */
+    /* the sink set the last error; add the status it was answering, so that e.g. "the server
+     * answered HTML, not XML-RPC" also says which HTTP status came with the HTML */
+    long st = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &st);
+    erplink__error_annotate_http((int)st);
+    return x->sink_err;
   }
   if (x->oom || cc == CURLE_OUT_OF_MEMORY) {
     *permanent = true;

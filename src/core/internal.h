@@ -37,6 +37,8 @@ int erplink__error_setx(int code, int http_status, const char *remote_class, con
 int erplink__error_setf(int code, const char *fmt, ...) ERPLINK_PRINTF(2, 3);
 /* Adds context in front of the current message ("decoding response: " + old). */
 void erplink__error_prefix(const char *fmt, ...) ERPLINK_PRINTF(1, 2);
+/* Records the HTTP status on the current last error when it has none yet (no-op otherwise). */
+void erplink__error_annotate_http(int http_status);
 /* Saves/restores the last error across cleanup code that may fail itself. */
 typedef struct erplink__error_saved erplink__error_saved;
 erplink__error_saved *erplink__error_save(void);

@@ -582,7 +582,9 @@ static int do_exchange(odoo_client *c, const exchange *x, erplink_value **out, i
       }
     }
     if (!(err_body && *err_body)) {
-      if (s.failed && st) erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, st);
+      if (!st) st = erplink_error_http_status(erplink_error_last()); /* the status of a body the decoder refused */
+      if (status) *status = st;
+      if (st) erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, st);
       else erplink__error_prefix("odoo: %s: ", x->what);
     }
     goto done;
@@ -601,7 +603,10 @@ static int do_exchange(odoo_client *c, const exchange *x, erplink_value **out, i
   } else {
     rc = erplink_json_decoder_finish(out, s.j);
   }
-  if (rc) erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, erplink_http_response_status(resp));
+  if (rc) {
+    erplink__error_annotate_http(erplink_http_response_status(resp));
+    erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, erplink_http_response_status(resp));
+  }
 done:
   erplink_http_response_free(resp);
   erplink_http_request_free(req);

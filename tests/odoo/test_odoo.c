@@ -862,6 +862,11 @@ static void test_faults(void) {
       if (rc != cases[j].idem_rc) printf("# %s idempotent: %s\n", cases[j].mode, errmsg());
       CHECK_EQ_INT(rc, cases[j].idem_rc);
       if (cases[j].needle && rc) CHECK(strstr(errmsg(), cases[j].needle) != NULL);
+      /* an HTML answer also says which HTTP status it came with */
+      if (!strcmp(cases[j].mode, "html")) {
+        CHECK(erplink_error_http_status(erplink_error_last()) > 0);
+        CHECK(strstr(errmsg(), "(HTTP ") != NULL);
+      }
       CHECK_EQ_INT(hits(k->srv, key), cases[j].idem_hits);
       odoo_client_free(c);
       /* the same fault on a create: one attempt only */
