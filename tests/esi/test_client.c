@@ -1,0 +1,766 @@
+/* The ESI client against tests/servers/esi_sim.py: cache (hit without request, one conditional
+ * request after expiry, 304 reported), concurrent pagination (400 pages in order, roll-over
+ * detected and re-fetched, a failing page retried alone), error limit (floor, 420 freeze),
+ * 429 Retry-After, rate-limit slow-down, and the typed helpers checked against the field
+ * names of the OpenAPI fixture. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "erplink/erplink.h"
+#include "internal.h"
+#include "simctl.h"
+#include "test.h"
+
+#define NATIVE_ID "sim-native-client"
+#define CHAR_ID 2112625428
+
+static test_server srv;
+static esi_sso *sso;
+static esi_token *tok;
+
+static const char *last_msg(void) {
+  const char *m = erplink_error_message(erplink_error_last());
+  return m ? m : "";
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static esi_client *mk(int concurrency, int floor) {
+  esi_options *o = NULL;
+  esi_client *c = NULL;
+  if (esi_options_new(&o) != 0) return NULL;
+  esi_options_set_base_url(o, srv.base_url);
+  esi_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
+  esi_options_set_concurrency(o, concurrency);
+  esi_options_set_retry(o, 3, 1, 5);
+  esi_options_set_timeouts_ms(o, 5000, 20000);
+  if (floor >= 0) esi_options_set_error_limit_floor(o, floor);
+  esi_client_new(&c, o);
+  esi_options_free(o);
+  return c;
+}
+
+static void cfg(const char *json) { sim_ctl(&srv, "/_ctl/config", json, NULL); }
+
+static void test_options(void) {
+  esi_options *o = NULL;
+  esi_client *c = NULL;
+  REQUIRE(esi_options_new(&o) == 0);
+  CHECK_EQ_INT(esi_client_new(&c, o), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "User-Agent") != NULL);
+  CHECK(strstr(last_msg(), "contact") != NULL);
+  CHECK(c == NULL);
+  CHECK_EQ_INT(esi_options_set_user_agent(o, "MyApp/1.0"), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "contact details") != NULL);
+  CHECK_EQ_INT(esi_options_set_user_agent(o, "MyApp/1.0 (me@example.com)"), 0);
+  CHECK_EQ_INT(esi_options_set_compatibility_date(o, "2026-02-30"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_options_set_compatibility_date(o, "26-08-18"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_options_set_compatibility_date(o, "2025-08-26"), 0);
+  CHECK_EQ_INT(esi_options_set_base_url(o, "ftp://x"), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_options_set_concurrency(o, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_client_new(&c, o), 0);
+  esi_client_free(c);
+  esi_options_free(o);
+  esi_client_free(NULL);
+  esi_response_free(NULL);
+  esi_params_free(NULL);
+  /* parameters */
+  esi_params *p = NULL;
+  REQUIRE(esi_params_new(&p) == 0);
+  CHECK_EQ_INT(esi_params_add_query(p, "page", "2"), ERPLINK_EINVAL);
+  c = mk(2, -1);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_get(&r, c, "/markets/{region_id}/orders", p, NULL), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "{region_id}") != NULL);
+  CHECK_EQ_INT(esi_client_get(&r, c, "markets", p, NULL), ERPLINK_EINVAL);
+  esi_params_free(p);
+  esi_client_free(c);
+}
+
+static void test_cache(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  cfg("{\"market_ttl\": 1}");
+  esi_client *c = mk(4, -1);
+  REQUIRE(c);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "sell", 34), 0);
+  REQUIRE(r);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_MISS);
+  CHECK_EQ_INT(esi_response_status(r), 200);
+  CHECK_EQ_INT(esi_response_requests(r), 1);
+  CHECK(esi_response_etag(r) != NULL);
+  CHECK(esi_response_last_modified(r) != NULL);
+  CHECK(esi_response_expires_ms(r) > 0);
+  CHECK_EQ_INT(esi_response_pages(r), 1);
+  int rem = 0, reset = 0;
+  esi_response_error_limit(r, &rem, &reset);
+  CHECK_EQ_INT(rem, 100);
+  const char *group = NULL, *limit = NULL;
+  int64_t remaining = -1, used = -1;
+  esi_response_rate_limit(r, &group, &limit, &remaining, &used);
+  CHECK_EQ_STR(group, "market-order");
+  CHECK_EQ_STR(limit, "12000/15m");
+  CHECK(remaining > 0 && used >= 2);
+  size_t n = esi_response_item_count(r);
+  CHECK(n > 0);
+  for (size_t i = 0; i < n; i++) {
+    int b = 1;
+    erplink_value_get_bool(&b, erplink_value_struct_get(esi_response_item(r, i), "is_buy_order"));
+    CHECK(!b);
+  }
+  esi_response_free(r);
+  const char *path = "GET /markets/10000002/orders";
+  CHECK_EQ_INT(sim_hits(&srv, path), 1);
+  /* before expiry: no request at all */
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "sell", 34), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_HIT);
+  CHECK_EQ_INT(esi_response_requests(r), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), n);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, path), 1);
+  /* another query is another cache entry */
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "buy", 34), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_MISS);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, path), 2);
+  /* after expiry: exactly one conditional request, answered 304, served from the cache */
+  erplink__sleep_ms(1200, NULL, NULL);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "sell", 34), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_REVALIDATED);
+  CHECK_EQ_INT(esi_response_status(r), 304);
+  CHECK_EQ_INT(esi_response_requests(r), 1);
+  CHECK_EQ_INT(esi_response_item_count(r), n);
+  CHECK(esi_response_expires_ms(r) > erplink__now_wall_ms());
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, path), 3);
+  CHECK_EQ_INT(sim_hits(&srv, "cond /markets/10000002/orders"), 1);
+  CHECK_EQ_INT(sim_hits(&srv, "304 /markets/10000002/orders"), 1);
+  /* and the revalidated copy is fresh again */
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "sell", 34), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_HIT);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, path), 3);
+  esi_client_free(c);
+  cfg("{\"market_ttl\": 300}");
+}
+
+typedef struct my_store {
+  pthread_mutex_t mu;
+  char key[8][512];
+  void *data[8];
+  size_t len[8];
+  int n, gets, puts, destroyed;
+} my_store;
+
+static int st_get(void *ud, const char *key, void **data, size_t *len) {
+  my_store *s = ud;
+  int found = 0;
+  pthread_mutex_lock(&s->mu);
+  s->gets++;
+  for (int i = 0; i < s->n; i++)
+    if (strcmp(s->key[i], key) == 0) {
+      *data = malloc(s->len[i]);
+      memcpy(*data, s->data[i], s->len[i]);
+      *len = s->len[i];
+      found = 1;
+    }
+  pthread_mutex_unlock(&s->mu);
+  return found;
+}
+
+static int st_put(void *ud, const char *key, const void *data, size_t len) {
+  my_store *s = ud;
+  pthread_mutex_lock(&s->mu);
+  s->puts++;
+  int i = 0;
+  while (i < s->n && strcmp(s->key[i], key) != 0) i++;
+  if (i < 8) {
+    if (i == s->n) s->n++;
+    snprintf(s->key[i], sizeof s->key[i], "%s", key);
+    free(s->data[i]);
+    s->data[i] = malloc(len);
+    memcpy(s->data[i], data, len);
+    s->len[i] = len;
+  }
+  pthread_mutex_unlock(&s->mu);
+  return 0;
+}
+
+static void st_destroy(void *ud) { ((my_store *)ud)->destroyed++; }
+
+static void test_cache_store(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  my_store st = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0, 0, 0, 0};
+  esi_cache_store cs = {st_get, st_put, st_destroy, &st};
+  esi_options *o = NULL;
+  esi_options_new(&o);
+  esi_options_set_base_url(o, srv.base_url);
+  esi_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com)");
+  esi_cache_store bad = {NULL, st_put, NULL, NULL};
+  CHECK_EQ_INT(esi_options_set_cache_store(o, &bad), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_options_set_cache_store(o, &cs), 0);
+  esi_client *c = NULL;
+  REQUIRE(esi_client_new(&c, o) == 0);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 35), 0);
+  esi_response_free(r);
+  CHECK_EQ_INT(st.puts, 1);
+  CHECK(strstr(st.key[0], "/markets/10000002/orders?order_type=all&type_id=35") != NULL);
+  CHECK(strstr(st.key[0], "d=2026-08-18") != NULL);
+  /* a second client over the same store: served without a request */
+  esi_client *c2 = NULL;
+  REQUIRE(esi_client_new(&c2, o) == 0);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c2, 10000002, "all", 35), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_HIT);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 1);
+  /* a corrupted blob is ignored (fetched again), never trusted */
+  memcpy(st.data[0], "XXXX", 4);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c2, 10000002, "all", 35), 0);
+  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_MISS);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 2);
+  esi_client_free(c);
+  esi_client_free(c2);
+  CHECK_EQ_INT(st.destroyed, 2);
+  for (int i = 0; i < st.n; i++) free(st.data[i]);
+  /* caching disabled: every call is a request */
+  esi_options_set_cache_store(o, NULL);
+  esi_options_set_cache_max_bytes(o, 0);
+  REQUIRE(esi_client_new(&c, o) == 0);
+  for (int i = 0; i < 2; i++) {
+    r = NULL;
+    CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 35), 0);
+    CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_MISS);
+    esi_response_free(r);
+  }
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 4);
+  esi_client_free(c);
+  esi_options_free(o);
+}
+
+static void test_pagination(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  cfg("{\"market_pages\": 400, \"orders_per_page\": 10, \"latency_ms\": 3}");
+  esi_client *c = mk(16, -1);
+  REQUIRE(c);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, NULL, 0), 0);
+  REQUIRE(r);
+  CHECK_EQ_INT(esi_response_page_count(r), 400);
+  CHECK_EQ_INT(esi_response_item_count(r), 4000);
+  CHECK_EQ_INT(esi_response_requests(r), 400);
+  int in_order = 1;
+  for (size_t i = 0; i < 4000; i++) {
+    int64_t id = 0;
+    erplink_value_get_int(&id, erplink_value_struct_get(esi_response_item(r, i), "order_id"));
+    if (id != 6000000000LL + (int64_t)i * 10) in_order = 0;
+  }
+  CHECK(in_order);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders?page=1"), 1);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders?page=400"), 1);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 400);
+  int64_t inflight = sim_hits(&srv, "max_inflight"); /* concurrent, within the limit */
+  CHECK(inflight > 1 && inflight <= 16);
+  if (inflight <= 1 || inflight > 16) printf("# max in flight: %lld\n", (long long)inflight);
+  cfg("{\"latency_ms\": 0}");
+
+  /* roll-over in the middle: the set is fetched again once and ends consistent */
+  sim_ctl(&srv, "/_ctl/rollover", "{\"path\": \"/markets/10000043/orders\", \"after\": 100}", NULL);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000043, NULL, 0), 0);
+  REQUIRE(r);
+  CHECK_EQ_INT(esi_response_item_count(r), 4000);
+  int all_new = 1;
+  const char *lm = esi_response_last_modified(r);
+  for (size_t i = 0; i < esi_response_page_count(r); i++) {
+    const erplink_value *first = erplink_value_array_get(esi_response_page(r, i), 0);
+    int64_t id = 0;
+    erplink_value_get_int(&id, erplink_value_struct_get(first, "order_id"));
+    if (id % 10 != 1) all_new = 0;
+  }
+  CHECK(all_new);
+  CHECK(lm && strstr(lm, "04:45:00") != NULL); /* version 1 = base + 300 s */
+  int64_t hits = sim_hits(&srv, "GET /markets/10000043/orders");
+  CHECK(hits > 400 && hits <= 800);
+  CHECK(sim_hits(&srv, "304 /markets/10000043/orders") >= 1); /* pages fetched after the roll-over: 304 */
+  esi_response_free(r);
+
+  /* a page failing once with 503 is retried alone */
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000030/orders\", \"page\": 7, \"status\": 503, \"count\": 1}", NULL);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000030, NULL, 0), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 4000);
+  CHECK_EQ_INT(esi_response_requests(r), 401);
+  esi_response_free(r);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000030/orders?page=7"), 2);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000030/orders?page=8"), 1);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000030/orders?page=1"), 1);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000030/orders"), 401);
+
+  /* a page failing for good (500 is never retried) fails the call, naming the page */
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000032/orders\", \"page\": 5, \"status\": 500, \"count\": 1}", NULL);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000032, NULL, 0), ERPLINK_ESERVER);
+  CHECK(strstr(last_msg(), "page 5") != NULL);
+  CHECK(strstr(last_msg(), "injected fault 500") != NULL);
+  CHECK(r == NULL);
+
+  /* a NULL callback is refused */
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "region_id", 10000002);
+  int rc = esi_client_get_pages(c, "/markets/{region_id}/orders", p, NULL, NULL, NULL);
+  CHECK_EQ_INT(rc, ERPLINK_EINVAL);
+  esi_params_free(p);
+  esi_client_free(c);
+  cfg("{\"market_pages\": 3, \"orders_per_page\": 1000}");
+}
+
+typedef struct order_ctx {
+  int next;
+  int ok;
+  size_t items;
+} order_ctx;
+
+static int on_page(void *ud, int page, int pages, const erplink_value *items) {
+  order_ctx *o = ud;
+  if (page != o->next || pages != 5) o->ok = 0;
+  o->next++;
+  o->items += erplink_value_count(items);
+  return page == 4 && o->ok == 2 ? ERPLINK_ECANCELLED : 0;
+}
+
+static void test_streaming(void) {
+  cfg("{\"market_pages\": 5, \"orders_per_page\": 10}");
+  esi_client *c = mk(4, -1);
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "region_id", 10000050);
+  order_ctx o = {1, 1, 0};
+  CHECK_EQ_INT(esi_client_get_pages(c, "/markets/{region_id}/orders", p, NULL, on_page, &o), 0);
+  CHECK_EQ_INT(o.ok, 1);
+  CHECK_EQ_INT(o.next, 6);
+  CHECK_EQ_INT(o.items, 50);
+  /* the callback stops the walk */
+  order_ctx o2 = {1, 2, 0};
+  CHECK_EQ_INT(esi_client_get_pages(c, "/markets/{region_id}/orders", p, NULL, on_page, &o2), ERPLINK_ECANCELLED);
+  CHECK_EQ_INT(o2.next, 5);
+  esi_params_free(p);
+  esi_client_free(c);
+  cfg("{\"market_pages\": 3, \"orders_per_page\": 1000}");
+}
+
+static void test_error_limit(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  esi_client *c = mk(4, 10);
+  REQUIRE(c);
+  /* 11 errors left: one more error takes Remain to the floor -> the client stops until the reset */
+  sim_ctl(&srv, "/_ctl/error_limit", "{\"remain\": 11, \"reset\": 2}", NULL);
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "region_id", 10000002);
+  esi_params_add_query(p, "type_id", "1");
+  esi_response *r = NULL;
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000002/orders\", \"status\": 404, \"count\": 1}", NULL);
+  CHECK_EQ_INT(esi_client_get(&r, c, "/markets/{region_id}/orders", p, NULL), ERPLINK_ENOTFOUND);
+  int rem = -1, reset = -1;
+  esi_client_error_limit(c, &rem, &reset);
+  CHECK_EQ_INT(rem, 10);
+  CHECK(erplink_http_client_pause_remaining_ms(esi_client_http(c)) > 1000);
+  int64_t before = sim_hits(&srv, "GET /markets/10000002/orders");
+  int64_t t0 = now_ms();
+  CHECK_EQ_INT(esi_client_get(&r, c, "/markets/{region_id}/orders", p, NULL), 0);
+  int64_t waited = now_ms() - t0;
+  CHECK(waited >= 1500);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), before + 1);
+  esi_client_error_limit(c, &rem, &reset);
+  CHECK_EQ_INT(rem, 100); /* the window reset */
+  esi_response_free(r);
+  r = NULL;
+
+  /* 420: the whole client freezes until the reset, then resumes */
+  sim_ctl(&srv, "/_ctl/error_limit", "{\"remain\": 0, \"reset\": 2}", NULL);
+  esi_params_add_query(p, "order_type", "buy"); /* not cached yet */
+  CHECK_EQ_INT(esi_client_get(&r, c, "/markets/{region_id}/orders", p, NULL), ERPLINK_ERATELIMIT);
+  CHECK(strstr(last_msg(), "420") != NULL);
+  CHECK(strstr(last_msg(), "paused") != NULL);
+  CHECK_EQ_INT(sim_hits(&srv, "status 420"), 1);
+  CHECK(erplink_http_client_pause_remaining_ms(esi_client_http(c)) > 1000);
+  /* any other request of the client waits too: no 420 storm */
+  esi_params *p2 = NULL;
+  esi_params_new(&p2);
+  esi_params_set_path_int(p2, "region_id", 10000043);
+  esi_params_add_query(p2, "type_id", "35");
+  t0 = now_ms();
+  CHECK_EQ_INT(esi_client_get(&r, c, "/markets/{region_id}/orders", p2, NULL), 0);
+  CHECK(now_ms() - t0 >= 1500);
+  CHECK_EQ_INT(sim_hits(&srv, "status 420"), 1);
+  esi_response_free(r);
+  esi_params_free(p2);
+  esi_params_free(p);
+  esi_client_free(c);
+}
+
+static void test_429_and_slowdown(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  esi_client *c = mk(4, -1);
+  REQUIRE(c);
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000002/orders\", \"status\": 429, \"retry_after\": 1, \"count\": 1}",
+          NULL);
+  esi_response *r = NULL;
+  int64_t t0 = now_ms();
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 34), 0);
+  CHECK(now_ms() - t0 >= 900);
+  CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 2);
+  CHECK_EQ_INT(sim_hits(&srv, "status 429"), 1);
+  esi_response_free(r);
+  /* a group near exhaustion: requests of that route are spaced (1800/15m -> 500 ms) */
+  cfg("{\"assets_pages\": 1, \"assets_per_page\": 5}");
+  sim_ctl(&srv, "/_ctl/ratelimit", "{\"group\": \"char-asset\", \"limit\": 1800, \"remaining\": 20}", NULL);
+  r = NULL;
+  t0 = now_ms();
+  CHECK_EQ_INT(esi_client_character_assets(&r, c, tok, CHAR_ID), 0);
+  int64_t first_ms = now_ms() - t0; /* the group is not known yet: not slowed down */
+  int64_t remaining = -1;
+  esi_response_rate_limit(r, NULL, NULL, &remaining, NULL);
+  CHECK_EQ_INT(remaining, 18);
+  esi_response_free(r);
+  esi_client *c2 = c;
+  r = NULL;
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "character_id", CHAR_ID);
+  esi_params_add_query(p, "x", "1"); /* another URL: not in the cache */
+  t0 = now_ms();
+  CHECK_EQ_INT(esi_client_get(&r, c2, "/characters/{character_id}/assets", p, tok), 0);
+  int64_t second_ms = now_ms() - t0;
+  CHECK(second_ms >= 450);
+  if (second_ms < 450 || first_ms >= 450) printf("# first call %lld ms, second %lld ms\n", (long long)first_ms, (long long)second_ms);
+  esi_response_free(r);
+  esi_params_free(p);
+  esi_client_free(c);
+  cfg("{\"assets_pages\": 3, \"assets_per_page\": 1000}");
+}
+
+/* ---------------------------------------------------------------- OpenAPI fixture */
+
+/* Reads the property and required names of components/schemas/<name> from the fixture. */
+static int schema_fields(const char *yaml, const char *name, char props[][48], int *np, char req[][48], int *nr) {
+  char head[160];
+  snprintf(head, sizeof head, "\n    %s:\n", name);
+  const char *p = strstr(yaml, head);
+  *np = *nr = 0;
+  if (!p) return -1;
+  p += strlen(head);
+  int mode = 0;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    if (len >= 4 && strncmp(p, "    ", 4) == 0 && p[4] != ' ') break; /* next schema */
+    if (len > 6 && strncmp(p, "      ", 6) == 0 && p[6] != ' ' && p[6] != '-') {
+      mode = strncmp(p + 6, "properties:", 11) == 0 ? 1 : strncmp(p + 6, "required:", 9) == 0 ? 2 : 0;
+    } else if (mode == 1 && len > 8 && strncmp(p, "        ", 8) == 0 && p[8] != ' ' && p[len - 1] == ':' &&
+               *np < 40) {
+      snprintf(props[(*np)++], 48, "%.*s", (int)(len - 9), p + 8);
+    } else if (mode == 2 && len > 8 && strncmp(p, "      - ", 8) == 0 && *nr < 40) {
+      snprintf(req[(*nr)++], 48, "%.*s", (int)(len - 8), p + 8);
+    }
+    if (!nl) break;
+    p = nl + 1;
+  }
+  return 0;
+}
+
+static char *fixture;
+
+static void check_items(const char *schema, const esi_response *r) {
+  static char props[40][48], req[40][48];
+  int np = 0, nr = 0;
+  REQUIRE(schema_fields(fixture, schema, props, &np, req, &nr) == 0);
+  CHECK(np > 0);
+  size_t n = esi_response_item_count(r);
+  CHECK(n > 0);
+  for (size_t i = 0; i < n && i < 50; i++) {
+    const erplink_value *it = esi_response_item(r, i);
+    for (int k = 0; k < nr; k++)
+      if (!erplink_value_struct_get(it, req[k])) {
+        printf("# %s: required field %s missing\n", schema, req[k]);
+        CHECK(0);
+      }
+    for (size_t m = 0; m < erplink_value_count(it); m++) {
+      const char *key = NULL;
+      erplink_value_struct_at(it, m, &key, NULL);
+      int found = 0;
+      for (int k = 0; k < np; k++) found |= strcmp(props[k], key) == 0;
+      if (!found) {
+        printf("# %s: field %s is not in the spec\n", schema, key);
+        CHECK(0);
+      }
+    }
+  }
+}
+
+static void test_typed_helpers(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  esi_client *c = mk(8, -1);
+  REQUIRE(c && fixture);
+  /* the routes exist in the spec */
+  const char *routes[] = {"\n  /characters/{character_id}/assets:\n", "\n  /markets/{region_id}/orders:\n",
+                          "\n  /characters/{character_id}/blueprints:\n",
+                          "\n  /characters/{character_id}/wallet/transactions:\n",
+                          "\n  /characters/{character_id}/mail:\n", "\n  /universe/names:\n"};
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) CHECK(strstr(fixture, routes[i]) != NULL);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_character_assets(&r, c, tok, CHAR_ID), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 3000);
+  check_items("CharactersCharacterIdAssetsGet_inner", r);
+  esi_response_free(r);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 0), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 3000);
+  check_items("MarketsRegionIdOrdersGet_inner", r);
+  esi_response_free(r);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_character_blueprints(&r, c, tok, CHAR_ID), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 2000);
+  check_items("CharactersCharacterIdBlueprintsGet_inner", r);
+  CHECK_EQ_INT(esi_blueprint_kind_of(esi_response_item(r, 0)), ESI_BLUEPRINT_ORIGINAL);
+  CHECK_EQ_INT(esi_blueprint_kind_of(esi_response_item(r, 1)), ESI_BLUEPRINT_COPY);
+  CHECK_EQ_INT(esi_blueprint_kind_of(esi_response_item(r, 2)), ESI_BLUEPRINT_STACK);
+  CHECK_EQ_INT(esi_blueprint_kind_of(NULL), ESI_BLUEPRINT_UNKNOWN);
+  esi_response_free(r);
+  /* wallet: from_id walking, newest first, every transaction once */
+  r = NULL;
+  CHECK_EQ_INT(esi_client_wallet_transactions(&r, c, tok, CHAR_ID, 0, 100), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 2500);
+  CHECK_EQ_INT(esi_response_page_count(r), 3);
+  check_items("CharactersCharacterIdWalletTransactionsGet_inner", r);
+  int64_t prev = INT64_MAX;
+  int desc = 1;
+  for (size_t i = 0; i < esi_response_item_count(r); i++) {
+    int64_t id = 0;
+    erplink_value_get_int(&id, erplink_value_struct_get(esi_response_item(r, i), "transaction_id"));
+    if (id >= prev) desc = 0;
+    prev = id;
+  }
+  CHECK(desc);
+  esi_response_free(r);
+  r = NULL;
+  CHECK_EQ_INT(esi_client_wallet_transactions(&r, c, tok, CHAR_ID, 0, 1), 0);
+  CHECK_EQ_INT(esi_response_item_count(r), 1000);
+  esi_response_free(r);
+  /* mail: validated before sending */
+  esi_mail_recipient rc1[] = {{90000001, "character"}};
+  esi_mail_recipient bad[] = {{90000001, "person"}};
+  int64_t id = 0;
+  int64_t posts = sim_hits(&srv, fmt("POST /characters/%d/mail", CHAR_ID));
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, rc1, 0, "s", "b", 0), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "1 to 50") != NULL);
+  esi_mail_recipient many[51];
+  for (int i = 0; i < 51; i++) many[i] = rc1[0];
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, many, 51, "s", "b", 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, bad, 1, "s", "b", 0), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "recipient_type") != NULL);
+  char *subj = malloc(1002);
+  memset(subj, 'x', 1001);
+  subj[1001] = 0;
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, rc1, 1, subj, "b", 0), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "subject") != NULL);
+  /* 1000 characters of 2 bytes each are fine */
+  char *subj2 = malloc(2001);
+  for (int i = 0; i < 1000; i++) subj2[2 * i] = (char)0xC3, subj2[2 * i + 1] = (char)0xA9;
+  subj2[2000] = 0;
+  char *body = malloc(10002);
+  memset(body, 'y', 10001);
+  body[10001] = 0;
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, rc1, 1, "s", body, 0), ERPLINK_EINVAL);
+  CHECK(strstr(last_msg(), "body") != NULL);
+  CHECK_EQ_INT(sim_hits(&srv, fmt("POST /characters/%d/mail", CHAR_ID)), posts);
+  body[10000] = 0;
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, many, 50, subj2, body, 0), 0);
+  CHECK(id > 400000000);
+  int64_t id2 = 0;
+  CHECK_EQ_INT(esi_client_send_mail(&id2, c, tok, CHAR_ID, rc1, 1, "hello", "o7", 0), 0);
+  CHECK_EQ_INT(id2, id + 1);
+  free(subj);
+  free(subj2);
+  free(body);
+  static char props[40][48], req[40][48];
+  int np = 0, nr = 0;
+  REQUIRE(schema_fields(fixture, "PostCharactersCharacterIdMail_request", props, &np, req, &nr) == 0);
+  CHECK_EQ_INT(np, 4); /* approved_cost, body, recipients, subject: exactly what esi_client_send_mail sends */
+  REQUIRE(schema_fields(fixture, "PostCharactersCharacterIdMail_request_recipients_inner", props, &np, req, &nr) == 0);
+  CHECK_EQ_INT(np, 2);
+  /* universe names: 2500 ids (with duplicates) in 3 chunks, 2 invalid ids isolated by bisection */
+  sim_ctl(&srv, "/_ctl/config", "{\"invalid_ids\": [30000500, 60001234]}", NULL);
+  int64_t ids[2600];
+  for (int i = 0; i < 2500; i++) ids[i] = i < 1500 ? 30000000 + i * 3 : 60001234 + (i - 1500) * 3;
+  for (int i = 0; i < 100; i++) ids[2500 + i] = ids[i]; /* duplicates are dropped */
+  ids[2599] = 30000500;
+  esi_response *nr_ = NULL;
+  int64_t *invalid = NULL;
+  size_t n_invalid = 0;
+  CHECK_EQ_INT(esi_client_universe_names(&nr_, &invalid, &n_invalid, c, ids, 2600), 0);
+  CHECK_EQ_INT(n_invalid, 2);
+  if (n_invalid == 2) {
+    CHECK_EQ_INT(invalid[0] + invalid[1], 30000500LL + 60001234LL);
+  }
+  CHECK_EQ_INT(esi_response_item_count(nr_), 2499);
+  check_items("UniverseNamesPost_inner", nr_);
+  CHECK(esi_response_requests(nr_) > 3);
+  erplink_free(invalid);
+  esi_response_free(nr_);
+  sim_ctl(&srv, "/_ctl/config", "{\"invalid_ids\": []}", NULL);
+  esi_client_free(c);
+}
+
+typedef struct logbuf {
+  pthread_mutex_t mu;
+  char *text;
+  size_t len;
+} logbuf;
+
+static void log_cb(int level, const char *message, void *ud) {
+  logbuf *lb = ud;
+  (void)level;
+  pthread_mutex_lock(&lb->mu);
+  size_t n = strlen(message);
+  char *t = realloc(lb->text, lb->len + n + 2);
+  if (t) {
+    memcpy(t + lb->len, message, n);
+    t[lb->len + n] = '\n';
+    t[lb->len + n + 1] = 0;
+    lb->text = t;
+    lb->len += n + 1;
+  }
+  pthread_mutex_unlock(&lb->mu);
+}
+
+/* Authenticated calls logged at TRACE: the bearer token never appears; pauses are logged. */
+static void test_log_redaction(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+  esi_options *o = NULL;
+  esi_client *c = NULL;
+  esi_options_new(&o);
+  esi_options_set_base_url(o, srv.base_url);
+  esi_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com)");
+  CHECK_EQ_INT(esi_options_set_log(o, log_cb, &lb, ERPLINK_LOG_TRACE), 0);
+  REQUIRE(esi_client_new(&c, o) == 0);
+  esi_options_free(o);
+  esi_response *r = NULL;
+  CHECK_EQ_INT(esi_client_character_blueprints(&r, c, tok, CHAR_ID), 0);
+  esi_response_free(r);
+  esi_mail_recipient rc1[] = {{90000001, "character"}};
+  int64_t id = 0;
+  CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, rc1, 1, "log test", "body", 0), 0);
+  char *at = NULL;
+  REQUIRE(esi_token_access_token(&at, tok) == 0);
+  REQUIRE(lb.text);
+  CHECK(strstr(lb.text, "/blueprints") != NULL);
+  CHECK(strstr(lb.text, "Authorization: <redacted>") != NULL);
+  CHECK(strstr(lb.text, strrchr(at, '.') + 1) == NULL);
+  CHECK(strstr(lb.text, at) == NULL);
+  CHECK(strstr(lb.text, "erplink/") != NULL); /* the User-Agent carries erplink's version */
+  free(at);
+  /* ESI refuses the access token (401): the token is refreshed once and the call repeated */
+  sim_ctl(&srv, "/_ctl/forget_access", "{}", NULL);
+  int64_t refreshes = esi_token_refresh_count(tok);
+  r = NULL;
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "character_id", CHAR_ID);
+  esi_params_add_query(p, "y", "2");
+  CHECK_EQ_INT(esi_client_get(&r, c, "/characters/{character_id}/assets", p, tok), 0);
+  CHECK_EQ_INT(esi_token_refresh_count(tok), refreshes + 1);
+  CHECK_EQ_INT(sim_hits(&srv, "status 401"), 1);
+  esi_response_free(r);
+  esi_params_free(p);
+  esi_client_free(c);
+  free(lb.text);
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+    free(b);
+    b = NULL;
+  }
+  if (b) b[n] = 0;
+  fclose(f);
+  return b;
+}
+
+static void setup_token(void) {
+  esi_sso_options *o = NULL;
+  esi_sso_options_new(&o);
+  esi_sso_options_set_client_id(o, NATIVE_ID);
+  esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
+  esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
+  esi_sso_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com)");
+  esi_sso_new(&sso, o);
+  esi_sso_options_free(o);
+  const char *scopes[] = {"esi-assets.read_assets.v1", "esi-characters.read_blueprints.v1",
+                          "esi-wallet.read_character_wallet.v1", "esi-mail.send_mail.v1"};
+  esi_sso_login *l = NULL;
+  char *code = NULL, *state = NULL;
+  esi_sso_tokens *t = NULL;
+  if (sso && esi_sso_login_new(&l, sso, scopes, 4) == 0 && sim_authorize(esi_sso_login_url(l), &code, &state) == 0 &&
+      esi_sso_exchange_code(&t, sso, l, code, state) == 0)
+    esi_token_new_from_tokens(&tok, sso, t, NULL, NULL);
+  free(code);
+  free(state);
+  esi_sso_tokens_free(t);
+  esi_sso_login_free(l);
+}
+
+int main(void) {
+  if (sim_start(&srv, NULL) != 0) {
+    printf("Bail out! cannot start esi_sim.py (is the Python package 'cryptography' installed?)\n");
+    return 1;
+  }
+  const char *fx = getenv("ERPLINK_FIXTURES");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/esi/openapi.yaml", fx ? fx : "../shared/fixtures");
+  fixture = read_file(path);
+  setup_token();
+  if (!tok) {
+    printf("Bail out! cannot log in to the simulator: %s\n", last_msg());
+    test_server_stop(&srv);
+    return 1;
+  }
+  RUN(test_options);
+  RUN(test_cache);
+  RUN(test_cache_store);
+  RUN(test_pagination);
+  RUN(test_streaming);
+  RUN(test_error_limit);
+  RUN(test_429_and_slowdown);
+  RUN(test_typed_helpers);
+  RUN(test_log_redaction);
+  esi_token_free(tok);
+  esi_sso_free(sso);
+  free(fixture);
+  test_server_stop(&srv);
+  return test_done();
+}
