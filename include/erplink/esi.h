@@ -733,25 +733,38 @@ ERPLINK_EXTERN int esi_client_get_all_pages(esi_response **out, esi_client *c, c
                                             const esi_params *params, esi_token *token);
 
 /**
- * @brief Called by esi_client_get_pages() for each page, in page order.
+ * @brief Called by esi_client_get_pages() for each page, in page order, on the thread that
+ *        called esi_client_get_pages().
+ *
+ * When ESI refreshes its cache in the middle of the walk (a page's Last-Modified differs from
+ * the earlier pages'), the callback is called once with @p page 0 and @p items NULL: discard
+ * what was received so far; the pages are then delivered again from page 1 (revalidated).
  * @param userdata as given.
- * @param page     the page number (from 1).
+ * @param page     the page number (from 1), or 0 for "the set starts over".
  * @param pages    the number of pages.
- * @param items    the page's decoded array (valid during the call only).
+ * @param items    the page's decoded array (valid during the call only), NULL when @p page is 0.
  * @return 0 to go on, or a negative code to stop (returned by esi_client_get_pages()).
  */
 typedef int (*esi_page_fn)(void *userdata, int page, int pages, const erplink_value *items);
 
 /**
- * @brief Like esi_client_get_all_pages() but hands each page to @p fn in page order once the
- *        set is consistent, freeing each page after its call.
+ * @brief Streams every page of a paginated route to @p fn in page order with bounded memory.
+ *
+ * Page 1 is fetched first (it gives X-Pages); the other pages are fetched concurrently by up to
+ * the client's concurrency limit, but never more than twice that many pages ahead of the last
+ * page handed to @p fn, and each page is freed after its callback: memory holds about
+ * 2 × concurrency pages, whatever the number of pages. The cache and the error/rate limits
+ * apply to each page as in esi_client_get_all_pages(). A Last-Modified roll-over restarts
+ * the walk once (see ::esi_page_fn); a second roll-over fails with ::ERPLINK_ECONFLICT.
  * @param c        the client.
  * @param route    the route template.
  * @param params   parameters, or NULL.
  * @param token    credentials, or NULL.
  * @param fn       the callback.
  * @param userdata passed to @p fn.
- * @return as esi_client_get_all_pages(), or the callback's code. Thread-safe.
+ * @return 0; ::ERPLINK_EINVAL (NULL argument); the error of the first page that failed (the
+ *         message names the page); ::ERPLINK_ECONFLICT; or the callback's code.
+ *         Thread-safe (the callback runs on the calling thread).
  */
 ERPLINK_EXTERN int esi_client_get_pages(esi_client *c, const char *route, const esi_params *params, esi_token *token,
                                         esi_page_fn fn, void *userdata);

@@ -1100,18 +1100,176 @@ int esi_client_get_all_pages(esi_response **out, esi_client *c, const char *rout
   return fetch_pages(out, c, route, params, token);
 }
 
+/* ---------------------------------------------------------------- streaming pagination
+ *
+ * Pages are fetched by up to `concurrency` threads but never more than `window` pages ahead of
+ * the last page handed to the callback, and each page is freed right after its callback: memory
+ * holds at most about `window` pages whatever the number of pages. The calling thread delivers
+ * the pages in order. A Last-Modified that differs from the earlier pages' means ESI refreshed
+ * its cache mid-walk: the callback is told (page 0, items NULL) and the walk starts over once. */
+typedef struct stream_job {
+  esi_client *c;
+  const char *route;
+  const esi_params *params;
+  esi_token *token;
+  bool force;
+  int n;
+  page_res *p;
+  bool *ready;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int next_claim; /* next page index (0-based) a fetcher may take */
+  int delivered;  /* pages handed to the callback so far */
+  int window;
+  bool stop;
+} stream_job;
+
+static void *stream_fetcher(void *arg) {
+  stream_job *j = arg;
+  for (;;) {
+    pthread_mutex_lock(&j->mu);
+    while (!j->stop && j->next_claim < j->n && j->next_claim >= j->delivered + j->window)
+      pthread_cond_wait(&j->cv, &j->mu);
+    if (j->stop || j->next_claim >= j->n) {
+      pthread_mutex_unlock(&j->mu);
+      return NULL;
+    }
+    int i = j->next_claim++;
+    pthread_mutex_unlock(&j->mu);
+    page_res *pr = &j->p[i];
+    char *url = NULL;
+    int rc = build_url(&url, j->c, j->route, j->params, i + 1, NULL, NULL);
+    if (rc == 0) rc = fetch_one(pr, j->c, "GET", j->route, url, NULL, 0, false, j->token, i + 1, j->force);
+    free(url);
+    if (rc != 0) {
+      pr->rc = rc;
+      pr->err = erplink__error_save();
+    }
+    pthread_mutex_lock(&j->mu);
+    j->ready[i] = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+  }
+}
+
+/* One walk over the set. Returns 0, an error, or the callback's code; *rolled is set when a
+ * page's Last-Modified differs from the earlier pages' (nothing more is delivered then). */
+static int stream_round(esi_client *c, const char *route, const esi_params *params, esi_token *token, bool force,
+                        esi_page_fn fn, void *ud, bool *rolled, int *pages_out) {
+  *rolled = false;
+  page_res first;
+  page_init(&first);
+  char *url = NULL;
+  int rc = build_url(&url, c, route, params, 1, NULL, NULL);
+  if (rc == 0) rc = fetch_one(&first, c, "GET", route, url, NULL, 0, false, token, 1, force);
+  free(url);
+  if (rc != 0) {
+    erplink__error_saved *sv = erplink__error_save();
+    page_clear(&first);
+    erplink__error_restore(sv);
+    return rc;
+  }
+  int n = first.pages > 0 ? first.pages : 1;
+  *pages_out = n;
+  char *lm = first.lm ? strdup(first.lm) : NULL;
+  rc = fn(ud, 1, n, first.value);
+  page_clear(&first);
+  if (rc != 0 || n == 1) {
+    free(lm);
+    return rc;
+  }
+  stream_job j;
+  memset(&j, 0, sizeof j);
+  j.c = c;
+  j.route = route;
+  j.params = params;
+  j.token = token;
+  j.force = force;
+  j.n = n;
+  j.next_claim = 1;
+  j.delivered = 1;
+  int conc = c->concurrency < 1 ? 1 : c->concurrency;
+  j.window = 2 * conc;
+  j.p = calloc((size_t)n, sizeof *j.p);
+  j.ready = calloc((size_t)n, sizeof *j.ready);
+  if (!j.p || !j.ready) {
+    free(j.p);
+    free(j.ready);
+    free(lm);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  for (int i = 0; i < n; i++) page_init(&j.p[i]);
+  pthread_mutex_init(&j.mu, NULL);
+  pthread_cond_init(&j.cv, NULL);
+  int nthreads = conc < n - 1 ? conc : n - 1;
+  pthread_t *t = calloc((size_t)nthreads, sizeof *t);
+  int made = 0;
+  for (int k = 0; t && k < nthreads; k++)
+    if (pthread_create(&t[made], NULL, stream_fetcher, &j) == 0) made++;
+  if (made == 0) {
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "ESI GET %s: could not start a fetcher thread", route);
+  }
+  for (int i = 1; rc == 0 && i < n; i++) {
+    pthread_mutex_lock(&j.mu);
+    while (!j.ready[i]) pthread_cond_wait(&j.cv, &j.mu);
+    pthread_mutex_unlock(&j.mu);
+    page_res *pr = &j.p[i];
+    if (pr->rc != 0) {
+      rc = pr->rc;
+      erplink__error_restore(pr->err);
+      pr->err = NULL;
+      break;
+    }
+    if (pr->lm) {
+      if (!lm) {
+        lm = strdup(pr->lm);
+      } else if (strcmp(lm, pr->lm) != 0) {
+        *rolled = true;
+        break;
+      }
+    }
+    rc = fn(ud, i + 1, n, pr->value);
+    page_clear(pr);
+    pthread_mutex_lock(&j.mu);
+    j.delivered = i + 1;
+    pthread_cond_broadcast(&j.cv);
+    pthread_mutex_unlock(&j.mu);
+  }
+  pthread_mutex_lock(&j.mu);
+  j.stop = true;
+  pthread_cond_broadcast(&j.cv);
+  pthread_mutex_unlock(&j.mu);
+  for (int k = 0; k < made; k++) pthread_join(t[k], NULL);
+  erplink__error_saved *sv = erplink__error_save();
+  for (int i = 0; i < n; i++) page_clear(&j.p[i]);
+  erplink__error_restore(sv);
+  pthread_mutex_destroy(&j.mu);
+  pthread_cond_destroy(&j.cv);
+  free(t);
+  free(j.p);
+  free(j.ready);
+  free(lm);
+  return rc;
+}
+
 int esi_client_get_pages(esi_client *c, const char *route, const esi_params *params, esi_token *token, esi_page_fn fn,
                          void *userdata) {
   if (!c || !route || !fn) return erplink__error_setf(ERPLINK_EINVAL, "esi_client_get_pages: NULL argument");
-  esi_response *r = NULL;
-  int rc = fetch_pages(&r, c, route, params, token);
-  for (size_t i = 0; rc == 0 && i < r->n; i++) {
-    rc = fn(userdata, (int)i + 1, (int)r->n, r->p[i].value);
-    erplink_value_free(r->p[i].value);
-    r->p[i].value = NULL;
+  for (int round = 0; round < 2; round++) {
+    bool rolled = false;
+    int pages = 0;
+    int rc = stream_round(c, route, params, token, round > 0, fn, userdata, &rolled, &pages);
+    if (rc != 0 || !rolled) return rc;
+    const erplink__logger *lg = erplink__http_client_logger(c->http);
+    if (erplink__log_on(lg, ERPLINK_LOG_WARN))
+      erplink__logf(lg, ERPLINK_LOG_WARN, "ESI GET %s: Last-Modified changed while streaming pages (ESI refreshed its "
+                    "cache)%s", route, round == 0 ? ": starting the walk over" : "");
+    if (round == 1) break;
+    rc = fn(userdata, 0, pages, NULL); /* "discard what you received: the set starts over" */
+    if (rc != 0) return rc;
   }
-  esi_response_free(r);
-  return rc;
+  return erplink__error_setf(ERPLINK_ECONFLICT, "ESI GET %s: the pages still carry different Last-Modified values "
+                                                "after walking the set twice (the cache keeps rolling over)", route);
 }
 
 static int post_raw(esi_response **out, esi_client *c, const char *route, const esi_params *params, const char *json,

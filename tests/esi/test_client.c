@@ -365,6 +365,68 @@ static void test_streaming(void) {
   cfg("{\"market_pages\": 3, \"orders_per_page\": 1000}");
 }
 
+/* Streaming keeps at most about 2 x concurrency pages fetched ahead of the callback (so memory
+ * stays bounded), and a roll-over mid-walk restarts the walk once with a page-0 notice. */
+typedef struct bound_ctx {
+  int next, ok, restarts;
+  int64_t worst_ahead;
+  const char *key;
+  size_t items;
+} bound_ctx;
+
+static int on_page_bounded(void *ud, int page, int pages, const erplink_value *items) {
+  bound_ctx *b = ud;
+  if (page == 0) {
+    b->restarts++;
+    if (items != NULL) b->ok = 0;
+    b->next = 1;
+    b->items = 0;
+    return 0;
+  }
+  if (page != b->next || pages != 60) b->ok = 0;
+  b->next++;
+  b->items += erplink_value_count(items);
+  if (b->key) {
+    erplink__sleep_ms(20, NULL, NULL); /* a slow consumer: unbounded fetchers would race far ahead */
+    int64_t fetched = sim_hits(&srv, b->key); /* requests the server saw so far */
+    if (fetched - page > b->worst_ahead) b->worst_ahead = fetched - page;
+  }
+  return 0;
+}
+
+static void test_streaming_bounded(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  cfg("{\"market_pages\": 60, \"orders_per_page\": 10, \"latency_ms\": 2}");
+  esi_client *c = mk(3, -1);
+  REQUIRE(c);
+  esi_params *p = NULL;
+  esi_params_new(&p);
+  esi_params_set_path_int(p, "region_id", 10000061);
+  bound_ctx b = {1, 1, 0, 0, "GET /markets/10000061/orders", 0};
+  CHECK_EQ_INT(esi_client_get_pages(c, "/markets/{region_id}/orders", p, NULL, on_page_bounded, &b), 0);
+  CHECK_EQ_INT(b.ok, 1);
+  CHECK_EQ_INT(b.next, 61);
+  CHECK_EQ_INT(b.items, 600);
+  CHECK_EQ_INT(b.restarts, 0);
+  /* window = 2 x 3 pages ahead of the callback, plus the ones being fetched */
+  CHECK(b.worst_ahead >= 1 && b.worst_ahead <= 2 * 3 + 3);
+  if (b.worst_ahead > 9) printf("# fetched ahead: %lld pages\n", (long long)b.worst_ahead);
+  CHECK(sim_hits(&srv, "max_inflight") > 1); /* still concurrent */
+
+  /* roll-over after 20 page requests: the walk restarts once and ends on the new version */
+  sim_ctl(&srv, "/_ctl/rollover", "{\"path\": \"/markets/10000062/orders\", \"after\": 20}", NULL);
+  esi_params_set_path_int(p, "region_id", 10000062);
+  bound_ctx r = {1, 1, 0, 0, NULL, 0};
+  CHECK_EQ_INT(esi_client_get_pages(c, "/markets/{region_id}/orders", p, NULL, on_page_bounded, &r), 0);
+  CHECK_EQ_INT(r.restarts, 1);
+  CHECK_EQ_INT(r.ok, 1);
+  CHECK_EQ_INT(r.next, 61);
+  CHECK_EQ_INT(r.items, 600);
+  esi_params_free(p);
+  esi_client_free(c);
+  cfg("{\"market_pages\": 3, \"orders_per_page\": 1000, \"latency_ms\": 0}");
+}
+
 static void test_error_limit(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
   esi_client *c = mk(4, 10);
@@ -754,6 +816,7 @@ int main(void) {
   RUN(test_cache_store);
   RUN(test_pagination);
   RUN(test_streaming);
+  RUN(test_streaming_bounded);
   RUN(test_error_limit);
   RUN(test_429_and_slowdown);
   RUN(test_typed_helpers);
