@@ -57,17 +57,22 @@ run() { # concurrency -> median seconds; also keeps the last line in $tmp/last
 e=$(run "$conc")
 read -r _ items requests rss_kb < "$tmp/last"
 echo "erplink (concurrency $conc): ${e}s, $items orders, $requests requests, peak RSS $((rss_kb / 1024)) MB" >&2
+"$bin" "$base" "$conc" 10000002 stream > "$tmp/stream"
+read -r st sitems _ srss_kb < "$tmp/stream"
+echo "erplink streaming (concurrency $conc): ${st}s, $sitems orders, peak RSS $((srss_kb / 1024)) MB" >&2
 s=$(run 1)
 echo "sequential: ${s}s" >&2
 ideal=$("$py" -c "import math; print((1 + math.ceil(($pages - 1) / $conc)) * $latency / 1000.0)")
 echo "ideal (latency bound): ${ideal}s" >&2
-"$py" - "$e" "$s" "$ideal" "$conc" "$items" "$rss_kb" <<'PYEOF'
+"$py" - "$e" "$s" "$ideal" "$conc" "$items" "$rss_kb" "$st" "$srss_kb" <<'PYEOF'
 import json, sys
 e, s, ideal = (float(x) for x in sys.argv[1:4])
 conc, items, rss = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+st, srss = float(sys.argv[7]), int(sys.argv[8])
 print(json.dumps({"bench": "esi_market_pages", "unit": "s (lower is better; ratio = peer/erplink, higher is better)",
                   "pages": 400, "orders": items, "latency_ms": 20, "concurrency": conc,
                   "erplink": round(e, 4), "sequential": round(s, 4), "ideal": round(ideal, 4),
                   "ratio_vs_sequential": round(s / e, 2), "ratio_vs_ideal": round(ideal / e, 3),
-                  "erplink_peak_rss_mb": round(rss / 1024.0, 1)}))
+                  "erplink_peak_rss_mb": round(rss / 1024.0, 1),
+                  "erplink_stream": round(st, 4), "erplink_stream_peak_rss_mb": round(srss / 1024.0, 1)}))
 PYEOF
