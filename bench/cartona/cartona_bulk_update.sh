@@ -16,28 +16,10 @@ conc=${CARTONA_BENCH_CONCURRENCY:-16}
 latency=${CARTONA_BENCH_LATENCY_MS:-20}
 token="bench-token"
 
-tmp=$(mktemp -d)
-mkfifo "$tmp/stdin"
-"$py" "$root/tests/servers/cartona_sim.py" --port 0 --token "$token" <"$tmp/stdin" >"$tmp/stdout" 2>"$tmp/stderr" &
-pid=$!
-exec 3>"$tmp/stdin"
-cleanup() {
-  exec 3>&-
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/stdout" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "simulator did not start" >&2; cat "$tmp/stderr" >&2; exit 1; }
-export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
+. "$root/tests/servers/serve.sh"
+serve_start "$root/tests/servers/cartona_sim.py" --token "$token"
+port=$SERVE_PORT
+tmp=$SERVE_TMP
 faults() {
   "$py" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%s/_control/faults" % sys.argv[1], data=("{\"latency_ms\": %s}" % sys.argv[2]).encode(), headers={"Content-Type": "application/json"}), timeout=10).read()' "$port" "$1"
 }

@@ -21,30 +21,10 @@ pages=400
 latency=20
 [ -x "$bin" ] || { echo "esi_market_pages.sh: $bin not built" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-mkfifo "$tmp/stdin"
-"$py" "$sim" --port 0 --latency-ms "$latency" --market-pages "$pages" --orders-per-page 1000 \
-  <"$tmp/stdin" >"$tmp/stdout" 2>"$tmp/stderr" &
-pid=$!
-exec 3>"$tmp/stdin"
-cleanup() {
-  exec 3>&-
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/stdout" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "esi_market_pages.sh: the simulator did not start" >&2; cat "$tmp/stderr" >&2; exit 1; }
-export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
-base="http://127.0.0.1:$port"
+. "$here/../../tests/servers/serve.sh"
+serve_start "$sim" --latency-ms "$latency" --market-pages "$pages" --orders-per-page 1000
+base=$SERVE_URL
+tmp=$SERVE_TMP
 
 echo "warm-up (the simulator encodes the pages once)" >&2
 "$bin" "$base" "$conc" 10000002 >/dev/null

@@ -13,29 +13,11 @@ py=${PYTHON:-python3}
 sim=$here/../../tests/servers/cartona_sim.py
 token="example-token-$$"
 
-tmp=$(mktemp -d)
-mkfifo "$tmp/stdin"
-"$py" "$sim" --port 0 --token "$token" <"$tmp/stdin" >"$tmp/stdout" 2>"$tmp/stderr" &
-pid=$!
-exec 3>"$tmp/stdin"
-cleanup() {
-  exec 3>&-
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/stdout" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "run_example.sh: the simulator did not start" >&2; cat "$tmp/stderr" >&2; exit 1; }
-export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
-export CARTONA_TOKEN="$token" CARTONA_BASE_URL="http://127.0.0.1:$port/api/v1/"
+. "$here/../../tests/servers/serve.sh"
+serve_start "$sim" --token "$token"
+port=$SERVE_PORT
+tmp=$SERVE_TMP
+export CARTONA_TOKEN="$token" CARTONA_BASE_URL="$SERVE_URL/api/v1/"
 ctl() { "$py" - "$port" "$@" <<'PYEOF'
 import json, sys, urllib.request
 port, what = sys.argv[1], sys.argv[2]

@@ -10,29 +10,10 @@ bin=${2:?usage: run_example.sh market_best_sell|pkce_login BINARY}
 py=${PYTHON:-python3}
 sim=$here/../../tests/servers/esi_sim.py
 
-tmp=$(mktemp -d)
-mkfifo "$tmp/stdin"
-"$py" "$sim" --port 0 <"$tmp/stdin" >"$tmp/stdout" 2>"$tmp/stderr" &
-pid=$!
-exec 3>"$tmp/stdin"
-cleanup() {
-  exec 3>&-
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/stdout" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "run_example.sh: the simulator did not start" >&2; cat "$tmp/stderr" >&2; exit 1; }
-export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
-base="http://127.0.0.1:$port"
+. "$here/../../tests/servers/serve.sh"
+serve_start "$sim"
+base=$SERVE_URL
+tmp=$SERVE_TMP
 case "$which" in
   market_best_sell)
     "$bin" "$base" 34 | tee "$tmp/out"
