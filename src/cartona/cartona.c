@@ -469,24 +469,31 @@ int cartona_client_test_connection(cartona_client *c) {
   return rc;
 }
 
+int cartona__get_paged(erplink_value **out, cartona_client *c, const char *what, const char *path, int64_t page,
+                       int64_t per_page, const char *k1, const char *v1, const char *k2, const char *v2) {
+  if (page < 1 || per_page < 1 || per_page > 1000)
+    return erplink__error_setf(ERPLINK_EINVAL, "cartona %s: page >= 1 and per_page 1..1000", what);
+  erplink_buf b = ERPLINK_BUF_INIT;
+  erplink_buf_printf(&b, "%s?page=%lld&per_page=%lld", path, (long long)page, (long long)per_page);
+  if (v1) cartona__query_add(&b, k1, v1);
+  if (v2) cartona__query_add(&b, k2, v2);
+  if (b.oom) {
+    erplink_buf_free(&b);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  int rc = cartona__call(out, c, "GET", b.ptr, NULL, 0, true);
+  erplink_buf_free(&b);
+  return rc;
+}
+
 int cartona_client_list_products(erplink_value **out, cartona_client *c, int64_t page, int64_t per_page,
                                  const char *internal_product_id, const char *supplier_product_id) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_list_products: out is NULL");
   *out = NULL;
   if (!c) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_list_products: NULL client");
-  if (page < 1 || per_page < 1 || per_page > 1000)
-    return erplink__error_setf(ERPLINK_EINVAL, "cartona product listing: page >= 1 and per_page 1..1000");
-  erplink_buf b = ERPLINK_BUF_INIT;
-  erplink_buf_printf(&b, "supplier-product?page=%lld&per_page=%lld", (long long)page, (long long)per_page);
-  if (internal_product_id) cartona__query_add(&b, "internal_product_id", internal_product_id);
-  if (supplier_product_id) cartona__query_add(&b, "supplier_product_id", supplier_product_id);
-  if (b.oom) {
-    erplink_buf_free(&b);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
   erplink_value *v = NULL;
-  int rc = cartona__call(&v, c, "GET", b.ptr, NULL, 0, true);
-  erplink_buf_free(&b);
+  int rc = cartona__get_paged(&v, c, "product listing", "supplier-product", page, per_page, "internal_product_id",
+                              internal_product_id, "supplier_product_id", supplier_product_id);
   if (rc != 0) return rc;
   if (!v) {
     rc = erplink_value_new_array(&v); /* an empty body: no products */

@@ -284,19 +284,8 @@ int cartona_client_pull_orders(cartona_orders **out, cartona_client *c, int64_t 
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_pull_orders: out is NULL");
   *out = NULL;
   if (!c) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_pull_orders: NULL client");
-  if (page < 1 || per_page < 1 || per_page > 1000)
-    return erplink__error_setf(ERPLINK_EINVAL, "cartona pull-orders: page >= 1 and per_page 1..1000");
-  erplink_buf b = ERPLINK_BUF_INIT;
-  erplink_buf_printf(&b, "order/pull-orders?page=%lld&per_page=%lld", (long long)page, (long long)per_page);
-  if (from) cartona__query_add(&b, "from", from);
-  if (to) cartona__query_add(&b, "to", to);
-  if (b.oom) {
-    erplink_buf_free(&b);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
   erplink_value *v = NULL;
-  int rc = cartona__call(&v, c, "GET", b.ptr, NULL, 0, true);
-  erplink_buf_free(&b);
+  int rc = cartona__get_paged(&v, c, "pull-orders", "order/pull-orders", page, per_page, "from", from, "to", to);
   if (rc) return rc;
   return orders_build(out, v);
 }

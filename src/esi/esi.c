@@ -970,9 +970,9 @@ static esi_response *response_new(size_t n) {
 
 /* ------------------------------------------------------------------ calls */
 
-int esi_client_get(esi_response **out, esi_client *c, const char *route, const esi_params *params, esi_token *token) {
-  if (out) *out = NULL;
-  if (!out || !c || !route) return erplink__error_setf(ERPLINK_EINVAL, "esi_client_get: NULL argument");
+/* One request (no pagination) into a one-page response. */
+static int single(esi_response **out, esi_client *c, const char *method, const char *route, const esi_params *params,
+                  const char *body, size_t len, bool idempotent, esi_token *token) {
   char *url = NULL;
   int rc = build_url(&url, c, route, params, 0, NULL, NULL);
   if (rc != 0) return rc;
@@ -981,7 +981,7 @@ int esi_client_get(esi_response **out, esi_client *c, const char *route, const e
     free(url);
     return ERPLINK_ENOMEM;
   }
-  rc = fetch_one(&r->p[0], c, "GET", route, url, NULL, 0, false, token, 0, false);
+  rc = fetch_one(&r->p[0], c, method, route, url, body, len, idempotent, token, 0, false);
   free(url);
   if (rc == 0) rc = response_finish(r);
   if (rc != 0) {
@@ -992,6 +992,12 @@ int esi_client_get(esi_response **out, esi_client *c, const char *route, const e
   }
   *out = r;
   return 0;
+}
+
+int esi_client_get(esi_response **out, esi_client *c, const char *route, const esi_params *params, esi_token *token) {
+  if (out) *out = NULL;
+  if (!out || !c || !route) return erplink__error_setf(ERPLINK_EINVAL, "esi_client_get: NULL argument");
+  return single(out, c, "GET", route, params, NULL, 0, false, token);
 }
 
 typedef struct pages_job {
@@ -1274,25 +1280,7 @@ int esi_client_get_pages(esi_client *c, const char *route, const esi_params *par
 
 static int post_raw(esi_response **out, esi_client *c, const char *route, const esi_params *params, const char *json,
                     size_t len, bool idempotent, esi_token *token) {
-  char *url = NULL;
-  int rc = build_url(&url, c, route, params, 0, NULL, NULL);
-  if (rc != 0) return rc;
-  esi_response *r = response_new(1);
-  if (!r) {
-    free(url);
-    return ERPLINK_ENOMEM;
-  }
-  rc = fetch_one(&r->p[0], c, "POST", route, url, json, len, idempotent, token, 0, false);
-  free(url);
-  if (rc == 0) rc = response_finish(r);
-  if (rc != 0) {
-    erplink__error_saved *sv = erplink__error_save();
-    esi_response_free(r);
-    erplink__error_restore(sv);
-    return rc;
-  }
-  *out = r;
-  return 0;
+  return single(out, c, "POST", route, params, json, len, idempotent, token);
 }
 
 int esi_client_post(esi_response **out, esi_client *c, const char *route, const esi_params *params,
