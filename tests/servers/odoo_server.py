@@ -10,6 +10,15 @@ this file honest):
   POST /jsonrpc                     JSON-RPC 2.0 envelope, error code 200 (17) / 0 (19)
   POST /json/2/<model>/<method>     JSON-2 (--version 19 only), bearer API keys
   GET  /web/version, /json/version  (19 only)
+  GET  /doc-bearer/<model>.json, /doc-bearer/index.json   api_doc (19 only, bearer key): the
+                                    real shape, built from the simulator's fields_get data and
+                                    the methods it implements (signatures, no docstrings)
+
+Methods: search, search_count, search_read, read, create, write, unlink, copy, fields_get,
+name_search, name_create, read_group, default_get, context_get, action_archive/unarchive,
+check_access_rule, has_group, action_confirm, and the web client's web_read / web_search_read
+(specification dicts) and formatted_read_group (19). A context "lang" other than en_US
+returns the translations seeded from the transcripts (else the stored value).
 
 Usage: odoo_server.py --port 0 [--version 17|19] [--fixtures DIR] [--products N]
                       [--keepalive]
@@ -18,7 +27,9 @@ Prints "PORT <n>" once listening and exits when stdin reaches EOF.
 Data: without --fixtures a small built-in data set (products, partners, sale orders) is
 used; with --fixtures DIR (the folder holding odoo17/ and odoo19/) the records and field
 metadata are seeded from the read/search_read/fields_get answers in the captured
-transcripts of that version, so the fixture scenarios can be replayed. --products N adds N
+transcripts of that version, so the fixture scenarios can be replayed; then a few invented
+filler records (_filler(): names say "Simulated" where nothing is known) make the counts,
+groups and orderings of the captured aggregate answers come out right. --products N adds N
 generated product.product records (ids from 1000001) cheaply, for streaming tests.
 
 Test hooks (not Odoo): POST /__sim__/next_id {"model": m, "id": n} sets the id the next
@@ -39,6 +50,7 @@ import argparse
 import bisect
 import datetime
 import glob
+import hashlib
 import json
 import os
 import socket
@@ -177,7 +189,14 @@ SIGNATURES = {
     'check_access_rule': (['operation'], ['operation'], False),
     'has_group': (['group_ext_id'], ['group_ext_id'], False),
     'action_confirm': ([], [], False),
+    'web_read': (['specification'], ['specification'], False),
+    'web_search_read': (['domain', 'specification', 'offset', 'limit', 'order', 'count_limit'],
+                        ['domain', 'specification'], True),
+    'formatted_read_group': (['domain', 'groupby', 'aggregates', 'having', 'offset', 'limit', 'order'],
+                             ['domain'], True),
 }
+# methods that only exist from a given version on
+SINCE = {'formatted_read_group': 19}
 # positional/keyword aliases used by execute_kw (Odoo's real names)
 KW_ALIASES = {'default_get': {'fields_list': 'fields'}, 'fields_get': {'fields': 'allfields'}}
 
@@ -230,6 +249,101 @@ BUILTIN = {
 
 GROUPABLE_SUM_TYPES = (int, float)
 
+# _order of the comodels whose x2many values the simulator computes (create/write commands).
+X2MANY_ORDER = {'res.partner.category': [('name', False), ('id', False)]}
+
+
+def _filler(version):
+    """Invented records added to the --fixtures data set (never used without --fixtures).
+
+    The captured transcripts only show a few records of each model, yet some captured answers
+    are aggregates over every record of the real database (counts, groups, pagination, the
+    _order of a many2many). The records below are plausible stand-ins for the records the
+    transcripts never show, chosen so that those aggregates come out as captured. They never
+    override a value a transcript shows (seeded values win: Store.apply_filler uses setdefault),
+    names of wholly invented records say "Simulated", and every other case keeps passing.
+    """
+    f = {}
+    if version == 17:
+        # sale.order read_group by state (execute_kw_read_group): draft 4 orders / 6290.51,
+        # sale 19 / 31809.61, sent 1 / 2001.0. Order 4 (sale, 2576.0) is captured.
+        so = []
+        partners = [[10, 'Deco Addict'], [12, 'Ready Mat'], [13, 'The Jackson Group'], [14, 'Azure Interior']]
+        rows = ([('draft', 1500.0)] * 3 + [('draft', 1790.51)] + [('sale', 1600.0)] * 17 + [('sale', 2033.61)]
+                + [('sent', 2001.0)])
+        ids = [i for i in range(1, 30) if i != 4][:len(rows)]
+        for n, (rid, (state, total)) in enumerate(zip(ids, rows)):
+            so.append({'id': rid, 'name': 'S%05d' % rid, 'state': state, 'amount_total': total,
+                       'partner_id': partners[n % len(partners)], 'date_order': '2026-10-%02d 09:00:00' % (1 + n),
+                       'order_line': [], 'note': False})
+        f['sale.order'] = so
+        # the read-back of a created partner lists its tags [3, 2]: res.partner.category is
+        # ordered by name, so 3 sorts before 2 (the names are invented)
+        f['res.partner.category'] = [{'id': 2, 'name': 'Prospects', 'display_name': 'Prospects', 'active': True},
+                                     {'id': 3, 'name': 'Employees', 'display_name': 'Employees', 'active': True}]
+        return f
+    # -- 19 --------------------------------------------------------------------------------
+    # res.partner: 41 active partners of which 12 companies (search_count cases); companies
+    # ordered by name start with [9 Acme Corporation, 15, 10 Gemini Furniture] (07_search_ids);
+    # no invented display name contains "Acme" (20_name_search); 7 = "YourCompany, Joel Willis",
+    # 10 = Gemini Furniture and 16 = Lumber Inc are named by the captured read_group answers;
+    # 8, 10, 11 carry the tag 7 (05_read_all_fields_small_model lists its partner_ids).
+    rp = []
+    def company(rid, name, **kw):
+        r = {'id': rid, 'name': name, 'display_name': name, 'complete_name': name, 'is_company': True,
+             'active': True, 'type': 'contact', 'parent_id': False, 'child_ids': [], 'category_id': [],
+             'email': False, 'phone': False, 'comment': False}
+        r.update(kw)
+        rp.append(r)
+        return r
+    company(1, 'YourCompany', child_ids=[7])
+    company(8, 'Simulated Company 8', category_id=[7])
+    company(10, 'Gemini Furniture', category_id=[7])
+    company(11, 'Simulated Company 11', category_id=[7])
+    company(15, 'Azure Interior')          # must sort between Acme Corporation and Gemini Furniture
+    company(16, 'Lumber Inc')
+    owners = [company(rid, 'Simulated Company %d' % rid) for rid in (12, 13, 14, 17, 18)]
+    contacts = [(7, 'Joel Willis', rp[0])]
+    for n, rid in enumerate([3, 4, 5, 6] + list(range(21, 36)) + list(range(37, 43))):
+        contacts.append((rid, 'Simulated Contact %d' % rid, owners[n % len(owners)]))
+    for rid, name, parent in contacts:
+        dn = '%s, %s' % (parent['name'], name)
+        rp.append({'id': rid, 'name': name, 'display_name': dn, 'complete_name': dn, 'is_company': False,
+                   'active': True, 'type': 'contact', 'parent_id': [parent['id'], parent['name']], 'child_ids': [],
+                   'category_id': [], 'email': False, 'phone': False, 'comment': False})
+        if rid not in parent['child_ids']:
+            parent['child_ids'].append(rid)
+    f['res.partner'] = rp
+    # sale.order grouped by partner over state = sale (26_formatted_read_group, 27_read_group):
+    # Gemini Furniture 17 orders / 23963.0 (with the captured order 4, 2240.0), Lumber Inc 1 /
+    # 750.0, YourCompany, Joel Willis 1 / 2947.5. Order 3 is confirmed by 30_action_confirm
+    # later on, so it is still a quotation then.
+    so = [{'id': 4, 'partner_id': [10, 'Gemini Furniture']}]
+    rows = [([10, 'Gemini Furniture'], 1357.0)] * 15 + [([10, 'Gemini Furniture'], 1368.0),
+                                                         ([16, 'Lumber Inc'], 750.0),
+                                                         ([7, 'YourCompany, Joel Willis'], 2947.5)]
+    for n, (partner, total) in enumerate(rows):
+        rid = 5 + n
+        so.append({'id': rid, 'name': 'S%05d' % rid, 'state': 'sale', 'partner_id': partner, 'amount_total': total,
+                   'date_order': '2026-10-%02d 09:00:00' % (1 + n), 'order_line': [], 'note': False})
+    f['sale.order'] = so
+    # product.template: 36 saleable templates (29_web_search_read length); ordered by
+    # list_price desc, offset 5 gives [13, 27, 22] (02_search_read_offset_order): five cost more
+    # than 1799.0 and none between 885.0 and 1799.0; ids 1-5 stay the first saleable ones.
+    pt = [{'id': rid, 'sale_ok': True, 'active': True} for rid in (13, 22, 27)]
+    for n, price in zip((6, 7, 8, 9, 10), (1950.0, 2100.0, 2450.0, 3200.0, 4000.0)):
+        pt.append({'id': n, 'name': 'Simulated Product %d' % n, 'list_price': price, 'sale_ok': True, 'active': True,
+                   'default_code': False, 'type': 'consu', 'categ_id': [1, 'All']})
+    for n, rid in enumerate([11, 12] + list(range(14, 22)) + list(range(23, 27)) + list(range(28, 37))):
+        pt.append({'id': rid, 'name': 'Simulated Product %d' % rid, 'list_price': float(10 + 25 * n),
+                   'sale_ok': True, 'active': True, 'default_code': False, 'type': 'consu', 'categ_id': [1, 'All']})
+    f['product.template'] = pt
+    # the read-back of partner 45 lists its tags [7, 6, 5] (res.partner.category _order: name;
+    # 7 is "Desk Manufacturers", the names of 5 and 6 are invented)
+    f['res.partner.category'] = [{'id': 5, 'name': 'Prospects', 'display_name': 'Prospects', 'active': True},
+                                 {'id': 6, 'name': 'Employees', 'display_name': 'Employees', 'active': True}]
+    return f
+
 
 class Model:
     def __init__(self, name):
@@ -239,6 +353,7 @@ class Model:
         self.fields_meta = {}     # field -> attributes (from fields_get)
         self.known_fields = set(['id'])
         self.seq = None           # next id of the sequence (None: after the highest id)
+        self.translations = {}    # lang -> {(id, field): translated value}
 
     def put(self, rec):
         rid = rec['id']
@@ -261,6 +376,9 @@ class Model:
 
 
 class Store:
+    BASE_MODELS = ('res.users', 'res.currency', 'ir.config_parameter', 'res.partner.category',
+                   'product.template', 'product.product', 'res.partner', 'sale.order')
+
     def __init__(self, version, fixtures=None, products=0):
         self.v = VERSIONS[version]
         self.version = version
@@ -268,6 +386,7 @@ class Store:
         self.lock = threading.RLock()
         if fixtures:
             self.seed_from_fixtures(os.path.join(fixtures, 'odoo%d' % version))
+            self.apply_filler()
         else:
             for m, recs in BUILTIN.items():
                 mo = self.model(m)
@@ -275,8 +394,7 @@ class Store:
                     mo.put(dict(r))
             for m in ('product.product', 'res.partner', 'sale.order'):
                 self.model(m).known_fields.update(['display_name', 'create_date', 'write_date'])
-        for m in ('res.users', 'res.currency', 'ir.config_parameter', 'res.partner.category',
-                  'product.template', 'product.product', 'res.partner', 'sale.order'):
+        for m in self.BASE_MODELS:
             self.model(m)
         if products:
             mo = self.model('product.product')
@@ -293,6 +411,18 @@ class Store:
         if mo is None:
             mo = self.models[name] = Model(name)
         return mo
+
+    def apply_filler(self):
+        for name, recs in _filler(self.version).items():
+            mo = self.model(name)
+            for r in recs:
+                cur = mo.records.get(r['id'])
+                if cur is None:
+                    mo.put(dict(r))
+                else:
+                    for k, v in r.items():
+                        cur.setdefault(k, v)
+                    mo.known_fields.update(r.keys())
 
     # -- seeding from captured transcripts ------------------------------------------------
     def seed_from_fixtures(self, folder):
@@ -321,13 +451,33 @@ class Store:
             if (method == 'search_read' and isinstance(result, list) and kwargs.get('domain', None) == []
                     and 'limit' not in kwargs and not (kwargs.get('context') or {}).get('active_test') is False):
                 complete_active[model] = set(r['id'] for r in result if isinstance(r, dict))
+        confirmed = {}
+        translated = []
         for (model, method, kwargs), result in pairs:
+            ctx = kwargs.get('context') if isinstance(kwargs, dict) else None
+            lang = ctx.get('lang') if isinstance(ctx, dict) else None
+            if lang not in (None, False, 'en_US') and method in ('read', 'search_read') and isinstance(result, list):
+                # an answer in another language: its strings are translations, not the stored values
+                translated.append((model, lang, result))
+                continue
+            if method == 'action_confirm' and result is True:
+                # action_confirm is only offered on quotations: before it ran, those orders were drafts
+                ids = kwargs.get('ids')
+                confirmed.setdefault(model, set()).update(ids if isinstance(ids, list) else [ids])
+            if method in ('web_read', 'web_search_read'):
+                rows = result.get('records') if isinstance(result, dict) else result
+                if isinstance(rows, list):
+                    self.seed_web_rows(model, rows, created)
+                continue
             eq_leaves = {}
-            dom = kwargs.get('domain') if method == 'search_read' else None
+            dom = kwargs.get('domain') if method in ('search_read', 'name_search') else None
             if isinstance(dom, list) and all(isinstance(x, list) and len(x) == 3 for x in dom):
                 # every returned record satisfies the equality leaves of the domain
                 eq_leaves = {f: v for f, op, v in dom if op == '=' and not isinstance(v, (list, dict))}
             if method in ('read', 'search_read') and isinstance(result, list):
+                for rec in result:
+                    if isinstance(rec, dict) and kwargs.get('load', 'x') is not None:
+                        self.seed_many2one_names(model, rec, created)
                 if eq_leaves:
                     result = [dict(r, **{k: v for k, v in eq_leaves.items() if k not in r}) if isinstance(r, dict)
                               else r for r in result]
@@ -358,9 +508,34 @@ class Store:
                     if isinstance(pair, list) and len(pair) == 2 and pair[0] not in created.get(model, ()):
                         rec = mo.records.get(pair[0])
                         if rec is None:
-                            mo.put({'id': pair[0], 'display_name': pair[1]})
+                            rec = {'id': pair[0], 'display_name': pair[1]}
+                            mo.put(rec)
                         else:
                             rec.setdefault('display_name', pair[1])
+                        for k, v in eq_leaves.items():
+                            rec.setdefault(k, v)
+                        # a product's display_name is "[default_code] name"
+                        code = re.match(r'^\[([^\]]+)\] ', pair[1]) if model == 'product.product' else None
+                        if code:
+                            rec.setdefault('default_code', code.group(1))
+        for model, ids in confirmed.items():
+            mo = self.model(model)
+            for rid in ids:
+                if rid in mo.records:
+                    mo.records[rid]['state'] = 'draft'
+        for model, lang, result in translated:
+            mo = self.model(model)
+            for rec in result:
+                cur = mo.records.get(rec.get('id')) if isinstance(rec, dict) else None
+                if cur is None:
+                    continue
+                for k, v in rec.items():
+                    if isinstance(v, str) and isinstance(cur.get(k), str) and v != cur[k]:
+                        mo.translations.setdefault(lang, {})[(rec['id'], k)] = v
+                    elif k not in cur and mo.fields_meta.get(k, {}).get('translate') is not True:
+                        # not shown elsewhere: a language-independent value (selection key, date...)
+                        cur[k] = v
+                        mo.known_fields.add(k)
         # The field names (schema) of each model, from both versions' transcripts.
         other = os.path.join(os.path.dirname(folder), 'odoo19' if folder.endswith('17') else 'odoo17')
         if os.path.isdir(other) and not getattr(self, '_schema_pass', False):
@@ -395,6 +570,76 @@ class Store:
                     else:
                         for k, v in derived.items():
                             cur.setdefault(k, v)
+
+    # Comodels whose records a many2one value [id, display_name] in a read answer may seed
+    # (reference data only: seeding users or partners this way would change their counts).
+    M2O_SEED_MODELS = ('res.country', 'res.country.state', 'product.category', 'res.partner.category')
+
+    def seed_many2one_names(self, model, rec, created):
+        for f, v in rec.items():
+            if not is_m2o(v) or f in ('create_uid', 'write_uid'):
+                continue
+            rel = relation_of(self, model, f)
+            if rel not in self.M2O_SEED_MODELS or v[0] in created.get(rel, ()):
+                continue
+            mo = self.model(rel)
+            cur = mo.records.get(v[0])
+            if cur is None:
+                mo.put({'id': v[0], 'display_name': v[1]})
+            else:
+                cur.setdefault('display_name', v[1])
+
+    def seed_web_rows(self, model, rows, created):
+        """Records from a web_read/web_search_read answer: nested dicts are comodel records."""
+        mo = self.model(model)
+        for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get('id'), int):
+                continue
+            flat = {}
+            for k, v in row.items():
+                rel = relation_of(self, model, k)
+                if isinstance(v, dict) and isinstance(v.get('id'), int):
+                    if rel:
+                        self.seed_web_rows(rel, [v], created)
+                    if 'display_name' in v:
+                        flat[k] = [v['id'], v['display_name']]
+                elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                    if rel:
+                        self.seed_web_rows(rel, v, created)
+                    flat[k] = [x.get('id') for x in v]
+                elif rel and isinstance(v, int) and not isinstance(v, bool) and not k.endswith('_ids'):
+                    continue            # a many2one read without "fields": the id alone, no name
+                else:
+                    flat[k] = v
+            if row['id'] in created.get(model, ()):
+                continue
+            cur = mo.records.get(row['id'])
+            if cur is None:
+                mo.put(flat)
+            else:
+                for k, val in flat.items():
+                    cur.setdefault(k, val)
+                mo.known_fields.update(flat.keys())
+
+
+RELATIONS = {'parent_id': 'res.partner', 'partner_id': 'res.partner', 'country_id': 'res.country',
+             'user_id': 'res.users', 'categ_id': 'product.category', 'company_id': 'res.company',
+             'currency_id': 'res.currency', 'state_id': 'res.country.state',
+             'product_id': 'product.product', 'order_id': 'sale.order', 'child_ids': None,
+             'category_id': 'res.partner.category', 'partner_ids': 'res.partner',
+             'create_uid': 'res.users', 'write_uid': 'res.users', 'order_line': 'sale.order.line',
+             'product_tmpl_id': 'product.template'}
+
+
+def relation_of(store, model, field):
+    """The comodel of a relational field: its fields_get 'relation', else Odoo's usual one."""
+    mo = store.models.get(model)
+    rel = mo.fields_meta.get(field, {}).get('relation') if mo is not None else None
+    if rel:
+        return rel
+    if field == 'child_ids':
+        return model
+    return RELATIONS.get(field)
 
 
 _NO_RESULT = object()
@@ -695,6 +940,9 @@ class Env:
         v = rec.get(f, False)
         if v is None:
             v = False
+        lang = self.context.get('lang')
+        if lang and mo.translations and isinstance(v, str):
+            v = mo.translations.get(lang, {}).get((rec['id'], f), v)
         return v
 
     # -- writing --------------------------------------------------------------------------
@@ -729,7 +977,7 @@ class Env:
                             ids = []
                     elif isinstance(cmd, int):
                         ids.append(cmd)
-                out[f] = ids
+                out[f] = self.x2many_order(relation or relation_of(self.store, mo.name, f), ids)
             elif isinstance(v, int) and not isinstance(v, bool) and (
                     meta_type == 'many2one' or is_m2o(cur) or (f.endswith('_id') and f != 'id')):
                 target = self.store.models.get(relation or self.guess_relation(f))
@@ -741,6 +989,15 @@ class Env:
             else:
                 out[f] = v
         return out
+
+    def x2many_order(self, comodel, ids):
+        """x2many ids come back in the comodel's _order (Odoo reads them through a search).
+        Only applied when every record and its order key are known; otherwise insertion order."""
+        cm = self.store.models.get(comodel) if comodel else None
+        keys = X2MANY_ORDER.get(comodel)
+        if cm is None or not keys or not all(i in cm.records and keys[0][0] in cm.records[i] for i in ids):
+            return ids
+        return self.sort_ids(cm, list(ids), keys)
 
     @staticmethod
     def guess_relation(f):
@@ -960,9 +1217,200 @@ class Env:
                 vals = [r.get(name, 0) or 0 for r in recs]
                 row[name] = round(sum(vals), 2) if fn == 'sum' else (max(vals) if fn == 'max' else min(vals))
             gval = k[0] if isinstance(k, tuple) else k
-            row['__domain'] = [[gb, '=', gval]] + list(domain)
+            if self.store.version >= 19:
+                row['__domain'] = and_domains(domain, [[gb, '=', gval]])   # 19: AND([domain, group])
+            else:
+                row['__domain'] = [[gb, '=', gval]] + list(domain)
             out.append(row)
         return out[offset:offset + limit] if limit else out[offset:]
+
+
+    # -- the web client's protocol (web_read / web_search_read / formatted_read_group) ----
+    def field_kind(self, mo, f):
+        t = mo.fields_meta.get(f, {}).get('type')
+        if t:
+            return t
+        for rec in mo.records.values():
+            v = rec.get(f)
+            if is_m2o(v):
+                return 'many2one'
+            if isinstance(v, list):
+                return 'many2many'
+        return 'many2one' if f.endswith('_id') else ('many2many' if f.endswith('_ids') else 'char')
+
+    def web_read(self, mo, ids, spec):
+        """BaseModel.web_read: read(load=None), then relational fields shaped by the specification:
+        many2one with "fields" -> {id, ...} (display_name from the many2one's own name), else the id;
+        x2many with a spec -> [{id, ...}] for the first "limit" records, {id} for the others."""
+        if not isinstance(spec, dict):
+            raise TypeError("'%s' object is not a mapping" % type(spec).__name__)
+        names = [f for f in spec if f != 'id']
+        rows = self.read_fields(mo, ids, names or ['id'], load=None)
+        for f, fs in spec.items():
+            fs = fs or {}
+            if f == 'id' or not isinstance(fs, dict):
+                continue
+            kind = self.field_kind(mo, f)
+            comodel = self.store.models.get(relation_of(self.store, mo.name, f) or '')
+            if kind == 'many2one':
+                if 'fields' not in fs:
+                    continue
+                sub = dict(fs['fields'] or {})
+                want_dn = sub.pop('display_name', None) is not None
+                for row in rows:
+                    v = row.get(f)
+                    if v is False or v is None or not fs['fields']:
+                        continue
+                    data = {'id': v}
+                    if comodel is not None and v in comodel.records and sub:
+                        got = self.web_read(comodel, [v], sub)
+                        data = got[0] if got else data
+                    if want_dn:
+                        pair = mo.records[row['id']].get(f)
+                        dn = pair[1] if is_m2o(pair) else False
+                        if comodel is not None and v in comodel.records:
+                            dn = self.field_value(comodel, comodel.records[v], 'display_name') or dn
+                        data['display_name'] = dn
+                    row[f] = data
+            elif kind in ('one2many', 'many2many'):
+                if not fs:
+                    continue
+                for row in rows:
+                    co_ids = list(row.get(f) or [])
+                    if fs.get('order') and comodel is not None:
+                        co_ids = self.search_ids(comodel, [['id', 'in', co_ids]], order=fs['order'])
+                    shown = co_ids[:fs['limit']] if isinstance(fs.get('limit'), int) else co_ids
+                    data = {}
+                    if comodel is not None and shown:
+                        data = {d['id']: d for d in self.web_read(comodel, shown, fs.get('fields') or {})}
+                    row[f] = [data.get(i) or {'id': i} for i in co_ids]
+        return rows
+
+    def web_search_read(self, mo, domain, spec, offset=0, limit=None, order=None, count_limit=None):
+        ids = self.search_ids(mo, domain, offset, limit, order)
+        records = self.web_read(mo, ids, spec)
+        if not records:
+            return {'length': 0, 'records': []}
+        length = len(records) + offset
+        if limit and len(records) == limit and not (count_limit and count_limit <= length):
+            length = len(self.search_ids(mo, domain))
+            if count_limit:
+                length = min(length, count_limit)
+        return {'length': length, 'records': records}
+
+    def formatted_read_group(self, mo, domain, groupby, aggregates, having=(), offset=0, limit=None, order=None):
+        """BaseModel.formatted_read_group (19): one row per combination of the groupby values,
+        with "__extra_domain", each "field:func" aggregate and "__count"."""
+        if isinstance(groupby, str):
+            groupby = [groupby]
+        for g in groupby:
+            if ':' in g or (g not in mo.known_fields and g not in mo.fields_meta):
+                raise ValueError('Invalid field %r on model %r' % (g, mo.name))
+        if having:
+            raise ValueError('having is not supported by the simulator')
+        ids = self.search_ids(mo, domain)
+        groups, keys = {}, []
+        for rid in ids:
+            rec = mo.records[rid]
+            k = tuple(tuple(v) if isinstance(v, list) else v for v in (rec.get(g, False) for g in groupby))
+            if k not in groups:
+                groups[k] = []
+                keys.append(k)
+            groups[k].append(rec)
+        funcs = {'sum': lambda xs: round(sum(xs), 2), 'max': max, 'min': min,
+                 'avg': lambda xs: sum(xs) / len(xs), 'count': len, 'count_distinct': lambda xs: len(set(xs))}
+        rows = []
+        for k in keys:
+            recs = groups[k]
+            row = {}
+            for g, v in zip(groupby, k):
+                row[g] = list(v) if isinstance(v, tuple) else v
+            row['__extra_domain'] = [[g, '=', (v[0] if isinstance(v, tuple) else v)] for g, v in zip(groupby, k)]
+            for a in aggregates:
+                if a == '__count':
+                    row[a] = len(recs)
+                    continue
+                fname, _, fn = a.partition(':')
+                if fn not in funcs or (fname not in mo.known_fields and fname not in mo.fields_meta):
+                    raise ValueError('Invalid aggregate %r' % a)
+                vals = [r.get(fname) for r in recs if r.get(fname) not in (None, False) or fn in ('count',)]
+                row[a] = funcs[fn](vals) if vals else (0 if fn.startswith('count') else False)
+            rows.append(row)
+
+        def sortval(row, key):
+            v = row.get(key, False)
+            if is_m2o(v):
+                v = v[1].lower()
+            elif isinstance(v, str):
+                v = v.lower()
+            return (1, '') if v is False or v is None else (0, v)
+        spec = [(g, False) for g in groupby]
+        if order:
+            spec = []
+            for part in str(order).split(','):
+                bits = part.strip().split()
+                if bits:
+                    spec.append((bits[0], len(bits) > 1 and bits[1].lower() == 'desc'))
+        for key, desc in reversed(spec):
+            rows.sort(key=lambda r: sortval(r, key), reverse=desc)
+        return rows[offset:offset + limit] if limit else rows[offset:]
+
+def normalize_domain(domain):
+    """odoo.osv.expression.normalize_domain: explicit '&' for the implicit ANDs."""
+    out, expected = [], 1
+    for tok in domain:
+        if expected == 0:
+            out.insert(0, '&')
+            expected = 1
+        if isinstance(tok, (list, tuple)):
+            expected -= 1
+        else:
+            expected += {'!': 1, '&': 2, '|': 2}.get(tok, 0) - 1
+        out.append(tok)
+    return out
+
+
+WERKZEUG_NOT_FOUND = ('The requested URL was not found on the server. If you entered the URL manually please '
+                      'check your spelling and try again.')
+MODEL_DESCRIPTIONS = {'res.partner': 'Contact', 'res.partner.category': 'Partner Tags', 'res.users': 'User',
+                      'res.currency': 'Currency', 'ir.config_parameter': 'System Parameter',
+                      'product.template': 'Product', 'product.product': 'Product Variant',
+                      'sale.order': 'Sales Order', 'sale.order.line': 'Sales Order Line', 'res.country': 'Country'}
+MODEL_MODULES = {'product.template': 'product', 'product.product': 'product', 'sale.order': 'sale',
+                 'sale.order.line': 'sale'}
+# Odoo's signatures of the methods the simulator implements (defaults as in odoo/orm/models.py)
+METHOD_DEFAULTS = {'offset': 0, 'limit': None, 'order': None, 'fields': None, 'load': '_classic_read',
+                   'default': None, 'allfields': None, 'attributes': None, 'name': '', 'domain': None,
+                   'operator': 'ilike', 'lazy': True, 'orderby': False, 'count_limit': None,
+                   'groupby': (), 'aggregates': (), 'having': ()}
+WEB_METHODS = ('web_read', 'web_search_read')
+
+
+def method_doc(m):
+    names, required, _ = SIGNATURES[m]
+    params, sig = {}, []
+    for n in names:
+        if n in required or n not in METHOD_DEFAULTS:
+            params[n] = {}
+            sig.append(n)
+        else:
+            d = METHOD_DEFAULTS[n]
+            if m == 'name_search' and n == 'limit':
+                d = 100
+            d = list(d) if isinstance(d, tuple) else d
+            params[n] = {'default': d}
+            sig.append('%s=%s' % (n, repr(tuple(d)) if isinstance(d, list) else repr(d)))
+    return {'signature': '(%s)' % ', '.join(sig), 'parameters': params, 'doc': None,
+            'model': 'base' if m in WEB_METHODS else 'core', 'module': 'web' if m in WEB_METHODS else 'core'}
+
+
+def and_domains(*domains):
+    """odoo.osv.expression.AND: normalised domains joined with '&', empty ones dropped."""
+    parts = [normalize_domain(list(d)) for d in domains if d]
+    out = ['&'] * (len(parts) - 1) if parts else []
+    for d in parts:
+        out += d
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -981,7 +1429,7 @@ def call_method(env, model_name, method, args, kwargs, json2=False, ids=None):
     mo = store.models[model_name]
     if method.startswith('_') or method in store.v['private']:
         raise AccessError("Private methods (such as '%s.%s') cannot be called remotely." % (model_name, method))
-    if method not in SIGNATURES:
+    if method not in SIGNATURES or store.version < SINCE.get(method, 0):
         if json2:
             raise http_error(404, 'NotFound', "The method '%s.%s' does not exist" % (model_name, method))
         raise AttributeError("The method '%s.%s' does not exist" % (model_name, method))
@@ -1026,7 +1474,8 @@ def call_method(env, model_name, method, args, kwargs, json2=False, ids=None):
     if lang is not None and lang not in (False, 'en_US', 'fr_FR', 'fr_BE', 'nl_BE', 'de_DE', 'es_ES'):
         raise UserError('Invalid language code: %s' % lang)
     p = params.get
-    if method in ('search', 'search_count', 'search_read', 'read', 'name_search', 'read_group', 'fields_get'):
+    if method in ('search', 'search_count', 'search_read', 'read', 'name_search', 'read_group', 'fields_get',
+                  'web_read', 'web_search_read', 'formatted_read_group'):
         env.check_read_access(mo)
     if method == 'search':
         return env.search_ids(mo, p('domain') or [], p('offset') or 0, p('limit'), p('order'))
@@ -1064,6 +1513,14 @@ def call_method(env, model_name, method, args, kwargs, json2=False, ids=None):
     if method == 'read_group':
         return env.read_group(mo, p('domain') or [], p('fields') or [], p('groupby') or [], p('offset') or 0,
                               p('limit'), p('orderby'), p('lazy', True))
+    if method == 'web_read':
+        return env.web_read(mo, ids, p('specification'))
+    if method == 'web_search_read':
+        return env.web_search_read(mo, p('domain') or [], p('specification'), p('offset') or 0, p('limit'),
+                                   p('order'), p('count_limit'))
+    if method == 'formatted_read_group':
+        return env.formatted_read_group(mo, p('domain') or [], p('groupby') or [], p('aggregates') or [],
+                                        p('having') or [], p('offset') or 0, p('limit'), p('order'))
     if method == 'default_get':
         d = env.defaults(mo)
         d.update({'lang': 'en_US', 'tz': False})
@@ -1154,12 +1611,67 @@ class Server:
                 return call_method(env, model, meth, args, kwargs)
         raise KeyError(service)
 
-    def json2(self, model, method, body, key):
+    def bearer_uid(self, key):
         uid = self.v['keys'].get(key) if key else None
         if uid is None:
             if key is not None:
                 raise http_error(401, 'Unauthorized', 'Invalid apikey')
             raise http_error(401, 'Unauthorized', 'User not authenticated, use an API Key with a Bearer Authorization header.')
+        return uid
+
+    # /doc-bearer (api_doc module, 19) -------------------------------------------------
+    def model_exists(self, name):
+        mo = self.store.models.get(name)
+        return mo is not None and (mo.ids or mo.fields_meta or name in BUILTIN or name in Store.BASE_MODELS)
+
+    def doc_model(self, name):
+        """/doc-bearer/<model>.json: the shape of Odoo's api_doc answer, built from what the
+        simulator knows: fields from fields_get data (+ the defining module), and the methods
+        the simulator implements with their signatures (no docstrings: doc is null)."""
+        if not self.model_exists(name):
+            raise http_error(404, 'NotFound', WERKZEUG_NOT_FOUND)
+        mo = self.store.models[name]
+        with self.store.lock:
+            env = Env(self.store, 2, {})
+            fields = env.fields_get(mo)
+        module = MODEL_MODULES.get(name, 'base')
+        return {'model': name, 'name': MODEL_DESCRIPTIONS.get(name, name), 'doc': None,
+                'fields': {f: dict(meta, module=None if f in ('id', 'display_name') else module)
+                           for f, meta in fields.items()},
+                'methods': {m: method_doc(m) for m in self.public_methods(name)}}
+
+    def public_methods(self, model):
+        """The documented methods of a model among those the simulator implements (api_doc
+        hides read_group, deprecated in 19, and check_access_rule; the others are per model)."""
+        mo = self.store.models[model]
+        own = {'action_confirm': ('sale.order',), 'context_get': ('res.users',), 'has_group': ('res.users',)}
+        out = []
+        for m in sorted(SIGNATURES):
+            if m in ('read_group', 'check_access_rule') or self.store.version < SINCE.get(m, 0):
+                continue
+            if m in own and model not in own[m]:
+                continue
+            if m in ('action_archive', 'action_unarchive') and 'active' not in mo.known_fields \
+                    and 'active' not in mo.fields_meta:
+                continue
+            out.append(m)
+        return out
+
+    def doc_index(self):
+        with self.store.lock:
+            env = Env(self.store, 2, {})
+            models = []
+            for name in sorted(self.store.models):
+                if self.model_exists(name):
+                    fields = env.fields_get(self.store.models[name], attributes=['string'])
+                    models.append({'model': name, 'name': MODEL_DESCRIPTIONS.get(name, name),
+                                   'fields': {f: fields[f] for f in sorted(fields)},
+                                   'methods': self.public_methods(name)})
+        modules = ['base', 'web', 'api_doc', 'product', 'sale']
+        return {'modules': modules, 'models': models}
+
+    def json2(self, model, method, body, key):
+        uid = self.bearer_uid(key)
         params = body if isinstance(body, dict) else {}
         params = dict(params)
         ids = params.pop('ids', None)
@@ -1311,6 +1823,8 @@ def make_handler(app, keepalive):
                 return self.reply(200, json.dumps({'version_info': app.v['info'], 'version': app.v['serie']}),
                                   'application/json; charset=utf-8', nosniff=True, length_first=True,
                                   extra=[('Set-Cookie', 'session_id=simulated; HttpOnly; Path=/')])
+            if app.store.version >= 19 and path.startswith('/doc-bearer/'):
+                return self.doc_bearer(verb, path)
             if app.store.version >= 19 and (path == '/json/2' or path.startswith('/json/2/')):
                 app.last_request = body
                 return self.json2(verb, path, body)
@@ -1444,8 +1958,8 @@ def make_handler(app, keepalive):
                 return self.reply(200, json.dumps(out, ensure_ascii=False), 'application/json; charset=utf-8',
                                   length_first=True)
 
-        # JSON-2 ------------------------------------------------------------------------
-        def json2(self, verb, path, body):
+        def bearer_key(self):
+            """(Authorization header or None when it is not a bearer one, the key)."""
             auth = self.headers.get('Authorization')
             key = None
             if auth is not None:
@@ -1453,6 +1967,39 @@ def make_handler(app, keepalive):
                 key = cred.strip() if scheme.lower() == 'bearer' else None
                 if scheme.lower() != 'bearer':
                     auth = None
+            return auth, key
+
+        # /doc-bearer/<model>.json, /doc-bearer/index.json (api_doc, bearer auth) ---------
+        def doc_bearer(self, verb, path):
+            _, key = self.bearer_key()
+            db = self.headers.get('X-Odoo-Database')
+            if (db is None and len(app.v['dbs']) > 1) or (db is not None and db != app.v['db']):
+                return self.reply(404, HTML_NODB, 'text/html; charset=utf-8', length_first=True)
+            m = re.match(r'^/doc-bearer/([A-Za-z0-9_.]+)\.json$', path)
+            if verb not in ('GET', 'HEAD') or not m:
+                return self.reply(404, HTML_404, 'text/html;charset=utf-8', nosniff=True)
+            try:
+                app.bearer_uid(key)
+                name = m.group(1)
+                doc = app.doc_index() if name == 'index' else app.doc_model(name)
+                body = json.dumps(doc, ensure_ascii=False).encode('utf-8')
+                etag = hashlib.sha256(body).hexdigest()
+                extra = [('Cache-Control', 'no-cache, private'), ('Content-Language', 'en-US')]
+                if name == 'index':
+                    extra = [('Content-Disposition', 'inline; filename=odoo-doc-index-2-%s.json' % etag),
+                             ('ETag', '"%s"' % etag), ('Content-Security-Policy', "default-src 'none'")] + extra
+                else:
+                    extra.append(('ETag', etag))      # unquoted, as the real server sends it
+                return self.reply(200, body, 'application/json; charset=utf-8', extra, nosniff=True)
+            except Exception as e:  # noqa: BLE001
+                status = json2_status(e)
+                extra = [('WWW-Authenticate', 'Bearer ')] if status == 401 else []
+                return self.reply(status, json.dumps(error_object(e), ensure_ascii=False),
+                                  'application/json; charset=utf-8', extra, length_first=True)
+
+        # JSON-2 ------------------------------------------------------------------------
+        def json2(self, verb, path, body):
+            auth, key = self.bearer_key()
             m = re.match(r'^/json/2/([^/]+)/([^/]+)$', path)
             try:
                 db = self.headers.get('X-Odoo-Database')
