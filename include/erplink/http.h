@@ -11,6 +11,8 @@
  *   the DNS cache and TLS sessions between them; the connection cache is never shared
  *   across threads. **A client may be used from several threads at once.**
  * - ::erplink_http_request / ::erplink_http_response — one exchange.
+ * - ::erplink_http_batch — many requests at once on the calling thread, multiplexed over one
+ *   HTTP/2 connection when the server offers it (bounded parallel connections otherwise).
  *
  * @par Result rule (one rule for every status)
  * erplink_http_client_send() returns 0 only for a 2xx or a 304 (Not Modified) final
@@ -353,6 +355,124 @@ ERPLINK_EXTERN int erplink_http_client_pause_ms(erplink_http_client *c, int64_t 
  */
 ERPLINK_EXTERN int64_t erplink_http_client_pause_remaining_ms(const erplink_http_client *c);
 
+/* ------------------------------------------------------------------ batches */
+
+/**
+ * @brief A set of requests sent together on the calling thread, multiplexed over HTTP/2
+ *        when the server offers it, with bounded concurrency otherwise.
+ *
+ * A batch drives every transfer through one libcurl multi handle on the thread that calls
+ * erplink_http_batch_run(): no thread is created. Transfers ask for multiplexing
+ * (`CURLPIPE_MULTIPLEX`) and wait for a connection that can carry them (`CURLOPT_PIPEWAIT`)
+ * instead of opening one each: over `https://` with a server that offers HTTP/2 through ALPN,
+ * the requests of a batch share one connection as concurrent streams; with an HTTP/1.1 server
+ * (always for plain `http://`) up to `max_in_flight` connections run in parallel. The multi
+ * handle and its connection cache are returned to the client when the batch is freed and
+ * reused by the client's next batch (they are separate from the connections of
+ * erplink_http_client_send()).
+ *
+ * Each request is sent exactly like erplink_http_client_send() sends it — headers and
+ * credential redaction, User-Agent, timeouts, TLS and CA settings, proxy, size cap, response
+ * sink, error mapping (the result rule in this file's description), logging — and with the
+ * same retry rules, budget, backoff with jitter and `Retry-After`; the client's token bucket
+ * and pause are consulted before every attempt. A failed attempt is scheduled again after its
+ * delay while the other requests continue. **Redirects are never followed in a batch**,
+ * whatever erplink_http_options_set_follow_redirects() says: a 3xx answer completes the
+ * request with ::ERPLINK_EREDIRECT (the response is handed over). A request's cancel callback
+ * is honoured while it waits and while it runs.
+ *
+ * Thread safety: a batch belongs to one thread at a time; several batches (and synchronous
+ * sends) may use the same client from different threads at once.
+ */
+typedef struct erplink_http_batch erplink_http_batch;
+
+/**
+ * @brief Called on the thread running the batch each time a request is over (in completion
+ *        order, not in the order of addition).
+ * @param userdata the pointer given to erplink_http_batch_run().
+ * @param tag      the tag given to erplink_http_batch_add().
+ * @param code     0, or the error code of the request; the thread's last error then describes
+ *                 the failure (with "(after N attempts)" as for erplink_http_client_send()).
+ * @param resp     the response (NULL when no exchange completed). **The callback owns it** and
+ *                 frees it with erplink_http_response_free().
+ * @return 0 to go on; any other value stops the run: the requests still queued or running are
+ *         abandoned without a callback and erplink_http_batch_run() returns that value. The
+ *         callback may call erplink_http_batch_add() on the same batch (e.g. to keep a window of
+ *         requests in flight), but not erplink_http_batch_run() nor erplink_http_batch_free().
+ */
+typedef int (*erplink_http_batch_done_fn)(void *userdata, size_t tag, int code, erplink_http_response *resp);
+
+/**
+ * @brief Creates an empty batch on @p c.
+ * @param out           receives the batch; free it with erplink_http_batch_free().
+ * @param c             the client (borrowed: it must outlive the batch).
+ * @param max_in_flight the most requests running at the same time (1 .. 1024); the other
+ *                      added requests wait in the order of addition.
+ * @return 0, ::ERPLINK_EINVAL (NULL argument or bad limit) or ::ERPLINK_ENOMEM. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_batch_new(erplink_http_batch **out, erplink_http_client *c, int max_in_flight);
+
+/**
+ * @brief Frees @p b (NULL is a no-op); requests still queued are dropped without a callback
+ *        and the multi handle goes back to the client for reuse.
+ * @param b the batch.
+ */
+ERPLINK_EXTERN void erplink_http_batch_free(erplink_http_batch *b);
+
+/**
+ * @brief Queues @p req (it starts at the next or the current erplink_http_batch_run()).
+ * @param b   the batch.
+ * @param req the request, borrowed: it must stay valid and unchanged until its callback has
+ *            been called, or until the run stops or the batch is freed. The same request may
+ *            be added again after its callback (e.g. with a refreshed header).
+ * @param tag any value, handed back to the callback (e.g. an index).
+ * @return 0, ::ERPLINK_EINVAL (NULL argument) or ::ERPLINK_ENOMEM. Not thread-safe (one
+ *         thread per batch); may be called from the batch's callback.
+ */
+ERPLINK_EXTERN int erplink_http_batch_add(erplink_http_batch *b, const erplink_http_request *req, size_t tag);
+
+/**
+ * @brief Runs the queued requests (and those added by the callback) until all are over,
+ *        calling @p on_done once for each.
+ * @param b        the batch.
+ * @param on_done  the completion callback (required).
+ * @param userdata passed to @p on_done.
+ * @return 0 when every request was reported (whatever their own results: those go to the
+ *         callback), the callback's non-zero verdict when it stopped the run,
+ *         ::ERPLINK_EINVAL (NULL argument, nested run, or a batch made in another process
+ *         before fork()), or ::ERPLINK_ENETWORK for a libcurl multi failure (the remaining
+ *         requests are then abandoned). The batch can be reused afterwards. Not thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_batch_run(erplink_http_batch *b, erplink_http_batch_done_fn on_done, void *userdata);
+
+/**
+ * @brief How many connections the batch's requests opened so far (sum of
+ *        erplink_http_response_new_connections() over the finished requests, failed ones
+ *        included). With HTTP/2 multiplexing this stays at 1 for one host.
+ * @param b the batch.
+ * @return the count (0 for NULL). Not thread-safe (one thread per batch).
+ */
+ERPLINK_EXTERN int64_t erplink_http_batch_connections(const erplink_http_batch *b);
+
+/**
+ * @brief Sends @p n requests as one batch (see ::erplink_http_batch) and waits for all of them.
+ * @param outs  optional array of @p n slots receiving the responses (NULL when no exchange
+ *              completed); the caller frees each with erplink_http_response_free(). When
+ *              NULL, the responses are freed.
+ * @param codes optional array of @p n slots receiving each request's result (0 or an error
+ *              code, per the result rule of erplink_http_client_send()).
+ * @param c     the client.
+ * @param reqs  the requests (borrowed for the duration of the call).
+ * @param n     the number of requests (0 is allowed).
+ * @param max_in_flight the most requests running at once (1 .. 1024).
+ * @return 0 when every request succeeded; otherwise the code of the failed request with the
+ *         lowest index, whose message (prefixed with the number of failures and the index)
+ *         becomes the thread's last error; ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM for bad
+ *         arguments or memory. Thread-safe (several threads may send batches on one client).
+ */
+ERPLINK_EXTERN int erplink_http_client_send_batch(erplink_http_response **outs, int *codes, erplink_http_client *c,
+                                                  erplink_http_request *const *reqs, size_t n, int max_in_flight);
+
 /* ------------------------------------------------------------------ request */
 
 /**
@@ -554,6 +674,23 @@ ERPLINK_EXTERN int64_t erplink_http_response_total_ms(const erplink_http_respons
  * @return a string owned by @p r, as libcurl reports it (it may contain what the caller put in the URL).
  */
 ERPLINK_EXTERN const char *erplink_http_response_effective_url(const erplink_http_response *r);
+
+/**
+ * @brief How many new connections the call opened, over all its attempts (0 when every attempt
+ *        reused a kept-alive connection or an HTTP/2 connection shared with other requests).
+ * @param r the response.
+ * @return the count (0 for NULL). Thread-safe for concurrent readers.
+ */
+ERPLINK_EXTERN int erplink_http_response_new_connections(const erplink_http_response *r);
+
+/**
+ * @brief The HTTP version of the final answer: 10 (HTTP/1.0), 11 (HTTP/1.1), 20 (HTTP/2) or
+ *        30 (HTTP/3). HTTP/2 is used only over TLS when the server offers it through ALPN;
+ *        plain `http://` always uses HTTP/1.1.
+ * @param r the response.
+ * @return the version, or 0 when unknown or @p r is NULL. Thread-safe for concurrent readers.
+ */
+ERPLINK_EXTERN int erplink_http_response_http_version(const erplink_http_response *r);
 
 /**
  * @brief Parses a `Retry-After` value: delay-seconds ("120") or an HTTP-date

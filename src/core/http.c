@@ -5,7 +5,12 @@
  * Threading: a client is shared by threads; each call checks an easy handle out of the
  * pool, uses it alone, and puts it back. The share's DNS and TLS-session caches are
  * protected by one pthread mutex per curl_lock_data. The connection cache is per easy
- * handle (never shared across threads, which libcurl does not support). */
+ * handle (never shared across threads, which libcurl does not support).
+ *
+ * Batches (erplink_http_batch_*) run many requests on the calling thread through one
+ * curl_multi handle (pooled by the client with its connection cache), multiplexed over HTTP/2
+ * when the server offers it. Both paths configure transfers with easy_setup(), classify them
+ * with hop_finish(), decide retries with retry_decide() and end with request_finish(). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -361,6 +366,8 @@ struct erplink_http_client {
   erplink__rng rng;
   erplink__budget budget;
   erplink__ratelimit rl;
+  CURLM *idle_multi[4]; /* pooled multi handles of batches (their connection caches), see MULTI_POOL_MAX */
+  size_t n_idle_multi;
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud) {
@@ -436,6 +443,7 @@ void erplink_http_client_free(erplink_http_client *c) {
   if (!c) return;
   if (c->pid == getpid()) {
     for (size_t i = 0; i < c->n_idle; i++) curl_easy_cleanup(c->idle[i]);
+    for (size_t i = 0; i < c->n_idle_multi; i++) curl_multi_cleanup(c->idle_multi[i]);
     share_free(c->share);
   }
   /* else: a child after fork(): the handles and share belong to the parent's connections;
@@ -473,6 +481,7 @@ static void fork_check_locked(erplink_http_client *c) {
   /* Deliberate leak: the parent's easy handles and share stay allocated and untouched. */
   c->n_idle = 0;
   c->n_out = 0;
+  c->n_idle_multi = 0;
   c->gen++;
   c->pid = now;
   share_ctx *fresh = share_new();
@@ -726,6 +735,8 @@ struct erplink_http_response {
   int attempts;
   int64_t total_ms;
   char *effective_url;
+  long connects;    /* connections opened for this request, all attempts */
+  int http_version; /* 10, 11, 20, 30; 0 = unknown */
 };
 
 void erplink_http_response_free(erplink_http_response *r) {
@@ -801,6 +812,8 @@ int erplink_http_response_is_html(const erplink_http_response *r) {
 
 int erplink_http_response_attempts(const erplink_http_response *r) { return r ? r->attempts : 0; }
 int64_t erplink_http_response_total_ms(const erplink_http_response *r) { return r ? r->total_ms : 0; }
+int erplink_http_response_new_connections(const erplink_http_response *r) { return r ? (int)r->connects : 0; }
+int erplink_http_response_http_version(const erplink_http_response *r) { return r ? r->http_version : 0; }
 const char *erplink_http_response_effective_url(const erplink_http_response *r) {
   return r && r->effective_url ? r->effective_url : "";
 }
@@ -1136,6 +1149,10 @@ static erplink_http_response *make_response(xfer *x, int status) {
   char *eff = NULL;
   curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
   r->effective_url = strdup(eff ? eff : "");
+  long hv = 0;
+  curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &hv);
+  r->http_version = hv == CURL_HTTP_VERSION_1_0 ? 10 : hv == CURL_HTTP_VERSION_1_1 ? 11
+                    : hv == CURL_HTTP_VERSION_2_0 ? 20 : hv == CURL_HTTP_VERSION_3 ? 30 : 0;
   if (!r->body || !r->effective_url) {
     erplink_http_response_free(r);
     return NULL;
@@ -1183,16 +1200,240 @@ static void log_request_trace(const erplink_http_client *c, const erplink_http_r
   }
 }
 
-/* One attempt: one or more hops (redirects). Sets *a, the last error on failure, and *resp
- * when an HTTP exchange completed. */
-static int do_attempt(erplink_http_client *c, const erplink_http_request *req, erplink_http_response **resp,
-                      erplink__attempt *a, int attempt) {
+/* ---------------------------------------------------------------- shared by the synchronous path and batches */
+
+/* Configures @p easy for one hop of @p req: every option of the transfer is set here, so that a
+ * synchronous send and a batch transfer behave alike. The header list, error buffer and xfer
+ * must outlive the transfer. */
+static void easy_setup(const erplink_http_client *c, CURL *easy, CURLSH *sh, xfer *x, const char *url,
+                       const char *method, bool with_body, struct curl_slist *hl, char *errbuf, int64_t timeout_ms) {
+  const erplink_http_request *req = x->req;
+  curl_easy_reset(easy);
+  curl_easy_setopt(easy, CURLOPT_SHARE, sh);
+  curl_easy_setopt(easy, CURLOPT_URL, url);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  /* HTTP/2 only when the TLS server offers it through ALPN; plain http stays HTTP/1.1. */
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); /* redirects are followed by hand */
+  curl_easy_setopt(easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (c->o.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, c->o.ca_file);
+  if (c->o.ca_dir) curl_easy_setopt(easy, CURLOPT_CAPATH, c->o.ca_dir);
+  if (c->o.proxy) curl_easy_setopt(easy, CURLOPT_PROXY, c->o.proxy); /* NULL: libcurl reads the environment */
+  curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, c->o.user_agent ? c->o.user_agent : DEFAULT_USER_AGENT);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hl);
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->o.connect_timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+  if (c->o.low_speed_bps > 0 && c->o.low_speed_s > 0) {
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, c->o.low_speed_bps);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, c->o.low_speed_s);
+  }
+  /* No CURLOPT_MAXFILESIZE: libcurl would also apply it to the Content-Length of HEAD and
+   * 304 answers, which carry no body. on_header() and on_write() enforce the cap. */
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, x);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, x);
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, x);
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(easy, CURLOPT_PREREQDATA, x);
+  if (!strcmp(method, "HEAD")) {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (!strcmp(method, "GET") && !with_body) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (strcmp(method, "POST") != 0) curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+    if (with_body || !strcmp(method, "POST")) {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(with_body ? req->body_len : 0));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, with_body ? req->body : "");
+    }
+  }
+}
+
+/* Starts a hop: the xfer and the header list. Returns 0 or the error (last error set). */
+static int hop_prepare(xfer *x, const erplink_http_client *c, const erplink_http_request *req, CURL *easy,
+                       const char *method, bool cross_origin, struct curl_slist **hl) {
+  memset(x, 0, sizeof *x);
+  x->req = req;
+  x->easy = easy;
+  x->max = c->o.max_response;
+  x->head = !strcmp(method, "HEAD");
+  return build_headers(req, cross_origin, hl);
+}
+
+/* Classifies a finished hop (result of curl_easy_perform or of the multi's CURLMSG_DONE).
+ * Returns 0 or the error code with the thread's last error set, and fills *a. *resp gets the
+ * completed exchange (also for an HTTP error status and for a redirect that is not followed).
+ * A redirect that may be followed (nofollow_why NULL and a Location present) returns 0 with
+ * *follow set to a copy of the Location (caller frees) and *resp NULL. The xfer is not freed. */
+static int hop_finish(const erplink_http_client *c, xfer *x, CURLcode cc, const char *method, const char *safe_url,
+                      const char *url, const char *errbuf, int64_t timeout_ms, const char *nofollow_why,
+                      erplink__attempt *a, erplink_http_response **resp, char **follow, int *status_out,
+                      long *connects) {
   *resp = NULL;
+  if (follow) *follow = NULL;
+  *status_out = 0;
+  a->sent = a->sent || x->sent;
+  long nc = 0;
+  if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK && nc > 0) *connects += nc;
+  if (cc != CURLE_OK || x->too_large || x->sink_err || x->oom) {
+    bool permanent = false;
+    int rc = map_curl_error(cc, x, c, timeout_ms, method, safe_url, url, errbuf, &permanent);
+    /* A transfer aborted mid-body leaves the connection unusable: libcurl closes it. */
+    a->permanent = permanent;
+    a->code = rc;
+    return rc;
+  }
+  long st = 0;
+  curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &st);
+  int status = (int)st;
+  *status_out = status;
+  const char *ra = resp_hdr(x, "Retry-After");
+  int64_t ra_ms = -1;
+  if (ra && erplink_http_parse_retry_after(&ra_ms, ra, erplink__now_wall_ms()) != 0) ra_ms = -1;
+
+  if (is_redirect(status)) {
+    char *loc = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
+    if (loc && !nofollow_why && follow) {
+      *follow = strdup(loc);
+      if (!*follow) {
+        a->permanent = true;
+        return a->code = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+      }
+      return 0;
+    }
+    char lochost[300] = "(no Location)";
+    if (loc) url_hostport(loc, lochost, sizeof lochost);
+    const char *why = !loc ? "without a usable Location" : nofollow_why;
+    erplink_http_response *r = make_response(x, status);
+    int rc = erplink__error_setx(ERPLINK_EREDIRECT, status, NULL, NULL, 0, ra_ms, "%s %s: HTTP %d redirect to %s %s",
+                                 method, safe_url, status, lochost, why);
+    a->code = rc;
+    a->http_status = status;
+    a->permanent = true;
+    *resp = r;
+    return rc;
+  }
+
+  int code = status_code_of(status);
+  erplink_http_response *r = make_response(x, status);
+  if (!r) {
+    a->permanent = true;
+    return a->code = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  int rc = 0;
+  if (code) {
+    const char *b = r->body ? r->body : "";
+    size_t bl = r->body_len > ERROR_DETAIL_BYTES ? ERROR_DETAIL_BYTES : r->body_len;
+    rc = erplink__error_setx(code, status, NULL, bl ? b : NULL, bl, ra_ms, "%s %s: HTTP %d%s%s", method, safe_url,
+                             status, x->reason[0] ? " " : "", x->reason);
+  }
+  a->code = rc;
+  a->http_status = status;
+  a->retry_after_ms = ra_ms;
+  *resp = r;
+  return rc;
+}
+
+static void attempt_reset(erplink__attempt *a) {
   a->code = 0;
   a->http_status = 0;
   a->sent = false;
   a->permanent = false;
   a->retry_after_ms = -1;
+}
+
+/* Appends " (after N attempts)" to the thread's last error, keeping its other fields. */
+static void error_note_attempts(int attempts) {
+  const erplink_error *e = erplink_error_last();
+  if (!e) return;
+  const char *detail = erplink_error_detail(e);
+  erplink__error_setx(erplink_error_code(e), erplink_error_http_status(e), erplink_error_remote_class(e), detail,
+                      detail ? strlen(detail) : 0, erplink_error_retry_after_ms(e), "%s (after %d attempts)",
+                      erplink_error_message(e), attempts);
+}
+
+/* The retry decision after failed attempt number @p attempt (the same rules for both paths):
+ * returns true with *delay_ms when the request is to be tried again; false when the failure is
+ * final (the last error then describes it, with the budget note when the budget is spent). */
+static bool retry_decide(erplink_http_client *c, const erplink_http_request *req, const char *safe_url, bool idem,
+                         const erplink__attempt *a, int rc, int attempt, int64_t *delay_ms) {
+  const erplink__logger *lg = &c->o.log;
+  const char *why = NULL;
+  erplink__retry_verdict v = erplink__retry_classify(a, idem, c->o.retry_all_5xx, c->o.max_retry_after_ms, &why);
+  if (v == ERPLINK__RETRY_NO) return false;
+  if (v == ERPLINK__RETRY_TOO_LONG) {
+    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying: server asks to wait %lld ms, more than the maximum %lld ms",
+                  req->method, safe_url, (long long)a->retry_after_ms, (long long)c->o.max_retry_after_ms);
+    return false;
+  }
+  if (attempt >= c->o.max_attempts) {
+    if (c->o.max_attempts > 1)
+      erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: giving up after %d attempts", req->method, safe_url, attempt);
+    return false;
+  }
+  if (!erplink__budget_try_retry(&c->budget, erplink__now_mono_ms())) {
+    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying (%s): the client's retry budget is exhausted",
+                  req->method, safe_url, why);
+    erplink__error_prefix("retry budget exhausted; last error: ");
+    return false;
+  }
+  int64_t delay;
+  if (a->retry_after_ms >= 0) {
+    delay = a->retry_after_ms;
+  } else {
+    pthread_mutex_lock(&c->mu);
+    delay = erplink__backoff_delay(&c->rng, c->o.backoff_base_ms, c->o.backoff_cap_ms, attempt);
+    pthread_mutex_unlock(&c->mu);
+  }
+  erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: attempt %d of %d failed (%s: %s); retrying in %lld ms", req->method,
+                safe_url, attempt, c->o.max_attempts, erplink_strerror(rc), why, (long long)delay);
+  *delay_ms = delay;
+  return true;
+}
+
+/* The end of a request (both paths): attempts note, response statistics, the summary log line. */
+static void request_finish(const erplink_http_client *c, const erplink_http_request *req, const char *safe_url,
+                           erplink_http_response *resp, int rc, int attempt, int64_t t0, long connects) {
+  const erplink__logger *lg = &c->o.log;
+  int64_t total = erplink__now_mono_ms() - t0;
+  if (rc && rc != ERPLINK_ECANCELLED && attempt > 1) error_note_attempts(attempt);
+  if (resp) {
+    resp->attempts = attempt;
+    resp->total_ms = total;
+    resp->connects = connects;
+    /* a completed exchange: info for success, warn for an HTTP error status */
+    erplink__logf(lg, rc == 0 ? ERPLINK_LOG_INFO : ERPLINK_LOG_WARN, "%s %s -> %d in %lld ms, %zu bytes, %d attempt%s",
+                  req->method, safe_url, resp->status, (long long)total, resp->body_len, attempt,
+                  attempt == 1 ? "" : "s");
+  } else if (rc) {
+    const erplink_error *e = erplink_error_last();
+    erplink__logf(lg, ERPLINK_LOG_ERROR, "request failed after %d attempt%s in %lld ms: %s", attempt,
+                  attempt == 1 ? "" : "s", (long long)total, e ? erplink_error_message(e) : erplink_strerror(rc));
+  }
+}
+
+/* ---------------------------------------------------------------- synchronous send */
+
+/* One attempt: one or more hops (redirects). Sets *a, the last error on failure, and *resp
+ * when an HTTP exchange completed. */
+static int do_attempt(erplink_http_client *c, const erplink_http_request *req, erplink_http_response **resp,
+                      erplink__attempt *a, int attempt, long *connects) {
+  *resp = NULL;
+  attempt_reset(a);
 
   CURL *easy = NULL;
   unsigned gen = 0;
@@ -1215,7 +1456,6 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
   const char *method = req->method;
   bool with_body = req->body != NULL;
   bool cross_origin = false;
-  bool discard_handle = false;
   int64_t timeout_ms = req->timeout_ms >= 0 ? req->timeout_ms : c->o.timeout_ms;
 
   for (int hop = 0;; hop++) {
@@ -1231,13 +1471,8 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
     if (attempt == 1 && hop == 0) log_request_trace(c, req, method, safe_url, false);
 
     xfer x;
-    memset(&x, 0, sizeof x);
-    x.req = req;
-    x.easy = easy;
-    x.max = c->o.max_response;
-    x.head = !strcmp(method, "HEAD");
     struct curl_slist *hl = NULL;
-    rc = build_headers(req, cross_origin, &hl);
+    rc = hop_prepare(&x, c, req, easy, method, cross_origin, &hl);
     if (rc) {
       free(safe_url);
       a->permanent = true;
@@ -1245,163 +1480,45 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
     }
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
-
-    curl_easy_reset(easy);
-    curl_easy_setopt(easy, CURLOPT_SHARE, share->sh);
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); /* redirects are followed by hand below */
-    curl_easy_setopt(easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->o.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, c->o.ca_file);
-    if (c->o.ca_dir) curl_easy_setopt(easy, CURLOPT_CAPATH, c->o.ca_dir);
-    if (c->o.proxy) curl_easy_setopt(easy, CURLOPT_PROXY, c->o.proxy); /* NULL: libcurl reads the environment */
-    curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, c->o.user_agent ? c->o.user_agent : DEFAULT_USER_AGENT);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->o.connect_timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    if (c->o.low_speed_bps > 0 && c->o.low_speed_s > 0) {
-      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, c->o.low_speed_bps);
-      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, c->o.low_speed_s);
-    }
-    /* No CURLOPT_MAXFILESIZE: libcurl would also apply it to the Content-Length of HEAD and
-     * 304 answers, which carry no body. on_header() and on_write() enforce the cap. */
-    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, 1L);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &x);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
-    curl_easy_setopt(easy, CURLOPT_PREREQDATA, &x);
-    if (!strcmp(method, "HEAD")) {
-      curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-    } else if (!strcmp(method, "GET") && !with_body) {
-      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    } else {
-      if (strcmp(method, "POST") != 0) curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
-      if (with_body || !strcmp(method, "POST")) {
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(with_body ? req->body_len : 0));
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, with_body ? req->body : "");
-      }
-    }
+    easy_setup(c, easy, share->sh, &x, url, method, with_body, hl, errbuf, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, 1L); /* one keep-alive connection per pooled handle */
 
     CURLcode cc = curl_easy_perform(easy);
     /* Drop every pointer into this stack frame before the header list is freed. */
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
     slist_free_wiped(hl);
-    a->sent = a->sent || x.sent;
 
-    if (cc != CURLE_OK || x.too_large || x.sink_err || x.oom) {
-      bool permanent = false;
-      rc = map_curl_error(cc, &x, c, timeout_ms, method, safe_url, url, errbuf, &permanent);
-      a->permanent = permanent;
-      /* A transfer aborted mid-body leaves the connection unusable: libcurl closes it. */
-      xfer_free(&x);
-      free(safe_url);
-      break;
-    }
-    long st = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &st);
-    int status = (int)st;
-    const char *ra = resp_hdr(&x, "Retry-After");
-    int64_t ra_ms = -1;
-    if (ra && erplink_http_parse_retry_after(&ra_ms, ra, erplink__now_wall_ms()) != 0) ra_ms = -1;
-
-    if (is_redirect(status)) {
-      char *loc = NULL;
-      curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &loc);
-      char lochost[300] = "(no Location)";
-      if (loc) url_hostport(loc, lochost, sizeof lochost);
-      if (!c->o.follow || !loc || hop >= c->o.max_redirects) {
-        const char *why = !loc ? "without a usable Location" : !c->o.follow ? "not followed (redirects are disabled)"
-                                                                            : "not followed (too many redirects)";
-        erplink_http_response *r = make_response(&x, status);
-        rc = erplink__error_setx(ERPLINK_EREDIRECT, status, NULL, NULL, 0, ra_ms, "%s %s: HTTP %d redirect to %s %s",
-                                 method, safe_url, status, lochost, why);
-        a->code = rc;
-        a->http_status = status;
-        a->permanent = true;
-        *resp = r;
-        xfer_free(&x);
-        free(safe_url);
-        break;
-      }
-      char origin1[512];
-      url_origin(loc, origin1, sizeof origin1);
-      if (strcmp(origin0, origin1) != 0) cross_origin = true; /* sticky for the following hops */
-      if (status == 303 || ((status == 301 || status == 302) && !strcmp(method, "POST"))) {
-        if (strcmp(method, "HEAD") != 0) method = "GET";
-        with_body = false;
-      }
-      char *next = strdup(loc);
-      char *safe_next = next ? redacted_url(next) : NULL;
-      erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: following HTTP %d redirect to %s%s", method, safe_url,
-                    status, safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
-      free(safe_next);
-      xfer_free(&x);
-      free(safe_url);
-      if (!next) {
-        rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-        a->permanent = true;
-        break;
-      }
-      free_secret_str(url, true);
-      url = next;
-      continue;
-    }
-
-    int code = status_code_of(status);
-    erplink_http_response *r = make_response(&x, status);
-    if (!r) {
-      rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-      a->permanent = true;
-      xfer_free(&x);
-      free(safe_url);
-      break;
-    }
-    if (code) {
-      const char *b = r->body ? r->body : "";
-      size_t bl = r->body_len > ERROR_DETAIL_BYTES ? ERROR_DETAIL_BYTES : r->body_len;
-      rc = erplink__error_setx(code, status, NULL, bl ? b : NULL, bl, ra_ms, "%s %s: HTTP %d%s%s", method, safe_url,
-                               status, x.reason[0] ? " " : "", x.reason);
-    } else {
-      rc = 0;
-    }
-    a->http_status = status;
-    a->retry_after_ms = ra_ms;
-    *resp = r;
+    const char *nofollow = !c->o.follow ? "not followed (redirects are disabled)"
+                           : hop >= c->o.max_redirects ? "not followed (too many redirects)"
+                                                       : NULL;
+    char *next = NULL;
+    int status = 0;
+    rc = hop_finish(c, &x, cc, method, safe_url, url, errbuf, timeout_ms, nofollow, a, resp, &next, &status, connects);
     xfer_free(&x);
+    if (!next) {
+      free(safe_url);
+      break;
+    }
+    char origin1[512];
+    url_origin(next, origin1, sizeof origin1);
+    if (strcmp(origin0, origin1) != 0) cross_origin = true; /* sticky for the following hops */
+    if (status == 303 || ((status == 301 || status == 302) && !strcmp(method, "POST"))) {
+      if (strcmp(method, "HEAD") != 0) method = "GET";
+      with_body = false;
+    }
+    char *safe_next = redacted_url(next);
+    erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: following HTTP %d redirect to %s%s", method, safe_url,
+                  status, safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
+    free(safe_next);
     free(safe_url);
-    break;
+    free_secret_str(url, true);
+    url = next;
   }
   a->code = rc;
   free_secret_str(url, true);
-  pool_release(c, easy, gen, discard_handle);
+  pool_release(c, easy, gen, false);
   return rc;
-}
-
-/* Appends " (after N attempts)" to the thread's last error, keeping its other fields. */
-static void error_note_attempts(int attempts) {
-  const erplink_error *e = erplink_error_last();
-  if (!e) return;
-  const char *detail = erplink_error_detail(e);
-  erplink__error_setx(erplink_error_code(e), erplink_error_http_status(e), erplink_error_remote_class(e), detail,
-                      detail ? strlen(detail) : 0, erplink_error_retry_after_ms(e), "%s (after %d attempts)",
-                      erplink_error_message(e), attempts);
 }
 
 int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c, const erplink_http_request *req) {
@@ -1417,6 +1534,7 @@ int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c
   erplink_http_response *resp = NULL;
   int rc = 0;
   int attempt = 0;
+  long connects = 0;
   for (;;) {
     attempt++;
     erplink_http_response_free(resp); /* the previous attempt's answer */
@@ -1429,37 +1547,10 @@ int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c
       erplink__logf(lg, ERPLINK_LOG_DEBUG, "%s %s: waited %lld ms for the rate limiter", req->method, safe_url,
                     (long long)waited);
     erplink__attempt a;
-    rc = do_attempt(c, req, &resp, &a, attempt);
+    rc = do_attempt(c, req, &resp, &a, attempt, &connects);
     if (rc == 0) break;
-    const char *why = NULL;
-    erplink__retry_verdict v = erplink__retry_classify(&a, idem, c->o.retry_all_5xx, c->o.max_retry_after_ms, &why);
-    if (v == ERPLINK__RETRY_NO) break;
-    if (v == ERPLINK__RETRY_TOO_LONG) {
-      erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying: server asks to wait %lld ms, more than the maximum %lld ms",
-                    req->method, safe_url, (long long)a.retry_after_ms, (long long)c->o.max_retry_after_ms);
-      break;
-    }
-    if (attempt >= c->o.max_attempts) {
-      if (c->o.max_attempts > 1)
-        erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: giving up after %d attempts", req->method, safe_url, attempt);
-      break;
-    }
-    if (!erplink__budget_try_retry(&c->budget, erplink__now_mono_ms())) {
-      erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying (%s): the client's retry budget is exhausted",
-                    req->method, safe_url, why);
-      erplink__error_prefix("retry budget exhausted; last error: ");
-      break;
-    }
-    int64_t delay;
-    if (a.retry_after_ms >= 0) {
-      delay = a.retry_after_ms;
-    } else {
-      pthread_mutex_lock(&c->mu);
-      delay = erplink__backoff_delay(&c->rng, c->o.backoff_base_ms, c->o.backoff_cap_ms, attempt);
-      pthread_mutex_unlock(&c->mu);
-    }
-    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: attempt %d of %d failed (%s: %s); retrying in %lld ms", req->method,
-                  safe_url, attempt, c->o.max_attempts, erplink_strerror(rc), why, (long long)delay);
+    int64_t delay = 0;
+    if (!retry_decide(c, req, safe_url, idem, &a, rc, attempt, &delay)) break;
     if (delay > 0 && erplink__sleep_ms(delay, req->cancel, req->cancel_ud)) {
       erplink_http_response_free(resp);
       resp = NULL;
@@ -1468,24 +1559,442 @@ int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c
       break;
     }
   }
-  int64_t total = erplink__now_mono_ms() - t0;
-  if (rc && rc != ERPLINK_ECANCELLED && attempt > 1) error_note_attempts(attempt);
-  if (resp) {
-    resp->attempts = attempt;
-    resp->total_ms = total;
-  }
-  if (resp) {
-    /* a completed exchange: info for success, warn for an HTTP error status */
-    erplink__logf(lg, rc == 0 ? ERPLINK_LOG_INFO : ERPLINK_LOG_WARN, "%s %s -> %d in %lld ms, %zu bytes, %d attempt%s",
-                  req->method, safe_url, resp->status, (long long)total, resp->body_len, attempt,
-                  attempt == 1 ? "" : "s");
-  } else if (rc) {
-    const erplink_error *e = erplink_error_last();
-    erplink__logf(lg, ERPLINK_LOG_ERROR, "request failed after %d attempt%s in %lld ms: %s", attempt,
-                  attempt == 1 ? "" : "s", (long long)total, e ? erplink_error_message(e) : erplink_strerror(rc));
-  }
+  request_finish(c, req, safe_url, resp, rc, attempt, t0, connects);
   free(safe_url);
   if (out) *out = resp;
   else erplink_http_response_free(resp);
   return rc;
+}
+
+/* ---------------------------------------------------------------- batches (one curl_multi on the caller's thread)
+ *
+ * Every transfer of a batch runs on the calling thread through one multi handle with
+ * CURLPIPE_MULTIPLEX and CURLOPT_PIPEWAIT: over TLS with a server that offers h2 through ALPN,
+ * the transfers share one connection as HTTP/2 streams; otherwise (HTTP/1.1) up to
+ * max_in_flight connections run in parallel. Multi handles (and thus their connection caches)
+ * are pooled by the client so that consecutive batches reuse their connections. A transfer is
+ * configured by easy_setup() and classified by hop_finish() like a synchronous send, and the
+ * retry decision is retry_decide(): a failed attempt is scheduled again after its delay while
+ * the other transfers continue. The token bucket and the pause are consulted (without
+ * blocking) before every attempt. */
+
+#define MULTI_POOL_MAX 4
+#define BATCH_POLL_MS 50
+
+typedef struct bx {
+  const erplink_http_request *req;
+  size_t tag;
+  char *safe_url;
+  bool idem;
+  int attempt;
+  int64_t t0;
+  int64_t start_at;   /* monotonic ms before which the next attempt must not start */
+  int64_t retry_wait; /* the delay being waited for (for the cancellation message); -1 = first attempt */
+  bool token;         /* a rate-limit token is reserved for the next attempt */
+  long connects;
+  int64_t timeout_ms;
+  CURL *easy;
+  struct curl_slist *hl;
+  xfer x;
+  char errbuf[CURL_ERROR_SIZE];
+} bx;
+
+struct erplink_http_batch {
+  erplink_http_client *c;
+  CURLM *multi;
+  unsigned gen;
+  pid_t pid;
+  share_ctx *share;
+  int max_in_flight;
+  bx **pending; /* FIFO of transfers waiting for their (next) attempt */
+  size_t n_pending, cap_pending;
+  bx **running;
+  size_t n_running;
+  CURL **spare;
+  size_t n_spare;
+  int64_t connects;
+  bool in_run;
+};
+
+static CURLM *multi_acquire(erplink_http_client *c, unsigned *gen, share_ctx **share) {
+  CURLM *m = NULL;
+  pthread_mutex_lock(&c->mu);
+  fork_check_locked(c);
+  if (c->n_idle_multi) m = c->idle_multi[--c->n_idle_multi];
+  *gen = c->gen;
+  *share = c->share;
+  pthread_mutex_unlock(&c->mu);
+  return m ? m : curl_multi_init();
+}
+
+static void multi_release(erplink_http_client *c, CURLM *m, unsigned gen) {
+  if (!m) return;
+  pthread_mutex_lock(&c->mu);
+  if (gen != c->gen || c->pid != getpid()) { /* made before a fork: abandon */
+    pthread_mutex_unlock(&c->mu);
+    return;
+  }
+  if (c->n_idle_multi < MULTI_POOL_MAX) {
+    c->idle_multi[c->n_idle_multi++] = m;
+    m = NULL;
+  }
+  pthread_mutex_unlock(&c->mu);
+  if (m) curl_multi_cleanup(m);
+}
+
+int erplink_http_batch_new(erplink_http_batch **out, erplink_http_client *c, int max_in_flight) {
+  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_new: out is NULL");
+  *out = NULL;
+  if (!c) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_new: client is NULL");
+  if (max_in_flight < 1 || max_in_flight > 1024)
+    return erplink__error_setf(ERPLINK_EINVAL, "max_in_flight must be between 1 and 1024");
+  erplink_http_batch *b = calloc(1, sizeof *b);
+  if (!b) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  b->running = calloc((size_t)max_in_flight, sizeof *b->running);
+  b->spare = calloc((size_t)max_in_flight, sizeof *b->spare);
+  b->multi = b->running && b->spare ? multi_acquire(c, &b->gen, &b->share) : NULL;
+  if (!b->multi) {
+    free(b->running);
+    free(b->spare);
+    free(b);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory creating an HTTP batch");
+  }
+  b->c = c;
+  b->pid = getpid();
+  b->max_in_flight = max_in_flight;
+  curl_multi_setopt(b->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(b->multi, CURLMOPT_MAXCONNECTS, (long)max_in_flight);
+  *out = b;
+  return 0;
+}
+
+static void bx_free(bx *t) {
+  if (!t) return;
+  free(t->safe_url);
+  free(t);
+}
+
+/* Detaches a running transfer's easy handle from the multi and keeps it for reuse. */
+static void bx_detach(erplink_http_batch *b, bx *t) {
+  if (!t->easy) return;
+  curl_multi_remove_handle(b->multi, t->easy);
+  curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+  slist_free_wiped(t->hl);
+  t->hl = NULL;
+  curl_easy_reset(t->easy);
+  if (b->n_spare < (size_t)b->max_in_flight) b->spare[b->n_spare++] = t->easy;
+  else curl_easy_cleanup(t->easy);
+  t->easy = NULL;
+}
+
+static void batch_drop_all(erplink_http_batch *b) {
+  for (size_t i = 0; i < b->n_running; i++) {
+    bx_detach(b, b->running[i]);
+    xfer_free(&b->running[i]->x);
+    bx_free(b->running[i]);
+  }
+  b->n_running = 0;
+  for (size_t i = 0; i < b->n_pending; i++) {
+    if (b->pending[i]->token) erplink__ratelimit_refund(&b->c->rl);
+    bx_free(b->pending[i]);
+  }
+  b->n_pending = 0;
+}
+
+void erplink_http_batch_free(erplink_http_batch *b) {
+  if (!b) return;
+  if (b->pid == getpid()) {
+    batch_drop_all(b);
+    for (size_t i = 0; i < b->n_spare; i++) curl_easy_cleanup(b->spare[i]);
+    multi_release(b->c, b->multi, b->gen);
+  } /* else: a child after fork(): the handles belong to the parent's connections (leaked) */
+  free(b->pending);
+  free(b->running);
+  free(b->spare);
+  free(b);
+}
+
+static int pending_push(erplink_http_batch *b, bx *t) {
+  if (b->n_pending == b->cap_pending) {
+    size_t ncap = b->cap_pending ? b->cap_pending * 2 : 16;
+    bx **np = realloc(b->pending, ncap * sizeof *np);
+    if (!np) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+    b->pending = np;
+    b->cap_pending = ncap;
+  }
+  b->pending[b->n_pending++] = t;
+  return 0;
+}
+
+int erplink_http_batch_add(erplink_http_batch *b, const erplink_http_request *req, size_t tag) {
+  if (!b || !req) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_add: batch or request is NULL");
+  bx *t = calloc(1, sizeof *t);
+  if (!t || !(t->safe_url = redacted_url(req->url))) {
+    free(t);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  t->req = req;
+  t->tag = tag;
+  t->idem = req->idempotent >= 0 ? req->idempotent != 0 : method_idempotent(req->method);
+  t->t0 = erplink__now_mono_ms();
+  t->start_at = t->t0;
+  t->retry_wait = -1;
+  t->timeout_ms = req->timeout_ms >= 0 ? req->timeout_ms : b->c->o.timeout_ms;
+  int rc = pending_push(b, t);
+  if (rc) {
+    bx_free(t);
+    return rc;
+  }
+  erplink__budget_on_request(&b->c->budget, t->t0);
+  return 0;
+}
+
+int64_t erplink_http_batch_connections(const erplink_http_batch *b) { return b ? b->connects : 0; }
+
+/* A request is over: statistics, logs, the callback (which owns resp). Returns its verdict. */
+static int bx_complete(erplink_http_batch *b, bx *t, int rc, erplink_http_response *resp,
+                       erplink_http_batch_done_fn fn, void *ud) {
+  request_finish(b->c, t->req, t->safe_url, resp, rc, t->attempt, t->t0, t->connects);
+  b->connects += t->connects;
+  size_t tag = t->tag;
+  bx_free(t);
+  return fn(ud, tag, rc, resp);
+}
+
+/* Starts the next attempt of t. Returns 0 when it runs, otherwise the (final) error code with the
+ * last error set (t is then still owned by the caller). */
+static int bx_start(erplink_http_batch *b, bx *t) {
+  erplink_http_client *c = b->c;
+  const erplink_http_request *req = t->req;
+  t->attempt++;
+  t->token = false;
+  if (t->attempt > 1 && req->sink_reset) req->sink_reset(req->sink_ud);
+  erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: attempt %d starting", req->method, t->safe_url, t->attempt);
+  if (t->attempt == 1) log_request_trace(c, req, req->method, t->safe_url, false);
+  CURL *easy = b->n_spare ? b->spare[--b->n_spare] : curl_easy_init();
+  if (!easy) return erplink__error_setf(ERPLINK_ENOMEM, "could not create a libcurl handle");
+  int rc = hop_prepare(&t->x, c, req, easy, req->method, false, &t->hl);
+  if (rc) {
+    b->spare[b->n_spare++] = easy;
+    return rc;
+  }
+  t->errbuf[0] = '\0';
+  easy_setup(c, easy, b->share->sh, &t->x, req->url, req->method, req->body != NULL, t->hl, t->errbuf, t->timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L); /* wait for a multiplexable connection rather than open one */
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)t);
+  t->easy = easy;
+  CURLMcode mc = curl_multi_add_handle(b->multi, easy);
+  if (mc != CURLM_OK) {
+    t->easy = NULL;
+    slist_free_wiped(t->hl);
+    t->hl = NULL;
+    curl_easy_cleanup(easy);
+    xfer_free(&t->x);
+    return erplink__error_setf(ERPLINK_ENOMEM, "%s %s: could not start the transfer (%s)", req->method, t->safe_url,
+                               curl_multi_strerror(mc));
+  }
+  b->running[b->n_running++] = t;
+  return 0;
+}
+
+/* Starts what may start now; returns a non-zero callback verdict to stop the run. *wake gets
+ * the earliest time at which a waiting transfer becomes due. */
+static int batch_start_due(erplink_http_batch *b, erplink_http_batch_done_fn fn, void *ud, int64_t *wake) {
+  erplink_http_client *c = b->c;
+  size_t i = 0;
+  while (i < b->n_pending) {
+    bx *t = b->pending[i];
+    int64_t now = erplink__now_mono_ms();
+    if (t->req->cancel && t->req->cancel(t->req->cancel_ud)) {
+      memmove(&b->pending[i], &b->pending[i + 1], (b->n_pending - i - 1) * sizeof *b->pending);
+      b->n_pending--;
+      if (t->token) erplink__ratelimit_refund(&c->rl);
+      int rc = t->retry_wait >= 0
+                   ? erplink__error_setf(ERPLINK_ECANCELLED, "%s %s: cancelled while waiting %lld ms before a retry",
+                                         t->req->method, t->safe_url, (long long)t->retry_wait)
+                   : erplink__error_setf(ERPLINK_ECANCELLED, "%s %s: cancelled before it was sent", t->req->method,
+                                         t->safe_url);
+      int v = bx_complete(b, t, rc, NULL, fn, ud);
+      if (v) return v;
+      continue;
+    }
+    if (b->n_running >= (size_t)b->max_in_flight) break;
+    if (t->start_at > now) { /* waiting for a retry delay or a token: later ones may go first */
+      if (t->start_at < *wake) *wake = t->start_at;
+      i++;
+      continue;
+    }
+    if (!t->token) {
+      int64_t pause = erplink__ratelimit_pause_left(&c->rl, now);
+      if (pause > 0) { /* a pause holds every request */
+        if (now + pause < *wake) *wake = now + pause;
+        break;
+      }
+      int64_t wait = erplink__ratelimit_reserve(&c->rl, now);
+      t->token = true;
+      if (wait > 0) {
+        erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: waiting %lld ms for the rate limiter", t->req->method,
+                      t->safe_url, (long long)wait);
+        t->start_at = now + wait;
+        if (t->start_at < *wake) *wake = t->start_at;
+        i++;
+        continue;
+      }
+    }
+    memmove(&b->pending[i], &b->pending[i + 1], (b->n_pending - i - 1) * sizeof *b->pending);
+    b->n_pending--;
+    int rc = bx_start(b, t);
+    if (rc) {
+      int v = bx_complete(b, t, rc, NULL, fn, ud);
+      if (v) return v;
+    }
+  }
+  return 0;
+}
+
+/* A transfer of the multi finished: classify, retry or complete. */
+static int batch_on_done(erplink_http_batch *b, bx *t, CURLcode cc, erplink_http_batch_done_fn fn, void *ud) {
+  for (size_t i = 0; i < b->n_running; i++)
+    if (b->running[i] == t) {
+      b->running[i] = b->running[--b->n_running];
+      break;
+    }
+  erplink__attempt a;
+  attempt_reset(&a);
+  erplink_http_response *resp = NULL;
+  int status = 0;
+  curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL); /* errbuf is read below, from t */
+  int rc = hop_finish(b->c, &t->x, cc, t->req->method, t->safe_url, t->req->url, t->errbuf, t->timeout_ms,
+                      "not followed (a batch does not follow redirects)", &a, &resp, NULL, &status, &t->connects);
+  xfer_free(&t->x);
+  bx_detach(b, t);
+  int64_t delay = 0;
+  if (rc != 0 && retry_decide(b->c, t->req, t->safe_url, t->idem, &a, rc, t->attempt, &delay)) {
+    erplink_http_response_free(resp);
+    t->start_at = erplink__now_mono_ms() + delay;
+    t->retry_wait = delay;
+    int prc = pending_push(b, t);
+    if (prc == 0) return 0;
+    rc = prc;
+    resp = NULL;
+  }
+  return bx_complete(b, t, rc, resp, fn, ud);
+}
+
+int erplink_http_batch_run(erplink_http_batch *b, erplink_http_batch_done_fn on_done, void *userdata) {
+  if (!b || !on_done) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_run: batch or callback is NULL");
+  if (b->in_run) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_run: the batch is already running");
+  if (b->pid != getpid())
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_batch_run: the batch was created in another process");
+  b->in_run = true;
+  int verdict = 0;
+  while (!verdict && (b->n_pending || b->n_running)) {
+    int64_t wake = INT64_MAX;
+    verdict = batch_start_due(b, on_done, userdata, &wake);
+    if (verdict) break;
+    int still = 0;
+    CURLMcode mc = curl_multi_perform(b->multi, &still);
+    if (mc != CURLM_OK) {
+      verdict = erplink__error_setf(ERPLINK_ENETWORK, "HTTP batch: libcurl multi error: %s", curl_multi_strerror(mc));
+      break;
+    }
+    CURLMsg *msg;
+    int left = 0;
+    bool progressed = false;
+    while (!verdict && (msg = curl_multi_info_read(b->multi, &left)) != NULL) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      char *p = NULL;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+      CURLcode cc = msg->data.result;
+      verdict = batch_on_done(b, (bx *)(void *)p, cc, on_done, userdata);
+      progressed = true;
+    }
+    if (verdict || progressed) continue;
+    if (!b->n_running && !b->n_pending) break;
+    int64_t now = erplink__now_mono_ms();
+    int64_t t = BATCH_POLL_MS;
+    if (wake != INT64_MAX && wake - now < t) t = wake - now > 0 ? wake - now : 0;
+    if (t > 0) {
+      mc = curl_multi_poll(b->multi, NULL, 0, (int)t, NULL);
+      if (mc != CURLM_OK) {
+        verdict = erplink__error_setf(ERPLINK_ENETWORK, "HTTP batch: libcurl multi error: %s", curl_multi_strerror(mc));
+        break;
+      }
+    }
+  }
+  if (verdict) {
+    erplink__error_saved *sv = erplink__error_save();
+    batch_drop_all(b);
+    erplink__error_restore(sv);
+  }
+  b->in_run = false;
+  return verdict;
+}
+
+typedef struct send_batch_ctx {
+  erplink_http_response **outs;
+  int *codes;
+  int failures;
+  size_t first;  /* index of the first failed request */
+  int first_rc;
+  erplink__error_saved *first_err;
+} send_batch_ctx;
+
+static void saved_drop(erplink__error_saved *sv) {
+  if (!sv) return;
+  erplink__error_restore(sv);
+  erplink_error_clear();
+}
+
+static int send_batch_done(void *ud, size_t i, int code, erplink_http_response *resp) {
+  send_batch_ctx *s = ud;
+  if (s->outs) s->outs[i] = resp;
+  else erplink_http_response_free(resp);
+  if (s->codes) s->codes[i] = code;
+  if (code) {
+    s->failures++;
+    if (!s->first_rc || i < s->first) {
+      saved_drop(s->first_err);
+      s->first = i;
+      s->first_rc = code;
+      s->first_err = NULL;
+      const erplink_error *e = erplink_error_last();
+      if (e) erplink__error_setx(code, erplink_error_http_status(e), erplink_error_remote_class(e),
+                                 erplink_error_detail(e), erplink_error_detail(e) ? strlen(erplink_error_detail(e)) : 0,
+                                 erplink_error_retry_after_ms(e), "request %zu: %s", i, erplink_error_message(e));
+      s->first_err = erplink__error_save();
+    }
+  }
+  return 0;
+}
+
+int erplink_http_client_send_batch(erplink_http_response **outs, int *codes, erplink_http_client *c,
+                                   erplink_http_request *const *reqs, size_t n, int max_in_flight) {
+  if (outs)
+    for (size_t i = 0; i < n; i++) outs[i] = NULL;
+  if (codes)
+    for (size_t i = 0; i < n; i++) codes[i] = ERPLINK_ECANCELLED;
+  if (!c || (n && !reqs))
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_client_send_batch: client or requests are NULL");
+  for (size_t i = 0; i < n; i++)
+    if (!reqs[i]) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_client_send_batch: request %zu is NULL", i);
+  erplink_http_batch *b = NULL;
+  int rc = erplink_http_batch_new(&b, c, max_in_flight);
+  for (size_t i = 0; rc == 0 && i < n; i++) rc = erplink_http_batch_add(b, reqs[i], i);
+  send_batch_ctx s = {outs, codes, 0, 0, 0, NULL};
+  if (rc == 0) rc = erplink_http_batch_run(b, send_batch_done, &s);
+  erplink__error_saved *sv = erplink__error_save();
+  erplink_http_batch_free(b);
+  erplink__error_restore(sv);
+  if (rc) {
+    saved_drop(s.first_err);
+    return rc;
+  }
+  if (s.first_rc) {
+    erplink__error_restore(s.first_err);
+    erplink__error_prefix("HTTP batch: %d of %zu requests failed; the first: ", s.failures, n);
+    return s.first_rc;
+  }
+  return 0;
 }
