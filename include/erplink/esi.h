@@ -569,7 +569,9 @@ ERPLINK_EXTERN int esi_options_set_timeouts_ms(esi_options *o, int64_t connect_m
 
 /**
  * @brief Sets how many requests the client runs at once (pages of one call are fetched
- *        concurrently up to this limit; it is also the connection pool size).
+ *        concurrently up to this limit, as HTTP/2 streams of one connection when the server
+ *        offers HTTP/2, else on up to this many connections; it is also the connection pool
+ *        size of single requests).
  * @param o the options.
  * @param n 1 .. 256 (default 8).
  * @return 0 or ::ERPLINK_EINVAL.
@@ -716,7 +718,11 @@ ERPLINK_EXTERN int esi_client_get(esi_response **out, esi_client *c, const char 
 
 /**
  * @brief GETs every page of a paginated route (`X-Pages`): page 1 first, then the others
- *        concurrently (up to the client's concurrency), kept in page order. All pages must
+ *        concurrently (up to the client's concurrency), kept in page order. Pages 2..N are
+ *        sent as one ::erplink_http_batch on the calling thread: over HTTPS with a server
+ *        that offers HTTP/2 they are multiplexed on one connection, otherwise up to
+ *        `concurrency` connections run in parallel; each page keeps the transport's retries
+ *        (a failing page is retried alone while the others continue). All pages must
  *        carry the same `Last-Modified`; when they do not (ESI refreshed its cache in the
  *        middle), the whole set is fetched again once, revalidating every page.
  * @param out    receives the response (one value per page, see esi_response_item());
@@ -750,7 +756,9 @@ typedef int (*esi_page_fn)(void *userdata, int page, int pages, const erplink_va
 /**
  * @brief Streams every page of a paginated route to @p fn in page order with bounded memory.
  *
- * Page 1 is fetched first (it gives X-Pages); the other pages are fetched concurrently by up to
+ * Page 1 is fetched first (it gives X-Pages); the other pages are fetched concurrently (one
+ * ::erplink_http_batch on the calling thread, HTTP/2 multiplexed when the server offers it, as
+ * in esi_client_get_all_pages()) by up to
  * the client's concurrency limit, but never more than twice that many pages ahead of the last
  * page handed to @p fn, and each page is freed after its callback: memory holds about
  * 2 × concurrency pages, whatever the number of pages. The cache and the error/rate limits

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "erplink/esi.h"
 #include "erplink/json.h"
@@ -749,141 +750,210 @@ static int set_esi_error(int rc, erplink_http_response *rs, const char *method, 
   return rc;
 }
 
+/* One call (GET through the cache, or POST), in two halves shared by the single-request path
+ * (fetch_one) and the batch path (pager): call_prepare() makes the request (or answers from
+ * the cache), call_process() digests the answer. */
+typedef struct page_call {
+  page_res *pr;
+  esi_client *c;
+  const char *method, *route, *url, *body;
+  size_t blen;
+  bool idempotent_post, is_get, force;
+  esi_token *tok;
+  int page;
+  int auth_try;
+  char *access, *key;
+  int64_t char_id;
+  void *cached;
+  size_t cached_len;
+  blob cb;
+  bool have_blob;
+  bool active;
+  erplink_http_request *rq;
+} page_call;
+
+static void call_init(page_call *pc, page_res *pr, esi_client *c, const char *method, const char *route,
+                      const char *url, const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page,
+                      bool force) {
+  memset(pc, 0, sizeof *pc);
+  pc->pr = pr;
+  pc->c = c;
+  pc->method = method;
+  pc->route = route;
+  pc->url = url;
+  pc->body = body;
+  pc->blen = blen;
+  pc->idempotent_post = idempotent_post;
+  pc->is_get = strcmp(method, "GET") == 0;
+  pc->force = force;
+  pc->tok = tok;
+  pc->page = page;
+  pc->active = true;
+  page_init(pr);
+}
+
+/* Returns 0 with pc->rq set (send it, then call call_process), 0 with pc->rq NULL (answered
+ * from the cache: pc->pr is filled), or an error (last error set). */
+static int call_prepare(page_call *pc) {
+  esi_client *c = pc->c;
+  page_res *pr = pc->pr;
+  int rc = 0;
+  pc->rq = NULL;
+  if (pc->tok) {
+    if (pc->access) erplink__wipe(pc->access, strlen(pc->access));
+    free(pc->access);
+    pc->access = NULL;
+    if ((rc = esi__token_auth(pc->tok, &pc->access, &pc->char_id)) != 0) return rc;
+  }
+  if (pc->is_get && c->caching && !pc->key) {
+    erplink_buf kb = ERPLINK_BUF_INIT;
+    erplink_buf_printf(&kb, "GET %s|t=%s|d=%s|c=%" PRId64, pc->url, c->tenant, c->date, pc->char_id);
+    if (kb.oom) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+    pc->key = erplink_buf_detach(&kb, NULL);
+    int g = c->store.get(c->store.userdata, pc->key, &pc->cached, &pc->cached_len);
+    if (g < 0) return g;
+    pc->have_blob = g == 1 && blob_parse(&pc->cb, pc->cached, pc->cached_len);
+    if (pc->have_blob && !pc->force && erplink__now_wall_ms() < pc->cb.exp) {
+      rc = erplink_json_decode(&pr->value, pc->cb.body, pc->cb.len, NULL);
+      if (rc != 0) return rc;
+      pr->status = 200;
+      pr->cache = ESI_CACHE_HIT;
+      pr->etag = pc->cb.etag ? strdup(pc->cb.etag) : NULL;
+      pr->lm = pc->cb.lm ? strdup(pc->cb.lm) : NULL;
+      pr->expires_ms = pc->cb.exp;
+      pr->pages = pc->cb.pages > 0 ? pc->cb.pages : 1;
+      return 0;
+    }
+  }
+  slow_down(c, pc->route);
+  erplink_http_request *rq = NULL;
+  rc = erplink_http_request_new(&rq, pc->method, pc->url);
+  if (rc == 0) rc = erplink_http_request_set_header(rq, "Accept", "application/json");
+  if (rc == 0) rc = erplink_http_request_set_header(rq, "X-Compatibility-Date", c->date);
+  if (rc == 0) rc = erplink_http_request_set_header(rq, "X-Tenant", c->tenant);
+  if (rc == 0 && pc->have_blob && pc->cb.etag) rc = erplink_http_request_set_header(rq, "If-None-Match", pc->cb.etag);
+  if (rc == 0 && pc->access) {
+    erplink_buf hb = ERPLINK_BUF_INIT;
+    hb.secret = true;
+    erplink_buf_printf(&hb, "Bearer %s", pc->access);
+    rc = hb.oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory")
+                : erplink_http_request_set_header(rq, "Authorization", hb.ptr);
+    erplink_buf_free(&hb);
+  }
+  if (rc == 0 && pc->body) {
+    rc = erplink_http_request_set_header(rq, "Content-Type", "application/json");
+    if (rc == 0) rc = erplink_http_request_set_body(rq, pc->body, pc->blen);
+    if (rc == 0 && pc->idempotent_post) rc = erplink_http_request_set_idempotent(rq, 1);
+  }
+  if (rc != 0) {
+    erplink_http_request_free(rq);
+    return rc;
+  }
+  pc->rq = rq;
+  return 0;
+}
+
+/* Digests the transport's answer to pc->rq (rc and rs as erplink_http_client_send() returns
+ * them, the last error describing rc; takes rs). Returns 1 when the request must be prepared
+ * and sent again (the token was refreshed after a 401), 0 when done, or an error. */
+static int call_process(page_call *pc, int rc, erplink_http_response *rs) {
+  esi_client *c = pc->c;
+  page_res *pr = pc->pr;
+  const char *method = pc->method, *route = pc->route;
+  erplink_http_request_free(pc->rq);
+  pc->rq = NULL;
+  pr->requests += rs ? erplink_http_response_attempts(rs) : 1;
+  if (!rs) {
+    if (rc != 0) erplink__error_prefix("ESI %s %s%s: ", method, route, pc->page > 0 ? " (a page)" : "");
+    return rc;
+  }
+  observe(c, route, rs, pr);
+  int status = erplink_http_response_status(rs);
+  pr->status = status;
+  if (status == 401 && pc->tok && pc->auth_try == 0) {
+    erplink_http_response_free(rs);
+    esi_token_invalidate(pc->tok);
+    pc->auth_try++;
+    return 1;
+  }
+  if (status == 420) {
+    int64_t reset = hdr_int(rs, "X-ESI-Error-Limit-Reset", 60);
+    erplink_http_client_pause_ms(c->http, (reset > 0 ? reset : 1) * 1000 + 100);
+    rc = set_esi_error(ERPLINK_ERATELIMIT, rs, method, route, pc->page);
+    erplink_http_response_free(rs);
+    return rc;
+  }
+  if (rc != 0) {
+    rc = set_esi_error(rc, rs, method, route, pc->page);
+    erplink_http_response_free(rs);
+    return rc;
+  }
+  pr->etag = hdr_dup(rs, "ETag");
+  pr->lm = hdr_dup(rs, "Last-Modified");
+  pr->pages = (int)hdr_int(rs, "X-Pages", 1);
+  if (pr->pages < 1 || pr->pages > MAX_PAGES) pr->pages = 1;
+  pr->expires_ms = expiry_ms(rs);
+  const char *rbody = NULL;
+  size_t rlen = 0;
+  if (status == 304 && pc->have_blob) {
+    pr->cache = ESI_CACHE_REVALIDATED;
+    rbody = pc->cb.body;
+    rlen = pc->cb.len;
+    if (!pr->etag && pc->cb.etag) pr->etag = strdup(pc->cb.etag);
+    if (!pr->lm && pc->cb.lm) pr->lm = strdup(pc->cb.lm);
+    if (!erplink_http_response_header(rs, "X-Pages") && pc->cb.pages > 0) pr->pages = pc->cb.pages;
+  } else if (status == 304) {
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "ESI %s %s: 304 Not Modified without a cached copy", method, route);
+    erplink_http_response_free(rs);
+    return rc;
+  } else {
+    pr->cache = ESI_CACHE_MISS;
+    rbody = erplink_http_response_body(rs, &rlen);
+  }
+  rc = erplink_json_decode(&pr->value, rbody, rlen, NULL);
+  if (rc != 0) erplink__error_prefix("ESI %s %s: ", method, route);
+  if (rc == 0 && pc->is_get && pc->key && (status / 100 == 2 || status == 304)) {
+    erplink_buf bb = ERPLINK_BUF_INIT;
+    if (blob_make(&bb, pr->etag, pr->lm, pr->expires_ms, pr->pages, rbody, rlen) == 0)
+      c->store.put(c->store.userdata, pc->key, bb.ptr, bb.len);
+    erplink_buf_free(&bb);
+  }
+  erplink_http_response_free(rs);
+  return rc;
+}
+
+/* Ends a call: frees its state and records rc in the page. */
+static void call_done(page_call *pc, int rc) {
+  if (!pc->active) return;
+  if (pc->access) {
+    erplink__wipe(pc->access, strlen(pc->access));
+    free(pc->access);
+  }
+  erplink_http_request_free(pc->rq);
+  free(pc->key);
+  free(pc->cached);
+  pc->access = pc->key = NULL;
+  pc->cached = NULL;
+  pc->rq = NULL;
+  pc->active = false;
+  pc->pr->rc = rc;
+}
+
 /* Performs one call (GET through the cache, or POST) and fills pr. */
 static int fetch_one(page_res *pr, esi_client *c, const char *method, const char *route, const char *url,
                      const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page, bool force) {
-  bool is_get = strcmp(method, "GET") == 0;
-  char *access = NULL, *key = NULL;
-  int64_t char_id = 0;
-  void *cached = NULL;
-  size_t cached_len = 0;
-  blob cb;
-  bool have_blob = false;
-  int rc = 0;
-  page_init(pr);
-  for (int auth_try = 0; auth_try < 2; auth_try++) {
-    if (tok) {
-      free(access);
-      access = NULL;
-      if ((rc = esi__token_auth(tok, &access, &char_id)) != 0) goto done;
-    }
-    if (is_get && c->caching && !key) {
-      erplink_buf kb = ERPLINK_BUF_INIT;
-      erplink_buf_printf(&kb, "GET %s|t=%s|d=%s|c=%" PRId64, url, c->tenant, c->date, char_id);
-      if (kb.oom) {
-        rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-        goto done;
-      }
-      key = erplink_buf_detach(&kb, NULL);
-      int g = c->store.get(c->store.userdata, key, &cached, &cached_len);
-      if (g < 0) {
-        rc = g;
-        goto done;
-      }
-      have_blob = g == 1 && blob_parse(&cb, cached, cached_len);
-      if (have_blob && !force && erplink__now_wall_ms() < cb.exp) {
-        rc = erplink_json_decode(&pr->value, cb.body, cb.len, NULL);
-        if (rc != 0) goto done;
-        pr->status = 200;
-        pr->cache = ESI_CACHE_HIT;
-        pr->etag = cb.etag ? strdup(cb.etag) : NULL;
-        pr->lm = cb.lm ? strdup(cb.lm) : NULL;
-        pr->expires_ms = cb.exp;
-        pr->pages = cb.pages > 0 ? cb.pages : 1;
-        goto done;
-      }
-    }
-    slow_down(c, route);
-    erplink_http_request *rq = NULL;
+  page_call pc;
+  call_init(&pc, pr, c, method, route, url, body, blen, idempotent_post, tok, page, force);
+  int rc;
+  for (;;) {
+    rc = call_prepare(&pc);
+    if (rc != 0 || !pc.rq) break;
     erplink_http_response *rs = NULL;
-    rc = erplink_http_request_new(&rq, method, url);
-    if (rc == 0) rc = erplink_http_request_set_header(rq, "Accept", "application/json");
-    if (rc == 0) rc = erplink_http_request_set_header(rq, "X-Compatibility-Date", c->date);
-    if (rc == 0) rc = erplink_http_request_set_header(rq, "X-Tenant", c->tenant);
-    if (rc == 0 && have_blob && cb.etag) rc = erplink_http_request_set_header(rq, "If-None-Match", cb.etag);
-    if (rc == 0 && access) {
-      erplink_buf hb = ERPLINK_BUF_INIT;
-      hb.secret = true;
-      erplink_buf_printf(&hb, "Bearer %s", access);
-      rc = hb.oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory")
-                  : erplink_http_request_set_header(rq, "Authorization", hb.ptr);
-      erplink_buf_free(&hb);
-    }
-    if (rc == 0 && body) {
-      rc = erplink_http_request_set_header(rq, "Content-Type", "application/json");
-      if (rc == 0) rc = erplink_http_request_set_body(rq, body, blen);
-      if (rc == 0 && idempotent_post) rc = erplink_http_request_set_idempotent(rq, 1);
-    }
-    if (rc == 0) {
-      rc = erplink_http_client_send(&rs, c->http, rq);
-      pr->requests += rs ? erplink_http_response_attempts(rs) : 1;
-    }
-    erplink_http_request_free(rq);
-    if (!rs) {
-      if (rc != 0) erplink__error_prefix("ESI %s %s%s: ", method, route, page > 0 ? " (a page)" : "");
-      goto done;
-    }
-    observe(c, route, rs, pr);
-    int status = erplink_http_response_status(rs);
-    pr->status = status;
-    if (status == 401 && tok && auth_try == 0) {
-      erplink_http_response_free(rs);
-      esi_token_invalidate(tok);
-      continue;
-    }
-    if (status == 420) {
-      int64_t reset = hdr_int(rs, "X-ESI-Error-Limit-Reset", 60);
-      erplink_http_client_pause_ms(c->http, (reset > 0 ? reset : 1) * 1000 + 100);
-      rc = set_esi_error(ERPLINK_ERATELIMIT, rs, method, route, page);
-      erplink_http_response_free(rs);
-      goto done;
-    }
-    if (rc != 0) {
-      rc = set_esi_error(rc, rs, method, route, page);
-      erplink_http_response_free(rs);
-      goto done;
-    }
-    pr->etag = hdr_dup(rs, "ETag");
-    pr->lm = hdr_dup(rs, "Last-Modified");
-    pr->pages = (int)hdr_int(rs, "X-Pages", 1);
-    if (pr->pages < 1 || pr->pages > MAX_PAGES) pr->pages = 1;
-    pr->expires_ms = expiry_ms(rs);
-    const char *rbody = NULL;
-    size_t rlen = 0;
-    if (status == 304 && have_blob) {
-      pr->cache = ESI_CACHE_REVALIDATED;
-      rbody = cb.body;
-      rlen = cb.len;
-      if (!pr->etag && cb.etag) pr->etag = strdup(cb.etag);
-      if (!pr->lm && cb.lm) pr->lm = strdup(cb.lm);
-      if (!erplink_http_response_header(rs, "X-Pages") && cb.pages > 0) pr->pages = cb.pages;
-    } else if (status == 304) {
-      rc = erplink__error_setf(ERPLINK_EPROTOCOL, "ESI %s %s: 304 Not Modified without a cached copy", method, route);
-      erplink_http_response_free(rs);
-      goto done;
-    } else {
-      pr->cache = ESI_CACHE_MISS;
-      rbody = erplink_http_response_body(rs, &rlen);
-    }
-    rc = erplink_json_decode(&pr->value, rbody, rlen, NULL);
-    if (rc != 0) erplink__error_prefix("ESI %s %s: ", method, route);
-    if (rc == 0 && is_get && key && (status / 100 == 2 || status == 304)) {
-      erplink_buf bb = ERPLINK_BUF_INIT;
-      if (blob_make(&bb, pr->etag, pr->lm, pr->expires_ms, pr->pages, rbody, rlen) == 0)
-        c->store.put(c->store.userdata, key, bb.ptr, bb.len);
-      erplink_buf_free(&bb);
-    }
-    erplink_http_response_free(rs);
-    break;
+    rc = erplink_http_client_send(&rs, c->http, pc.rq);
+    rc = call_process(&pc, rc, rs);
+    if (rc != 1) break;
   }
-done:
-  if (access) {
-    erplink__wipe(access, strlen(access));
-    free(access);
-  }
-  free(key);
-  free(cached);
-  pr->rc = rc;
+  call_done(&pc, rc);
   return rc;
 }
 
@@ -1000,29 +1070,290 @@ int esi_client_get(esi_response **out, esi_client *c, const char *route, const e
   return single(out, c, "GET", route, params, NULL, 0, false, token);
 }
 
-typedef struct pages_job {
+/* ---------------------------------------------------------------- pages 2..N through one HTTP batch
+ *
+ * After page 1 (fetched alone: it says how many pages there are), pages 2..N go through one
+ * erplink_http_batch of the client's transport on the calling thread: multiplexed as HTTP/2
+ * streams on one connection when ESI offers it, at most `concurrency` parallel connections
+ * otherwise, and never more than `concurrency` requests in flight. Each page is prepared and
+ * processed by call_prepare()/call_process() exactly like a single request (cache, conditional
+ * requests, error and rate limits, 304, token refresh, JSON). In streaming mode pages are
+ * added to the batch at most `window` pages ahead of the last page handed to the callback and
+ * each page is freed right after its callback, so memory holds about `window` pages whatever
+ * the number of pages; the pages are delivered in order on the calling thread. The answers are
+ * digested (call_process: JSON decoding, cache, limits) by a few worker threads while the
+ * calling thread keeps driving the transfers. */
+typedef struct pjob {
+  int i;
+  int code;
+  erplink_http_response *resp;
+  erplink__error_saved *err; /* the transport's error, moved to the worker */
+} pjob;
+
+typedef struct pager {
   esi_client *c;
   const char *route;
   const esi_params *params;
   esi_token *token;
-  esi_response *r;
   bool force;
-  atomic_int cancel;
-} pages_job;
+  int n;          /* pages in the set */
+  page_res *p;    /* p[i] = page i + 1 (p[0] is filled by the caller) */
+  page_call *pc;  /* the calls in progress */
+  char **url;
+  int next_add;   /* next page index to start */
+  int window;     /* streaming: how far ahead of `delivered` pages may be started */
+  int delivered;  /* streaming: pages handed to the callback */
+  bool stream;
+  esi_page_fn fn;
+  void *ud;
+  char *lm;       /* streaming: the Last-Modified of the pages delivered so far */
+  bool rolled;    /* streaming: a page's Last-Modified differs (the walk stops) */
+  bool failed;    /* collect mode: a page failed (the run stops) */
+  erplink_http_batch *b;
+  int in_batch;   /* requests queued in the batch */
+  /* Answers are digested (call_process: JSON decoding, cache, limits) by worker threads so that
+   * the calling thread only drives the transfers. Guarded by mu: */
+  pthread_mutex_t mu;
+  pthread_cond_t work_cv, done_cv;
+  bool *ready;    /* page finished (p[i].rc and value final) */
+  pjob *q;        /* ring of answers to digest (at most one per page) */
+  int qhead, qlen;
+  int *resend;    /* pages whose request must be prepared again (token refreshed after a 401) */
+  int nresend;
+  int outstanding; /* answers queued or being digested */
+  unsigned seq;   /* bumped when an answer has been digested */
+  bool closing;
+  pthread_t *th;
+  int nth;
+} pager;
 
-static void page_task(size_t i, void *ud) {
-  pages_job *j = ud;
-  page_res *pr = &j->r->p[i + 1];
-  char *url = NULL;
-  page_clear(pr);
-  int rc = build_url(&url, j->c, j->route, j->params, (int)i + 2, NULL, NULL);
-  if (rc == 0) rc = fetch_one(pr, j->c, "GET", j->route, url, NULL, 0, false, j->token, (int)i + 2, j->force);
-  free(url);
-  if (rc != 0) {
-    pr->rc = rc;
-    pr->err = erplink__error_save();
-    atomic_store(&j->cancel, 1);
+static void set_ready(pager *pg, int i) {
+  pthread_mutex_lock(&pg->mu);
+  pg->ready[i] = true;
+  pthread_mutex_unlock(&pg->mu);
+}
+
+static bool is_ready(pager *pg, int i) {
+  pthread_mutex_lock(&pg->mu);
+  bool r = pg->ready[i];
+  pthread_mutex_unlock(&pg->mu);
+  return r;
+}
+
+static void page_finish(pager *pg, int i, int rc) {
+  call_done(&pg->pc[i], rc);
+  if (rc != 0) pg->p[i].err = erplink__error_save();
+  set_ready(pg, i);
+}
+
+/* Prepares page i and queues its request, or finishes it at once (cache hit or error). */
+static void page_send(pager *pg, int i) {
+  int rc = call_prepare(&pg->pc[i]);
+  if (rc == 0 && pg->pc[i].rq) {
+    rc = erplink_http_batch_add(pg->b, pg->pc[i].rq, (size_t)i);
+    if (rc == 0) {
+      pg->in_batch++;
+      return;
+    }
   }
+  page_finish(pg, i, rc);
+}
+
+static void page_start(pager *pg, int i) {
+  int rc = build_url(&pg->url[i], pg->c, pg->route, pg->params, i + 1, NULL, NULL);
+  call_init(&pg->pc[i], &pg->p[i], pg->c, "GET", pg->route, pg->url[i], NULL, 0, false, pg->token, i + 1, pg->force);
+  if (rc != 0) page_finish(pg, i, rc);
+  else page_send(pg, i);
+}
+
+static void *pager_worker(void *arg) {
+  pager *pg = arg;
+  for (;;) {
+    pthread_mutex_lock(&pg->mu);
+    while (!pg->closing && pg->qlen == 0) pthread_cond_wait(&pg->work_cv, &pg->mu);
+    if (pg->qlen == 0) { /* closing, and every queued answer digested */
+      pthread_mutex_unlock(&pg->mu);
+      return NULL;
+    }
+    pjob j = pg->q[pg->qhead];
+    pg->qhead = (pg->qhead + 1) % pg->n;
+    pg->qlen--;
+    pthread_mutex_unlock(&pg->mu);
+    if (j.err) erplink__error_restore(j.err);
+    int rc = call_process(&pg->pc[j.i], j.code, j.resp);
+    if (rc != 1) {
+      call_done(&pg->pc[j.i], rc);
+      if (rc != 0) pg->p[j.i].err = erplink__error_save();
+    }
+    pthread_mutex_lock(&pg->mu);
+    if (rc == 1) pg->resend[pg->nresend++] = j.i;
+    else pg->ready[j.i] = true;
+    pg->outstanding--;
+    pg->seq++;
+    pthread_cond_signal(&pg->done_cv);
+    pthread_mutex_unlock(&pg->mu);
+  }
+}
+
+/* Prepares again the pages whose token was refreshed (on the calling thread: it owns the batch). */
+static void pager_resend(pager *pg) {
+  for (;;) {
+    pthread_mutex_lock(&pg->mu);
+    int i = pg->nresend ? pg->resend[--pg->nresend] : -1;
+    pthread_mutex_unlock(&pg->mu);
+    if (i < 0) return;
+    page_send(pg, i);
+  }
+}
+
+/* Delivers what is ready (streaming), starts what the window allows; returns non-zero to stop. */
+static int pager_pump(pager *pg) {
+  for (;;) {
+    pager_resend(pg);
+    if (pg->stream) {
+      while (pg->delivered < pg->n && is_ready(pg, pg->delivered)) {
+        page_res *pr = &pg->p[pg->delivered];
+        if (pr->rc != 0) {
+          int rc = pr->rc;
+          erplink__error_restore(pr->err);
+          pr->err = NULL;
+          return rc;
+        }
+        if (pr->lm) {
+          if (!pg->lm) {
+            if (!(pg->lm = strdup(pr->lm))) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+          } else if (strcmp(pg->lm, pr->lm) != 0) {
+            pg->rolled = true;
+            return 1;
+          }
+        }
+        int rc = pg->fn(pg->ud, pg->delivered + 1, pg->n, pr->value);
+        page_clear(pr);
+        pg->delivered++;
+        if (rc != 0) return rc;
+      }
+    } else {
+      for (int i = 1; i < pg->next_add; i++)
+        if (is_ready(pg, i) && pg->p[i].rc != 0) {
+          pg->failed = true;
+          return 1; /* stop: the other pages are abandoned */
+        }
+    }
+    int limit = pg->stream ? pg->delivered + pg->window : pg->n;
+    if (limit > pg->n) limit = pg->n;
+    if (pg->next_add >= limit) return 0;
+    while (pg->next_add < limit) page_start(pg, pg->next_add++);
+  }
+}
+
+static int pager_on_done(void *ud, size_t tag, int code, erplink_http_response *resp) {
+  pager *pg = ud;
+  int i = (int)tag;
+  pg->in_batch--;
+  if (pg->nth > 0) { /* digest on a worker */
+    pjob j = {i, code, resp, code != 0 ? erplink__error_save() : NULL};
+    pthread_mutex_lock(&pg->mu);
+    pg->q[(pg->qhead + pg->qlen) % pg->n] = j;
+    pg->qlen++;
+    pg->outstanding++;
+    pthread_cond_signal(&pg->work_cv);
+    pthread_mutex_unlock(&pg->mu);
+  } else {
+    int rc = call_process(&pg->pc[i], code, resp);
+    if (rc == 1) page_send(pg, i); /* token refreshed after a 401: once more */
+    else page_finish(pg, i, rc);
+  }
+  return pager_pump(pg);
+}
+
+/* Drives the batch until every started page is finished (or a stop). */
+static int pager_drive(pager *pg) {
+  int rc = pager_pump(pg);
+  unsigned seen = 0;
+  while (rc == 0) {
+    if (pg->in_batch > 0 && (rc = erplink_http_batch_run(pg->b, pager_on_done, pg)) != 0) break;
+    if ((rc = pager_pump(pg)) != 0 || pg->in_batch > 0) continue;
+    pthread_mutex_lock(&pg->mu);
+    if (pg->outstanding == 0 && pg->nresend == 0) {
+      pthread_mutex_unlock(&pg->mu);
+      break; /* nothing in flight, nothing being digested: done */
+    }
+    while (pg->outstanding > 0 && pg->nresend == 0 && pg->seq == seen) pthread_cond_wait(&pg->done_cv, &pg->mu);
+    seen = pg->seq;
+    pthread_mutex_unlock(&pg->mu);
+    rc = pager_pump(pg);
+  }
+  return rc;
+}
+
+/* Fetches pages 2..n (p[0] holds page 1). Collect mode (fn NULL): every page ends in p[] (the
+ * caller checks each p[i].rc). Streaming: pages are handed to fn in order and freed; *rolled is
+ * set when a Last-Modified differs. Returns 0, an error, or the callback's code. */
+static int pager_run(esi_client *c, const char *route, const esi_params *params, esi_token *token, bool force,
+                     int n, page_res *p, esi_page_fn fn, void *ud, const char *lm, bool *rolled) {
+  pager pg;
+  memset(&pg, 0, sizeof pg);
+  pg.c = c;
+  pg.route = route;
+  pg.params = params;
+  pg.token = token;
+  pg.force = force;
+  pg.n = n;
+  pg.p = p;
+  pg.next_add = 1;
+  pg.delivered = 1;
+  int conc = c->concurrency < 1 ? 1 : c->concurrency;
+  pg.window = 2 * conc;
+  pg.stream = fn != NULL;
+  pg.fn = fn;
+  pg.ud = ud;
+  pg.pc = calloc((size_t)n, sizeof *pg.pc);
+  pg.url = calloc((size_t)n, sizeof *pg.url);
+  pg.ready = calloc((size_t)n, sizeof *pg.ready);
+  pg.q = calloc((size_t)n, sizeof *pg.q);
+  pg.resend = calloc((size_t)n, sizeof *pg.resend);
+  pg.lm = lm ? strdup(lm) : NULL;
+  pthread_mutex_init(&pg.mu, NULL);
+  pthread_cond_init(&pg.work_cv, NULL);
+  pthread_cond_init(&pg.done_cv, NULL);
+  int rc = 0;
+  if (!pg.pc || !pg.url || !pg.ready || !pg.q || !pg.resend || (lm && !pg.lm))
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0) rc = erplink_http_batch_new(&pg.b, c->http, conc);
+  if (rc == 0 && conc > 1 && n > 2) {
+    /* digest answers on up to one worker per core (at most 4), so that JSON decoding runs in
+     * parallel with the transfers; with concurrency 1 everything stays on this thread */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int want = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    if (want > conc) want = conc;
+    pg.th = calloc((size_t)want, sizeof *pg.th);
+    for (int k = 0; pg.th && k < want; k++)
+      if (pthread_create(&pg.th[pg.nth], NULL, pager_worker, &pg) == 0) pg.nth++;
+  }
+  if (rc == 0) rc = pager_drive(&pg);
+  if (pg.rolled || pg.failed) rc = 0; /* told through *rolled / the pages' rc */
+  erplink__error_saved *sv = erplink__error_save();
+  pthread_mutex_lock(&pg.mu);
+  pg.closing = true;
+  pthread_cond_broadcast(&pg.work_cv);
+  pthread_mutex_unlock(&pg.mu);
+  for (int k = 0; k < pg.nth; k++) pthread_join(pg.th[k], NULL); /* they digest what is queued first */
+  erplink_http_batch_free(pg.b); /* before the requests it borrows */
+  for (int i = 1; pg.pc && i < n; i++) call_done(&pg.pc[i], ERPLINK_ECANCELLED);
+  for (int i = 0; pg.url && i < n; i++) free(pg.url[i]);
+  erplink__error_restore(sv);
+  if (rolled) *rolled = pg.rolled;
+  pthread_mutex_destroy(&pg.mu);
+  pthread_cond_destroy(&pg.work_cv);
+  pthread_cond_destroy(&pg.done_cv);
+  free(pg.th);
+  free(pg.pc);
+  free(pg.url);
+  free(pg.ready);
+  free(pg.q);
+  free(pg.resend);
+  free(pg.lm);
+  return rc;
 }
 
 static bool same_lm(const esi_response *r) {
@@ -1062,12 +1393,17 @@ static int fetch_pages(esi_response **out, esi_client *c, const char *route, con
       break;
     }
     nr->p[0] = first;
-    pages_job j = {c, route, params, token, nr, round > 0, 0};
-    atomic_init(&j.cancel, 0);
-    if (n > 1) erplink__parallel_for((size_t)n - 1, c->concurrency, page_task, &j, &j.cancel);
+    if (n > 1) rc = pager_run(c, route, params, token, round > 0, n, nr->p, NULL, NULL, NULL, NULL);
     for (int i = 0; i < n; i++) requests += nr->p[i].requests;
+    /* the failure of the lowest page, else a page that was never fetched */
+    for (int i = 1; i < n && rc == 0; i++)
+      if (nr->p[i].rc != 0 && nr->p[i].rc != ERPLINK_ECANCELLED) {
+        rc = nr->p[i].rc;
+        erplink__error_restore(nr->p[i].err);
+        nr->p[i].err = NULL;
+      }
     for (int i = 1; i < n && rc == 0; i++) {
-      if (nr->p[i].rc != 0) {
+      if (nr->p[i].rc != 0 && nr->p[i].err) {
         rc = nr->p[i].rc;
         erplink__error_restore(nr->p[i].err);
         nr->p[i].err = NULL;
@@ -1108,58 +1444,11 @@ int esi_client_get_all_pages(esi_response **out, esi_client *c, const char *rout
 
 /* ---------------------------------------------------------------- streaming pagination
  *
- * Pages are fetched by up to `concurrency` threads but never more than `window` pages ahead of
- * the last page handed to the callback, and each page is freed right after its callback: memory
- * holds at most about `window` pages whatever the number of pages. The calling thread delivers
- * the pages in order. A Last-Modified that differs from the earlier pages' means ESI refreshed
- * its cache mid-walk: the callback is told (page 0, items NULL) and the walk starts over once. */
-typedef struct stream_job {
-  esi_client *c;
-  const char *route;
-  const esi_params *params;
-  esi_token *token;
-  bool force;
-  int n;
-  page_res *p;
-  bool *ready;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int next_claim; /* next page index (0-based) a fetcher may take */
-  int delivered;  /* pages handed to the callback so far */
-  int window;
-  bool stop;
-} stream_job;
-
-static void *stream_fetcher(void *arg) {
-  stream_job *j = arg;
-  for (;;) {
-    pthread_mutex_lock(&j->mu);
-    while (!j->stop && j->next_claim < j->n && j->next_claim >= j->delivered + j->window)
-      pthread_cond_wait(&j->cv, &j->mu);
-    if (j->stop || j->next_claim >= j->n) {
-      pthread_mutex_unlock(&j->mu);
-      return NULL;
-    }
-    int i = j->next_claim++;
-    pthread_mutex_unlock(&j->mu);
-    page_res *pr = &j->p[i];
-    char *url = NULL;
-    int rc = build_url(&url, j->c, j->route, j->params, i + 1, NULL, NULL);
-    if (rc == 0) rc = fetch_one(pr, j->c, "GET", j->route, url, NULL, 0, false, j->token, i + 1, j->force);
-    free(url);
-    if (rc != 0) {
-      pr->rc = rc;
-      pr->err = erplink__error_save();
-    }
-    pthread_mutex_lock(&j->mu);
-    j->ready[i] = true;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
-  }
-}
-
-/* One walk over the set. Returns 0, an error, or the callback's code; *rolled is set when a
- * page's Last-Modified differs from the earlier pages' (nothing more is delivered then). */
+ * One walk over the set: page 1 alone, then pages 2..N through pager_run() in streaming mode
+ * (bounded window, in-order delivery, each page freed after its callback). A Last-Modified
+ * that differs from the earlier pages' means ESI refreshed its cache mid-walk: the callback is
+ * told (page 0, items NULL) and the walk starts over once. Returns 0, an error, or the
+ * callback's code; *rolled is set when the walk stopped on a roll-over. */
 static int stream_round(esi_client *c, const char *route, const esi_params *params, esi_token *token, bool force,
                         esi_page_fn fn, void *ud, bool *rolled, int *pages_out) {
   *rolled = false;
@@ -1184,76 +1473,17 @@ static int stream_round(esi_client *c, const char *route, const esi_params *para
     free(lm);
     return rc;
   }
-  stream_job j;
-  memset(&j, 0, sizeof j);
-  j.c = c;
-  j.route = route;
-  j.params = params;
-  j.token = token;
-  j.force = force;
-  j.n = n;
-  j.next_claim = 1;
-  j.delivered = 1;
-  int conc = c->concurrency < 1 ? 1 : c->concurrency;
-  j.window = 2 * conc;
-  j.p = calloc((size_t)n, sizeof *j.p);
-  j.ready = calloc((size_t)n, sizeof *j.ready);
-  if (!j.p || !j.ready) {
-    free(j.p);
-    free(j.ready);
+  page_res *p = calloc((size_t)n, sizeof *p);
+  if (!p) {
     free(lm);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
-  for (int i = 0; i < n; i++) page_init(&j.p[i]);
-  pthread_mutex_init(&j.mu, NULL);
-  pthread_cond_init(&j.cv, NULL);
-  int nthreads = conc < n - 1 ? conc : n - 1;
-  pthread_t *t = calloc((size_t)nthreads, sizeof *t);
-  int made = 0;
-  for (int k = 0; t && k < nthreads; k++)
-    if (pthread_create(&t[made], NULL, stream_fetcher, &j) == 0) made++;
-  if (made == 0) {
-    rc = erplink__error_setf(ERPLINK_ENOMEM, "ESI GET %s: could not start a fetcher thread", route);
-  }
-  for (int i = 1; rc == 0 && i < n; i++) {
-    pthread_mutex_lock(&j.mu);
-    while (!j.ready[i]) pthread_cond_wait(&j.cv, &j.mu);
-    pthread_mutex_unlock(&j.mu);
-    page_res *pr = &j.p[i];
-    if (pr->rc != 0) {
-      rc = pr->rc;
-      erplink__error_restore(pr->err);
-      pr->err = NULL;
-      break;
-    }
-    if (pr->lm) {
-      if (!lm) {
-        lm = strdup(pr->lm);
-      } else if (strcmp(lm, pr->lm) != 0) {
-        *rolled = true;
-        break;
-      }
-    }
-    rc = fn(ud, i + 1, n, pr->value);
-    page_clear(pr);
-    pthread_mutex_lock(&j.mu);
-    j.delivered = i + 1;
-    pthread_cond_broadcast(&j.cv);
-    pthread_mutex_unlock(&j.mu);
-  }
-  pthread_mutex_lock(&j.mu);
-  j.stop = true;
-  pthread_cond_broadcast(&j.cv);
-  pthread_mutex_unlock(&j.mu);
-  for (int k = 0; k < made; k++) pthread_join(t[k], NULL);
+  for (int i = 0; i < n; i++) page_init(&p[i]);
+  rc = pager_run(c, route, params, token, force, n, p, fn, ud, lm, rolled);
   erplink__error_saved *sv = erplink__error_save();
-  for (int i = 0; i < n; i++) page_clear(&j.p[i]);
+  for (int i = 0; i < n; i++) page_clear(&p[i]);
   erplink__error_restore(sv);
-  pthread_mutex_destroy(&j.mu);
-  pthread_cond_destroy(&j.cv);
-  free(t);
-  free(j.p);
-  free(j.ready);
+  free(p);
   free(lm);
   return rc;
 }
