@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,16 @@ int test_unused_port(void) {
   }
   close(fd);
   return ntohs(a.sin_port);
+}
+
+const char *test_server_url(const test_server *s, const char *fmt, ...) {
+  static char bufs[8][1024];
+  static int next;
+  char *b = bufs[next++ % 8];
+  int n = snprintf(b, 1024, "%s", s->base_url);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b + n, 1024 - (size_t)n, fmt, ap);
+  va_end(ap);
+  return b;
 }

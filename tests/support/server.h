@@ -19,6 +19,9 @@ typedef struct test_server {
  * list or NULL. Waits at most 20 s for the port line. Returns 0 or -1. */
 int test_server_start(test_server *s, const char *script, const char *const *extra_args);
 void test_server_stop(test_server *s);
+/* base_url + a printf-formatted path, in one of 8 rotating static buffers (so a few can be used
+ * in one expression); test code only, single-threaded use. */
+const char *test_server_url(const test_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A loopback port on which nothing listens (bound then closed), for "connection refused". */
 int test_unused_port(void);
 

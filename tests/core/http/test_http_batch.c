@@ -16,17 +16,7 @@
 
 static test_server srv;
 
-static const char *U(const char *fmt, ...) {
-  static char bufs[8][1024];
-  static int next;
-  char *b = bufs[next++ % 8];
-  int n = snprintf(b, 1024, "%s", srv.base_url);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b + n, 1024 - (size_t)n, fmt, ap);
-  va_end(ap);
-  return b;
-}
+#define U(...) test_server_url(&srv, __VA_ARGS__)
 
 static erplink_http_client *mk(int max_attempts, double rps, erplink_log_fn log, void *log_ud) {
   erplink_http_options *o = NULL;

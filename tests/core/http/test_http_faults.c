@@ -20,18 +20,7 @@
 
 static test_server srv;
 
-/* Formats base_url + path into one of a few rotating buffers. */
-static const char *U(const char *fmt, ...) {
-  static char bufs[8][1024];
-  static int next;
-  char *b = bufs[next++ % 8];
-  int n = snprintf(b, 1024, "%s", srv.base_url);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b + n, 1024 - (size_t)n, fmt, ap);
-  va_end(ap);
-  return b;
-}
+#define U(...) test_server_url(&srv, __VA_ARGS__)
 
 typedef struct cfg {
   int max_attempts;
