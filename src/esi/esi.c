@@ -1038,6 +1038,19 @@ static esi_response *response_new(size_t n) {
   return r;
 }
 
+/* Finishes a response and gives it to the caller, or frees it (keeping the error) on failure. */
+static int hand_over(esi_response **out, esi_response *r, int rc) {
+  if (rc == 0) rc = response_finish(r);
+  if (rc != 0) {
+    erplink__error_saved *sv = erplink__error_save();
+    esi_response_free(r);
+    erplink__error_restore(sv);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
 /* ------------------------------------------------------------------ calls */
 
 /* One request (no pagination) into a one-page response. */
@@ -1053,15 +1066,7 @@ static int single(esi_response **out, esi_client *c, const char *method, const c
   }
   rc = fetch_one(&r->p[0], c, method, route, url, body, len, idempotent, token, 0, false);
   free(url);
-  if (rc == 0) rc = response_finish(r);
-  if (rc != 0) {
-    erplink__error_saved *sv = erplink__error_save();
-    esi_response_free(r);
-    erplink__error_restore(sv);
-    return rc;
-  }
-  *out = r;
-  return 0;
+  return hand_over(out, r, rc);
 }
 
 int esi_client_get(esi_response **out, esi_client *c, const char *route, const esi_params *params, esi_token *token) {
@@ -1423,16 +1428,8 @@ static int fetch_pages(esi_response **out, esi_client *c, const char *route, con
       rc = erplink__error_setf(ERPLINK_ECONFLICT, "ESI GET %s: the pages still carry different Last-Modified values "
                                                   "after fetching the set twice (the cache keeps rolling over)", route);
   }
-  if (rc == 0) rc = response_finish(r);
-  if (rc != 0) {
-    erplink__error_saved *sv = erplink__error_save();
-    esi_response_free(r);
-    erplink__error_restore(sv);
-    return rc;
-  }
-  r->requests = requests;
-  *out = r;
-  return 0;
+  if (r) r->requests = requests;
+  return hand_over(out, r, rc);
 }
 
 int esi_client_get_all_pages(esi_response **out, esi_client *c, const char *route, const esi_params *params,
@@ -1638,16 +1635,8 @@ int esi_client_wallet_transactions(esi_response **out, esi_client *c, esi_token 
     next = min_id - 1; /* strictly older than everything seen */
   }
   esi_params_free(p);
-  if (rc == 0) rc = response_finish(r);
-  if (rc != 0) {
-    erplink__error_saved *sv = erplink__error_save();
-    esi_response_free(r);
-    erplink__error_restore(sv);
-    return rc;
-  }
-  r->requests = requests;
-  *out = r;
-  return 0;
+  if (r) r->requests = requests;
+  return hand_over(out, r, rc);
 }
 
 static size_t utf8_chars(const char *s) {
