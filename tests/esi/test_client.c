@@ -2,7 +2,7 @@
  * request after expiry, 304 reported), concurrent pagination (400 pages in order, roll-over
  * detected and re-fetched, a failing page retried alone), error limit (floor, 420 freeze),
  * 429 Retry-After, rate-limit slow-down, and the typed helpers checked against the field
- * names of the OpenAPI fixture. */
+ * names of the ESI OpenAPI document (the facts in tests/fixtures/esi/openapi_facts.json). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,41 +519,48 @@ static void test_429_and_slowdown(void) {
   cfg("{\"assets_pages\": 3, \"assets_per_page\": 1000}");
 }
 
-/* ---------------------------------------------------------------- OpenAPI fixture */
+/* ---------------------------------------------------------------- OpenAPI facts */
 
-/* Reads the property and required names of components/schemas/<name> from the fixture. */
-static int schema_fields(const char *yaml, const char *name, char props[][48], int *np, char req[][48], int *nr) {
-  char head[160];
-  snprintf(head, sizeof head, "\n    %s:\n", name);
-  const char *p = strstr(yaml, head);
-  *np = *nr = 0;
-  if (!p) return -1;
-  p += strlen(head);
-  int mode = 0;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    size_t len = nl ? (size_t)(nl - p) : strlen(p);
-    if (len >= 4 && strncmp(p, "    ", 4) == 0 && p[4] != ' ') break; /* next schema */
-    if (len > 6 && strncmp(p, "      ", 6) == 0 && p[6] != ' ' && p[6] != '-') {
-      mode = strncmp(p + 6, "properties:", 11) == 0 ? 1 : strncmp(p + 6, "required:", 9) == 0 ? 2 : 0;
-    } else if (mode == 1 && len > 8 && strncmp(p, "        ", 8) == 0 && p[8] != ' ' && p[len - 1] == ':' &&
-               *np < 40) {
-      snprintf(props[(*np)++], 48, "%.*s", (int)(len - 9), p + 8);
-    } else if (mode == 2 && len > 8 && strncmp(p, "      - ", 8) == 0 && *nr < 40) {
-      snprintf(req[(*nr)++], 48, "%.*s", (int)(len - 8), p + 8);
-    }
-    if (!nl) break;
-    p = nl + 1;
+/* Reads the property and required names of schema <name> from the facts derived from the
+ * ESI OpenAPI document (tests/fixtures/esi/openapi_facts.json, see tests/esi/openapi_facts.py). */
+static erplink_value *facts;
+
+static int name_list(const erplink_value *arr, char out[][48], int *n) {
+  *n = 0;
+  if (!arr || erplink_value_type(arr) != ERPLINK_TYPE_ARRAY) return -1;
+  for (size_t i = 0; i < erplink_value_count(arr) && *n < 40; i++) {
+    const char *s = NULL;
+    size_t len = 0;
+    if (erplink_value_get_string(&s, &len, erplink_value_array_get(arr, i)) != 0) return -1;
+    snprintf(out[(*n)++], 48, "%.*s", (int)len, s);
   }
   return 0;
 }
 
-static char *fixture;
+static int schema_fields(const char *name, char props[][48], int *np, char req[][48], int *nr) {
+  *np = *nr = 0;
+  const erplink_value *sch = erplink_value_struct_get(erplink_value_struct_get(facts, "schemas"), name);
+  if (!sch) return -1;
+  if (name_list(erplink_value_struct_get(sch, "properties"), props, np) != 0) return -1;
+  return name_list(erplink_value_struct_get(sch, "required"), req, nr);
+}
+
+static int route_in_spec(const char *route, const char *method) {
+  const erplink_value *ms = erplink_value_struct_get(erplink_value_struct_get(facts, "routes"), route);
+  for (size_t i = 0; ms && i < erplink_value_count(ms); i++) {
+    const char *m = NULL;
+    size_t len = 0;
+    if (erplink_value_get_string(&m, &len, erplink_value_array_get(ms, i)) == 0 && strcmp(m, method) == 0) return 1;
+  }
+  return 0;
+}
+
+
 
 static void check_items(const char *schema, const esi_response *r) {
   static char props[40][48], req[40][48];
   int np = 0, nr = 0;
-  REQUIRE(schema_fields(fixture, schema, props, &np, req, &nr) == 0);
+  REQUIRE(schema_fields(schema, props, &np, req, &nr) == 0);
   CHECK(np > 0);
   size_t n = esi_response_item_count(r);
   CHECK(n > 0);
@@ -580,13 +587,15 @@ static void check_items(const char *schema, const esi_response *r) {
 static void test_typed_helpers(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
   esi_client *c = mk(8, -1);
-  REQUIRE(c && fixture);
-  /* the routes exist in the spec */
-  const char *routes[] = {"\n  /characters/{character_id}/assets:\n", "\n  /markets/{region_id}/orders:\n",
-                          "\n  /characters/{character_id}/blueprints:\n",
-                          "\n  /characters/{character_id}/wallet/transactions:\n",
-                          "\n  /characters/{character_id}/mail:\n", "\n  /universe/names:\n"};
-  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) CHECK(strstr(fixture, routes[i]) != NULL);
+  REQUIRE(c && facts);
+  /* the routes exist in the spec, with the method the helpers use */
+  CHECK(route_in_spec("/characters/{character_id}/assets", "get"));
+  CHECK(route_in_spec("/markets/{region_id}/orders", "get"));
+  CHECK(route_in_spec("/characters/{character_id}/blueprints", "get"));
+  CHECK(route_in_spec("/characters/{character_id}/wallet/transactions", "get"));
+  CHECK(route_in_spec("/characters/{character_id}/mail", "post"));
+  CHECK(route_in_spec("/universe/names", "post"));
+  CHECK(!route_in_spec("/universe/names", "get"));
   esi_response *r = NULL;
   CHECK_EQ_INT(esi_client_character_assets(&r, c, tok, CHAR_ID), 0);
   CHECK_EQ_INT(esi_response_item_count(r), 3000);
@@ -664,9 +673,9 @@ static void test_typed_helpers(void) {
   free(body);
   static char props[40][48], req[40][48];
   int np = 0, nr = 0;
-  REQUIRE(schema_fields(fixture, "PostCharactersCharacterIdMail_request", props, &np, req, &nr) == 0);
+  REQUIRE(schema_fields("PostCharactersCharacterIdMail_request", props, &np, req, &nr) == 0);
   CHECK_EQ_INT(np, 4); /* approved_cost, body, recipients, subject: exactly what esi_client_send_mail sends */
-  REQUIRE(schema_fields(fixture, "PostCharactersCharacterIdMail_request_recipients_inner", props, &np, req, &nr) == 0);
+  REQUIRE(schema_fields("PostCharactersCharacterIdMail_request_recipients_inner", props, &np, req, &nr) == 0);
   CHECK_EQ_INT(np, 2);
   /* universe names: 2500 ids (with duplicates) in 3 chunks, 2 invalid ids isolated by bisection */
   sim_ctl(&srv, "/_ctl/config", "{\"invalid_ids\": [30000500, 60001234]}", NULL);
@@ -757,22 +766,6 @@ static void test_log_redaction(void) {
   free(lb.text);
 }
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  if (b) b[n] = 0;
-  fclose(f);
-  return b;
-}
-
 static void setup_token(void) {
   esi_sso_options *o = NULL;
   esi_sso_options_new(&o);
@@ -801,10 +794,13 @@ int main(void) {
     printf("Bail out! cannot start esi_sim.py (is the Python package 'cryptography' installed?)\n");
     return 1;
   }
-  const char *fx = getenv("ERPLINK_FIXTURES");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/esi/openapi.yaml", fx ? fx : "../shared/fixtures");
-  fixture = read_file(path);
+  size_t facts_len = 0;
+  char *facts_text = test_read_file(test_fixture_path("esi/openapi_facts.json"), &facts_len);
+  if (!facts_text || erplink_json_decode(&facts, facts_text, facts_len, NULL) != 0) {
+    printf("Bail out! cannot read %s\n", test_fixture_path("esi/openapi_facts.json"));
+    return 1;
+  }
+  free(facts_text);
   setup_token();
   if (!tok) {
     printf("Bail out! cannot log in to the simulator: %s\n", last_msg());
@@ -823,7 +819,7 @@ int main(void) {
   RUN(test_log_redaction);
   esi_token_free(tok);
   esi_sso_free(sso);
-  free(fixture);
+  erplink_value_free(facts);
   test_server_stop(&srv);
   return test_done();
 }

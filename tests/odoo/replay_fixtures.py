@@ -285,7 +285,7 @@ def start_server(fixtures, version):
 
 
 def main():
-    fixtures = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('ERPLINK_FIXTURES', '/work/shared/fixtures')
+    fixtures = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('ERPLINK_FIXTURES', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
     passed = failed = excluded = 0
     unexpected_pass = []
     failures = []

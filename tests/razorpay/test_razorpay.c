@@ -1,5 +1,5 @@
 /* Tests of src/razorpay: signature verification (official SDK vectors from
- * shared/fixtures/razorpay/vectors.json, secret rotation, malformed input), the structural
+ * tests/fixtures/razorpay/vectors.json, secret rotation, malformed input), the structural
  * timing check (HMAC count), webhook event parsing and the deduplication helper. TAP. */
 #include <pthread.h>
 #include <stdatomic.h>

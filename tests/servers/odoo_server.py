@@ -2,7 +2,7 @@
 """Odoo-compatible test server for erplink (Python 3 stdlib only).
 
 Speaks the three Odoo external APIs the way the captured real servers do (see
-/work/shared/fixtures/odoo17 and odoo19, and tests/odoo/replay_fixtures.py which keeps
+tests/fixtures/odoo17 and odoo19 (copied from shared/fixtures), and tests/odoo/replay_fixtures.py which keeps
 this file honest):
 
   POST /xmlrpc/2/common|object|db   XML-RPC, integer fault codes 1/2/3/4

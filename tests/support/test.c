@@ -28,7 +28,7 @@ const char *test_fixture_path(const char *rel) {
 #ifdef ERPLINK_FIXTURES_DIR
   if (!root) root = ERPLINK_FIXTURES_DIR;
 #endif
-  if (!root) root = "../shared/fixtures";
+  if (!root) root = "tests/fixtures";
   snprintf(buf, sizeof buf, "%s/%s", root, rel);
   return buf;
 }
