@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
   erplink_http_options_set_timeout_ms(opts, 10000);
   erplink_http_options_set_max_attempts(opts, 3);
   erplink_http_options_set_backoff_ms(opts, 50, 1000);
-  erplink_http_options_set_log(opts, on_log, NULL, ERPLINK_LOG_WARN);
+  erplink_http_options_set_log(opts, ERPLINK_LOG_WARN, on_log, NULL);
   int rc = erplink_http_client_new(&client, opts);
   erplink_http_options_free(opts);
   if (rc) {

@@ -18,6 +18,7 @@
 #include "xmlrpc.h"
 #include "json.h"
 #include "log.h"
+#include "cancel.h"
 #include "http.h"
 #include "crypto.h"
 #include "odoo.h"

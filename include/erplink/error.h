@@ -176,6 +176,37 @@ ERPLINK_EXTERN int64_t erplink_error_retry_after_ms(const erplink_error *e);
  */
 ERPLINK_EXTERN int erplink_error_set(int code, const char *message);
 
+/**
+ * @brief Makes an owned copy of an error, e.g. to keep the calling thread's last error past
+ *        the next failing call.
+ *
+ * Per-item results (an HTTP batch item, a Cartona bulk outcome) carry such copies; read them
+ * with the same `erplink_error_*` accessors.
+ * @param out receives the copy; free it with erplink_error_free().
+ * @param e   the error (for example erplink_error_last()).
+ * @return 0, ::ERPLINK_EINVAL (NULL argument) or ::ERPLINK_ENOMEM. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_error_clone(erplink_error **out, const erplink_error *e);
+
+/**
+ * @brief Frees an error made by erplink_error_clone() or handed out by a result object.
+ *        Never pass erplink_error_last(). NULL is a no-op.
+ * @param e the error. Thread-safe.
+ */
+ERPLINK_EXTERN void erplink_error_free(erplink_error *e);
+
+/**
+ * @brief Tells whether trying the same operation again later may succeed: temporary network
+ *        or server trouble (::ERPLINK_ENETWORK, ::ERPLINK_ECONNECT, ::ERPLINK_EDNS,
+ *        ::ERPLINK_ERECV, ::ERPLINK_ETIMEOUT, ::ERPLINK_ESERVER, ::ERPLINK_EUNAVAILABLE,
+ *        ::ERPLINK_ECONFLICT, ::ERPLINK_EBUDGET) or a rate limit (::ERPLINK_ERATELIMIT: wait
+ *        for erplink_error_retry_after_ms()). Data, credential, protocol, TLS and caller
+ *        errors are not retryable: the same attempt would fail again.
+ * @param code an `ERPLINK_E*` code.
+ * @return 1 if retryable, 0 otherwise (also for 0). Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_error_retryable(int code);
+
 ERPLINK_END_DECLS
 
 #endif /* ERPLINK_ERROR_H */

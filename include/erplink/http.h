@@ -67,6 +67,11 @@
  * erplink_http_client_pause_ms() imposes a server-directed pause on every request of the
  * client.
  *
+ * @par Cancellation
+ * Every wait of a send or a batch (a free pooled connection, the rate limiter, a pause, a
+ * backoff delay, the transfer itself) watches the cancellation tokens pushed on the calling
+ * thread (erplink/cancel.h); a fired token ends the call with ::ERPLINK_ECANCELLED.
+ *
  * @par Fork safety
  * A client remembers the pid that created its connections. Used in a child process after
  * `fork()`, it never reuses nor cleans up the parent's easy handles and TLS state (that
@@ -83,6 +88,7 @@
 #define ERPLINK_HTTP_H
 
 #include "common.h"
+#include "error.h"
 #include "log.h"
 #include "value.h"
 
@@ -112,8 +118,18 @@ typedef struct erplink_http_response erplink_http_response;
  */
 ERPLINK_EXTERN int erplink_http_options_new(erplink_http_options **out);
 
-/** @brief Frees @p o (NULL is a no-op). @param o the options. */
+/** @brief Frees @p o (NULL is a no-op). Not thread-safe with other uses of @p o. @param o the options. */
 ERPLINK_EXTERN void erplink_http_options_free(erplink_http_options *o);
+
+/**
+ * @brief Copies an options object (every knob, the log callback and the secret names).
+ * @param out receives the copy; free it with erplink_http_options_free().
+ * @param o   the options to copy, e.g. the transport options of a service
+ *            (odoo_options_http()) to reuse them elsewhere.
+ * @return 0, ::ERPLINK_EINVAL (NULL argument) or ::ERPLINK_ENOMEM. Thread-safe as long as
+ *         no other thread modifies @p o.
+ */
+ERPLINK_EXTERN int erplink_http_options_clone(erplink_http_options **out, const erplink_http_options *o);
 
 /**
  * @brief Sets the User-Agent sent with every request (a request header `User-Agent` overrides it).
@@ -296,13 +312,32 @@ ERPLINK_EXTERN int erplink_http_options_set_rate_limit(erplink_http_options *o, 
 /**
  * @brief Installs a log callback.
  * @param o         the options.
- * @param fn        the callback (see ::erplink_log_fn: must be thread-safe), or NULL for none.
- * @param userdata  passed to every call; not owned (must outlive the client).
  * @param max_level the most verbose level delivered (::ERPLINK_LOG_NONE .. ::ERPLINK_LOG_TRACE).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @param fn        the callback (see ::erplink_log_fn: it must be thread-safe when the client
+ *                  is used from several threads), or NULL for none.
+ * @param userdata  passed to every call; not owned (must outlive the client).
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (options are not shared while modified).
  */
-ERPLINK_EXTERN int erplink_http_options_set_log(erplink_http_options *o, erplink_log_fn fn, void *userdata,
-                                                int max_level);
+ERPLINK_EXTERN int erplink_http_options_set_log(erplink_http_options *o, int max_level, erplink_log_fn fn,
+                                                void *userdata);
+
+/**
+ * @brief Declares a name whose values are secret in the log lines of clients made from @p o:
+ *        a request or response header, a form field or query parameter, or a member of a
+ *        logged request value (compared case-insensitively).
+ *
+ * The core redacts generic credential names by itself (`Authorization`, `Cookie`, anything
+ * containing password, passwd, secret, token, api key, credential, private or signature, and
+ * `key`, `otp`, `assertion`); a service declares its own field names here (EVE SSO: `code`,
+ * `code_verifier`; Cartona: `retailer_otp`, `pickup_otp`), and so can a caller. Declared
+ * request headers are also dropped when a redirect leaves the origin.
+ * @param o    the options.
+ * @param name the name (copied).
+ * @return 0 (also when already declared), ::ERPLINK_EINVAL (NULL or empty name, control
+ *         characters), ::ERPLINK_ERANGE (more than 64 names) or ::ERPLINK_ENOMEM.
+ *         Not thread-safe.
+ */
+ERPLINK_EXTERN int erplink_http_options_add_secret_name(erplink_http_options *o, const char *name);
 
 /* ------------------------------------------------------------------ client */
 
@@ -378,8 +413,8 @@ ERPLINK_EXTERN int64_t erplink_http_client_pause_remaining_ms(const erplink_http
  * and pause are consulted before every attempt. A failed attempt is scheduled again after its
  * delay while the other requests continue. **Redirects are never followed in a batch**,
  * whatever erplink_http_options_set_follow_redirects() says: a 3xx answer completes the
- * request with ::ERPLINK_EREDIRECT (the response is handed over). A request's cancel callback
- * is honoured while it waits and while it runs.
+ * request with ::ERPLINK_EREDIRECT (the response is handed over). A cancellation token pushed
+ * on the running thread (erplink/cancel.h) stops the waiting and running requests.
  *
  * Thread safety: a batch belongs to one thread at a time; several batches (and synchronous
  * sends) may use the same client from different threads at once.
@@ -387,20 +422,23 @@ ERPLINK_EXTERN int64_t erplink_http_client_pause_remaining_ms(const erplink_http
 typedef struct erplink_http_batch erplink_http_batch;
 
 /**
- * @brief Called on the thread running the batch each time a request is over (in completion
- *        order, not in the order of addition).
- * @param userdata the pointer given to erplink_http_batch_run().
+ * @brief Called by erplink_http_batch_run() on the thread running the batch each time a
+ *        request is over (in completion order, not in the order of addition).
  * @param tag      the tag given to erplink_http_batch_add().
  * @param code     0, or the error code of the request; the thread's last error then describes
  *                 the failure (with "(after N attempts)" as for erplink_http_client_send()).
  * @param resp     the response (NULL when no exchange completed). **The callback owns it** and
  *                 frees it with erplink_http_response_free().
+ * @param userdata the pointer given to erplink_http_batch_run().
  * @return 0 to go on; any other value stops the run: the requests still queued or running are
  *         abandoned without a callback and erplink_http_batch_run() returns that value. The
  *         callback may call erplink_http_batch_add() on the same batch (e.g. to keep a window of
  *         requests in flight), but not erplink_http_batch_run() nor erplink_http_batch_free().
  */
-typedef int (*erplink_http_batch_done_fn)(void *userdata, size_t tag, int code, erplink_http_response *resp);
+typedef int (*erplink_http_batch_done_fn)(size_t tag, int code, erplink_http_response *resp, void *userdata);
+
+/** @brief One finished request of a batch, handed out by erplink_http_batch_next() (opaque). */
+typedef struct erplink_http_batch_item erplink_http_batch_item;
 
 /**
  * @brief Creates an empty batch on @p c.
@@ -432,16 +470,77 @@ ERPLINK_EXTERN void erplink_http_batch_free(erplink_http_batch *b);
 ERPLINK_EXTERN int erplink_http_batch_add(erplink_http_batch *b, const erplink_http_request *req, size_t tag);
 
 /**
+ * @brief Runs the batch until one request is over and hands it out (pull-style: the loop of
+ *        a pager or an iterator).
+ *
+ * Requests may be added between two calls (they join the running ones). Items come out in
+ * completion order. The request of an item is no longer used by the batch once its item is
+ * handed out.
+ * @param out receives the finished request (free it with erplink_http_batch_item_free()), or
+ *            NULL when every request added so far is over.
+ * @param b   the batch.
+ * @return 0 (whatever the request's own result: see erplink_http_batch_item_code());
+ *         ::ERPLINK_EINVAL (NULL argument, a batch made in another process before fork(), or
+ *         a call from inside erplink_http_batch_next()); ::ERPLINK_ENETWORK for a libcurl multi
+ *         failure or ::ERPLINK_ENOMEM — the remaining requests are then abandoned. A request
+ *         cancelled through a token pushed on this thread (erplink/cancel.h) comes out as an
+ *         item with ::ERPLINK_ECANCELLED. Not thread-safe (one thread per batch).
+ */
+ERPLINK_EXTERN int erplink_http_batch_next(erplink_http_batch_item **out, erplink_http_batch *b);
+
+/**
+ * @brief The tag given to erplink_http_batch_add() for this request.
+ * @param it the item.
+ * @return the tag (0 for NULL). Thread-safe (read-only).
+ */
+ERPLINK_EXTERN size_t erplink_http_batch_item_tag(const erplink_http_batch_item *it);
+
+/**
+ * @brief The request's result: 0 for a 2xx or 304, otherwise its error code as
+ *        erplink_http_client_send() would have returned it.
+ * @param it the item.
+ * @return the code (::ERPLINK_EINVAL for NULL). Thread-safe (read-only).
+ */
+ERPLINK_EXTERN int erplink_http_batch_item_code(const erplink_http_batch_item *it);
+
+/**
+ * @brief The error of a failed request (message with "(after N attempts)" when retried,
+ *        HTTP status, detail, retry-after), owned by the item.
+ * @param it the item.
+ * @return the error, or NULL when the request succeeded. Thread-safe (read-only).
+ */
+ERPLINK_EXTERN const erplink_error *erplink_http_batch_item_error(const erplink_http_batch_item *it);
+
+/**
+ * @brief The response (also for an HTTP error status), owned by the item.
+ * @param it the item.
+ * @return the response, or NULL when no exchange completed or it was taken. Thread-safe (read-only).
+ */
+ERPLINK_EXTERN const erplink_http_response *erplink_http_batch_item_response(const erplink_http_batch_item *it);
+
+/**
+ * @brief Moves the response out of the item.
+ * @param it the item.
+ * @return the response (the caller frees it with erplink_http_response_free()), or NULL.
+ *         Not thread-safe.
+ */
+ERPLINK_EXTERN erplink_http_response *erplink_http_batch_item_take_response(erplink_http_batch_item *it);
+
+/** @brief Frees an item and what it still owns (NULL is a no-op). Not thread-safe. @param it the item. */
+ERPLINK_EXTERN void erplink_http_batch_item_free(erplink_http_batch_item *it);
+
+/**
  * @brief Runs the queued requests (and those added by the callback) until all are over,
- *        calling @p on_done once for each.
+ *        calling @p on_done once for each (a loop over erplink_http_batch_next()).
  * @param b        the batch.
  * @param on_done  the completion callback (required).
  * @param userdata passed to @p on_done.
  * @return 0 when every request was reported (whatever their own results: those go to the
  *         callback), the callback's non-zero verdict when it stopped the run,
  *         ::ERPLINK_EINVAL (NULL argument, nested run, or a batch made in another process
- *         before fork()), or ::ERPLINK_ENETWORK for a libcurl multi failure (the remaining
- *         requests are then abandoned). The batch can be reused afterwards. Not thread-safe.
+ *         before fork()), or ::ERPLINK_ENETWORK / ::ERPLINK_ENOMEM for a batch-level failure
+ *         (the remaining requests are then abandoned). The batch can be reused afterwards.
+ *         Not thread-safe (one thread per batch).
  */
 ERPLINK_EXTERN int erplink_http_batch_run(erplink_http_batch *b, erplink_http_batch_done_fn on_done, void *userdata);
 
@@ -552,20 +651,6 @@ ERPLINK_EXTERN int erplink_http_request_set_timeout_ms(erplink_http_request *r, 
 ERPLINK_EXTERN int erplink_http_request_set_idempotent(erplink_http_request *r, int idempotent);
 
 /**
- * @brief Installs a cancel callback: polled while waiting for a connection slot, for the
- *        rate limiter or a pause, during backoff waits (every 50 ms) and during the transfer
- *        (libcurl's progress callback, at least once a second). When it returns non-zero
- *        the call ends with ::ERPLINK_ECANCELLED.
- * @param r        the request.
- * @param cancel   the callback, or NULL to remove it; it must be thread-safe if the
- *                 request is sent from several threads.
- * @param userdata passed to @p cancel (not owned).
- * @return 0 or ::ERPLINK_EINVAL.
- */
-ERPLINK_EXTERN int erplink_http_request_set_cancel(erplink_http_request *r, int (*cancel)(void *userdata),
-                                                   void *userdata);
-
-/**
  * @brief Streams the body of a 2xx response to a sink instead of buffering it (for decoders
  *        that parse while receiving). Bodies of other statuses are still buffered in the
  *        response so that error details remain available.
@@ -622,15 +707,20 @@ ERPLINK_EXTERN const char *erplink_http_response_header_nth(const erplink_http_r
 ERPLINK_EXTERN size_t erplink_http_response_header_count(const erplink_http_response *r);
 
 /**
- * @brief The @p index-th response header line, in the order received.
+ * @brief The name of the @p index-th response header line, in the order received.
  * @param r     the response.
- * @param index 0 .. count-1.
- * @param name  receives the name (owned by @p r); may be NULL.
- * @param value receives the value (owned by @p r); may be NULL.
- * @return 0 or ::ERPLINK_ERANGE.
+ * @param index 0 .. erplink_http_response_header_count() - 1.
+ * @return the name (owned by @p r), or NULL when @p index is out of range. Thread-safe (read-only).
  */
-ERPLINK_EXTERN int erplink_http_response_header_at(const erplink_http_response *r, size_t index,
-                                                   const char **name, const char **value);
+ERPLINK_EXTERN const char *erplink_http_response_header_name_at(const erplink_http_response *r, size_t index);
+
+/**
+ * @brief The value of the @p index-th response header line.
+ * @param r     the response.
+ * @param index 0 .. erplink_http_response_header_count() - 1.
+ * @return the value (owned by @p r), or NULL when @p index is out of range. Thread-safe (read-only).
+ */
+ERPLINK_EXTERN const char *erplink_http_response_header_value_at(const erplink_http_response *r, size_t index);
 
 /**
  * @brief The buffered body (empty for a 2xx response streamed to a sink).

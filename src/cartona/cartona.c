@@ -284,7 +284,7 @@ int cartona_client_new(cartona_client **out, const cartona_options *o) {
    * updates, reads) are retried on a 5xx; single status updates and acks are not. */
   if (rc == 0) rc = erplink_http_options_set_retry_all_5xx(ho, 1);
   if (rc == 0 && o->ca_file) rc = erplink_http_options_set_ca_file(ho, o->ca_file);
-  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_fn, o->log_ud, o->log_level);
+  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_level, o->log_fn, o->log_ud);
   if (rc == 0) rc = erplink_http_client_new(&c->http, ho);
   erplink_http_options_free(ho);
   if (rc != 0) {

@@ -279,3 +279,66 @@ void erplink__error_restore(erplink__error_saved *sv) {
   }
   free(sv);
 }
+
+/* ---------------------------------------------------------------- owned copies */
+
+int erplink_error_clone(erplink_error **out, const erplink_error *e) {
+  if (!out || !e) {
+    if (out) *out = NULL;
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_error_clone: NULL argument");
+  }
+  *out = NULL;
+  erplink_error *c = calloc(1, sizeof *c);
+  if (!c) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  *c = *e;
+  c->message = e->message ? strdup(e->message) : NULL;
+  c->remote_class = e->remote_class ? strdup(e->remote_class) : NULL;
+  c->detail = e->detail ? strdup(e->detail) : NULL;
+  if ((e->message && !c->message) || (e->remote_class && !c->remote_class) || (e->detail && !c->detail)) {
+    error_fields_free(c);
+    free(c);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  *out = c;
+  return 0;
+}
+
+void erplink_error_free(erplink_error *e) {
+  if (!e) return;
+  error_fields_free(e);
+  free(e);
+}
+
+erplink_error *erplink__error_take_last(int code) {
+  tls_slot *s = slot_get(false);
+  erplink_error *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  if (s && s->set && s->e.code == code) {
+    *c = s->e; /* move */
+    memset(&s->e, 0, sizeof s->e);
+    s->set = false;
+  } else {
+    c->code = code;
+    c->retry_after_ms = -1;
+    c->message = strdup(erplink_strerror(code));
+  }
+  return c;
+}
+
+int erplink__error_set_from(const erplink_error *e) {
+  if (!e) return 0;
+  const char *d = e->detail;
+  return erplink__error_setx(e->code, e->http_status, e->remote_class, d, d ? strlen(d) : 0, e->retry_after_ms,
+                             "%s", e->message ? e->message : erplink_strerror(e->code));
+}
+
+int erplink_error_retryable(int code) {
+  switch (code) {
+  case ERPLINK_ENETWORK: case ERPLINK_ECONNECT: case ERPLINK_EDNS: case ERPLINK_ERECV: case ERPLINK_ETIMEOUT:
+  case ERPLINK_ESERVER: case ERPLINK_EUNAVAILABLE: case ERPLINK_EBUDGET: case ERPLINK_ECONFLICT:
+  case ERPLINK_ERATELIMIT:
+    return 1;
+  default:
+    return 0;
+  }
+}

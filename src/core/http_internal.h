@@ -20,6 +20,10 @@ typedef struct erplink__logger {
   erplink_log_fn fn;
   void *userdata;
   int max_level;
+  /* Names (headers, form fields, query parameters, JSON members) a service or the caller
+   * declared secret, on top of the built-in credential names; owned by the options or client. */
+  char **secret_names;
+  size_t n_secret_names;
 } erplink__logger;
 
 static inline bool erplink__log_on(const erplink__logger *l, int level) {
@@ -27,10 +31,15 @@ static inline bool erplink__log_on(const erplink__logger *l, int level) {
 }
 /* Formats and delivers one line (truncated at 16 KiB). Arguments must be redacted already. */
 void erplink__logf(const erplink__logger *l, int level, const char *fmt, ...) ERPLINK_PRINTF(3, 4);
-/* Appends the redacted URL to b (userinfo and fragment dropped, credential query values redacted). */
-int erplink__redact_url_into(erplink_buf *b, const char *url);
-/* Appends the redacted form body to b. */
-int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len);
+/* Is this name secret for this logger: a built-in credential name or one it declared? (l may be NULL) */
+bool erplink__logger_is_secret(const erplink__logger *l, const char *name, size_t len);
+/* Appends the redacted URL to b (userinfo and fragment dropped, credential query values
+ * redacted; l, which may be NULL, adds its declared secret names). */
+int erplink__redact_url_into(erplink_buf *b, const char *url, const erplink__logger *l);
+/* Appends the redacted form body to b (l as above). */
+int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len, const erplink__logger *l);
+/* erplink_value_dump() that also redacts the members named secret by l. */
+int erplink__value_dump_for(char **out, const erplink_value *v, const erplink__logger *l);
 /* The logger of a client (NULL-safe): for service modules that log through the client. */
 const erplink__logger *erplink__http_client_logger(const erplink_http_client *c);
 

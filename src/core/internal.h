@@ -43,6 +43,11 @@ void erplink__error_annotate_http(int http_status);
 typedef struct erplink__error_saved erplink__error_saved;
 erplink__error_saved *erplink__error_save(void);
 void erplink__error_restore(erplink__error_saved *s);
+/* Moves the thread's last error into a new object when its code is `code` (otherwise makes one
+ * with the generic message of `code`); NULL when out of memory. */
+erplink_error *erplink__error_take_last(int code);
+/* Makes a copy of e the thread's last error; returns e's code (0 for NULL). */
+int erplink__error_set_from(const erplink_error *e);
 
 /* ---------------------------------------------------------------- buffer */
 
@@ -81,8 +86,14 @@ bool erplink__parse_int64(const char *s, size_t len, int64_t *out, bool *overflo
 /* Monotonic and wall clocks, in milliseconds / microseconds. */
 int64_t erplink__now_mono_ms(void);
 int64_t erplink__now_wall_ms(void);
-/* Sleeps up to ms, in slices, stopping early when cancel(ud) returns non-zero (returns 1). */
+/* Sleeps up to ms, in slices, stopping early (returning 1) when cancel(ud) returns non-zero or a
+ * cancellation token pushed on this thread fires. */
 int erplink__sleep_ms(int64_t ms, int (*cancel)(void *), void *ud);
+/* ---------------------------------------------------------------- cancellation (cancel.c) */
+/* Has a token pushed on this thread fired (runs the tokens' poll functions)? */
+bool erplink__cancel_requested(void);
+/* Does this thread watch any token (so that waits must poll)? */
+bool erplink__cancel_watched(void);
 /* Case-insensitive ASCII comparisons. */
 bool erplink__ascii_ieq(const char *a, size_t alen, const char *b);
 /* Does this key (header name, struct member, form field, query parameter) name a credential? */

@@ -77,12 +77,19 @@ static bool pct_decode(const char *s, size_t len, char *dst, size_t cap) {
   return true;
 }
 
-static bool name_is_secret(const char *name, size_t len) {
+bool erplink__logger_is_secret(const erplink__logger *l, const char *name, size_t len) {
   if (erplink__is_secret_name(name, len)) return true;
+  for (size_t i = 0; l && i < l->n_secret_names; i++)
+    if (erplink__ascii_ieq(name, len, l->secret_names[i])) return true;
+  return false;
+}
+
+static bool name_is_secret(const char *name, size_t len, const erplink__logger *l) {
+  if (erplink__logger_is_secret(l, name, len)) return true;
   char dec[256];
   /* A name too long to decode is treated as secret: better a redacted harmless field than a leak. */
   if (!pct_decode(name, len, dec, sizeof dec)) return true;
-  return erplink__is_secret_name(dec, strlen(dec));
+  return erplink__logger_is_secret(l, dec, strlen(dec));
 }
 
 /* Appends bytes, replacing control characters (logs are one line each). */
@@ -95,7 +102,7 @@ static int put_clean(erplink_buf *b, const char *s, size_t len) {
 }
 
 /* name=value&name=value with credential values redacted; sep is '&' (and ';' is not a separator). */
-static int redact_pairs(erplink_buf *b, const char *s, size_t len) {
+static int redact_pairs(erplink_buf *b, const char *s, size_t len, const erplink__logger *l) {
   size_t i = 0;
   while (i <= len) {
     size_t j = i;
@@ -104,7 +111,7 @@ static int redact_pairs(erplink_buf *b, const char *s, size_t len) {
     if (eq) {
       size_t nlen = (size_t)(eq - (s + i));
       put_clean(b, s + i, nlen + 1);
-      if (name_is_secret(s + i, nlen)) erplink_buf_puts(b, "<redacted>");
+      if (name_is_secret(s + i, nlen, l)) erplink_buf_puts(b, "<redacted>");
       else put_clean(b, eq + 1, (size_t)(s + j - eq - 1));
     } else {
       put_clean(b, s + i, j - i);
@@ -115,7 +122,7 @@ static int redact_pairs(erplink_buf *b, const char *s, size_t len) {
   return b->oom ? ERPLINK_ENOMEM : 0;
 }
 
-int erplink__redact_url_into(erplink_buf *b, const char *url) {
+int erplink__redact_url_into(erplink_buf *b, const char *url, const erplink__logger *l) {
   size_t len = strlen(url);
   const char *end = url + len;
   const char *frag = memchr(url, '#', len);
@@ -146,14 +153,14 @@ int erplink__redact_url_into(erplink_buf *b, const char *url) {
     put_clean(b, p, (size_t)(end - p));
   } else {
     put_clean(b, p, (size_t)(qm + 1 - p));
-    redact_pairs(b, qm + 1, (size_t)(end - qm - 1));
+    redact_pairs(b, qm + 1, (size_t)(end - qm - 1), l);
   }
   return b->oom ? ERPLINK_ENOMEM : 0;
 }
 
-int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len) {
+int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len, const erplink__logger *l) {
   if (len == 0) return 0;
-  return redact_pairs(b, body, len);
+  return redact_pairs(b, body, len, l);
 }
 
 int erplink_log_redact_url(char **out, const char *url) {
@@ -163,7 +170,7 @@ int erplink_log_redact_url(char **out, const char *url) {
   }
   *out = NULL;
   erplink_buf b = ERPLINK_BUF_INIT;
-  erplink__redact_url_into(&b, url);
+  erplink__redact_url_into(&b, url, NULL);
   char *s = erplink_buf_detach(&b, NULL);
   if (!s) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   *out = s;
@@ -177,7 +184,7 @@ int erplink_log_redact_form(char **out, const char *body, size_t len) {
   }
   *out = NULL;
   erplink_buf b = ERPLINK_BUF_INIT;
-  erplink__redact_form_into(&b, body, len);
+  erplink__redact_form_into(&b, body, len, NULL);
   char *s = erplink_buf_detach(&b, NULL);
   if (!s) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   *out = s;

@@ -269,10 +269,10 @@ int64_t erplink__now_wall_ms(void) {
 int erplink__sleep_ms(int64_t ms, int (*cancel)(void *), void *ud) {
   int64_t deadline = erplink__now_mono_ms() + ms;
   for (;;) {
-    if (cancel && cancel(ud)) return 1;
+    if ((cancel && cancel(ud)) || erplink__cancel_requested()) return 1;
     int64_t left = deadline - erplink__now_mono_ms();
     if (left <= 0) return 0;
-    int64_t slice = cancel && left > 50 ? 50 : left;
+    int64_t slice = (cancel || erplink__cancel_watched()) && left > 50 ? 50 : left;
     struct timespec ts = {(time_t)(slice / 1000), (long)(slice % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
@@ -302,16 +302,18 @@ static bool icontains(const char *s, size_t len, const char *needle) {
 }
 
 bool erplink__is_secret_name(const char *name, size_t len) {
-  /* Exact names first (headers), then substrings that name a credential in any spelling:
-   * password, passwd, api_key / apikey / api-key, token (access_token, refresh_token,
-   * AuthorizationToken), secret (client_secret, key_secret), authorization, cookie, otp. */
+  /* Generic credential names only (a service declares its own through
+   * erplink_http_options_add_secret_name()): exact names first (headers), then substrings that
+   * name a credential in any spelling: password, passwd, api_key / apikey / api-key, token
+   * (access_token, refresh_token, AuthorizationToken), secret (client_secret, key_secret),
+   * authorization, credential, private, signature (X-Razorpay-Signature). `code` is OAuth 2.0's
+   * authorization code (RFC 6749), whatever the service. */
   static const char *const exact[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-                                      "key", "code_verifier", "retailer_otp", "pickup_otp", "otp",
-                                      "code", "assertion", "signature", "x-razorpay-signature"};
+                                      "key", "otp", "assertion", "code"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (erplink__ascii_ieq(name, len, exact[i])) return true;
   static const char *const parts[] = {"password", "passwd", "secret", "token", "apikey", "api_key",
-                                      "api-key", "authorization", "credential", "private"};
+                                      "api-key", "authorization", "credential", "private", "signature"};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (icontains(name, len, parts[i])) return true;
   return false;

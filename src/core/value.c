@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "internal.h"
+#include "http_internal.h"
 
 /* ---------------------------------------------------------------- datetime helpers */
 
@@ -596,7 +596,7 @@ static void dump_str(erplink_buf *b, const char *s, size_t len) {
   erplink_buf_putc(b, '"');
 }
 
-static void dump_rec(erplink_buf *b, const erplink_value *v, bool redact, size_t depth) {
+static void dump_rec(erplink_buf *b, const erplink_value *v, bool redact, size_t depth, const erplink__logger *lg) {
   if (depth > 200) {
     erplink_buf_puts(b, "...");
     return;
@@ -626,7 +626,7 @@ static void dump_rec(erplink_buf *b, const erplink_value *v, bool redact, size_t
     erplink_buf_putc(b, '[');
     for (size_t i = 0; i < v->u.a.len; i++) {
       if (i) erplink_buf_puts(b, ", ");
-      dump_rec(b, v->u.a.items[i], redact, depth + 1);
+      dump_rec(b, v->u.a.items[i], redact, depth + 1, lg);
     }
     erplink_buf_putc(b, ']');
     break;
@@ -637,26 +637,28 @@ static void dump_rec(erplink_buf *b, const erplink_value *v, bool redact, size_t
       if (i) erplink_buf_puts(b, ", ");
       dump_str(b, m->key, m->key_len);
       erplink_buf_puts(b, ": ");
-      bool r = redact || erplink__is_secret_name(m->key, m->key_len);
+      bool r = redact || erplink__logger_is_secret(lg, m->key, m->key_len);
       /* A credential-named member is redacted whatever its type, but keep false/null visible. */
       if (r && m->val->type != ERPLINK_TYPE_ARRAY && m->val->type != ERPLINK_TYPE_STRUCT &&
           m->val->type != ERPLINK_TYPE_NIL && m->val->type != ERPLINK_TYPE_BOOL)
         erplink_buf_puts(b, "\"<redacted>\"");
       else
-        dump_rec(b, m->val, r, depth + 1);
+        dump_rec(b, m->val, r, depth + 1, lg);
     }
     erplink_buf_putc(b, '}');
     break;
   }
 }
 
-int erplink_value_dump(char **out, const erplink_value *v) {
+int erplink__value_dump_for(char **out, const erplink_value *v, const erplink__logger *lg) {
   if (!out || !v) {
     if (out) *out = NULL;
     return erplink__error_setf(ERPLINK_EINVAL, "NULL argument");
   }
   erplink_buf b = ERPLINK_BUF_INIT;
-  dump_rec(&b, v, false, 0);
+  dump_rec(&b, v, false, 0, lg);
   *out = erplink_buf_detach(&b, NULL);
   return *out ? 0 : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
 }
+
+int erplink_value_dump(char **out, const erplink_value *v) { return erplink__value_dump_for(out, v, NULL); }

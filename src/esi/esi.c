@@ -370,7 +370,7 @@ int esi_client_new(esi_client **out, const esi_options *o) {
   if (rc == 0) rc = erplink_http_options_set_pool_size(ho, o->concurrency);
   if (rc == 0) rc = erplink_http_options_set_max_attempts(ho, o->max_attempts);
   if (rc == 0) rc = erplink_http_options_set_backoff_ms(ho, o->backoff_base_ms, o->backoff_cap_ms);
-  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_fn, o->log_ud, o->log_level);
+  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_level, o->log_fn, o->log_ud);
   if (rc == 0) rc = erplink_http_client_new(&c->http, ho);
   erplink_http_options_free(ho);
   if (rc != 0) {
@@ -1251,7 +1251,7 @@ static int pager_pump(pager *pg) {
   }
 }
 
-static int pager_on_done(void *ud, size_t tag, int code, erplink_http_response *resp) {
+static int pager_on_done(size_t tag, int code, erplink_http_response *resp, void *ud) {
   pager *pg = ud;
   int i = (int)tag;
   pg->in_batch--;

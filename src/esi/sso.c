@@ -219,7 +219,7 @@ int esi_sso_new(esi_sso **out, const esi_sso_options *o) {
   if (rc == 0) rc = erplink_http_options_set_user_agent(ho, o->user_agent);
   if (rc == 0) rc = erplink_http_options_set_timeout_ms(ho, o->timeout_ms);
   if (rc == 0) rc = erplink_http_options_set_connect_timeout_ms(ho, o->timeout_ms < 10000 ? o->timeout_ms : 10000);
-  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_fn, o->log_ud, o->log_level);
+  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_level, o->log_fn, o->log_ud);
   if (rc == 0) rc = erplink_http_client_new(&s->http, ho);
   erplink_http_options_free(ho);
   if (rc != 0) {

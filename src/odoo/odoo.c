@@ -262,7 +262,7 @@ int odoo_client_new(odoo_client **out, const odoo_options *o) {
       (o->rps > 0 && (rc = erplink_http_options_set_rate_limit(ho, o->rps, o->burst))) ||
       (o->ca_file && (rc = erplink_http_options_set_ca_file(ho, o->ca_file))) ||
       (o->ua && (rc = erplink_http_options_set_user_agent(ho, o->ua))) ||
-      (o->log && (rc = erplink_http_options_set_log(ho, o->log, o->log_ud, o->log_level)))) {
+      (o->log && (rc = erplink_http_options_set_log(ho, o->log_level, o->log, o->log_ud)))) {
     erplink_http_options_free(ho);
     goto fail;
   }

@@ -3,7 +3,7 @@
 #include <stdatomic.h>
 
 #include "erplink/erplink.h"
-#include "internal.h"
+#include "http_internal.h"
 #include "test.h"
 
 static void test_buf(void) {
@@ -82,10 +82,22 @@ static void test_numbers(void) {
 
 static void test_secret_names(void) {
   const char *yes[] = {"Authorization", "AuthorizationToken", "password", "api_key", "X-Api-Key", "apikey",
-                       "refresh_token", "access_token", "client_secret", "key_secret", "Cookie", "code_verifier"};
+                       "refresh_token", "access_token", "client_secret", "key_secret", "Cookie",
+                       "X-Razorpay-Signature"};
   for (size_t k = 0; k < sizeof yes / sizeof yes[0]; k++) CHECK(erplink__is_secret_name(yes[k], strlen(yes[k])));
-  const char *no[] = {"name", "Content-Type", "list_price", "User-Agent", "model", "X-Pages"};
+  /* service field names are the service's to declare (erplink_http_options_add_secret_name) */
+  const char *no[] = {"name", "Content-Type", "list_price", "User-Agent", "model", "X-Pages", "code_verifier",
+                      "retailer_otp"};
   for (size_t k = 0; k < sizeof no / sizeof no[0]; k++) CHECK(!erplink__is_secret_name(no[k], strlen(no[k])));
+  erplink__logger lg = {0};
+  char *declared[] = {"code_verifier", "retailer_otp"};
+  lg.secret_names = declared;
+  lg.n_secret_names = 2;
+  CHECK(erplink__logger_is_secret(&lg, "Code_Verifier", 13));
+  CHECK(erplink__logger_is_secret(&lg, "retailer_otp", 12));
+  CHECK(erplink__logger_is_secret(&lg, "password", 8));
+  CHECK(!erplink__logger_is_secret(&lg, "codes", 5));
+  CHECK(!erplink__logger_is_secret(NULL, "retailer_otp", 12));
 }
 
 static int cancel_now(void *ud) { return ++*(int *)ud > 2; }

@@ -151,7 +151,7 @@ typedef struct collected {
   int *codes;
 } collected;
 
-static int collect(void *ud, size_t tag, int code, erplink_http_response *resp) {
+static int collect(size_t tag, int code, erplink_http_response *resp, void *ud) {
   collected *ctx = ud;
   if (tag >= NFILES) {
     erplink_http_response_free(resp);

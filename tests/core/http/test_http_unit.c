@@ -241,7 +241,7 @@ static void test_validation(void) {
   CHECK_EQ_INT(erplink_http_options_set_rate_limit(o, -1, 1), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_options_set_rate_limit(o, 5, 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_options_set_retry_budget(o, -0.1, 1), ERPLINK_EINVAL);
-  CHECK_EQ_INT(erplink_http_options_set_log(o, NULL, NULL, 9), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_log(o, 9, NULL, NULL), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_options_set_user_agent(o, "bad\r\nX: y"), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_options_set_max_response_bytes(o, 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_options_set_ca_file(o, ""), ERPLINK_EINVAL);
