@@ -321,28 +321,6 @@ char *cartona__url(const cartona_client *c, const char *path) {
   return erplink_buf_detach(&b, NULL);
 }
 
-int cartona__pct_encode(erplink_buf *b, const char *value) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-    unsigned char ch = *p;
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-        ch == '_' || ch == '.' || ch == '~') {
-      erplink_buf_putc(b, (char)ch);
-    } else {
-      char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-      erplink_buf_put(b, e, 3);
-    }
-  }
-  return b->oom ? ERPLINK_ENOMEM : 0;
-}
-
-int cartona__query_add(erplink_buf *b, const char *key, const char *value) {
-  erplink_buf_putc(b, (b->ptr && strchr(b->ptr, '?')) ? '&' : '?');
-  erplink_buf_puts(b, key);
-  erplink_buf_putc(b, '=');
-  return cartona__pct_encode(b, value);
-}
-
 int cartona__request(erplink_http_request **out, const cartona_client *c, const char *method, const char *url) {
   erplink_http_request *r = NULL;
   int rc = erplink_http_request_new(&r, method, url);
@@ -475,8 +453,8 @@ int cartona__get_paged(erplink_value **out, cartona_client *c, const char *what,
     return erplink__error_setf(ERPLINK_EINVAL, "cartona %s: page >= 1 and per_page 1..1000", what);
   erplink_buf b = ERPLINK_BUF_INIT;
   erplink_buf_printf(&b, "%s?page=%lld&per_page=%lld", path, (long long)page, (long long)per_page);
-  if (v1) cartona__query_add(&b, k1, v1);
-  if (v2) cartona__query_add(&b, k2, v2);
+  if (v1) erplink__form_add(&b, k1, v1);
+  if (v2) erplink__form_add(&b, k2, v2);
   if (b.oom) {
     erplink_buf_free(&b);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");

@@ -21,14 +21,10 @@ struct cartona_client {
 
 /* Builds "<base><path>" into a malloc'd string (NULL on ENOMEM, last error set). */
 char *cartona__url(const cartona_client *c, const char *path);
-/* Appends "key=<percent-encoded value>" (with '&' or '?' as needed). */
-int cartona__query_add(erplink_buf *b, const char *key, const char *value);
 /* GET path?page=&per_page=[&k1=v1][&k2=v2] (a NULL value omits its parameter); what names the
  * call in messages. */
 int cartona__get_paged(erplink_value **out, cartona_client *c, const char *what, const char *path, int64_t page,
                        int64_t per_page, const char *k1, const char *v1, const char *k2, const char *v2);
-/* Percent-encodes value into b (unreserved characters kept). */
-int cartona__pct_encode(erplink_buf *b, const char *value);
 /* Creates a request with the auth header, JSON content type (for bodies) and Accept. */
 int cartona__request(erplink_http_request **out, const cartona_client *c, const char *method, const char *url);
 /* Sends a request; on success decodes the JSON body into *out (NULL for an empty body) when out

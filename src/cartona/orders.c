@@ -384,7 +384,7 @@ int cartona_client_update_order_status(cartona_client *c, const char *hashed_id,
   if (rc == 0) rc = check_status_item(st, 0);
   erplink_buf path = ERPLINK_BUF_INIT;
   erplink_buf_puts(&path, "order/update-order-status/");
-  cartona__pct_encode(&path, hashed_id);
+  erplink__url_escape_into(&path, hashed_id);
   if (rc == 0 && path.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink_value *ans = NULL;
   if (rc == 0) rc = post_value(c, path.ptr, st, false, &ans);

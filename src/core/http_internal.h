@@ -43,6 +43,15 @@ int erplink__value_dump_for(char **out, const erplink_value *v, const erplink__l
 /* The logger of a client (NULL-safe): for service modules that log through the client. */
 const erplink__logger *erplink__http_client_logger(const erplink_http_client *c);
 
+/* ---------------------------------------------------------------- URL text */
+
+/* Appends s percent-encoded (everything but RFC 3986 unreserved characters), through libcurl's
+ * curl_easy_escape. 0 or ERPLINK_ENOMEM (b->oom set). */
+int erplink__url_escape_into(erplink_buf *b, const char *s);
+/* Appends "name=value" to a form or query string b ('&' first unless b is empty or ends with
+ * '?'), both percent-encoded. 0 or ERPLINK_ENOMEM. */
+int erplink__form_add(erplink_buf *b, const char *name, const char *value);
+
 /* ---------------------------------------------------------------- retry */
 
 /* Per-client xorshift-style generator (splitmix64); not thread-safe by itself. */

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "erplink/crypto.h"
 #include "erplink/razorpay.h"
@@ -127,7 +126,7 @@ static int verify_core(size_t *matched, erplink_hmac *const *h, size_t n, const 
     idx = (idx & ~mask) | (i & mask);
     found |= eq;
   }
-  OPENSSL_cleanse(tag, sizeof tag);
+  erplink__wipe(tag, sizeof tag);
   if (rc) return rc;
   if (!found) {
     if (n == 1) return erplink__error_setf(ERPLINK_ESIGNATURE, "razorpay: the %s does not match", what);

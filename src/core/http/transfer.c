@@ -32,6 +32,27 @@ void erplink__http_url_origin(const char *url, char *out, size_t cap) {
   curl_url_cleanup(u);
 }
 
+int erplink__url_escape_into(erplink_buf *b, const char *s) {
+  if (!*s) return b->oom ? ERPLINK_ENOMEM : 0;
+  char *e = curl_easy_escape(NULL, s, (int)strlen(s));
+  if (!e) {
+    b->oom = true;
+    return ERPLINK_ENOMEM;
+  }
+  int rc = erplink_buf_puts(b, e);
+  erplink__wipe(e, strlen(e)); /* form values may be secrets */
+  curl_free(e);
+  return rc;
+}
+
+int erplink__form_add(erplink_buf *b, const char *name, const char *value) {
+  if (b->len && b->ptr[b->len - 1] != '?') erplink_buf_putc(b, '&');
+  erplink__url_escape_into(b, name);
+  erplink_buf_putc(b, '=');
+  erplink__url_escape_into(b, value);
+  return b->oom ? ERPLINK_ENOMEM : 0;
+}
+
 /* "host:port" (for messages); "(unparsable URL)" when unparsable. */
 static void url_hostport(const char *url, char *out, size_t cap) {
   char origin[512];
