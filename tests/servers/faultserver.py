@@ -18,6 +18,7 @@ query has `key=K` is counted under K before it is served (read the count with /h
   /big?bytes=N                 200 chunked (no Content-Length), N bytes of 'x'
   /flaky?fail=N&key=K[&mode=503|503ra|reset|truncate|500]  fails the first N requests of key K
   /hits?key=K                  the number of requests counted for K (plain text)
+  /max_in_flight?key=K         the most requests of K the server handled at the same time
   /reset_hits                  forgets every count
 
 Starts with `--port 0`, prints "PORT <n>" first, binds 127.0.0.1 only, exits when stdin
@@ -47,6 +48,8 @@ MAX_HEADER = 64 * 1024
 IDLE_TIMEOUT = 30.0
 
 hits = {}
+in_flight = {}      # key -> requests of that key being handled now
+max_in_flight = {}  # key -> the most handled at the same time
 hits_lock = threading.Lock()
 conn_counter = [0]
 conn_lock = threading.Lock()
@@ -183,13 +186,19 @@ class Handler(socketserver.BaseRequestHandler):
         url = urllib.parse.urlsplit(target)
         path = url.path
         q = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        if path not in ("/hits", "/reset_hits") and "key" in q:
+        key = q.get("key") if path not in ("/hits", "/max_in_flight", "/reset_hits") else None
+        if key is None:
+            return self.route(method, path, q, headers, body, 0)
+        with hits_lock:
+            hits[key] = hits.get(key, 0) + 1
+            count = hits[key]
+            in_flight[key] = in_flight.get(key, 0) + 1
+            max_in_flight[key] = max(max_in_flight.get(key, 0), in_flight[key])
+        try:
+            return self.route(method, path, q, headers, body, count)
+        finally:
             with hits_lock:
-                hits[q["key"]] = hits.get(q["key"], 0) + 1
-                count = hits[q["key"]]
-        else:
-            count = 0
-        return self.route(method, path, q, headers, body, count)
+                in_flight[key] -= 1
 
     def route(self, method, path, q, headers, body, count):
         if path == "/ok":
@@ -197,6 +206,10 @@ class Handler(socketserver.BaseRequestHandler):
         if path == "/hits":
             with hits_lock:
                 n = hits.get(q.get("key", ""), 0)
+            return self.respond(200, b"%d" % n)
+        if path == "/max_in_flight":
+            with hits_lock:
+                n = max_in_flight.get(q.get("key", ""), 0)
             return self.respond(200, b"%d" % n)
         if path == "/reset_hits":
             with hits_lock:

@@ -36,18 +36,21 @@ static erplink_http_client *mk(int max_attempts, double rps, erplink_log_fn log,
   return c;
 }
 
-static int hits(const char *key) {
+static int counter(const char *what, const char *key) {
   erplink_http_client *c = mk(1, 0, NULL, NULL);
   erplink_http_request *r = NULL;
   erplink_http_response *resp = NULL;
   int n = -1;
-  if (erplink_http_request_new(&r, "GET", U("/hits?key=%s", key)) == 0 && erplink_http_client_send(&resp, c, r) == 0)
+  if (erplink_http_request_new(&r, "GET", U("/%s?key=%s", what, key)) == 0 && erplink_http_client_send(&resp, c, r) == 0)
     n = atoi(erplink_http_response_body(resp, NULL));
   erplink_http_response_free(resp);
   erplink_http_request_free(r);
   erplink_http_client_free(c);
   return n;
 }
+
+static int hits(const char *key) { return counter("hits", key); }
+static int max_in_flight(const char *key) { return counter("max_in_flight", key); }
 
 #define N 50
 
@@ -125,15 +128,18 @@ static void test_batch_50(void) {
 static void test_bounded_parallel(void) {
   erplink_http_client *c = mk(1, 0, NULL, NULL);
   erplink_http_request *rq[12] = {0};
-  for (int i = 0; i < 12; i++) REQUIRE(erplink_http_request_new(&rq[i], "GET", U("/stall?ms=300&i=%d", i)) == 0);
+  for (int i = 0; i < 12; i++)
+    REQUIRE(erplink_http_request_new(&rq[i], "GET", U("/stall?ms=300&key=bp&i=%d", i)) == 0);
   int codes[12];
   erplink_http_response *outs[12];
   int64_t t0 = erplink__now_mono_ms();
   CHECK_EQ_INT(erplink_http_client_send_batch(outs, codes, c, rq, 12, 4), 0);
   int64_t el = erplink__now_mono_ms() - t0;
   printf("# 12 x 300 ms with 4 in flight: %lld ms\n", (long long)el);
-  CHECK(el >= 850);  /* never more than 4 at once: 3 rounds */
-  CHECK(el < 2500);  /* but in parallel (sequential: 3600 ms) */
+  CHECK(el >= 850); /* never more than 4 at once: 3 rounds */
+  int most = max_in_flight("bp");
+  printf("# at most %d handled at once by the server\n", most);
+  CHECK(most >= 2 && most <= 4); /* in parallel, and bounded (seen by the server) */
   for (int i = 0; i < 12; i++) {
     CHECK_EQ_INT(codes[i], 0);
     erplink_http_response_free(outs[i]);
@@ -239,7 +245,7 @@ static void test_rate_limit(void) {
   CHECK_EQ_INT(erplink_http_client_send_batch(NULL, NULL, c, rq, K, 10), 0);
   int64_t el = erplink__now_mono_ms() - t0;
   printf("# 10 requests at 20/s: %lld ms\n", (long long)el);
-  CHECK(el >= 400 && el < 3000);
+  CHECK(el >= 400);
   /* a pause holds the batch too */
   erplink_http_client_pause_ms(c, 300);
   t0 = erplink__now_mono_ms();
