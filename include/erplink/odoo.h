@@ -260,10 +260,18 @@ ERPLINK_EXTERN int odoo_client_authenticate(int64_t *uid, odoo_client *c);
  * search: domain, offset, limit, order; search_count: domain, limit; search_read: domain,
  * fields, offset, limit, order; read: fields, load; create: vals_list; write: vals;
  * fields_get: allfields, attributes; name_search: name, domain, operator, limit;
- * read_group: domain, fields, groupby, offset, limit, orderby, lazy; default_get: fields;
+ * read_group: domain, fields, groupby, offset, limit, orderby, lazy; formatted_read_group:
+ * domain, groupby, aggregates, having, offset, limit, order; default_get: fields;
  * name_create: name; copy: default). For other methods pass named parameters in @p kwargs
  * (and `ids` there for record methods); positional arguments are then refused
  * (::ERPLINK_EINVAL) unless the only one is a list of ids.
+ *
+ * Two keyword names differ between Odoo versions: name_search's domain is `args` in Odoo 16,
+ * 17 and 18 and `domain` from 19; default_get's parameter is `fields_list` up to 18
+ * (`default_fields` in res.partner's override) and `fields` from 19. Either name may be passed
+ * in @p kwargs: on XML-RPC and JSON-RPC the value is sent positionally (which every version
+ * takes; name_search's `name` then goes first, "" when absent), on JSON-2 under 19's name.
+ * Every other keyword the client sends is named alike in Odoo 16 to 19.
  *
  * @param out    receives the result (a method returning None gives a nil value on JSON-RPC
  *               and JSON-2; on XML-RPC Odoo itself fails with "cannot marshal None");
@@ -396,6 +404,9 @@ ERPLINK_EXTERN int odoo_client_fields_get(erplink_value **out, odoo_client *c, c
                                           const char *const *attributes);
 /**
  * @brief `name_search(name, domain, operator, limit)` → array of `[id, display_name]`.
+ *
+ * The domain is sent positionally after the name on XML-RPC and JSON-RPC (Odoo ≤ 18 names it
+ * `args`, 19 `domain`), by name on JSON-2.
  * @param out      receives the array (free with erplink_value_free()).
  * @param c        the client.
  * @param model    the model.
@@ -409,6 +420,10 @@ ERPLINK_EXTERN int odoo_client_name_search(erplink_value **out, odoo_client *c, 
                                            const erplink_value *domain, const char *operator_, int64_t limit);
 /**
  * @brief `read_group(domain, fields, groupby, offset, limit, orderby, lazy)`.
+ *
+ * Same parameters in Odoo 16 to 19; deprecated since 19 (the server logs a warning, the answer
+ * is unchanged), where `formatted_read_group(domain, groupby, aggregates, ...)` replaces it
+ * (reachable with odoo_client_call()).
  * @param out     receives the array of groups (free with erplink_value_free()).
  * @param c       the client.
  * @param model   the model.

@@ -983,8 +983,48 @@ fail:
   return rc;
 }
 
-/* kwargs without "context", cloned into dst (a struct); returns the caller's context. */
-static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const erplink_value **ctx) {
+/* Parameters of the standard ORM methods whose keyword name differs between Odoo versions, read
+ * from BaseModel in odoo/models.py of 16.0, 17.0, 18.0 and 19.0 (odoo/orm/models.py) and from the
+ * overrides in odoo/addons/base/models: name_search(name, args, ...) up to 18 became
+ * name_search(name, domain, ...) in 19; default_get(fields_list) up to 18 (res.partner's override:
+ * default_get(default_fields)) became default_get(fields) in 19. Every other parameter the client
+ * names (see json2_sig) is named alike in the four versions. Positionally every version takes
+ * them: on XML-RPC and JSON-RPC the client sends them so, whichever name the caller used; on
+ * JSON-2 (Odoo 19 on) it sends 19's name. */
+typedef struct renamed_param {
+  const char *method;
+  size_t pos;               /* positional index (ids excluded) */
+  const char *json2;        /* the name Odoo 19 takes */
+  const char *names[4];     /* every name the versions use, NULL-terminated */
+} renamed_param;
+
+static const renamed_param RENAMED[] = {
+    {"name_search", 1, "domain", {"domain", "args", NULL}},
+    {"default_get", 0, "fields", {"fields", "fields_list", "default_fields", NULL}},
+};
+
+static const renamed_param *find_renamed(const char *method) {
+  for (size_t i = 0; i < sizeof RENAMED / sizeof RENAMED[0]; i++)
+    if (!strcmp(RENAMED[i].method, method)) return &RENAMED[i];
+  return NULL;
+}
+
+static int is_renamed_key(const renamed_param *r, const char *k, size_t kl) {
+  for (size_t i = 0; r && r->names[i]; i++)
+    if (strlen(r->names[i]) == kl && !memcmp(r->names[i], k, kl)) return 1;
+  return 0;
+}
+
+static int key_in(const char *const *keys, const char *k, size_t kl) {
+  for (size_t i = 0; keys && keys[i]; i++)
+    if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl)) return 1;
+  return 0;
+}
+
+/* kwargs without "context" and the @p skip keys, cloned into dst (a struct), the names of
+ * @p rename given its JSON-2 name; returns the caller's context. */
+static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const erplink_value **ctx,
+                       const char *const *skip, const renamed_param *rename) {
   *ctx = NULL;
   if (!kwargs) return 0;
   size_t n = erplink_value_count(kwargs);
@@ -996,6 +1036,8 @@ static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const er
       *ctx = v;
       continue;
     }
+    if (key_in(skip, k, kl)) continue;
+    if (is_renamed_key(rename, k, kl)) k = rename->json2, kl = strlen(k);
     char *key = strndup(k, kl);
     if (!key) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     erplink_value *cv = NULL;
@@ -1092,7 +1134,7 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
       goto fail;
   }
   const erplink_value *caller_ctx = NULL;
-  if ((rc = copy_kwargs(body, kwargs, &caller_ctx))) goto fail;
+  if ((rc = copy_kwargs(body, kwargs, &caller_ctx, NULL, find_renamed(method)))) goto fail;
   erplink_value *ctx = NULL;
   if ((rc = merged_context(c, caller_ctx, &ctx))) goto fail;
   if (ctx && (rc = erplink_value_struct_set(body, "context", ctx))) goto fail;
@@ -1101,6 +1143,44 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
 fail:
   erplink_value_free(body);
   return rc;
+}
+
+/* The positional arguments of an execute_kw call (a new array in *out): @p args, then a
+ * keyword argument whose name Odoo renamed between versions (RENAMED), moved to its position
+ * when the arguments before it are given (name_search's name may come from kwargs, else '' as
+ * Odoo's default). @p skip receives the keys moved (NULL-terminated, at most 2). */
+static int rpc_args(erplink_value **out, const char **skip, const char *method, const erplink_value *args,
+                    const erplink_value *kwargs) {
+  skip[0] = NULL;
+  int rc = args ? erplink_value_clone(out, args) : erplink_value_new_array(out);
+  if (rc) return rc;
+  const renamed_param *r = find_renamed(method);
+  size_t nargs = args ? erplink_value_count(args) : 0;
+  if (!r || !kwargs || nargs > r->pos) return 0;
+  const char *key = NULL;
+  const erplink_value *moved = NULL;
+  for (size_t i = 0; !moved && r->names[i]; i++)
+    if ((moved = erplink_value_struct_get(kwargs, r->names[i]))) key = r->names[i];
+  if (!moved) return 0;
+  size_t ns = 0;
+  erplink_value *v = NULL;
+  if (nargs < r->pos) { /* name_search(name=..., domain=...): the name goes first */
+    const erplink_value *name = erplink_value_struct_get(kwargs, "name");
+    if (name) skip[ns++] = "name";
+    rc = name ? erplink_value_clone(&v, name) : erplink_value_new_string(&v, "");
+    if (!rc) rc = erplink_value_array_append(*out, v);
+  }
+  v = NULL;
+  if (!rc) rc = erplink_value_clone(&v, moved);
+  if (!rc) rc = erplink_value_array_append(*out, v);
+  if (rc) {
+    erplink_value_free(*out);
+    *out = NULL;
+    return rc;
+  }
+  skip[ns++] = key;
+  skip[ns] = NULL;
+  return 0;
 }
 
 int odoo_client_call(erplink_value **out, odoo_client *c, const char *model, const char *method,
@@ -1131,13 +1211,14 @@ int odoo_client_call(erplink_value **out, odoo_client *c, const char *model, con
   } else {
     erplink_value *params = NULL, *sec = NULL, *a = NULL, *kw = NULL, *ctx = NULL;
     const erplink_value *caller_ctx = NULL;
+    const char *moved[3] = {NULL, NULL, NULL};
     if ((rc = erplink_value_new_array(&params)) || (rc = erplink_value_array_append_string(params, c->db)) ||
         (rc = erplink_value_array_append_int(params, uid)) || (rc = new_secret_value(c, &sec)) ||
         (rc = erplink_value_array_append(params, sec)) || (rc = erplink_value_array_append_string(params, model)) ||
         (rc = erplink_value_array_append_string(params, method)) ||
-        (rc = args ? erplink_value_clone(&a, args) : erplink_value_new_array(&a)) ||
+        (rc = rpc_args(&a, moved, method, args, kwargs)) ||
         (rc = erplink_value_array_append(params, a)) || (rc = erplink_value_new_struct(&kw)) ||
-        (rc = copy_kwargs(kw, kwargs, &caller_ctx)) || (rc = merged_context(c, caller_ctx, &ctx)) ||
+        (rc = copy_kwargs(kw, kwargs, &caller_ctx, moved, NULL)) || (rc = merged_context(c, caller_ctx, &ctx)) ||
         (ctx && (rc = erplink_value_struct_set(kw, "context", ctx)))) {
       erplink_value_free(kw);
       erplink_value_free(params);
@@ -1369,14 +1450,20 @@ int odoo_client_name_search(erplink_value **out, odoo_client *c, const char *mod
   *out = NULL;
   int rc = check_domain(domain);
   if (rc) return rc;
-  erplink_value *kw = NULL, *dv = NULL;
-  if ((rc = erplink_value_new_struct(&kw)) || (rc = erplink_value_struct_set_string(kw, "name", name)) ||
-      (domain && ((rc = erplink_value_clone(&dv, domain)) || (rc = erplink_value_struct_set(kw, "domain", dv)))) ||
+  /* the domain is named "args" up to Odoo 18 and "domain" from 19 (see RENAMED): it travels
+   * positionally, after the name (JSON-2 names both); without one, the name is a keyword as in
+   * Odoo's own examples */
+  erplink_value *args = NULL, *kw = NULL, *dv = NULL;
+  if ((domain && ((rc = erplink_value_new_array(&args)) || (rc = erplink_value_array_append_string(args, name)) ||
+                  (rc = erplink_value_clone(&dv, domain)) || (rc = erplink_value_array_append(args, dv)))) ||
+      (rc = erplink_value_new_struct(&kw)) ||
+      (!domain && (rc = erplink_value_struct_set_string(kw, "name", name))) ||
       (operator_ && (rc = erplink_value_struct_set_string(kw, "operator", operator_))) ||
       (limit && (rc = erplink_value_struct_set_int(kw, "limit", limit))))
     goto done;
-  rc = odoo_client_execute_kw(out, c, model, "name_search", NULL, kw);
+  rc = odoo_client_execute_kw(out, c, model, "name_search", args, kw);
 done:
+  erplink_value_free(args);
   erplink_value_free(kw);
   return rc;
 }

@@ -750,6 +750,97 @@ static void test_requests_match_fixtures(void) {
   odoo_client_free(c);
 }
 
+/* Keyword names Odoo renamed between versions (issue 8): name_search's domain is "args" up to
+ * Odoo 18 and "domain" from 19; default_get's parameter is "fields_list" up to 18 ("default_fields"
+ * in res.partner's override) and "fields" from 19. The 17 simulator takes only its own names (and
+ * answers Odoo's TypeError otherwise), so each call below fails on 17 if the client sends 19's. */
+static void test_renamed_keywords(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# renamed keywords %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *out = NULL, *dom = J("[[\"list_price\", \">\", 100.0]]");
+    /* the helper with a domain: only "Large Desk" costs more than 100 */
+    int rc = odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 5);
+    if (rc) printf("# name_search: %s\n", errmsg());
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(erplink_value_count(out), 1);
+    erplink_value_free(out);
+    out = NULL;
+    /* without a domain: both desks */
+    CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", NULL, NULL, 0), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    erplink_value_free(out);
+    out = NULL;
+    /* execute_kw with either name of the domain keyword, whatever the server's version */
+    const char *kws[] = {"{\"name\": \"desk\", \"domain\": [[\"list_price\", \">\", 100.0]], \"limit\": 5}",
+                         "{\"name\": \"desk\", \"args\": [[\"list_price\", \">\", 100.0]]}",
+                         "{\"domain\": [[\"list_price\", \">\", 100.0]]}"};
+    for (size_t j = 0; j < 3; j++) {
+      erplink_value *kw = J(kws[j]);
+      rc = odoo_client_execute_kw(&out, c, "product.product", "name_search", NULL, kw);
+      if (rc) printf("# name_search kwargs %zu: %s\n", j, errmsg());
+      CHECK_EQ_INT(rc, 0);
+      CHECK_EQ_INT(erplink_value_count(out), j == 2 ? 2 : 1); /* no name: every product over 100 */
+      erplink_value_free(out);
+      out = NULL;
+      erplink_value_free(kw);
+    }
+    /* the name positional, the domain by keyword */
+    erplink_value *args = J("[\"desk\"]"), *kw = J("{\"domain\": [[\"list_price\", \">\", 100.0]]}");
+    CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "product.product", "name_search", args, kw), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 1);
+    erplink_value_free(out);
+    out = NULL;
+    erplink_value_free(args);
+    erplink_value_free(kw);
+    /* default_get by keyword, under each version's name (res.partner overrides it on 17) */
+    const char *dkws[] = {"{\"fields\": [\"type\", \"active\"]}", "{\"fields_list\": [\"type\", \"active\"]}"};
+    for (size_t j = 0; j < 2; j++) {
+      kw = J(dkws[j]);
+      rc = odoo_client_execute_kw(&out, c, "res.partner", "default_get", NULL, kw);
+      if (rc) printf("# default_get kwargs %zu: %s\n", j, errmsg());
+      CHECK_EQ_INT(rc, 0);
+      CHECK_EQ_INT(erplink_value_count(out), 2);
+      erplink_value_free(out);
+      out = NULL;
+      erplink_value_free(kw);
+    }
+    erplink_value_free(dom);
+    odoo_client_free(c);
+  }
+  /* what goes on the wire: 19's names on JSON-2 (the captured request), positional elsewhere */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  erplink_value *out = NULL, *dom = J("[[\"sale_ok\", \"=\", true]]");
+  odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 4);
+  erplink_value_free(out);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/21_name_search_domain_operator"));
+  odoo_client_free(c);
+  setup x = {.srv = &s17, .proto = ODOO_PROTOCOL_XMLRPC, .login = "admin", .password = "admin"};
+  c = mk(&x);
+  REQUIRE(c);
+  out = NULL;
+  CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 4), 0);
+  erplink_value_free(out);
+  char *body = sim_get(&s17, "/__sim__/last_request", NULL);
+  char *m = NULL;
+  erplink_value *req = body ? decode_request(body, strlen(body), &m) : NULL;
+  erplink_value *want = J("[\"desk\", [[\"sale_ok\", \"=\", true]]]");
+  CHECK(req && veq(erplink_value_array_get(req, 5), want));
+  erplink_value_free(want);
+  want = J("{\"operator\": \"ilike\", \"limit\": 4}");
+  CHECK(req && veq(erplink_value_array_get(req, 6), want));
+  erplink_value_free(want);
+  erplink_value_free(req);
+  free(m);
+  free(body);
+  erplink_value_free(dom);
+  odoo_client_free(c);
+}
+
 static void test_default_context(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
     const combo *k = &combos[i];
@@ -927,6 +1018,7 @@ int main(void) {
   RUN(test_calls);
   RUN(test_errors);
   RUN(test_requests_match_fixtures);
+  RUN(test_renamed_keywords);
   RUN(test_default_context);
   RUN(test_secrets_not_logged);
   RUN(test_faults);
