@@ -28,8 +28,23 @@
  * `MissingError` and 404 → ::ERPLINK_ENOTFOUND; `LockError` and 409 → ::ERPLINK_ECONFLICT;
  * anything else → ::ERPLINK_ESERVER. On `/xmlrpc/2` fault code 2 covers UserError,
  * ValidationError and MissingError alike: it becomes ::ERPLINK_EVALIDATION with no class,
- * and the message says that the class is unknown. HTML or empty answers, redirects and
- * gateway errors keep the transport's error (status and first bytes in the detail).
+ * and the message says that the class is unknown.
+ *
+ * An answer that is not the protocol asked for — an HTML page (a base URL that is not Odoo's,
+ * e.g. one ending in `/web/login`, or a reverse proxy serving another application), another
+ * media type, or an empty body — is ::ERPLINK_EPROTOCOL (category `protocol`: a misconfigured
+ * endpoint) whatever its HTTP status, with a message saying what came instead ("the server
+ * answered an HTML page (HTTP 404), not XML-RPC: is the URL the Odoo base URL …?"), the status
+ * in erplink_error_http_status() and the first bytes in erplink_error_detail(). Only a rate limit
+ * or gateway error (429, 502, 503, 504: retried for idempotent calls) and a redirect
+ * (::ERPLINK_EREDIRECT) keep their own code whatever page comes with them. The JSON 404 of
+ * JSON-2 for an unknown model or method, and `MissingError`, stay ::ERPLINK_ENOTFOUND.
+ *
+ * A database the server does not have is ::ERPLINK_EPROTOCOL on every protocol, the message
+ * naming it: on XML-RPC and JSON-RPC Odoo answers a `psycopg2.OperationalError` (class and
+ * traceback kept); on JSON-2 its HTML 404 "No database is selected" page, which the message
+ * explains (the `X-Odoo-Database` header names a database that does not exist, or one the
+ * server's dbfilter does not serve).
  *
  * @par Retries
  * Every call is an HTTP POST. A call is retried after a reset, a read timeout or a

@@ -24,6 +24,7 @@ typedef struct setup {
   odoo_protocol proto;
   const char *login, *password, *key;
   const char *url_suffix; /* e.g. "/__fault__/reset/1/k1" */
+  const char *db;         /* NULL: the simulator's database */
   int64_t timeout_ms;
   int attempts;
   erplink_log_fn log;
@@ -37,7 +38,7 @@ static odoo_client *mk(const setup *s) {
   char url[256];
   snprintf(url, sizeof url, "%s%s", s->srv->base_url, s->url_suffix ? s->url_suffix : "");
   odoo_options_set_url(o, url);
-  odoo_options_set_db(o, s->srv == &s19 ? "demo19" : "demo17");
+  odoo_options_set_db(o, s->db ? s->db : s->srv == &s19 ? "demo19" : "demo17");
   if (s->login) odoo_options_set_login(o, s->login);
   if (s->password) odoo_options_set_password(o, s->password);
   if (s->key) odoo_options_set_api_key(o, s->key);
@@ -841,6 +842,78 @@ static void test_renamed_keywords(void) {
   odoo_client_free(c);
 }
 
+/* A base URL that is not Odoo's (here it ends in /web/login): Odoo answers its HTML 404 page (on
+ * 19 without a database selected, the "No database is selected" page) on every RPC route. That
+ * is a misconfigured endpoint (protocol category, saying so), not a missing record (issue 8). */
+static void test_not_an_rpc_endpoint(void) {
+  for (size_t i = 0; i < NCOMBOS + 1; i++) {
+    combo autoc = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
+    const combo *k = i < NCOMBOS ? &combos[i] : &autoc;
+    printf("# wrong base URL %s\n", k->name);
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = "/web/login", .attempts = 3};
+    if (k->json2) s.key = KEY19;
+    else s.password = "admin";
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t n = 0;
+    int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_PROTOCOL);
+    CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 404);
+    CHECK(strstr(errmsg(), "HTML page") != NULL);
+    CHECK(strstr(errmsg(), "base URL") != NULL);
+    CHECK(strstr(errmsg(), k->json2 && k->proto == ODOO_PROTOCOL_JSON2 ? "not JSON-2"
+                           : k->proto == ODOO_PROTOCOL_JSONRPC ? "not JSON-RPC" : "not XML-RPC") != NULL);
+    CHECK(strstr(errmsg(), "NOT FOUND") == NULL);
+    CHECK(errdetail() && strstr(errdetail(), "<!DOCTYPE html>") != NULL);
+    printf("#   %s\n", errmsg());
+    odoo_client_free(c);
+  }
+  /* the real not-found answers of JSON-2 stay what they are */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  int64_t n = 0;
+  CHECK_EQ_INT(odoo_client_search_count(&n, c, "no.such.model", NULL), ERPLINK_ENOTFOUND);
+  CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_NOTFOUND);
+  erplink_value *out = NULL;
+  CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "no_such_method", NULL, NULL), ERPLINK_ENOTFOUND);
+  odoo_client_free(c);
+}
+
+/* A database the server does not have: the same category and a message naming it on every
+ * protocol (XML-RPC and JSON-RPC: a psycopg2.OperationalError fault; JSON-2: Odoo's HTML 404
+ * "No database is selected" page, whose cause is the X-Odoo-Database header or the dbfilter). */
+static void test_unknown_database(void) {
+  for (size_t i = 0; i < NCOMBOS + 1; i++) {
+    combo autoc = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
+    const combo *k = i < NCOMBOS ? &combos[i] : &autoc;
+    printf("# unknown database %s\n", k->name);
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .db = "no_such_db_xyz"};
+    if (k->json2) s.key = KEY19;
+    else s.password = "admin";
+    odoo_client *c = mk(&s);
+    REQUIRE(c);
+    int64_t uid = 0;
+    int rc = odoo_client_authenticate(&uid, c);
+    printf("#   %s\n", errmsg());
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_PROTOCOL);
+    CHECK(strstr(errmsg(), "'no_such_db_xyz'") != NULL);
+    CHECK(strstr(errmsg(), "database") != NULL);
+    if (k->json2) {
+      CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 404);
+      CHECK(strstr(errmsg(), "X-Odoo-Database") != NULL);
+      CHECK(strstr(errmsg(), "dbfilter") != NULL);
+      CHECK(strstr(errmsg(), "No database is selected") != NULL);
+    } else {
+      CHECK_EQ_STR(errclass(), "psycopg2.OperationalError");
+      CHECK(errdetail() && strstr(errdetail(), "does not exist") != NULL);
+    }
+    odoo_client_free(c);
+  }
+}
+
 static void test_default_context(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
     const combo *k = &combos[i];
@@ -955,8 +1028,10 @@ static void test_faults(void) {
       if (cases[j].needle && rc) CHECK(strstr(errmsg(), cases[j].needle) != NULL);
       /* an HTML answer also says which HTTP status it came with */
       if (!strcmp(cases[j].mode, "html")) {
-        CHECK(erplink_error_http_status(erplink_error_last()) > 0);
-        CHECK(strstr(errmsg(), "(HTTP ") != NULL);
+        CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 200);
+        CHECK(strstr(errmsg(), "(HTTP 200)") != NULL);
+        CHECK(strstr(errmsg(), "HTML page") != NULL);
+        CHECK(strstr(errmsg(), "base URL") != NULL);
       }
       CHECK_EQ_INT(hits(k->srv, key), cases[j].idem_hits);
       odoo_client_free(c);
@@ -1019,6 +1094,8 @@ int main(void) {
   RUN(test_errors);
   RUN(test_requests_match_fixtures);
   RUN(test_renamed_keywords);
+  RUN(test_not_an_rpc_endpoint);
+  RUN(test_unknown_database);
   RUN(test_default_context);
   RUN(test_secrets_not_logged);
   RUN(test_faults);
