@@ -77,12 +77,21 @@ static combo combos[] = {
 };
 #define NCOMBOS (sizeof combos / sizeof combos[0])
 
-static odoo_client *mk_admin(const combo *k) {
-  setup s = {.srv = k->srv, .proto = k->proto, .login = "admin"};
+/* The admin of combination @p k, with the other settings of @p s. */
+static odoo_client *mk_admin_with(const combo *k, setup s) {
+  s.srv = k->srv;
+  s.proto = k->proto;
+  s.login = "admin";
   if (k->json2) s.key = KEY19;
   else s.password = "admin";
   return mk(&s);
 }
+
+static odoo_client *mk_admin(const combo *k) { return mk_admin_with(k, (setup){0}); }
+
+/* The combinations, then AUTO against 19 with a key (it picks JSON-2): i < NCOMBOS + 1. */
+static combo auto19 = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
+static const combo *combo_or_auto(size_t i) { return i < NCOMBOS ? &combos[i] : &auto19; }
 
 static odoo_client *mk_demo(const combo *k) {
   setup s = {.srv = k->srv, .proto = k->proto, .login = "demo"};
@@ -847,13 +856,9 @@ static void test_renamed_keywords(void) {
  * is a misconfigured endpoint (protocol category, saying so), not a missing record (issue 8). */
 static void test_not_an_rpc_endpoint(void) {
   for (size_t i = 0; i < NCOMBOS + 1; i++) {
-    combo autoc = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
-    const combo *k = i < NCOMBOS ? &combos[i] : &autoc;
+    const combo *k = combo_or_auto(i);
     printf("# wrong base URL %s\n", k->name);
-    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = "/web/login", .attempts = 3};
-    if (k->json2) s.key = KEY19;
-    else s.password = "admin";
-    odoo_client *c = mk(&s);
+    odoo_client *c = mk_admin_with(k, (setup){.url_suffix = "/web/login", .attempts = 3});
     REQUIRE(c);
     int64_t n = 0;
     int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
@@ -886,13 +891,9 @@ static void test_not_an_rpc_endpoint(void) {
  * "No database is selected" page, whose cause is the X-Odoo-Database header or the dbfilter). */
 static void test_unknown_database(void) {
   for (size_t i = 0; i < NCOMBOS + 1; i++) {
-    combo autoc = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
-    const combo *k = i < NCOMBOS ? &combos[i] : &autoc;
+    const combo *k = combo_or_auto(i);
     printf("# unknown database %s\n", k->name);
-    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .db = "no_such_db_xyz"};
-    if (k->json2) s.key = KEY19;
-    else s.password = "admin";
-    odoo_client *c = mk(&s);
+    odoo_client *c = mk_admin_with(k, (setup){.db = "no_such_db_xyz"});
     REQUIRE(c);
     int64_t uid = 0;
     int rc = odoo_client_authenticate(&uid, c);
