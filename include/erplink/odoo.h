@@ -28,8 +28,23 @@
  * `MissingError` and 404 → ::ERPLINK_ENOTFOUND; `LockError` and 409 → ::ERPLINK_ECONFLICT;
  * anything else → ::ERPLINK_ESERVER. On `/xmlrpc/2` fault code 2 covers UserError,
  * ValidationError and MissingError alike: it becomes ::ERPLINK_EVALIDATION with no class,
- * and the message says that the class is unknown. HTML or empty answers, redirects and
- * gateway errors keep the transport's error (status and first bytes in the detail).
+ * and the message says that the class is unknown.
+ *
+ * An answer that is not the protocol asked for — an HTML page (a base URL that is not Odoo's,
+ * e.g. one ending in `/web/login`, or a reverse proxy serving another application), another
+ * media type, or an empty body — is ::ERPLINK_EPROTOCOL (category `protocol`: a misconfigured
+ * endpoint) whatever its HTTP status, with a message saying what came instead ("the server
+ * answered an HTML page (HTTP 404), not XML-RPC: is the URL the Odoo base URL …?"), the status
+ * in erplink_error_http_status() and the first bytes in erplink_error_detail(). Only a rate limit
+ * or gateway error (429, 502, 503, 504: retried for idempotent calls) and a redirect
+ * (::ERPLINK_EREDIRECT) keep their own code whatever page comes with them. The JSON 404 of
+ * JSON-2 for an unknown model or method, and `MissingError`, stay ::ERPLINK_ENOTFOUND.
+ *
+ * A database the server does not have is ::ERPLINK_EPROTOCOL on every protocol, the message
+ * naming it: on XML-RPC and JSON-RPC Odoo answers a `psycopg2.OperationalError` (class and
+ * traceback kept); on JSON-2 its HTML 404 "No database is selected" page, which the message
+ * explains (the `X-Odoo-Database` header names a database that does not exist, or one the
+ * server's dbfilter does not serve).
  *
  * @par Retries
  * Every call is an HTTP POST. A call is retried after a reset, a read timeout or a
@@ -260,10 +275,18 @@ ERPLINK_EXTERN int odoo_client_authenticate(int64_t *uid, odoo_client *c);
  * search: domain, offset, limit, order; search_count: domain, limit; search_read: domain,
  * fields, offset, limit, order; read: fields, load; create: vals_list; write: vals;
  * fields_get: allfields, attributes; name_search: name, domain, operator, limit;
- * read_group: domain, fields, groupby, offset, limit, orderby, lazy; default_get: fields;
+ * read_group: domain, fields, groupby, offset, limit, orderby, lazy; formatted_read_group:
+ * domain, groupby, aggregates, having, offset, limit, order; default_get: fields;
  * name_create: name; copy: default). For other methods pass named parameters in @p kwargs
  * (and `ids` there for record methods); positional arguments are then refused
  * (::ERPLINK_EINVAL) unless the only one is a list of ids.
+ *
+ * Two keyword names differ between Odoo versions: name_search's domain is `args` in Odoo 16,
+ * 17 and 18 and `domain` from 19; default_get's parameter is `fields_list` up to 18
+ * (`default_fields` in res.partner's override) and `fields` from 19. Either name may be passed
+ * in @p kwargs: on XML-RPC and JSON-RPC the value is sent positionally (which every version
+ * takes; name_search's `name` then goes first, "" when absent), on JSON-2 under 19's name.
+ * Every other keyword the client sends is named alike in Odoo 16 to 19.
  *
  * @param out    receives the result (a method returning None gives a nil value on JSON-RPC
  *               and JSON-2; on XML-RPC Odoo itself fails with "cannot marshal None");
@@ -396,6 +419,9 @@ ERPLINK_EXTERN int odoo_client_fields_get(erplink_value **out, odoo_client *c, c
                                           const char *const *attributes);
 /**
  * @brief `name_search(name, domain, operator, limit)` → array of `[id, display_name]`.
+ *
+ * The domain is sent positionally after the name on XML-RPC and JSON-RPC (Odoo ≤ 18 names it
+ * `args`, 19 `domain`), by name on JSON-2.
  * @param out      receives the array (free with erplink_value_free()).
  * @param c        the client.
  * @param model    the model.
@@ -409,6 +435,10 @@ ERPLINK_EXTERN int odoo_client_name_search(erplink_value **out, odoo_client *c, 
                                            const erplink_value *domain, const char *operator_, int64_t limit);
 /**
  * @brief `read_group(domain, fields, groupby, offset, limit, orderby, lazy)`.
+ *
+ * Same parameters in Odoo 16 to 19; deprecated since 19 (the server logs a warning, the answer
+ * is unchanged), where `formatted_read_group(domain, groupby, aggregates, ...)` replaces it
+ * (reachable with odoo_client_call()).
  * @param out     receives the array of groups (free with erplink_value_free()).
  * @param c       the client.
  * @param model   the model.

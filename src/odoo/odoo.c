@@ -457,10 +457,17 @@ typedef struct sink {
   erplink_json_decoder *j;
   size_t bytes;
   int failed;
+  char head[512]; /* the first bytes of the body, to tell an HTML page when decoding fails */
+  size_t head_len;
 } sink;
 
 static int sink_write(const char *data, size_t len, void *ud) {
   sink *s = ud;
+  if (s->head_len < sizeof s->head) {
+    size_t n = len < sizeof s->head - s->head_len ? len : sizeof s->head - s->head_len;
+    memcpy(s->head + s->head_len, data, n);
+    s->head_len += n;
+  }
   s->bytes += len;
   int rc = s->xml ? erplink_xmlrpc_decoder_feed(s->x, data, len) : erplink_json_decoder_feed(s->j, data, len);
   if (rc) s->failed = 1;
@@ -471,6 +478,7 @@ static void sink_reset(void *ud) {
   sink *s = ud;
   s->bytes = 0;
   s->failed = 0;
+  s->head_len = 0;
   if (s->xml) {
     erplink_xmlrpc_decoder_reset(s->x);
   } else {
@@ -504,6 +512,7 @@ static void sink_free(odoo_client *c, sink *s) {
 }
 
 typedef struct exchange {
+  const char *proto;      /* "XML-RPC", "JSON-RPC", "JSON-2" or "JSON": what the answer should be */
   const char *path;       /* appended to the base URL */
   const char *method;     /* "POST" (default) or "GET" */
   const char *ctype;      /* request Content-Type */
@@ -515,6 +524,93 @@ typedef struct exchange {
   const erplink_value *log_value;
   const char *what;       /* for messages */
 } exchange;
+
+static int ci_prefix(const char *s, size_t n, const char *p) {
+  size_t pl = strlen(p);
+  if (n < pl) return 0;
+  for (size_t i = 0; i < pl; i++)
+    if ((s[i] | 0x20) != p[i]) return 0; /* p is lowercase letters and punctuation */
+  return 1;
+}
+
+/* The first bytes of a body open an HTML document. */
+static int looks_html(const char *b, size_t n) {
+  size_t i = 0;
+  if (n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB && (unsigned char)b[2] == 0xBF) i = 3;
+  while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) i++;
+  return ci_prefix(b + i, n - i, "<!doctype html") || ci_prefix(b + i, n - i, "<html");
+}
+
+static const char *find_bytes(const char *h, size_t hl, const char *needle) {
+  size_t nl = strlen(needle);
+  for (size_t i = 0; nl && i + nl <= hl; i++)
+    if (!memcmp(h + i, needle, nl)) return h + i;
+  return NULL;
+}
+
+/* Copies the <title> of an HTML page into out (control characters as spaces, at most ~100 bytes
+ * cut on a UTF-8 boundary); "" when there is none. */
+static void html_title(char *out, size_t cap, const char *b, size_t n) {
+  out[0] = '\0';
+  const char *t = find_bytes(b, n, "<title>");
+  if (!t) t = find_bytes(b, n, "<TITLE>");
+  if (!t) return;
+  t += 7;
+  const char *e = b + n;
+  while (t < e && (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t')) t++;
+  size_t k = 0;
+  while (t < e && *t != '<' && k + 1 < cap) out[k++] = (unsigned char)*t < 0x20 ? ' ' : *t, t++;
+  if (t < e && *t != '<') /* cut: drop a partial UTF-8 sequence */
+    while (k && ((unsigned char)out[k - 1] & 0xC0) == 0x80) k--;
+  if (k && ((unsigned char)out[k - 1] & 0xC0) == 0xC0) k--;
+  while (k && out[k - 1] == ' ') k--;
+  out[k] = '\0';
+}
+
+/* An answer that is not the protocol asked for: an HTML page (a wrong base URL, the login page, a
+ * reverse proxy serving something else) or another media type. ERPLINK_EPROTOCOL whatever the
+ * HTTP status, so that a misconfigured endpoint is never taken for a missing record. On a JSON-2
+ * route Odoo's "No database is selected" page means that the database is unknown there. */
+static int not_rpc_answer(odoo_client *c, const exchange *x, int status, const char *ctype, const char *body,
+                          size_t len) {
+  size_t dl = len > 1024 ? 1024 : len;
+  int html = looks_html(body, len) || (ctype && ci_prefix(ctype, strlen(ctype), "text/html"));
+  if (html && x->json2_auth && status == 404 && find_bytes(body, len, "No database is selected"))
+    return erplink__error_setx(ERPLINK_EPROTOCOL, status, NULL, body, dl, -1,
+                               "odoo: %s (HTTP 404): the server has no database '%s' for this request: Odoo answered "
+                               "\"No database is selected\": the X-Odoo-Database header names a database that does not "
+                               "exist, or one the server's dbfilter does not serve (check odoo_options_set_db)",
+                               x->what, c->db);
+  char what[200];
+  if (html) {
+    char title[104];
+    html_title(title, sizeof title, body, len);
+    if (title[0]) snprintf(what, sizeof what, "an HTML page (\"%s\")", title);
+    else snprintf(what, sizeof what, "an HTML page");
+  } else if (ctype && *ctype) {
+    snprintf(what, sizeof what, "a %.60s document", ctype);
+    for (char *p = what; *p; p++)
+      if ((unsigned char)*p < 0x20) *p = ' ';
+  } else {
+    snprintf(what, sizeof what, "a document without Content-Type");
+  }
+  return erplink__error_setx(ERPLINK_EPROTOCOL, status, NULL, len ? body : NULL, dl, -1,
+                             "odoo: %s: the server answered %s (HTTP %d), not %s: is the URL the Odoo base URL "
+                             "(e.g. https://erp.example.com, without /web, /odoo or /web/login)?",
+                             x->what, what, status, x->proto ? x->proto : x->xml ? "XML-RPC" : "JSON");
+}
+
+/* Whether an error answer's Content-Type is the one of the protocol asked for. */
+static int rpc_media_type(const erplink_http_response *resp, const exchange *x) {
+  if (x->xml)
+    return erplink_http_response_content_type_is(resp, "text/xml") ||
+           erplink_http_response_content_type_is(resp, "application/xml");
+  return erplink_http_response_content_type_is(resp, "application/json");
+}
+
+/* Statuses that keep their own (transient) code even with an HTML body: a rate limit or a
+ * gateway error is retried, whatever page the proxy shows with it. */
+static int transient_status(int st) { return st == 429 || st == 502 || st == 503 || st == 504; }
 
 /* Sends and decodes. On success *out is the decoded root (XML-RPC: the param or fault,
  * *is_fault set). On a non-2xx JSON answer, *err_body receives the decoded body and
@@ -582,7 +678,18 @@ static int do_exchange(odoo_client *c, const exchange *x, erplink_value **out, i
       }
     }
     if (!(err_body && *err_body)) {
+      if (resp && st && rc != ERPLINK_EREDIRECT && !transient_status(st) && !rpc_media_type(resp, x)) {
+        size_t bl = 0;
+        const char *b = erplink_http_response_body(resp, &bl);
+        rc = not_rpc_answer(c, x, st, erplink_http_response_content_type(resp), b, bl);
+        goto done;
+      }
       if (!st) st = erplink_error_http_status(erplink_error_last()); /* the status of a body the decoder refused */
+      if (!resp && s.bytes && looks_html(s.head, s.head_len)) { /* a 2xx HTML page the decoder refused */
+        rc = not_rpc_answer(c, x, st, NULL, s.head, s.head_len);
+        if (status) *status = st;
+        goto done;
+      }
       if (status) *status = st;
       if (st) erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, st);
       else erplink__error_prefix("odoo: %s: ", x->what);
@@ -603,7 +710,10 @@ static int do_exchange(odoo_client *c, const exchange *x, erplink_value **out, i
   } else {
     rc = erplink_json_decoder_finish(out, s.j);
   }
-  if (rc) {
+  if (rc && looks_html(s.head, s.head_len)) {
+    rc = not_rpc_answer(c, x, erplink_http_response_status(resp), erplink_http_response_content_type(resp), s.head,
+                        s.head_len);
+  } else if (rc) {
     erplink__error_annotate_http(erplink_http_response_status(resp));
     erplink__error_prefix("odoo: %s (HTTP %d): ", x->what, erplink_http_response_status(resp));
   }
@@ -625,6 +735,38 @@ static int is_idempotent_method(const char *m) {
   return 0;
 }
 
+/* A remote psycopg2.OperationalError 'database "x" does not exist' (what Odoo's XML-RPC and
+ * JSON-RPC answer for a database the server does not have) becomes ERPLINK_EPROTOCOL naming the
+ * database, as JSON-2's "No database is selected" page does: a misconfigured endpoint, the same
+ * category on every protocol. Other errors pass through. */
+static int database_error(int rc, const char *what) {
+  const erplink_error *e = erplink_error_last();
+  const char *cls = erplink_error_remote_class(e);
+  if (rc != ERPLINK_ESERVER || !cls || strcmp(short_class(cls), "OperationalError") != 0) return rc;
+  const char *m = erplink_error_message(e);
+  const char *q = strstr(m, "database \"");
+  const char *q2 = q ? strchr(q + 10, '"') : NULL;
+  if (!q2 || strncmp(q2, "\" does not exist", 16) != 0) return rc;
+  const char *detail = erplink_error_detail(e);
+  char *m_copy = strdup(m), *d_copy = detail ? strdup(detail) : NULL, *c_copy = strdup(cls);
+  if (!m_copy || !c_copy || (detail && !d_copy)) {
+    free(m_copy);
+    free(d_copy);
+    free(c_copy);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  const char *f = strstr(m_copy, " failed: "); /* "odoo: <call> failed: OperationalError: ..." */
+  rc = erplink__error_setx(ERPLINK_EPROTOCOL, erplink_error_http_status(e), c_copy, d_copy,
+                           d_copy ? strlen(d_copy) : 0, -1,
+                           "odoo: %s failed: the server has no database '%.*s' (%s): check the database name "
+                           "(odoo_options_set_db)",
+                           what, (int)(q2 - (q + 10)), m_copy + (q - m) + 10, f ? f + 9 : m_copy);
+  free(m_copy);
+  free(d_copy);
+  free(c_copy);
+  return rc;
+}
+
 /* service.method(*params) over XML-RPC. params: an array (borrowed). */
 static int xmlrpc_call(erplink_value **out, odoo_client *c, const char *service, const char *method,
                        const erplink_value *params, int idempotent, const char *what) {
@@ -634,8 +776,8 @@ static int xmlrpc_call(erplink_value **out, odoo_client *c, const char *service,
   if (rc) return rc;
   char path[64];
   snprintf(path, sizeof path, "/xmlrpc/2/%s", service);
-  exchange x = {.path = path, .ctype = "text/xml", .body = body, .body_len = len, .idempotent = idempotent,
-                .xml = 1, .log_value = params, .what = what};
+  exchange x = {.proto = "XML-RPC", .path = path, .ctype = "text/xml", .body = body, .body_len = len,
+                .idempotent = idempotent, .xml = 1, .log_value = params, .what = what};
   int fault = 0;
   erplink_value *v = NULL;
   rc = do_exchange(c, &x, &v, &fault, NULL, NULL);
@@ -643,7 +785,7 @@ static int xmlrpc_call(erplink_value **out, odoo_client *c, const char *service,
   free(body);
   if (rc) return rc;
   if (fault) {
-    rc = xmlrpc_fault(v, what);
+    rc = database_error(xmlrpc_fault(v, what), what);
     erplink_value_free(v);
     return rc;
   }
@@ -677,7 +819,7 @@ static int jsonrpc_call(erplink_value **out, odoo_client *c, const char *service
     erplink_value_free(env);
     return rc;
   }
-  exchange x = {.path = "/jsonrpc", .ctype = "application/json", .body = body, .body_len = len,
+  exchange x = {.proto = "JSON-RPC", .path = "/jsonrpc", .ctype = "application/json", .body = body, .body_len = len,
                 .idempotent = idempotent, .xml = 0, .log_value = env, .what = what};
   erplink_value *v = NULL;
   rc = do_exchange(c, &x, &v, NULL, NULL, NULL);
@@ -700,7 +842,7 @@ static int jsonrpc_call(erplink_value **out, odoo_client *c, const char *service
       rc = remote_error(ERPLINK_ESERVER, 0, NULL, m, ml, NULL, 0, what);
     }
     erplink_value_free(v);
-    return rc;
+    return database_error(rc, what);
   }
   const erplink_value *res = erplink_value_struct_get(v, "result");
   if (res) rc = erplink_value_clone(out, res);
@@ -722,7 +864,7 @@ static int json2_call(erplink_value **out, odoo_client *c, const char *model, co
     free(body);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
-  exchange x = {.path = path.ptr, .ctype = "application/json", .body = body, .body_len = len,
+  exchange x = {.proto = "JSON-2", .path = path.ptr, .ctype = "application/json", .body = body, .body_len = len,
                 .idempotent = idempotent, .json2_auth = 1, .xml = 0, .log_value = body_v, .what = what};
   erplink_value *v = NULL, *eb = NULL;
   int status = 0;
@@ -742,7 +884,8 @@ static int json2_call(erplink_value **out, odoo_client *c, const char *model, co
 /* ------------------------------------------------------------------ version / protocol */
 
 static int web_version(erplink_value **out, odoo_client *c) {
-  exchange x = {.path = "/web/version", .method = "GET", .xml = 0, .idempotent = 1, .what = "GET /web/version"};
+  exchange x = {.proto = "JSON", .path = "/web/version", .method = "GET", .xml = 0, .idempotent = 1,
+                .what = "GET /web/version"};
   erplink_value *v = NULL;
   int rc = do_exchange(c, &x, &v, NULL, NULL, NULL);
   if (rc) return rc;
@@ -983,8 +1126,48 @@ fail:
   return rc;
 }
 
-/* kwargs without "context", cloned into dst (a struct); returns the caller's context. */
-static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const erplink_value **ctx) {
+/* Parameters of the standard ORM methods whose keyword name differs between Odoo versions, read
+ * from BaseModel in odoo/models.py of 16.0, 17.0, 18.0 and 19.0 (odoo/orm/models.py) and from the
+ * overrides in odoo/addons/base/models: name_search(name, args, ...) up to 18 became
+ * name_search(name, domain, ...) in 19; default_get(fields_list) up to 18 (res.partner's override:
+ * default_get(default_fields)) became default_get(fields) in 19. Every other parameter the client
+ * names (see json2_sig) is named alike in the four versions. Positionally every version takes
+ * them: on XML-RPC and JSON-RPC the client sends them so, whichever name the caller used; on
+ * JSON-2 (Odoo 19 on) it sends 19's name. */
+typedef struct renamed_param {
+  const char *method;
+  size_t pos;               /* positional index (ids excluded) */
+  const char *json2;        /* the name Odoo 19 takes */
+  const char *names[4];     /* every name the versions use, NULL-terminated */
+} renamed_param;
+
+static const renamed_param RENAMED[] = {
+    {"name_search", 1, "domain", {"domain", "args", NULL}},
+    {"default_get", 0, "fields", {"fields", "fields_list", "default_fields", NULL}},
+};
+
+static const renamed_param *find_renamed(const char *method) {
+  for (size_t i = 0; i < sizeof RENAMED / sizeof RENAMED[0]; i++)
+    if (!strcmp(RENAMED[i].method, method)) return &RENAMED[i];
+  return NULL;
+}
+
+static int is_renamed_key(const renamed_param *r, const char *k, size_t kl) {
+  for (size_t i = 0; r && r->names[i]; i++)
+    if (strlen(r->names[i]) == kl && !memcmp(r->names[i], k, kl)) return 1;
+  return 0;
+}
+
+static int key_in(const char *const *keys, const char *k, size_t kl) {
+  for (size_t i = 0; keys && keys[i]; i++)
+    if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl)) return 1;
+  return 0;
+}
+
+/* kwargs without "context" and the @p skip keys, cloned into dst (a struct), the names of
+ * @p rename given its JSON-2 name; returns the caller's context. */
+static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const erplink_value **ctx,
+                       const char *const *skip, const renamed_param *rename) {
   *ctx = NULL;
   if (!kwargs) return 0;
   size_t n = erplink_value_count(kwargs);
@@ -996,6 +1179,8 @@ static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const er
       *ctx = v;
       continue;
     }
+    if (key_in(skip, k, kl)) continue;
+    if (is_renamed_key(rename, k, kl)) k = rename->json2, kl = strlen(k);
     char *key = strndup(k, kl);
     if (!key) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     erplink_value *cv = NULL;
@@ -1092,7 +1277,7 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
       goto fail;
   }
   const erplink_value *caller_ctx = NULL;
-  if ((rc = copy_kwargs(body, kwargs, &caller_ctx))) goto fail;
+  if ((rc = copy_kwargs(body, kwargs, &caller_ctx, NULL, find_renamed(method)))) goto fail;
   erplink_value *ctx = NULL;
   if ((rc = merged_context(c, caller_ctx, &ctx))) goto fail;
   if (ctx && (rc = erplink_value_struct_set(body, "context", ctx))) goto fail;
@@ -1101,6 +1286,44 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
 fail:
   erplink_value_free(body);
   return rc;
+}
+
+/* The positional arguments of an execute_kw call (a new array in *out): @p args, then a
+ * keyword argument whose name Odoo renamed between versions (RENAMED), moved to its position
+ * when the arguments before it are given (name_search's name may come from kwargs, else '' as
+ * Odoo's default). @p skip receives the keys moved (NULL-terminated, at most 2). */
+static int rpc_args(erplink_value **out, const char **skip, const char *method, const erplink_value *args,
+                    const erplink_value *kwargs) {
+  skip[0] = NULL;
+  int rc = args ? erplink_value_clone(out, args) : erplink_value_new_array(out);
+  if (rc) return rc;
+  const renamed_param *r = find_renamed(method);
+  size_t nargs = args ? erplink_value_count(args) : 0;
+  if (!r || !kwargs || nargs > r->pos) return 0;
+  const char *key = NULL;
+  const erplink_value *moved = NULL;
+  for (size_t i = 0; !moved && r->names[i]; i++)
+    if ((moved = erplink_value_struct_get(kwargs, r->names[i]))) key = r->names[i];
+  if (!moved) return 0;
+  size_t ns = 0;
+  erplink_value *v = NULL;
+  if (nargs < r->pos) { /* name_search(name=..., domain=...): the name goes first */
+    const erplink_value *name = erplink_value_struct_get(kwargs, "name");
+    if (name) skip[ns++] = "name";
+    rc = name ? erplink_value_clone(&v, name) : erplink_value_new_string(&v, "");
+    if (!rc) rc = erplink_value_array_append(*out, v);
+  }
+  v = NULL;
+  if (!rc) rc = erplink_value_clone(&v, moved);
+  if (!rc) rc = erplink_value_array_append(*out, v);
+  if (rc) {
+    erplink_value_free(*out);
+    *out = NULL;
+    return rc;
+  }
+  skip[ns++] = key;
+  skip[ns] = NULL;
+  return 0;
 }
 
 int odoo_client_call(erplink_value **out, odoo_client *c, const char *model, const char *method,
@@ -1131,13 +1354,14 @@ int odoo_client_call(erplink_value **out, odoo_client *c, const char *model, con
   } else {
     erplink_value *params = NULL, *sec = NULL, *a = NULL, *kw = NULL, *ctx = NULL;
     const erplink_value *caller_ctx = NULL;
+    const char *moved[3] = {NULL, NULL, NULL};
     if ((rc = erplink_value_new_array(&params)) || (rc = erplink_value_array_append_string(params, c->db)) ||
         (rc = erplink_value_array_append_int(params, uid)) || (rc = new_secret_value(c, &sec)) ||
         (rc = erplink_value_array_append(params, sec)) || (rc = erplink_value_array_append_string(params, model)) ||
         (rc = erplink_value_array_append_string(params, method)) ||
-        (rc = args ? erplink_value_clone(&a, args) : erplink_value_new_array(&a)) ||
+        (rc = rpc_args(&a, moved, method, args, kwargs)) ||
         (rc = erplink_value_array_append(params, a)) || (rc = erplink_value_new_struct(&kw)) ||
-        (rc = copy_kwargs(kw, kwargs, &caller_ctx)) || (rc = merged_context(c, caller_ctx, &ctx)) ||
+        (rc = copy_kwargs(kw, kwargs, &caller_ctx, moved, NULL)) || (rc = merged_context(c, caller_ctx, &ctx)) ||
         (ctx && (rc = erplink_value_struct_set(kw, "context", ctx)))) {
       erplink_value_free(kw);
       erplink_value_free(params);
@@ -1369,14 +1593,20 @@ int odoo_client_name_search(erplink_value **out, odoo_client *c, const char *mod
   *out = NULL;
   int rc = check_domain(domain);
   if (rc) return rc;
-  erplink_value *kw = NULL, *dv = NULL;
-  if ((rc = erplink_value_new_struct(&kw)) || (rc = erplink_value_struct_set_string(kw, "name", name)) ||
-      (domain && ((rc = erplink_value_clone(&dv, domain)) || (rc = erplink_value_struct_set(kw, "domain", dv)))) ||
+  /* the domain is named "args" up to Odoo 18 and "domain" from 19 (see RENAMED): it travels
+   * positionally, after the name (JSON-2 names both); without one, the name is a keyword as in
+   * Odoo's own examples */
+  erplink_value *args = NULL, *kw = NULL, *dv = NULL;
+  if ((domain && ((rc = erplink_value_new_array(&args)) || (rc = erplink_value_array_append_string(args, name)) ||
+                  (rc = erplink_value_clone(&dv, domain)) || (rc = erplink_value_array_append(args, dv)))) ||
+      (rc = erplink_value_new_struct(&kw)) ||
+      (!domain && (rc = erplink_value_struct_set_string(kw, "name", name))) ||
       (operator_ && (rc = erplink_value_struct_set_string(kw, "operator", operator_))) ||
       (limit && (rc = erplink_value_struct_set_int(kw, "limit", limit))))
     goto done;
-  rc = odoo_client_execute_kw(out, c, model, "name_search", NULL, kw);
+  rc = odoo_client_execute_kw(out, c, model, "name_search", args, kw);
 done:
+  erplink_value_free(args);
   erplink_value_free(kw);
   return rc;
 }

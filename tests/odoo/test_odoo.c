@@ -24,6 +24,7 @@ typedef struct setup {
   odoo_protocol proto;
   const char *login, *password, *key;
   const char *url_suffix; /* e.g. "/__fault__/reset/1/k1" */
+  const char *db;         /* NULL: the simulator's database */
   int64_t timeout_ms;
   int attempts;
   erplink_log_fn log;
@@ -37,7 +38,7 @@ static odoo_client *mk(const setup *s) {
   char url[256];
   snprintf(url, sizeof url, "%s%s", s->srv->base_url, s->url_suffix ? s->url_suffix : "");
   odoo_options_set_url(o, url);
-  odoo_options_set_db(o, s->srv == &s19 ? "demo19" : "demo17");
+  odoo_options_set_db(o, s->db ? s->db : s->srv == &s19 ? "demo19" : "demo17");
   if (s->login) odoo_options_set_login(o, s->login);
   if (s->password) odoo_options_set_password(o, s->password);
   if (s->key) odoo_options_set_api_key(o, s->key);
@@ -76,12 +77,21 @@ static combo combos[] = {
 };
 #define NCOMBOS (sizeof combos / sizeof combos[0])
 
-static odoo_client *mk_admin(const combo *k) {
-  setup s = {.srv = k->srv, .proto = k->proto, .login = "admin"};
+/* The admin of combination @p k, with the other settings of @p s. */
+static odoo_client *mk_admin_with(const combo *k, setup s) {
+  s.srv = k->srv;
+  s.proto = k->proto;
+  s.login = "admin";
   if (k->json2) s.key = KEY19;
   else s.password = "admin";
   return mk(&s);
 }
+
+static odoo_client *mk_admin(const combo *k) { return mk_admin_with(k, (setup){0}); }
+
+/* The combinations, then AUTO against 19 with a key (it picks JSON-2): i < NCOMBOS + 1. */
+static combo auto19 = {"auto19", &s19, ODOO_PROTOCOL_AUTO, 1, 1};
+static const combo *combo_or_auto(size_t i) { return i < NCOMBOS ? &combos[i] : &auto19; }
 
 static odoo_client *mk_demo(const combo *k) {
   setup s = {.srv = k->srv, .proto = k->proto, .login = "demo"};
@@ -750,6 +760,161 @@ static void test_requests_match_fixtures(void) {
   odoo_client_free(c);
 }
 
+/* Keyword names Odoo renamed between versions (issue 8): name_search's domain is "args" up to
+ * Odoo 18 and "domain" from 19; default_get's parameter is "fields_list" up to 18 ("default_fields"
+ * in res.partner's override) and "fields" from 19. The 17 simulator takes only its own names (and
+ * answers Odoo's TypeError otherwise), so each call below fails on 17 if the client sends 19's. */
+static void test_renamed_keywords(void) {
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# renamed keywords %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *out = NULL, *dom = J("[[\"list_price\", \">\", 100.0]]");
+    /* the helper with a domain: only "Large Desk" costs more than 100 */
+    int rc = odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 5);
+    if (rc) printf("# name_search: %s\n", errmsg());
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(erplink_value_count(out), 1);
+    erplink_value_free(out);
+    out = NULL;
+    /* without a domain: both desks */
+    CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", NULL, NULL, 0), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 2);
+    erplink_value_free(out);
+    out = NULL;
+    /* execute_kw with either name of the domain keyword, whatever the server's version */
+    const char *kws[] = {"{\"name\": \"desk\", \"domain\": [[\"list_price\", \">\", 100.0]], \"limit\": 5}",
+                         "{\"name\": \"desk\", \"args\": [[\"list_price\", \">\", 100.0]]}",
+                         "{\"domain\": [[\"list_price\", \">\", 100.0]]}"};
+    for (size_t j = 0; j < 3; j++) {
+      erplink_value *kw = J(kws[j]);
+      rc = odoo_client_execute_kw(&out, c, "product.product", "name_search", NULL, kw);
+      if (rc) printf("# name_search kwargs %zu: %s\n", j, errmsg());
+      CHECK_EQ_INT(rc, 0);
+      CHECK_EQ_INT(erplink_value_count(out), j == 2 ? 2 : 1); /* no name: every product over 100 */
+      erplink_value_free(out);
+      out = NULL;
+      erplink_value_free(kw);
+    }
+    /* the name positional, the domain by keyword */
+    erplink_value *args = J("[\"desk\"]"), *kw = J("{\"domain\": [[\"list_price\", \">\", 100.0]]}");
+    CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "product.product", "name_search", args, kw), 0);
+    CHECK_EQ_INT(erplink_value_count(out), 1);
+    erplink_value_free(out);
+    out = NULL;
+    erplink_value_free(args);
+    erplink_value_free(kw);
+    /* default_get by keyword, under each version's name (res.partner overrides it on 17) */
+    const char *dkws[] = {"{\"fields\": [\"type\", \"active\"]}", "{\"fields_list\": [\"type\", \"active\"]}"};
+    for (size_t j = 0; j < 2; j++) {
+      kw = J(dkws[j]);
+      rc = odoo_client_execute_kw(&out, c, "res.partner", "default_get", NULL, kw);
+      if (rc) printf("# default_get kwargs %zu: %s\n", j, errmsg());
+      CHECK_EQ_INT(rc, 0);
+      CHECK_EQ_INT(erplink_value_count(out), 2);
+      erplink_value_free(out);
+      out = NULL;
+      erplink_value_free(kw);
+    }
+    erplink_value_free(dom);
+    odoo_client_free(c);
+  }
+  /* what goes on the wire: 19's names on JSON-2 (the captured request), positional elsewhere */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  erplink_value *out = NULL, *dom = J("[[\"sale_ok\", \"=\", true]]");
+  odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 4);
+  erplink_value_free(out);
+  CHECK(same_as_fixture(&s19, "odoo19/json2/21_name_search_domain_operator"));
+  odoo_client_free(c);
+  setup x = {.srv = &s17, .proto = ODOO_PROTOCOL_XMLRPC, .login = "admin", .password = "admin"};
+  c = mk(&x);
+  REQUIRE(c);
+  out = NULL;
+  CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", dom, "ilike", 4), 0);
+  erplink_value_free(out);
+  char *body = sim_get(&s17, "/__sim__/last_request", NULL);
+  char *m = NULL;
+  erplink_value *req = body ? decode_request(body, strlen(body), &m) : NULL;
+  erplink_value *want = J("[\"desk\", [[\"sale_ok\", \"=\", true]]]");
+  CHECK(req && veq(erplink_value_array_get(req, 5), want));
+  erplink_value_free(want);
+  want = J("{\"operator\": \"ilike\", \"limit\": 4}");
+  CHECK(req && veq(erplink_value_array_get(req, 6), want));
+  erplink_value_free(want);
+  erplink_value_free(req);
+  free(m);
+  free(body);
+  erplink_value_free(dom);
+  odoo_client_free(c);
+}
+
+/* A base URL that is not Odoo's (here it ends in /web/login): Odoo answers its HTML 404 page (on
+ * 19 without a database selected, the "No database is selected" page) on every RPC route. That
+ * is a misconfigured endpoint (protocol category, saying so), not a missing record (issue 8). */
+static void test_not_an_rpc_endpoint(void) {
+  for (size_t i = 0; i < NCOMBOS + 1; i++) {
+    const combo *k = combo_or_auto(i);
+    printf("# wrong base URL %s\n", k->name);
+    odoo_client *c = mk_admin_with(k, (setup){.url_suffix = "/web/login", .attempts = 3});
+    REQUIRE(c);
+    int64_t n = 0;
+    int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_PROTOCOL);
+    CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 404);
+    CHECK(strstr(errmsg(), "HTML page") != NULL);
+    CHECK(strstr(errmsg(), "base URL") != NULL);
+    CHECK(strstr(errmsg(), k->json2 && k->proto == ODOO_PROTOCOL_JSON2 ? "not JSON-2"
+                           : k->proto == ODOO_PROTOCOL_JSONRPC ? "not JSON-RPC" : "not XML-RPC") != NULL);
+    CHECK(strstr(errmsg(), "NOT FOUND") == NULL);
+    CHECK(errdetail() && strstr(errdetail(), "<!DOCTYPE html>") != NULL);
+    printf("#   %s\n", errmsg());
+    odoo_client_free(c);
+  }
+  /* the real not-found answers of JSON-2 stay what they are */
+  setup s = {.srv = &s19, .proto = ODOO_PROTOCOL_JSON2, .key = KEY19};
+  odoo_client *c = mk(&s);
+  REQUIRE(c);
+  int64_t n = 0;
+  CHECK_EQ_INT(odoo_client_search_count(&n, c, "no.such.model", NULL), ERPLINK_ENOTFOUND);
+  CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_NOTFOUND);
+  erplink_value *out = NULL;
+  CHECK_EQ_INT(odoo_client_execute_kw(&out, c, "res.partner", "no_such_method", NULL, NULL), ERPLINK_ENOTFOUND);
+  odoo_client_free(c);
+}
+
+/* A database the server does not have: the same category and a message naming it on every
+ * protocol (XML-RPC and JSON-RPC: a psycopg2.OperationalError fault; JSON-2: Odoo's HTML 404
+ * "No database is selected" page, whose cause is the X-Odoo-Database header or the dbfilter). */
+static void test_unknown_database(void) {
+  for (size_t i = 0; i < NCOMBOS + 1; i++) {
+    const combo *k = combo_or_auto(i);
+    printf("# unknown database %s\n", k->name);
+    odoo_client *c = mk_admin_with(k, (setup){.db = "no_such_db_xyz"});
+    REQUIRE(c);
+    int64_t uid = 0;
+    int rc = odoo_client_authenticate(&uid, c);
+    printf("#   %s\n", errmsg());
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_PROTOCOL);
+    CHECK(strstr(errmsg(), "'no_such_db_xyz'") != NULL);
+    CHECK(strstr(errmsg(), "database") != NULL);
+    if (k->json2) {
+      CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 404);
+      CHECK(strstr(errmsg(), "X-Odoo-Database") != NULL);
+      CHECK(strstr(errmsg(), "dbfilter") != NULL);
+      CHECK(strstr(errmsg(), "No database is selected") != NULL);
+    } else {
+      CHECK_EQ_STR(errclass(), "psycopg2.OperationalError");
+      CHECK(errdetail() && strstr(errdetail(), "does not exist") != NULL);
+    }
+    odoo_client_free(c);
+  }
+}
+
 static void test_default_context(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
     const combo *k = &combos[i];
@@ -864,8 +1029,10 @@ static void test_faults(void) {
       if (cases[j].needle && rc) CHECK(strstr(errmsg(), cases[j].needle) != NULL);
       /* an HTML answer also says which HTTP status it came with */
       if (!strcmp(cases[j].mode, "html")) {
-        CHECK(erplink_error_http_status(erplink_error_last()) > 0);
-        CHECK(strstr(errmsg(), "(HTTP ") != NULL);
+        CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 200);
+        CHECK(strstr(errmsg(), "(HTTP 200)") != NULL);
+        CHECK(strstr(errmsg(), "HTML page") != NULL);
+        CHECK(strstr(errmsg(), "base URL") != NULL);
       }
       CHECK_EQ_INT(hits(k->srv, key), cases[j].idem_hits);
       odoo_client_free(c);
@@ -927,6 +1094,9 @@ int main(void) {
   RUN(test_calls);
   RUN(test_errors);
   RUN(test_requests_match_fixtures);
+  RUN(test_renamed_keywords);
+  RUN(test_not_an_rpc_endpoint);
+  RUN(test_unknown_database);
   RUN(test_default_context);
   RUN(test_secrets_not_logged);
   RUN(test_faults);

@@ -18,7 +18,12 @@ Methods: search, search_count, search_read, read, create, write, unlink, copy, f
 name_search, name_create, read_group, default_get, context_get, action_archive/unarchive,
 check_access_rule, has_group, action_confirm, and the web client's web_read / web_search_read
 (specification dicts) and formatted_read_group (19). A context "lang" other than en_US
-returns the translations seeded from the transcripts (else the stored value).
+returns the translations seeded from the transcripts (else the stored value). execute_kw takes
+each version's own keyword names and answers Python's TypeError for others, as Odoo does (17:
+name_search(name, args, operator, limit), default_get(fields_list), res.partner's
+default_get(default_fields); 19: domain and fields; see RPC_NAMES). A path no controller serves
+gets Odoo's real HTML 404 page, or on 19 without a database selected its "No database is
+selected" page (both read from the transcripts, see PAGES).
 
 Usage: odoo_server.py --port 0 [--version 17|19] [--fixtures DIR] [--products N]
                       [--keepalive]
@@ -198,7 +203,15 @@ SIGNATURES = {
 # methods that only exist from a given version on
 SINCE = {'formatted_read_group': 19}
 # positional/keyword aliases used by execute_kw (Odoo's real names)
-KW_ALIASES = {'default_get': {'fields_list': 'fields'}, 'fields_get': {'fields': 'allfields'}}
+KW_ALIASES = {'fields_get': {'fields': 'allfields'}}
+# The keyword names execute_kw takes where a version names a parameter otherwise than
+# SIGNATURES (Odoo 19, whose names JSON-2 uses): {version: {method: {name: real name}}}, read
+# from each version's odoo/models.py: Odoo 16, 17 and 18 call name_search's domain "args" and
+# default_get's parameter "fields_list"; 19 renamed them "domain" and "fields".
+RPC_NAMES = {17: {'name_search': {'domain': 'args'}, 'default_get': {'fields': 'fields_list'}}}
+# ... and where a model's override names it otherwise again: {(version, model, method): ...}
+# (odoo/addons/base/models/res_partner.py of 17: Partner.default_get(self, default_fields)).
+MODEL_RPC_NAMES = {(17, 'res.partner', 'default_get'): ('Partner', {'fields': 'default_fields'})}
 
 BUILTIN = {
     'product.product': [
@@ -1449,27 +1462,34 @@ def call_method(env, model_name, method, args, kwargs, json2=False, ids=None):
         if ids is not None and not isinstance(ids, list):
             ids = [ids]
     else:
+        # execute_kw calls the Python method: its own parameter names, Python's TypeErrors
+        owner, wire = MODEL_RPC_NAMES.get((store.version, model_name, method),
+                                          ('BaseModel', RPC_NAMES.get(store.version, {}).get(method, {})))
+        qual = '%s.%s' % (owner, method)
+        canonical = {wire.get(n, n): n for n in names}
         params = {}
         args = list(args)
         if not is_model:
             if not args:
-                raise TypeError("%s() missing 1 required positional argument: 'ids'" % method)
+                raise TypeError("%s() missing 1 required positional argument: 'ids'" % qual)
             ids = args.pop(0)
             if isinstance(ids, int) and not isinstance(ids, bool):
                 ids = [ids]
         if len(args) > len(names):
-            raise TypeError('%s() takes %d positional arguments but %d were given' % (method, len(names) + 1, len(args) + 1))
+            raise TypeError('%s() takes %d positional arguments but %d were given' % (qual, len(names) + 1, len(args) + 1))
         for n, a in zip(names, args):
             params[n] = a
         aliases = KW_ALIASES.get(method, {})
         for k, v in (kwargs or {}).items():
             k = aliases.get(k, k)
-            if k not in names:
-                raise TypeError("%s() got an unexpected keyword argument '%s'" % (method, k))
-            params[k] = v
+            if k not in canonical:
+                raise TypeError("%s() got an unexpected keyword argument '%s'" % (qual, k))
+            if canonical[k] in params:
+                raise TypeError("%s() got multiple values for argument '%s'" % (qual, k))
+            params[canonical[k]] = v
         for r in required:
             if r not in params:
-                raise TypeError("%s() missing 1 required positional argument: '%s'" % (method, r))
+                raise TypeError("%s() missing 1 required positional argument: '%s'" % (qual, wire.get(r, r)))
     lang = env.context.get('lang')
     if lang is not None and lang not in (False, 'en_US', 'fr_FR', 'fr_BE', 'nl_BE', 'de_DE', 'es_ES'):
         raise UserError('Invalid language code: %s' % lang)
@@ -1684,13 +1704,28 @@ class Server:
 # ---------------------------------------------------------------------------------------
 # HTTP
 
-HTML_404 = ('<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset="utf-8"/>\n'
-            '        <title>Page not found | erplink Odoo simulator</title>\n    </head>\n    <body>\n'
-            '        <h1>Page not found</h1>\n    </body>\n</html>')
+# Odoo's own pages for a path no controller serves, as the real servers sent them (exact bytes,
+# read from the transcripts by load_pages()): with a database, the website's 404 page (captured
+# on 17: odoo17/jsonrpc/unknown_path_json; the 19 transcripts hold none, so it stands in for 19
+# too); without one (several databases and no X-Odoo-Database naming one that exists, 19), the
+# "No database is selected" page (odoo19/json2/55_err_no_database_header).
+PAGES = {}
+PAGE_SOURCES = {'404': 'odoo17/jsonrpc/unknown_path_json.response',
+                'nodb': 'odoo19/json2/55_err_no_database_header.response'}
+
+
+def load_pages(fixtures):
+    for key, rel in PAGE_SOURCES.items():
+        path = os.path.join(fixtures, rel)
+        try:
+            raw = open(path, 'rb').read()
+        except OSError as e:
+            raise SystemExit('odoo_server.py: cannot read the captured page %s (%s); pass --fixtures DIR' % (path, e))
+        PAGES[key] = raw.partition(b'\r\n\r\n')[2]
+
+
 HTML_405 = ('<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n'
             '<p>The method is not allowed for the requested URL.</p>\n')
-HTML_NODB = ('<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>No database is selected and '
-             'the requested URL was not found in the server-wide controllers.</p>\n')
 HTML_400_JSON = ('<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n'
                  '<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; is type=&#39;json&#39;.'
                  '\nPlease verify the request is sent with the right Content-Type header.</p>\n')
@@ -1828,7 +1863,23 @@ def make_handler(app, keepalive):
             if app.store.version >= 19 and (path == '/json/2' or path.startswith('/json/2/')):
                 app.last_request = body
                 return self.json2(verb, path, body)
-            return self.reply(404, HTML_404, 'text/html;charset=utf-8', nosniff=True)
+            return self.not_found()
+
+        def no_database(self):
+            """19: no database selected: several on the cluster and no X-Odoo-Database header, or
+            one naming a database that does not exist (17 has a single database: always selected)."""
+            if app.store.version < 19:
+                return False
+            db = self.headers.get('X-Odoo-Database')
+            return (db is None and len(app.v['dbs']) > 1) or (db is not None and db != app.v['db'])
+
+        def not_found(self):
+            """A path no controller serves: the website's 404 page, or the no-database page."""
+            if self.no_database():
+                return self.reply(404, PAGES['nodb'], 'text/html; charset=utf-8', length_first=True)
+            return self.reply(404, PAGES['404'], 'text/html;charset=utf-8', [
+                ('Set-Cookie', 'frontend_lang=en_US; Path=/'),
+                ('Set-Cookie', 'session_id=simulated; HttpOnly; Path=/')], nosniff=True)
 
         def is_data_call(self, path, body):
             if path.startswith('/xmlrpc/'):
@@ -1893,7 +1944,7 @@ def make_handler(app, keepalive):
                 return self.reply(200, str(app.hits.get(key, 0)), 'text/plain')
             if path == '/__sim__/stats':
                 return self.reply(200, json.dumps({'requests': app.requests}), 'application/json')
-            return self.reply(404, HTML_404, 'text/html; charset=utf-8')
+            return self.not_found()
 
         # XML-RPC -----------------------------------------------------------------------
         def xmlrpc(self, service, body, legacy):
@@ -1972,12 +2023,9 @@ def make_handler(app, keepalive):
         # /doc-bearer/<model>.json, /doc-bearer/index.json (api_doc, bearer auth) ---------
         def doc_bearer(self, verb, path):
             _, key = self.bearer_key()
-            db = self.headers.get('X-Odoo-Database')
-            if (db is None and len(app.v['dbs']) > 1) or (db is not None and db != app.v['db']):
-                return self.reply(404, HTML_NODB, 'text/html; charset=utf-8', length_first=True)
             m = re.match(r'^/doc-bearer/([A-Za-z0-9_.]+)\.json$', path)
-            if verb not in ('GET', 'HEAD') or not m:
-                return self.reply(404, HTML_404, 'text/html;charset=utf-8', nosniff=True)
+            if self.no_database() or verb not in ('GET', 'HEAD') or not m:
+                return self.not_found()
             try:
                 app.bearer_uid(key)
                 name = m.group(1)
@@ -2002,9 +2050,8 @@ def make_handler(app, keepalive):
             auth, key = self.bearer_key()
             m = re.match(r'^/json/2/([^/]+)/([^/]+)$', path)
             try:
-                db = self.headers.get('X-Odoo-Database')
-                if (db is None and len(app.v['dbs']) > 1) or (db is not None and db != app.v['db']):
-                    return self.reply(404, HTML_NODB, 'text/html; charset=utf-8', length_first=True)
+                if self.no_database():
+                    return self.not_found()
                 if verb == 'OPTIONS' or (auth is None and m):
                     raise http_error(401, 'Unauthorized',
                                     'User not authenticated, use an API Key with a Bearer Authorization header.')
@@ -2040,6 +2087,8 @@ def main():
     ap.add_argument('--products', type=int, default=0)
     ap.add_argument('--keepalive', action='store_true')
     a = ap.parse_args()
+    load_pages(a.fixtures or os.environ.get('ERPLINK_FIXTURES') or
+               os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
     VERSION_OF_ERRORS[0] = a.version
     VERSIONS[a.version] = json.loads(json.dumps(VERSIONS[a.version], default=list))  # private, mutable copy
     VERSIONS[a.version]['expired_keys'] = set(VERSIONS[a.version]['expired_keys'])
