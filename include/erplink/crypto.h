@@ -103,6 +103,7 @@ ERPLINK_EXTERN int erplink_hmac_new(erplink_hmac **out, const void *key, size_t 
  * @return 0, ::ERPLINK_EINVAL, ::ERPLINK_ENOMEM, ::ERPLINK_ESERVER.
  * May run while other threads clone @p src too, or while the owner of @p src computes with
  * it (the keyed states are never modified after creation); not while @p src is being freed.
+ * Thread-safe (the source is only read).
  */
 ERPLINK_EXTERN int erplink_hmac_clone(erplink_hmac **out, const erplink_hmac *src);
 

@@ -136,6 +136,7 @@ ERPLINK_EXTERN int erplink_http_options_clone(erplink_http_options **out, const 
  * @param o  the options.
  * @param ua the user agent (copied); NULL or "" restores the default "erplink/<version>".
  * @return 0, ::ERPLINK_EINVAL (NULL @p o, or @p ua contains a control character) or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_user_agent(erplink_http_options *o, const char *ua);
 
@@ -143,7 +144,7 @@ ERPLINK_EXTERN int erplink_http_options_set_user_agent(erplink_http_options *o, 
  * @brief Sets the connect timeout (TCP + TLS handshake).
  * @param o  the options.
  * @param ms 1 .. 86400000 milliseconds.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_connect_timeout_ms(erplink_http_options *o, int64_t ms);
 
@@ -152,7 +153,7 @@ ERPLINK_EXTERN int erplink_http_options_set_connect_timeout_ms(erplink_http_opti
  *        A request may override it (erplink_http_request_set_timeout_ms()).
  * @param o  the options.
  * @param ms 0 .. 86400000 milliseconds.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_timeout_ms(erplink_http_options *o, int64_t ms);
 
@@ -162,7 +163,7 @@ ERPLINK_EXTERN int erplink_http_options_set_timeout_ms(erplink_http_options *o, 
  * @param o                the options.
  * @param bytes_per_second the minimum average speed, >= 0.
  * @param seconds          the period, >= 0.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_low_speed(erplink_http_options *o, long bytes_per_second,
                                                       long seconds);
@@ -173,7 +174,7 @@ ERPLINK_EXTERN int erplink_http_options_set_low_speed(erplink_http_options *o, l
  *        aborted as soon as the limit is passed (::ERPLINK_ETOOLARGE).
  * @param o     the options.
  * @param bytes >= 1.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_max_response_bytes(erplink_http_options *o, size_t bytes);
 
@@ -183,6 +184,7 @@ ERPLINK_EXTERN int erplink_http_options_set_max_response_bytes(erplink_http_opti
  * @param o    the options.
  * @param path the file (copied); NULL restores the system store.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_ca_file(erplink_http_options *o, const char *path);
 
@@ -191,6 +193,7 @@ ERPLINK_EXTERN int erplink_http_options_set_ca_file(erplink_http_options *o, con
  * @param o    the options.
  * @param path the directory (copied); NULL restores the default.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_ca_dir(erplink_http_options *o, const char *path);
 
@@ -201,6 +204,7 @@ ERPLINK_EXTERN int erplink_http_options_set_ca_dir(erplink_http_options *o, cons
  * @param proxy a proxy URL such as "http://proxy:3128" (copied), "" for "no proxy at all",
  *              or NULL for the environment.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_proxy(erplink_http_options *o, const char *proxy);
 
@@ -214,7 +218,7 @@ ERPLINK_EXTERN int erplink_http_options_set_proxy(erplink_http_options *o, const
  *        credential are dropped for that hop and the following ones.
  * @param o       the options.
  * @param enabled non-zero to follow.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_follow_redirects(erplink_http_options *o, int enabled);
 
@@ -222,7 +226,7 @@ ERPLINK_EXTERN int erplink_http_options_set_follow_redirects(erplink_http_option
  * @brief Sets the maximum number of redirects followed for one attempt (default 5).
  * @param o the options.
  * @param n 0 .. 50.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_max_redirects(erplink_http_options *o, int n);
 
@@ -231,7 +235,7 @@ ERPLINK_EXTERN int erplink_http_options_set_max_redirects(erplink_http_options *
  *        number of requests in flight at once — further threads wait for a free handle.
  * @param o the options.
  * @param n 1 .. 1024 (default 8).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_pool_size(erplink_http_options *o, int n);
 
@@ -239,7 +243,7 @@ ERPLINK_EXTERN int erplink_http_options_set_pool_size(erplink_http_options *o, i
  * @brief Sets the maximum number of attempts of one request, the first one included.
  * @param o the options.
  * @param n 1 (no retry) .. 100 (default 3).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_max_attempts(erplink_http_options *o, int n);
 
@@ -249,7 +253,7 @@ ERPLINK_EXTERN int erplink_http_options_set_max_attempts(erplink_http_options *o
  * @param o       the options.
  * @param base_ms >= 0 (0 means retry at once; useful in tests).
  * @param cap_ms  >= base_ms.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_backoff_ms(erplink_http_options *o, int64_t base_ms, int64_t cap_ms);
 
@@ -259,7 +263,7 @@ ERPLINK_EXTERN int erplink_http_options_set_backoff_ms(erplink_http_options *o, 
  *        ::ERPLINK_EUNAVAILABLE) is returned at once with erplink_error_retry_after_ms() set.
  * @param o  the options.
  * @param ms >= 0 (default 120000).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_max_retry_after_ms(erplink_http_options *o, int64_t ms);
 
@@ -284,7 +288,7 @@ ERPLINK_EXTERN int erplink_http_options_set_retry_all_5xx(erplink_http_options *
  * @param o           the options.
  * @param ratio       0.0 .. 1000.0 (default 0.2).
  * @param min_retries >= 0 (default 10).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_retry_budget(erplink_http_options *o, double ratio, int min_retries);
 
@@ -293,7 +297,7 @@ ERPLINK_EXTERN int erplink_http_options_set_retry_budget(erplink_http_options *o
  *        random state). By default it is seeded from the operating system's random source.
  * @param o    the options.
  * @param seed any value; the same seed gives the same sequence of delays.
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_retry_seed(erplink_http_options *o, uint64_t seed);
 
@@ -304,7 +308,7 @@ ERPLINK_EXTERN int erplink_http_options_set_retry_seed(erplink_http_options *o, 
  * @param o                   the options.
  * @param requests_per_second > 0, or 0 for unlimited (the default).
  * @param burst               >= 1 (ignored when unlimited).
- * @return 0 or ::ERPLINK_EINVAL.
+ * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
 ERPLINK_EXTERN int erplink_http_options_set_rate_limit(erplink_http_options *o, double requests_per_second,
                                                        int burst);
@@ -354,7 +358,7 @@ ERPLINK_EXTERN int erplink_http_client_new(erplink_http_client **out, const erpl
  * @brief Frees @p c, closing its connections (NULL is a no-op). In a child process after
  *        `fork()` the parent's connections are abandoned, not closed (see the file
  *        documentation). No other thread may be using @p c.
- * @param c the client.
+ * @param c the client. Not thread-safe: no other thread may be using the client.
  */
 ERPLINK_EXTERN void erplink_http_client_free(erplink_http_client *c);
 
@@ -453,7 +457,7 @@ ERPLINK_EXTERN int erplink_http_batch_new(erplink_http_batch **out, erplink_http
 /**
  * @brief Frees @p b (NULL is a no-op); requests still queued are dropped without a callback
  *        and the multi handle goes back to the client for reuse.
- * @param b the batch.
+ * @param b the batch. Not thread-safe (one thread per batch).
  */
 ERPLINK_EXTERN void erplink_http_batch_free(erplink_http_batch *b);
 
@@ -584,7 +588,10 @@ ERPLINK_EXTERN int erplink_http_client_send_batch(erplink_http_response **outs, 
  */
 ERPLINK_EXTERN int erplink_http_request_new(erplink_http_request **out, const char *method, const char *url);
 
-/** @brief Frees @p r (NULL is a no-op); copied bodies and credential header values are wiped. @param r the request. */
+/**
+ * @brief Frees @p r (NULL is a no-op); copied bodies and credential header values are wiped.
+ * @param r the request. Not thread-safe: the request must not be in use.
+ */
 ERPLINK_EXTERN void erplink_http_request_free(erplink_http_request *r);
 
 /**
@@ -596,6 +603,7 @@ ERPLINK_EXTERN void erplink_http_request_free(erplink_http_request *r);
  * @param name  the header name (an HTTP token; copied).
  * @param value the value (copied; no CR or LF).
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_add_header(erplink_http_request *r, const char *name, const char *value);
 
@@ -606,6 +614,7 @@ ERPLINK_EXTERN int erplink_http_request_add_header(erplink_http_request *r, cons
  * @param value the value (copied), or NULL to remove the header. An empty value sends
  *              the header with no value.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_header(erplink_http_request *r, const char *name, const char *value);
 
@@ -618,6 +627,7 @@ ERPLINK_EXTERN int erplink_http_request_set_header(erplink_http_request *r, cons
  * @param body the bytes (may be NULL when @p len is 0).
  * @param len  the length.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_body(erplink_http_request *r, const void *body, size_t len);
 
@@ -628,6 +638,7 @@ ERPLINK_EXTERN int erplink_http_request_set_body(erplink_http_request *r, const 
  * @param body the bytes (may be NULL when @p len is 0).
  * @param len  the length.
  * @return 0 or ::ERPLINK_EINVAL.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_body_borrowed(erplink_http_request *r, const void *body, size_t len);
 
@@ -636,6 +647,7 @@ ERPLINK_EXTERN int erplink_http_request_set_body_borrowed(erplink_http_request *
  * @param r  the request.
  * @param ms 0 (none) .. 86400000, or -1 to use the client's.
  * @return 0 or ::ERPLINK_EINVAL.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_timeout_ms(erplink_http_request *r, int64_t ms);
 
@@ -647,6 +659,7 @@ ERPLINK_EXTERN int erplink_http_request_set_timeout_ms(erplink_http_request *r, 
  * @param r          the request.
  * @param idempotent non-zero if the request may safely be sent twice.
  * @return 0 or ::ERPLINK_EINVAL.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_idempotent(erplink_http_request *r, int idempotent);
 
@@ -663,6 +676,7 @@ ERPLINK_EXTERN int erplink_http_request_set_idempotent(erplink_http_request *r, 
  *                 be reset; retries are then still made).
  * @param userdata passed to both (not owned).
  * @return 0 or ::ERPLINK_EINVAL. With a sink, erplink_http_response_body() is empty for 2xx.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_sink(erplink_http_request *r,
                                                  int (*write)(const char *data, size_t len, void *userdata),
@@ -674,22 +688,27 @@ ERPLINK_EXTERN int erplink_http_request_set_sink(erplink_http_request *r,
  * @param r the request.
  * @param v the tree, borrowed: it must stay alive while the request is sent; NULL to detach.
  * @return 0 or ::ERPLINK_EINVAL.
+ *         Not thread-safe (a request is built by one thread; once built it may be sent from several).
  */
 ERPLINK_EXTERN int erplink_http_request_set_log_value(erplink_http_request *r, const erplink_value *v);
 
 /* ------------------------------------------------------------------ response */
 
-/** @brief Frees @p r (NULL is a no-op). @param r the response. */
+/** @brief Frees @p r (NULL is a no-op). @param r the response. Not thread-safe: the response must not be in use. */
 ERPLINK_EXTERN void erplink_http_response_free(erplink_http_response *r);
 
-/** @brief The final HTTP status (e.g. 200). @param r the response. @return the status, 0 if @p r is NULL. */
+/**
+ * @brief The final HTTP status (e.g. 200).
+ * @param r the response.
+ * @return the status, 0 if @p r is NULL. Thread-safe (read-only).
+ */
 ERPLINK_EXTERN int erplink_http_response_status(const erplink_http_response *r);
 
 /**
  * @brief The first value of a response header, looked up case-insensitively.
  * @param r    the response.
  * @param name the header name.
- * @return a string owned by @p r, or NULL when absent.
+ * @return a string owned by @p r, or NULL when absent. Thread-safe (read-only).
  */
 ERPLINK_EXTERN const char *erplink_http_response_header(const erplink_http_response *r, const char *name);
 
@@ -698,12 +717,12 @@ ERPLINK_EXTERN const char *erplink_http_response_header(const erplink_http_respo
  * @param r     the response.
  * @param name  the header name (case-insensitive).
  * @param index which occurrence.
- * @return a string owned by @p r, or NULL when there are fewer occurrences.
+ * @return a string owned by @p r, or NULL when there are fewer occurrences. Thread-safe (read-only).
  */
 ERPLINK_EXTERN const char *erplink_http_response_header_nth(const erplink_http_response *r, const char *name,
                                                             size_t index);
 
-/** @brief The number of response header lines. @param r the response. @return the count. */
+/** @brief The number of response header lines. @param r the response. @return the count. Thread-safe (read-only). */
 ERPLINK_EXTERN size_t erplink_http_response_header_count(const erplink_http_response *r);
 
 /**
@@ -727,10 +746,15 @@ ERPLINK_EXTERN const char *erplink_http_response_header_value_at(const erplink_h
  * @param r   the response.
  * @param len receives the length; may be NULL.
  * @return a pointer owned by @p r, NUL-terminated (the NUL is not counted), never NULL for a non-NULL @p r.
+ *         Thread-safe (read-only).
  */
 ERPLINK_EXTERN const char *erplink_http_response_body(const erplink_http_response *r, size_t *len);
 
-/** @brief The `Content-Type` header, or NULL. @param r the response. @return a string owned by @p r. */
+/**
+ * @brief The `Content-Type` header, or NULL.
+ * @param r the response.
+ * @return a string owned by @p r. Thread-safe (read-only).
+ */
 ERPLINK_EXTERN const char *erplink_http_response_content_type(const erplink_http_response *r);
 
 /**
@@ -738,7 +762,7 @@ ERPLINK_EXTERN const char *erplink_http_response_content_type(const erplink_http
  *        `text/html; charset=utf-8` matches "text/html".
  * @param r          the response.
  * @param media_type e.g. "text/xml".
- * @return 1 on a match, else 0.
+ * @return 1 on a match, else 0. Thread-safe (read-only).
  */
 ERPLINK_EXTERN int erplink_http_response_content_type_is(const erplink_http_response *r, const char *media_type);
 
@@ -748,20 +772,29 @@ ERPLINK_EXTERN int erplink_http_response_content_type_is(const erplink_http_resp
  *        application/xhtml+xml, or the body starts (after whitespace) with `<!DOCTYPE html`
  *        or `<html`.
  * @param r the response.
- * @return 1 or 0.
+ * @return 1 or 0. Thread-safe (read-only).
  */
 ERPLINK_EXTERN int erplink_http_response_is_html(const erplink_http_response *r);
 
-/** @brief How many attempts the call made (1 = no retry). @param r the response. @return the count. */
+/**
+ * @brief How many attempts the call made (1 = no retry).
+ * @param r the response.
+ * @return the count. Thread-safe (read-only).
+ */
 ERPLINK_EXTERN int erplink_http_response_attempts(const erplink_http_response *r);
 
-/** @brief Wall time of the whole call (all attempts and waits), in ms. @param r the response. @return ms. */
+/**
+ * @brief Wall time of the whole call (all attempts and waits), in ms.
+ * @param r the response.
+ * @return ms. Thread-safe (read-only).
+ */
 ERPLINK_EXTERN int64_t erplink_http_response_total_ms(const erplink_http_response *r);
 
 /**
  * @brief The URL of the final answer (differs from the request URL after redirects).
  * @param r the response.
  * @return a string owned by @p r, as libcurl reports it (it may contain what the caller put in the URL).
+ *         Thread-safe (read-only).
  */
 ERPLINK_EXTERN const char *erplink_http_response_effective_url(const erplink_http_response *r);
 

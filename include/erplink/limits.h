@@ -31,12 +31,13 @@ typedef struct erplink_limits erplink_limits;
 /**
  * @brief Creates a set of caps initialised to the defaults.
  * @param out receives the new object; free it with erplink_limits_free().
- * @return 0 or ::ERPLINK_ENOMEM.
+ * @return 0 or ::ERPLINK_ENOMEM. Not thread-safe (a limits object is configured by one thread; decoders copy it).
  */
 ERPLINK_EXTERN int erplink_limits_new(erplink_limits **out);
 /**
  * @brief Frees a set of caps.
  * @param l the caps, or NULL (no-op).
+ * Not thread-safe (a limits object is configured by one thread; decoders copy it).
  */
 ERPLINK_EXTERN void erplink_limits_free(erplink_limits *l);
 /**
@@ -44,6 +45,7 @@ ERPLINK_EXTERN void erplink_limits_free(erplink_limits *l);
  * @param l the caps to change.
  * @param depth the depth, 1 .. 100000.
  * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p depth is out of range.
+ *         Not thread-safe (a limits object is configured by one thread; decoders copy it).
  */
 ERPLINK_EXTERN int erplink_limits_set_max_depth(erplink_limits *l, size_t depth);
 /**
@@ -51,6 +53,7 @@ ERPLINK_EXTERN int erplink_limits_set_max_depth(erplink_limits *l, size_t depth)
  * @param l the caps to change.
  * @param elements the count, at least 1.
  * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p elements is 0.
+ *         Not thread-safe (a limits object is configured by one thread; decoders copy it).
  */
 ERPLINK_EXTERN int erplink_limits_set_max_elements(erplink_limits *l, size_t elements);
 /**
@@ -58,24 +61,25 @@ ERPLINK_EXTERN int erplink_limits_set_max_elements(erplink_limits *l, size_t ele
  * @param l the caps to change.
  * @param bytes the size, at least 1.
  * @return 0, or ::ERPLINK_EINVAL if @p l is NULL or @p bytes is 0.
+ *         Not thread-safe (a limits object is configured by one thread; decoders copy it).
  */
 ERPLINK_EXTERN int erplink_limits_set_max_bytes(erplink_limits *l, size_t bytes);
 /**
  * @brief Reads the depth cap.
  * @param l the caps, or NULL for the defaults.
- * @return the maximum depth.
+ * @return the maximum depth. Thread-safe (read-only).
  */
 ERPLINK_EXTERN size_t erplink_limits_max_depth(const erplink_limits *l);
 /**
  * @brief Reads the element cap.
  * @param l the caps, or NULL for the defaults.
- * @return the maximum element count.
+ * @return the maximum element count. Thread-safe (read-only).
  */
 ERPLINK_EXTERN size_t erplink_limits_max_elements(const erplink_limits *l);
 /**
  * @brief Reads the size cap.
  * @param l the caps, or NULL for the defaults.
- * @return the maximum document size in bytes.
+ * @return the maximum document size in bytes. Thread-safe (read-only).
  */
 ERPLINK_EXTERN size_t erplink_limits_max_bytes(const erplink_limits *l);
 

@@ -127,7 +127,7 @@ typedef struct erplink_xmlrpc_decoder erplink_xmlrpc_decoder;
  *
  * @param out    receives the decoder; free it with erplink_xmlrpc_decoder_free().
  * @param limits decoding caps (copied), or NULL for the defaults.
- * @return 0, ::ERPLINK_EINVAL (@p out NULL) or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL (@p out NULL) or ::ERPLINK_ENOMEM. Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_new(erplink_xmlrpc_decoder **out, const erplink_limits *limits);
 
@@ -137,7 +137,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_new(erplink_xmlrpc_decoder **out, cons
  *
  * @param out    receives the decoder; free it with erplink_xmlrpc_decoder_free().
  * @param limits decoding caps (copied), or NULL for the defaults.
- * @return 0, ::ERPLINK_EINVAL (@p out NULL) or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL (@p out NULL) or ::ERPLINK_ENOMEM. Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_new_call(erplink_xmlrpc_decoder **out, const erplink_limits *limits);
 
@@ -148,7 +148,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_new_call(erplink_xmlrpc_decoder **out,
  *
  * @param dec   the decoder.
  * @param bytes the expected document size in bytes.
- * @return 0 or ::ERPLINK_EINVAL (@p dec NULL).
+ * @return 0 or ::ERPLINK_EINVAL (@p dec NULL). Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_set_size_hint(erplink_xmlrpc_decoder *dec, size_t bytes);
 
@@ -162,7 +162,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_set_size_hint(erplink_xmlrpc_decoder *
  * @param data the bytes (borrowed; may be NULL when @p len is 0).
  * @param len  their number.
  * @return 0 or the errors of erplink_xmlrpc_decode_response() (except truncation, which is
- *         only known at finish).
+ *         only known at finish). Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_feed(erplink_xmlrpc_decoder *dec, const void *data, size_t len);
 
@@ -175,7 +175,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_feed(erplink_xmlrpc_decoder *dec, cons
  * @param dec      a decoder made by erplink_xmlrpc_decoder_new().
  * @return 0; ::ERPLINK_EPROTOCOL with "truncated document" when the document is
  *         incomplete; the errors of erplink_xmlrpc_decoder_feed(); ::ERPLINK_EINVAL for a
- *         call decoder. The decoder must be reset before reuse.
+ *         call decoder. The decoder must be reset before reuse. Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_finish(erplink_value **out, int *is_fault, erplink_xmlrpc_decoder *dec);
 
@@ -186,6 +186,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_finish(erplink_value **out, int *is_fa
  * @param params_out receives the parameter array; free it with erplink_value_free(). NULL on failure.
  * @param dec        a decoder made by erplink_xmlrpc_decoder_new_call().
  * @return as erplink_xmlrpc_decoder_finish(); ::ERPLINK_EINVAL for a response decoder.
+ *         Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_finish_call(char **method_out, erplink_value **params_out,
                                                       erplink_xmlrpc_decoder *dec);
@@ -195,13 +196,13 @@ ERPLINK_EXTERN int erplink_xmlrpc_decoder_finish_call(char **method_out, erplink
  *        kind; drops a partial tree and the size hint).
  *
  * @param dec the decoder.
- * @return 0, ::ERPLINK_EINVAL (@p dec NULL) or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL (@p dec NULL) or ::ERPLINK_ENOMEM. Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN int erplink_xmlrpc_decoder_reset(erplink_xmlrpc_decoder *dec);
 
 /**
  * @brief Frees a decoder and any partial tree it holds.
- * @param dec the decoder, or NULL (no-op).
+ * @param dec the decoder, or NULL (no-op). Not thread-safe (one decoder per thread at a time).
  */
 ERPLINK_EXTERN void erplink_xmlrpc_decoder_free(erplink_xmlrpc_decoder *dec);
 
