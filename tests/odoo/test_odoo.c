@@ -14,6 +14,8 @@
 
 static test_server s17, s19;
 
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 #define KEY17 "f32f735cb7f82805c95056b62583379a9aabd47f"
 #define KEY19 "dad028985f488ca4b0f7f8f7b556a00a30762b32"
 #define KEY19_DEMO "94ccef786a0b25cfed33c498b8b117fff7bc629a"
@@ -43,10 +45,12 @@ static odoo_client *mk(const setup *s) {
   if (s->password) odoo_options_set_password(o, s->password);
   if (s->key) odoo_options_set_api_key(o, s->key);
   odoo_options_set_protocol(o, s->proto);
-  odoo_options_set_retry(o, s->attempts ? s->attempts : 3, 1, 5);
-  odoo_options_set_timeout_ms(o, s->timeout_ms ? s->timeout_ms : 20000);
-  odoo_options_set_connect_timeout_ms(o, 2000);
-  if (s->log) odoo_options_set_log(o, s->log, s->log_ud, ERPLINK_LOG_TRACE);
+  erplink_http_options *h = odoo_options_http(o);
+  erplink_http_options_set_max_attempts(h, s->attempts ? s->attempts : 3);
+  erplink_http_options_set_backoff_ms(h, 1, 5);
+  erplink_http_options_set_timeout_ms(h, s->timeout_ms ? s->timeout_ms : 20000);
+  erplink_http_options_set_connect_timeout_ms(h, 2000);
+  if (s->log) erplink_http_options_set_log(h, ERPLINK_LOG_TRACE, s->log, s->log_ud);
   if (s->lang_ctx) {
     int64_t companies[] = {1, 3};
     odoo_options_set_lang(o, "fr_FR");
@@ -282,10 +286,15 @@ static void test_options(void) {
   CHECK_EQ_INT(odoo_options_set_url(o, "ftp://x"), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_url(o, NULL), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_protocol(o, (odoo_protocol)9), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_timeout_ms(o, 0), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_retry(o, 0, 1, 2), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_api_key(o, "has space"), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_user_agent(o, "a\r\nX: y"), ERPLINK_EINVAL);
+  /* the transport knobs are the core's setters on the embedded options */
+  CHECK(odoo_options_http(NULL) == NULL);
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(odoo_options_http(NULL), 1000), ERPLINK_EINVAL);
+  CHECK(odoo_options_http(o) != NULL);
+  CHECK(odoo_options_http(o) == odoo_options_http(o));
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(odoo_options_http(o), -1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_max_attempts(odoo_options_http(o), 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_user_agent(odoo_options_http(o), "a\r\nX: y"), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no URL */
   CHECK(strstr(errmsg(), "URL") != NULL);
   CHECK_EQ_INT(odoo_options_set_url(o, "http://127.0.0.1:1/"), 0);
@@ -476,16 +485,16 @@ static void test_calls(void) {
     erplink_value_free(out);
     /* read: many2one as [id, name], False for empty */
     int64_t ids[] = {18, 10};
-    const char *fields[] = {"name", "parent_id", "phone", NULL};
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", ids, 2, fields), 0);
+    const char *fields[] = {"name", "parent_id", "phone"};
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", ids, 2, fields, N(fields)), 0);
     REQUIRE(erplink_value_count(out) == 2);
     const erplink_value *par = rec_field(out, 0, "parent_id");
     CHECK_EQ_INT(erplink_value_type(par), ERPLINK_TYPE_ARRAY);
     CHECK_EQ_INT(erplink_value_type(rec_field(out, 0, "phone")), ERPLINK_TYPE_BOOL);
     erplink_value_free(out);
     /* search_read with offset/limit/order */
-    const char *pf[] = {"name", "list_price", NULL};
-    CHECK_EQ_INT(odoo_client_search_read(&out, c, "product.product", NULL, pf, 0, 3, "list_price desc"), 0);
+    const char *pf[] = {"name", "list_price"};
+    CHECK_EQ_INT(odoo_client_search_read(&out, c, "product.product", NULL, pf, N(pf), 0, 3, "list_price desc"), 0);
     REQUIRE(erplink_value_count(out) == 3);
     double price = 0;
     erplink_value_get_double(&price, rec_field(out, 0, "list_price"));
@@ -500,7 +509,7 @@ static void test_calls(void) {
     vals = J("{\"phone\": \"+1 555 0100\"}");
     CHECK_EQ_INT(odoo_client_write(c, "res.partner", &nid, 1, vals), 0);
     erplink_value_free(vals);
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &nid, 1, fields), 0);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &nid, 1, fields, N(fields)), 0);
     const char *ph = NULL;
     size_t phl = 0;
     CHECK_EQ_INT(erplink_value_get_string(&ph, &phl, rec_field(out, 0, "phone")), 0);
@@ -515,19 +524,19 @@ static void test_calls(void) {
     erplink_value_free(out);
     erplink_value_free(vl);
     CHECK_EQ_INT(odoo_client_unlink(c, "res.partner", all, 3), 0);
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", all, 3, fields), 0);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", all, 3, fields, N(fields)), 0);
     CHECK_EQ_INT(erplink_value_count(out), 0);
     erplink_value_free(out);
     /* fields_get, name_search, read_group */
-    const char *attrs[] = {"type", "string", NULL};
-    CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", attrs), 0);
+    const char *attrs[] = {"type", "string"};
+    CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", attrs, N(attrs)), 0);
     CHECK(erplink_value_struct_get(out, "name") != NULL);
     erplink_value_free(out);
     CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", NULL, "ilike", 5), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     erplink_value_free(out);
-    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
-    CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1), 0);
+    const char *agg[] = {"amount_total:sum"}, *gb[] = {"state"};
+    CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, agg, N(agg), gb, N(gb), 0, 0, NULL, 1), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     CHECK(rec_field(out, 0, "state_count") != NULL);
     erplink_value_free(out);
@@ -618,9 +627,9 @@ static void test_errors(void) {
     if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 409);
     erplink_value_free(vals);
     /* server error with the traceback as detail */
-    const char *bad[] = {"no_such_field", NULL};
+    const char *bad[] = {"no_such_field"};
     erplink_value *out = NULL;
-    expect(odoo_client_read(&out, c, "res.partner", &ten, 1, bad), ERPLINK_ESERVER, "builtins.ValueError",
+    expect(odoo_client_read(&out, c, "res.partner", &ten, 1, bad, N(bad)), ERPLINK_ESERVER, "builtins.ValueError",
            "no_such_field");
     CHECK(errdetail() && strstr(errdetail(), "Traceback") != NULL);
     if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 500);
@@ -674,26 +683,26 @@ static void test_requests_match_fixtures(void) {
     snprintf(fx, sizeof fx, "%s/execute_kw_search_count", dir);
     CHECK(same_as_fixture(&s17, fx));
     erplink_value_free(dom);
-    const char *tf[] = {"name", "list_price", "categ_id", "default_code", "qty_available", "active", "create_date", NULL};
-    odoo_client_search_read(&out, c, "product.template", NULL, tf, 0, 5, NULL);
+    const char *tf[] = {"name", "list_price", "categ_id", "default_code", "qty_available", "active", "create_date"};
+    odoo_client_search_read(&out, c, "product.template", NULL, tf, N(tf), 0, 5, NULL);
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_search_read_product_template", dir);
     CHECK(same_as_fixture(&s17, fx));
     const char *rf[] = {"name", "display_name", "is_company", "parent_id", "child_ids", "category_id", "country_id",
                         "state_id", "user_id", "company_id", "email", "phone", "website", "active", "type", "lang",
-                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude", NULL};
+                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude"};
     int64_t ids[] = {10, 18};
-    odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+    odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_read_res_partner_relational", dir);
     CHECK(same_as_fixture(&s17, fx));
-    const char *at[] = {"string", "type", "required", NULL};
-    odoo_client_fields_get(&out, c, "product.template", at);
+    const char *at[] = {"string", "type", "required"};
+    odoo_client_fields_get(&out, c, "product.template", at, N(at));
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_fields_get_product_template", dir);
     CHECK(same_as_fixture(&s17, fx));
-    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
-    odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1);
+    const char *agg[] = {"amount_total:sum"}, *gb[] = {"state"};
+    odoo_client_read_group(&out, c, "sale.order", NULL, agg, N(agg), gb, N(gb), 0, 0, NULL, 1);
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_read_group", dir);
     CHECK(same_as_fixture(&s17, fx));
@@ -732,9 +741,9 @@ static void test_requests_match_fixtures(void) {
   CHECK(same_as_fixture(&s19, "odoo19/json2/08_search_count"));
   erplink_value_free(dom);
   const char *rf[] = {"name", "parent_id", "child_ids", "category_id", "country_id", "state_id", "user_id",
-                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date", NULL};
+                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date"};
   int64_t ids[] = {9, 19};
-  odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+  odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
   erplink_value_free(out);
   CHECK(same_as_fixture(&s19, "odoo19/json2/03_read_res_partner_relations"));
   odoo_client_name_search(&out, c, "res.partner", "Acme", NULL, NULL, 5);
@@ -1079,6 +1088,7 @@ static void test_faults(void) {
     odoo_client_free(c);
   }
 }
+
 
 int main(void) {
   const char *v17[] = {"--version", "17", NULL};
