@@ -80,6 +80,26 @@ static void stream(odoo_protocol p) {
   CHECK_EQ_INT(s.n, NGEN);
   CHECK(s.ordered);
   CHECK(grew < BOUND_MB);
+  /* the same through the cursor the callbacks are built on */
+  odoo_cursor *cur = NULL;
+  REQUIRE(odoo_cursor_new(&cur, c, "product.product", dom, fields, N(fields), 1000) == 0);
+  seen u = {0, 0, 1, 0};
+  erplink_value *page = NULL;
+  int rc = 0;
+  for (int guard = 0; guard < NGEN / 1000 + 2; guard++) {
+    if ((rc = odoo_cursor_next(&page, cur)) || !page) break;
+    for (size_t i = 0; i < erplink_value_count(page); i++) on_record(erplink_value_array_get(page, i), &u);
+    erplink_value_free(page);
+  }
+  CHECK_EQ_INT(rc, 0);
+  CHECK(page == NULL);
+  CHECK_EQ_INT(u.n, NGEN);
+  CHECK(u.ordered);
+  CHECK_EQ_INT(odoo_cursor_count(cur), NGEN);
+  odoo_cursor_free(cur);
+  grew = vm_hwm_mb() - before;
+  printf("# cursor: %ld records, peak RSS grew by %.1f MB\n", u.n, grew);
+  CHECK(grew < BOUND_MB);
   /* cancelled from the callback */
   seen t = {0, 0, 1, 2500};
   CHECK_EQ_INT(odoo_client_search_read_each(c, "product.product", dom, fields, N(fields), 1000, on_record, &t), ERPLINK_ECANCELLED);
