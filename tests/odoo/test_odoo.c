@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/http/http_impl.h" /* test_options_http reads the defaults from the layout */
 #include "erplink/erplink.h"
@@ -387,6 +386,15 @@ static void test_authentication(void) {
   odoo_client_free(c);
 }
 
+/* Changes the admin's password (or revokes the JSON-2 key) of combination k on its simulator,
+ * or restores it. */
+static void revoke_admin(const combo *k, int revoke) {
+  const char *body = k->json2 ? (revoke ? "{\"revoke_key\": \"" KEY19 "\"}" : "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}")
+                     : revoke ? "{\"login\": \"admin\", \"password\": \"changed\"}"
+                              : "{\"login\": \"admin\", \"password\": \"admin\"}";
+  CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", body), 0);
+}
+
 /* The password changes (or the key is revoked) while a client is connected: the next call is
  * refused with AccessDenied (XML-RPC fault 3, JSON-RPC AccessDenied, JSON-2 401). */
 static void test_credentials_revoked(void) {
@@ -396,14 +404,12 @@ static void test_credentials_revoked(void) {
     REQUIRE(c);
     int64_t n = 0;
     CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"revoke_key\": \"" KEY19 "\"}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"changed\"}"), 0);
+    revoke_admin(k, 1);
     int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
     CHECK_EQ_INT(rc, ERPLINK_EAUTH);
     CHECK_EQ_STR(errclass(), k->json2 ? "werkzeug.exceptions.Unauthorized" : "odoo.exceptions.AccessDenied");
     CHECK(strstr(errmsg(), k->json2 ? "Invalid apikey" : "Access Denied") != NULL);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"admin\"}"), 0);
+    revoke_admin(k, 0);
     CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
     odoo_client_free(c);
   }
@@ -1163,12 +1169,10 @@ static void test_options_http(void) {
 
   /* the CA file set through it reaches the TLS handshake; NULL is the system store, which does
    * not trust the test server's self-signed certificate */
-  char dir[] = "/tmp/erplink-odoo-tls-XXXXXX";
-  REQUIRE(mkdtemp(dir) != NULL);
-  const char *targs[] = {"--tls-dir", dir, NULL};
+  char dir[64];
   test_server tls;
-  REQUIRE(test_server_start(&tls, "faultserver.py", targs) == 0);
-  char ca[300], url[128];
+  REQUIRE(test_tls_server_start(&tls, dir, sizeof dir) == 0);
+  char ca[128], url[128];
   snprintf(ca, sizeof ca, "%s/cert.pem", dir);
   snprintf(url, sizeof url, "https://127.0.0.1:%d", tls.port);
   REQUIRE(odoo_options_new(&o) == 0);
@@ -1189,13 +1193,7 @@ static void test_options_http(void) {
   CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_ETLS);
   odoo_client_free(c);
   odoo_options_free(o);
-  test_server_stop(&tls);
-  char path[320];
-  snprintf(path, sizeof path, "%s/cert.pem", dir);
-  remove(path);
-  snprintf(path, sizeof path, "%s/key.pem", dir);
-  remove(path);
-  rmdir(dir);
+  test_tls_server_stop(&tls, dir);
 }
 
 /* ------------------------------------------------------------------ cursor */
@@ -1222,6 +1220,24 @@ static void take_page(erplink_value *got, const erplink_value *page, int64_t *la
     *last = id;
     erplink_value_array_append_int(got, id);
   }
+}
+
+/* The next page's ids appended to got: 1 for a page, 0 at the end, the error code otherwise. */
+static int next_into(odoo_cursor *cur, erplink_value *got, int64_t *last) {
+  erplink_value *page = NULL;
+  int rc = odoo_cursor_next(&page, cur);
+  if (rc) return rc;
+  if (!page) return 0;
+  take_page(got, page, last);
+  erplink_value_free(page);
+  return 1;
+}
+
+/* Reads the cursor to its end (bounded), appending the ids to got. */
+static void drain(odoo_cursor *cur, erplink_value *got, int64_t *last) {
+  int rc = 1;
+  for (size_t guard = 0; guard < 100 && rc == 1; guard++) rc = next_into(cur, got, last);
+  CHECK_EQ_INT(rc, 0);
 }
 
 static int collect_page(const erplink_value *page, void *userdata) {
@@ -1415,10 +1431,7 @@ static void test_cursor_cancel(void) {
     erplink_value *page = NULL, *got = NULL;
     erplink_value_new_array(&got);
     int64_t last = 0;
-    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
-    REQUIRE(page);
-    take_page(got, page, &last);
-    erplink_value_free(page);
+    CHECK_EQ_INT(next_into(cur, got, &last), 1);
     long before = sim_requests(k->srv);
     erplink_cancel_trigger(tok);
     CHECK_EQ_INT(odoo_cursor_next(&page, cur), ERPLINK_ECANCELLED);
@@ -1429,12 +1442,7 @@ static void test_cursor_cancel(void) {
     erplink_cancel_free(tok);
     CHECK_EQ_INT(sim_requests(k->srv), before + 1); /* nothing was sent */
     /* without the token it goes on where it stopped */
-    for (size_t guard = 0; guard < 100; guard++) {
-      CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
-      if (!page) break;
-      take_page(got, page, &last);
-      erplink_value_free(page);
-    }
+    drain(cur, got, &last);
     CHECK(veq(got, want));
     odoo_cursor_free(cur);
     erplink_value_free(got);
@@ -1494,31 +1502,19 @@ static void test_cursor_error_mid_stream(void) {
     REQUIRE(want);
     odoo_cursor *cur = NULL;
     REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), 3) == 0);
-    erplink_value *page = NULL, *got = NULL;
+    erplink_value *got = NULL;
     erplink_value_new_array(&got);
     int64_t last = 0;
-    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
-    REQUIRE(page);
-    take_page(got, page, &last);
-    erplink_value_free(page);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"revoke_key\": \"" KEY19 "\"}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"changed\"}"), 0);
-    CHECK_EQ_INT(odoo_cursor_next(&page, cur), ERPLINK_EAUTH);
-    CHECK(page == NULL);
+    CHECK_EQ_INT(next_into(cur, got, &last), 1);
+    revoke_admin(k, 1);
+    CHECK_EQ_INT(next_into(cur, got, &last), ERPLINK_EAUTH);
     CHECK_EQ_INT(odoo_cursor_count(cur), 3);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"admin\"}"), 0);
-    for (size_t guard = 0; guard < 100; guard++) {
-      CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
-      if (!page) break;
-      take_page(got, page, &last);
-      erplink_value_free(page);
-    }
+    revoke_admin(k, 0);
+    drain(cur, got, &last);
     CHECK(veq(got, want));
     CHECK_EQ_INT(odoo_cursor_count(cur), erplink_value_count(want));
     odoo_cursor_free(cur);
     erplink_value_free(got);
-    /* the callback variant returns the error, pages already delivered stay delivered */
     erplink_value_free(want);
     odoo_client_free(c);
   }
