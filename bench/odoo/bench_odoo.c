@@ -18,7 +18,8 @@ static double now(void) {
 
 static const char *FIELDS[] = {"id", "name", "default_code", "list_price", "standard_price", "qty_available",
                                "categ_id", "uom_id", "active", "sale_ok", "purchase_ok", "barcode",
-                               "description_sale", "write_date", "product_tmpl_id", NULL};
+                               "description_sale", "write_date", "product_tmpl_id"};
+#define N_FIELDS (sizeof FIELDS / sizeof FIELDS[0])
 
 int main(int argc, char **argv) {
   if (argc < 5) {
@@ -47,8 +48,8 @@ int main(int argc, char **argv) {
   double t0 = 0;
   for (int warm = 1;; warm = 0) {
     erplink_value *out = NULL;
-    int rc = sr ? odoo_client_search_read(&out, c, "product.product", NULL, FIELDS, 0, 10000, NULL)
-                : odoo_client_read(&out, c, "product.product", &one, 1, FIELDS);
+    int rc = sr ? odoo_client_search_read(&out, c, "product.product", NULL, FIELDS, N_FIELDS, 0, 10000, NULL)
+                : odoo_client_read(&out, c, "product.product", &one, 1, FIELDS, N_FIELDS);
     if (rc) {
       fprintf(stderr, "bench_odoo: %s\n", erplink_error_message(erplink_error_last()));
       return 1;

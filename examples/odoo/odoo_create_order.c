@@ -59,9 +59,9 @@ int main(int argc, char **argv) {
   printf("partner %" PRId64 " created\n", partner);
 
   /* 2. two products to sell */
-  const char *pf[] = {"name", "list_price", NULL};
+  const char *pf[] = {"name", "list_price"};
   erplink_value *dom = json("[[\"sale_ok\", \"=\", true]]");
-  if (odoo_client_search_read(&ids, c, "product.product", dom, pf, 0, 2, "id")) {
+  if (odoo_client_search_read(&ids, c, "product.product", dom, pf, sizeof pf / sizeof pf[0], 0, 2, "id")) {
     erplink_value_free(dom);
     vals = NULL;
     report("search products");
@@ -104,8 +104,8 @@ int main(int argc, char **argv) {
   }
 
   /* 5. read it back */
-  const char *of[] = {"name", "state", "partner_id", "amount_total", "order_line", NULL};
-  if (odoo_client_read(&order, c, "sale.order", &so, 1, of) || erplink_value_count(order) != 1) {
+  const char *of[] = {"name", "state", "partner_id", "amount_total", "order_line"};
+  if (odoo_client_read(&order, c, "sale.order", &so, 1, of, sizeof of / sizeof of[0]) || erplink_value_count(order) != 1) {
     report("read sale.order");
     goto done;
   }

@@ -52,7 +52,9 @@ int main(int argc, char **argv) {
   if (odoo_options_new(&o) || odoo_options_set_url(o, argv[1]) || odoo_options_set_db(o, argv[2]) ||
       odoo_options_set_login(o, argv[3]) ||
       (p == ODOO_PROTOCOL_JSON2 ? odoo_options_set_api_key(o, argv[4]) : odoo_options_set_password(o, argv[4])) ||
-      odoo_options_set_protocol(o, p) || odoo_options_set_timeout_ms(o, 30000) || odoo_client_new(&c, o)) {
+      odoo_options_set_protocol(o, p) ||
+      /* transport knobs (timeouts, CA file, proxy, retries, log...) are set on the embedded HTTP options */
+      erplink_http_options_set_timeout_ms(odoo_options_http(o), 30000) || odoo_client_new(&c, o)) {
     odoo_options_free(o);
     return fail("configuration");
   }
@@ -76,10 +78,11 @@ int main(int argc, char **argv) {
   erplink_value_array_append(leaf, t);
   erplink_value_array_append(domain, leaf);
 
-  const char *fields[] = {"default_code", "name", "list_price", "qty_available", NULL};
+  const char *fields[] = {"default_code", "name", "list_price", "qty_available"};
   totals tot = {0, 0};
   printf("%-12s %-32s %10s %8s\n", "code", "product", "price", "on hand");
-  int rc = odoo_client_search_read_each(c, "product.product", domain, fields, 500, print_product, &tot);
+  int rc = odoo_client_search_read_each(c, "product.product", domain, fields, sizeof fields / sizeof fields[0], 500,
+                                        print_product, &tot);
   erplink_value_free(domain);
   if (rc) {
     odoo_client_free(c);

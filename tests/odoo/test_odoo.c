@@ -3,16 +3,20 @@
  * choice, the client's requests compared with the captured real ones, the default context,
  * secrets kept out of logs and messages, and fault injection (refused, reset, stall, HTML,
  * gateway, redirect, empty) with retries only for idempotent calls. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/http/http_impl.h" /* test_options_http reads the defaults from the layout */
 #include "erplink/erplink.h"
 #include "internal.h"
 #include "server.h"
 #include "test.h"
 
 static test_server s17, s19;
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 #define KEY17 "f32f735cb7f82805c95056b62583379a9aabd47f"
 #define KEY19 "dad028985f488ca4b0f7f8f7b556a00a30762b32"
@@ -43,10 +47,12 @@ static odoo_client *mk(const setup *s) {
   if (s->password) odoo_options_set_password(o, s->password);
   if (s->key) odoo_options_set_api_key(o, s->key);
   odoo_options_set_protocol(o, s->proto);
-  odoo_options_set_retry(o, s->attempts ? s->attempts : 3, 1, 5);
-  odoo_options_set_timeout_ms(o, s->timeout_ms ? s->timeout_ms : 20000);
-  odoo_options_set_connect_timeout_ms(o, 2000);
-  if (s->log) odoo_options_set_log(o, s->log, s->log_ud, ERPLINK_LOG_TRACE);
+  erplink_http_options *h = odoo_options_http(o);
+  erplink_http_options_set_max_attempts(h, s->attempts ? s->attempts : 3);
+  erplink_http_options_set_backoff_ms(h, 1, 5);
+  erplink_http_options_set_timeout_ms(h, s->timeout_ms ? s->timeout_ms : 20000);
+  erplink_http_options_set_connect_timeout_ms(h, 2000);
+  if (s->log) erplink_http_options_set_log(h, ERPLINK_LOG_TRACE, s->log, s->log_ud);
   if (s->lang_ctx) {
     int64_t companies[] = {1, 3};
     odoo_options_set_lang(o, "fr_FR");
@@ -282,10 +288,15 @@ static void test_options(void) {
   CHECK_EQ_INT(odoo_options_set_url(o, "ftp://x"), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_url(o, NULL), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_protocol(o, (odoo_protocol)9), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_timeout_ms(o, 0), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_retry(o, 0, 1, 2), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_options_set_api_key(o, "has space"), ERPLINK_EINVAL);
-  CHECK_EQ_INT(odoo_options_set_user_agent(o, "a\r\nX: y"), ERPLINK_EINVAL);
+  /* the transport knobs are the core's setters on the embedded options */
+  CHECK(odoo_options_http(NULL) == NULL);
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(odoo_options_http(NULL), 1000), ERPLINK_EINVAL);
+  CHECK(odoo_options_http(o) != NULL);
+  CHECK(odoo_options_http(o) == odoo_options_http(o));
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(odoo_options_http(o), -1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_max_attempts(odoo_options_http(o), 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_user_agent(odoo_options_http(o), "a\r\nX: y"), ERPLINK_EINVAL);
   CHECK_EQ_INT(odoo_client_new(&c, o), ERPLINK_EINVAL); /* no URL */
   CHECK(strstr(errmsg(), "URL") != NULL);
   CHECK_EQ_INT(odoo_options_set_url(o, "http://127.0.0.1:1/"), 0);
@@ -375,6 +386,15 @@ static void test_authentication(void) {
   odoo_client_free(c);
 }
 
+/* Changes the admin's password (or revokes the JSON-2 key) of combination k on its simulator,
+ * or restores it. */
+static void revoke_admin(const combo *k, int revoke) {
+  const char *body = k->json2 ? (revoke ? "{\"revoke_key\": \"" KEY19 "\"}" : "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}")
+                     : revoke ? "{\"login\": \"admin\", \"password\": \"changed\"}"
+                              : "{\"login\": \"admin\", \"password\": \"admin\"}";
+  CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", body), 0);
+}
+
 /* The password changes (or the key is revoked) while a client is connected: the next call is
  * refused with AccessDenied (XML-RPC fault 3, JSON-RPC AccessDenied, JSON-2 401). */
 static void test_credentials_revoked(void) {
@@ -384,14 +404,12 @@ static void test_credentials_revoked(void) {
     REQUIRE(c);
     int64_t n = 0;
     CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"revoke_key\": \"" KEY19 "\"}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"changed\"}"), 0);
+    revoke_admin(k, 1);
     int rc = odoo_client_search_count(&n, c, "res.partner", NULL);
     CHECK_EQ_INT(rc, ERPLINK_EAUTH);
     CHECK_EQ_STR(errclass(), k->json2 ? "werkzeug.exceptions.Unauthorized" : "odoo.exceptions.AccessDenied");
     CHECK(strstr(errmsg(), k->json2 ? "Invalid apikey" : "Access Denied") != NULL);
-    if (k->json2) CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}"), 0);
-    else CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", "{\"login\": \"admin\", \"password\": \"admin\"}"), 0);
+    revoke_admin(k, 0);
     CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
     odoo_client_free(c);
   }
@@ -476,16 +494,16 @@ static void test_calls(void) {
     erplink_value_free(out);
     /* read: many2one as [id, name], False for empty */
     int64_t ids[] = {18, 10};
-    const char *fields[] = {"name", "parent_id", "phone", NULL};
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", ids, 2, fields), 0);
+    const char *fields[] = {"name", "parent_id", "phone"};
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", ids, 2, fields, N(fields)), 0);
     REQUIRE(erplink_value_count(out) == 2);
     const erplink_value *par = rec_field(out, 0, "parent_id");
     CHECK_EQ_INT(erplink_value_type(par), ERPLINK_TYPE_ARRAY);
     CHECK_EQ_INT(erplink_value_type(rec_field(out, 0, "phone")), ERPLINK_TYPE_BOOL);
     erplink_value_free(out);
     /* search_read with offset/limit/order */
-    const char *pf[] = {"name", "list_price", NULL};
-    CHECK_EQ_INT(odoo_client_search_read(&out, c, "product.product", NULL, pf, 0, 3, "list_price desc"), 0);
+    const char *pf[] = {"name", "list_price"};
+    CHECK_EQ_INT(odoo_client_search_read(&out, c, "product.product", NULL, pf, N(pf), 0, 3, "list_price desc"), 0);
     REQUIRE(erplink_value_count(out) == 3);
     double price = 0;
     erplink_value_get_double(&price, rec_field(out, 0, "list_price"));
@@ -500,7 +518,7 @@ static void test_calls(void) {
     vals = J("{\"phone\": \"+1 555 0100\"}");
     CHECK_EQ_INT(odoo_client_write(c, "res.partner", &nid, 1, vals), 0);
     erplink_value_free(vals);
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &nid, 1, fields), 0);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &nid, 1, fields, N(fields)), 0);
     const char *ph = NULL;
     size_t phl = 0;
     CHECK_EQ_INT(erplink_value_get_string(&ph, &phl, rec_field(out, 0, "phone")), 0);
@@ -515,19 +533,19 @@ static void test_calls(void) {
     erplink_value_free(out);
     erplink_value_free(vl);
     CHECK_EQ_INT(odoo_client_unlink(c, "res.partner", all, 3), 0);
-    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", all, 3, fields), 0);
+    CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", all, 3, fields, N(fields)), 0);
     CHECK_EQ_INT(erplink_value_count(out), 0);
     erplink_value_free(out);
     /* fields_get, name_search, read_group */
-    const char *attrs[] = {"type", "string", NULL};
-    CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", attrs), 0);
+    const char *attrs[] = {"type", "string"};
+    CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", attrs, N(attrs)), 0);
     CHECK(erplink_value_struct_get(out, "name") != NULL);
     erplink_value_free(out);
     CHECK_EQ_INT(odoo_client_name_search(&out, c, "product.product", "desk", NULL, "ilike", 5), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     erplink_value_free(out);
-    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
-    CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1), 0);
+    const char *agg[] = {"amount_total:sum"}, *gb[] = {"state"};
+    CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, agg, N(agg), gb, N(gb), 0, 0, NULL, 1), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     CHECK(rec_field(out, 0, "state_count") != NULL);
     erplink_value_free(out);
@@ -618,9 +636,9 @@ static void test_errors(void) {
     if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 409);
     erplink_value_free(vals);
     /* server error with the traceback as detail */
-    const char *bad[] = {"no_such_field", NULL};
+    const char *bad[] = {"no_such_field"};
     erplink_value *out = NULL;
-    expect(odoo_client_read(&out, c, "res.partner", &ten, 1, bad), ERPLINK_ESERVER, "builtins.ValueError",
+    expect(odoo_client_read(&out, c, "res.partner", &ten, 1, bad, N(bad)), ERPLINK_ESERVER, "builtins.ValueError",
            "no_such_field");
     CHECK(errdetail() && strstr(errdetail(), "Traceback") != NULL);
     if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 500);
@@ -674,26 +692,26 @@ static void test_requests_match_fixtures(void) {
     snprintf(fx, sizeof fx, "%s/execute_kw_search_count", dir);
     CHECK(same_as_fixture(&s17, fx));
     erplink_value_free(dom);
-    const char *tf[] = {"name", "list_price", "categ_id", "default_code", "qty_available", "active", "create_date", NULL};
-    odoo_client_search_read(&out, c, "product.template", NULL, tf, 0, 5, NULL);
+    const char *tf[] = {"name", "list_price", "categ_id", "default_code", "qty_available", "active", "create_date"};
+    odoo_client_search_read(&out, c, "product.template", NULL, tf, N(tf), 0, 5, NULL);
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_search_read_product_template", dir);
     CHECK(same_as_fixture(&s17, fx));
     const char *rf[] = {"name", "display_name", "is_company", "parent_id", "child_ids", "category_id", "country_id",
                         "state_id", "user_id", "company_id", "email", "phone", "website", "active", "type", "lang",
-                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude", NULL};
+                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude"};
     int64_t ids[] = {10, 18};
-    odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+    odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_read_res_partner_relational", dir);
     CHECK(same_as_fixture(&s17, fx));
-    const char *at[] = {"string", "type", "required", NULL};
-    odoo_client_fields_get(&out, c, "product.template", at);
+    const char *at[] = {"string", "type", "required"};
+    odoo_client_fields_get(&out, c, "product.template", at, N(at));
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_fields_get_product_template", dir);
     CHECK(same_as_fixture(&s17, fx));
-    const char *agg[] = {"amount_total:sum", NULL}, *gb[] = {"state", NULL};
-    odoo_client_read_group(&out, c, "sale.order", NULL, agg, gb, 0, 0, NULL, 1);
+    const char *agg[] = {"amount_total:sum"}, *gb[] = {"state"};
+    odoo_client_read_group(&out, c, "sale.order", NULL, agg, N(agg), gb, N(gb), 0, 0, NULL, 1);
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_read_group", dir);
     CHECK(same_as_fixture(&s17, fx));
@@ -732,9 +750,9 @@ static void test_requests_match_fixtures(void) {
   CHECK(same_as_fixture(&s19, "odoo19/json2/08_search_count"));
   erplink_value_free(dom);
   const char *rf[] = {"name", "parent_id", "child_ids", "category_id", "country_id", "state_id", "user_id",
-                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date", NULL};
+                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date"};
   int64_t ids[] = {9, 19};
-  odoo_client_read(&out, c, "res.partner", ids, 2, rf);
+  odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
   erplink_value_free(out);
   CHECK(same_as_fixture(&s19, "odoo19/json2/03_read_res_partner_relations"));
   odoo_client_name_search(&out, c, "res.partner", "Acme", NULL, NULL, 5);
@@ -1080,6 +1098,428 @@ static void test_faults(void) {
   }
 }
 
+/* ------------------------------------------------------------------ transport options */
+
+/* The simulator's request counter (every request it received, this one included). */
+static long sim_requests(const test_server *srv) {
+  char *b = sim_get(srv, "/__sim__/stats", NULL);
+  const char *p = b ? strstr(b, "\"requests\": ") : NULL;
+  long n = p ? strtol(p + 12, NULL, 10) : -1;
+  free(b);
+  return n;
+}
+
+/* odoo_options_http(): the embedded transport options carry Odoo's defaults, their knobs reach
+ * the requests (timeout, attempts, CA file, log), and odoo_client_new() copies them. */
+static void test_options_http(void) {
+  odoo_options *o = NULL;
+  REQUIRE(odoo_options_new(&o) == 0);
+  const erplink_http_options *h = odoo_options_http(o);
+  REQUIRE(h);
+  /* Odoo's defaults, read from the layout (src/core/http/http_impl.h) */
+  CHECK_EQ_INT(h->timeout_ms, 120000);
+  CHECK_EQ_INT(h->connect_timeout_ms, 10000);
+  CHECK_EQ_INT(h->max_attempts, 3);
+  CHECK_EQ_INT(h->backoff_base_ms, 200);
+  CHECK_EQ_INT(h->backoff_cap_ms, 5000);
+  CHECK(h->ca_file == NULL);
+  CHECK_EQ_INT(h->rps, 0);
+  odoo_options_free(o);
+
+  /* a timeout and the attempts set through it reach the requests: a 3 s stall fails after
+   * 1 s, once; changing the options afterwards does not change the client (copied) */
+  char key[32], suffix[128];
+  snprintf(key, sizeof key, "h%d", ++fault_key);
+  snprintf(suffix, sizeof suffix, "/__fault__/stall/2/%s", key);
+  REQUIRE(odoo_options_new(&o) == 0);
+  odoo_options_set_url(o, test_server_url(&s17, "%s", suffix));
+  odoo_options_set_db(o, "demo17");
+  odoo_options_set_login(o, "admin");
+  odoo_options_set_password(o, "admin");
+  odoo_options_set_protocol(o, ODOO_PROTOCOL_XMLRPC);
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(odoo_options_http(o), 1000), 0);
+  CHECK_EQ_INT(erplink_http_options_set_max_attempts(odoo_options_http(o), 1), 0);
+  odoo_client *c = NULL;
+  REQUIRE(odoo_client_new(&c, o) == 0);
+  erplink_http_options_set_timeout_ms(odoo_options_http(o), 20000);
+  erplink_http_options_set_max_attempts(odoo_options_http(o), 3);
+  int64_t n = 0;
+  CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), ERPLINK_ETIMEOUT);
+  CHECK(strstr(errmsg(), "timeout") != NULL || strstr(errmsg(), "timed out") != NULL);
+  CHECK_EQ_INT(hits(&s17, key), 1);
+  odoo_client_free(c);
+  /* the same options now allow 20 s: the second data call stalls 3 s and is served */
+  REQUIRE(odoo_client_new(&c, o) == 0);
+  CHECK_EQ_INT(odoo_client_search_count(&n, c, "res.partner", NULL), 0);
+  CHECK_EQ_INT(hits(&s17, key), 2);
+  odoo_client_free(c);
+  odoo_options_free(o);
+
+  /* the log callback set through it receives the transport's lines and the client's own */
+  logbuf lb = {{0}};
+  setup ls = {.srv = &s19, .proto = ODOO_PROTOCOL_AUTO, .key = KEY19, .log = collect, .log_ud = &lb};
+  c = mk(&ls);
+  REQUIRE(c);
+  odoo_protocol p;
+  CHECK_EQ_INT(odoo_client_protocol(&p, c), 0);
+  CHECK(lb.b.ptr && strstr(lb.b.ptr, "odoo: server is Odoo 19: using JSON-2") != NULL);
+  CHECK(lb.b.ptr && strstr(lb.b.ptr, "/web/version") != NULL);
+  erplink_buf_free(&lb.b);
+  odoo_client_free(c);
+
+  /* the CA file set through it reaches the TLS handshake; NULL is the system store, which does
+   * not trust the test server's self-signed certificate */
+  char dir[64];
+  test_server tls;
+  REQUIRE(test_tls_server_start(&tls, dir, sizeof dir) == 0);
+  char ca[128], url[128];
+  snprintf(ca, sizeof ca, "%s/cert.pem", dir);
+  snprintf(url, sizeof url, "https://127.0.0.1:%d", tls.port);
+  REQUIRE(odoo_options_new(&o) == 0);
+  odoo_options_set_url(o, url);
+  odoo_options_set_db(o, "demo17");
+  odoo_options_set_login(o, "admin");
+  odoo_options_set_password(o, "admin");
+  erplink_http_options_set_max_attempts(odoo_options_http(o), 1);
+  CHECK_EQ_INT(erplink_http_options_set_ca_file(odoo_options_http(o), ca), 0);
+  REQUIRE(odoo_client_new(&c, o) == 0);
+  int64_t uid = 0;
+  int rc = odoo_client_authenticate(&uid, c); /* TLS works; the server is no Odoo */
+  printf("#   with the CA file: %s\n", errmsg());
+  CHECK(rc != 0 && rc != ERPLINK_ETLS);
+  odoo_client_free(c);
+  CHECK_EQ_INT(erplink_http_options_set_ca_file(odoo_options_http(o), NULL), 0);
+  REQUIRE(odoo_client_new(&c, o) == 0);
+  CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_ETLS);
+  odoo_client_free(c);
+  odoo_options_free(o);
+  test_tls_server_stop(&tls, dir);
+}
+
+/* ------------------------------------------------------------------ cursor */
+
+static int64_t rec_id(const erplink_value *rec) {
+  int64_t id = 0;
+  erplink_value_get_int(&id, erplink_value_struct_get(rec, "id"));
+  return id;
+}
+
+/* The ids of every record of model, in id order (one search). */
+static erplink_value *all_ids(odoo_client *c, const char *model) {
+  erplink_value *ids = NULL;
+  if (odoo_client_search(&ids, c, model, NULL, 0, 0, "id")) return NULL;
+  return ids;
+}
+
+/* Appends the ids of a page to got; checks that they follow *last. */
+static void take_page(erplink_value *got, const erplink_value *page, int64_t *last) {
+  size_t n = erplink_value_count(page);
+  for (size_t i = 0; i < n; i++) {
+    int64_t id = rec_id(erplink_value_array_get(page, i));
+    CHECK(id > *last);
+    *last = id;
+    erplink_value_array_append_int(got, id);
+  }
+}
+
+/* The next page's ids appended to got: 1 for a page, 0 at the end, the error code otherwise. */
+static int next_into(odoo_cursor *cur, erplink_value *got, int64_t *last) {
+  erplink_value *page = NULL;
+  int rc = odoo_cursor_next(&page, cur);
+  if (rc) return rc;
+  if (!page) return 0;
+  take_page(got, page, last);
+  erplink_value_free(page);
+  return 1;
+}
+
+/* Reads the cursor to its end (bounded), appending the ids to got. */
+static void drain(odoo_cursor *cur, erplink_value *got, int64_t *last) {
+  int rc = 1;
+  for (size_t guard = 0; guard < 100 && rc == 1; guard++) rc = next_into(cur, got, last);
+  CHECK_EQ_INT(rc, 0);
+}
+
+static int collect_page(const erplink_value *page, void *userdata) {
+  size_t n = erplink_value_count(page);
+  for (size_t i = 0; i < n; i++) erplink_value_array_append_int(userdata, rec_id(erplink_value_array_get(page, i)));
+  return 0;
+}
+
+static int collect_record(const erplink_value *rec, void *userdata) {
+  return erplink_value_array_append_int(userdata, rec_id(rec)) != 0;
+}
+
+static void test_cursor(void) {
+  const char *name[] = {"name"};
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# cursor %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *want = all_ids(c, "res.partner");
+    REQUIRE(want && erplink_value_count(want) > 2);
+    size_t total = erplink_value_count(want), ps = (total + 2) / 3; /* about three pages */
+    /* pages of ps in id order, the last one short or followed by the end */
+    odoo_cursor *cur = NULL;
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), ps) == 0);
+    CHECK_EQ_INT(odoo_cursor_count(cur), 0);
+    erplink_value *got = NULL, *page = NULL;
+    erplink_value_new_array(&got);
+    int64_t last = 0;
+    size_t pages = 0;
+    for (size_t guard = 0; guard < total + 2; guard++) {
+      int rc = odoo_cursor_next(&page, cur);
+      CHECK_EQ_INT(rc, 0);
+      if (rc || !page) break;
+      pages++;
+      size_t n = erplink_value_count(page);
+      CHECK(n >= 1 && n <= ps);
+      if (erplink_value_count(got) + n < total) CHECK_EQ_INT(n, ps);
+      /* the fields asked for, and "id" which paging needs */
+      const erplink_value *r0 = erplink_value_array_get(page, 0);
+      CHECK(erplink_value_struct_get(r0, "name") != NULL);
+      CHECK(erplink_value_struct_get(r0, "id") != NULL);
+      CHECK(erplink_value_struct_get(r0, "email") == NULL);
+      take_page(got, page, &last);
+      erplink_value_free(page);
+      CHECK_EQ_INT(odoo_cursor_count(cur), erplink_value_count(got));
+    }
+    CHECK(page == NULL);
+    CHECK_EQ_INT(pages, (total + ps - 1) / ps);
+    CHECK(veq(got, want));
+    /* after the end: NULL again, without a request (the only one counted is the stats GET) */
+    long before = sim_requests(k->srv);
+    erplink_value *stale = J("[]");
+    page = stale; /* next() sets *page even when there is nothing left */
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
+    CHECK(page == NULL);
+    erplink_value_free(stale);
+    CHECK_EQ_INT(sim_requests(k->srv), before + 1);
+    CHECK_EQ_INT(odoo_cursor_count(cur), total);
+    odoo_cursor_free(cur);
+    erplink_value_free(got);
+    /* a page size that divides the count: the last full page is followed by one empty answer */
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), total) == 0);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
+    CHECK(page && erplink_value_count(page) == total);
+    erplink_value_free(page);
+    before = sim_requests(k->srv);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
+    CHECK(page == NULL);
+    CHECK_EQ_INT(sim_requests(k->srv), before + 2); /* one search_read, answered [] */
+    odoo_cursor_free(cur);
+    /* a domain, all fields (NULL, 0), the default page size: one page */
+    erplink_value *dom = J("[[\"is_company\", \"=\", true]]");
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", dom, NULL, 0, 0) == 0);
+    erplink_value_free(dom); /* copied by the cursor */
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
+    REQUIRE(page);
+    CHECK_EQ_INT(erplink_value_count(page), 2);
+    CHECK(erplink_value_count(erplink_value_array_get(page, 0)) > 3); /* every field */
+    erplink_value_free(page);
+    before = sim_requests(k->srv);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0); /* a short page was the last: no request */
+    CHECK(page == NULL);
+    CHECK_EQ_INT(sim_requests(k->srv), before + 1);
+    odoo_cursor_free(cur);
+    /* stopping early: free after one page (nothing in flight, nothing leaked) */
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), 2) == 0);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
+    CHECK_EQ_INT(erplink_value_count(page), 2);
+    odoo_cursor_free(cur);
+    CHECK_EQ_INT(erplink_value_count(page), 2); /* the page stays the caller's */
+    erplink_value_free(page);
+    /* the callbacks, on the cursor */
+    erplink_value_new_array(&got);
+    last = 0;
+    erplink_value *dom_all = J("[]");
+    CHECK_EQ_INT(odoo_client_search_read_pages(c, "res.partner", dom_all, name, N(name), 4, collect_page, got), 0);
+    CHECK(veq(got, want));
+    erplink_value_free(got);
+    erplink_value_new_array(&got);
+    CHECK_EQ_INT(odoo_client_search_read_each(c, "res.partner", NULL, NULL, 0, 5, collect_record, got), 0);
+    CHECK(veq(got, want));
+    erplink_value_free(got);
+    erplink_value_free(dom_all);
+    erplink_value_free(want);
+    odoo_client_free(c);
+  }
+  /* bad arguments */
+  odoo_client *c = mk_admin(&combos[0]);
+  REQUIRE(c);
+  odoo_cursor *cur = (odoo_cursor *)1;
+  erplink_value *notarr = J("{}"), *page = NULL;
+  const char *nul[] = {"name", NULL};
+  CHECK_EQ_INT(odoo_cursor_new(NULL, c, "res.partner", NULL, NULL, 0, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, NULL, "res.partner", NULL, NULL, 0, 0), ERPLINK_EINVAL);
+  CHECK(cur == NULL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, c, NULL, NULL, NULL, 0, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, c, "res.partner", notarr, NULL, 0, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, c, "res.partner", NULL, NULL, 2, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, c, "res.partner", NULL, nul, 2, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_new(&cur, c, "res.partner", NULL, NULL, 0, 1000001), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_next(&page, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_cursor_count(NULL), 0);
+  odoo_cursor_free(NULL);
+  CHECK_EQ_INT(odoo_client_search_read_pages(c, "res.partner", NULL, NULL, 0, 0, NULL, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_search_read_each(c, "res.partner", NULL, NULL, 0, 0, NULL, NULL), ERPLINK_EINVAL);
+  /* the same (names, n) rule for the other list-taking calls */
+  erplink_value *out = NULL;
+  int64_t ten = 10;
+  CHECK_EQ_INT(odoo_client_read(&out, c, "res.partner", &ten, 1, NULL, 1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_search_read(&out, c, "res.partner", NULL, nul, 2, 0, 0, NULL), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_fields_get(&out, c, "res.partner", NULL, 3), ERPLINK_EINVAL);
+  const char *gb[] = {"state"};
+  CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, NULL, 0, gb, 0, 0, 0, NULL, 1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, NULL, 1, gb, 1, 0, 0, NULL, 1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(odoo_client_read_group(&out, c, "sale.order", NULL, NULL, 0, gb, N(gb), 0, 0, NULL, 1), 0);
+  erplink_value_free(out);
+  erplink_value_free(notarr);
+  odoo_client_free(c);
+}
+
+/* Cancellation through a token (erplink/cancel.h): between two pages, from a page callback, and
+ * while a page is in flight (the server stalls it; another thread fires the token once the
+ * server has the request). The cursor keeps its position: the next call goes on. */
+typedef struct canceller {
+  const test_server *srv;
+  char key[32];
+  erplink_cancel *tok;
+  int fired;
+} canceller;
+
+static void *cancel_when_received(void *ud) {
+  canceller *k = ud;
+  for (int i = 0; i < 20000 && !k->fired; i++) /* bounded: a few ms per round trip */
+    if (hits(k->srv, k->key) >= 1) {
+      erplink_cancel_trigger(k->tok);
+      k->fired = 1;
+    }
+  return NULL;
+}
+
+typedef struct page_canceller {
+  erplink_cancel *tok;
+  int pages;
+} page_canceller;
+
+static int cancel_after_first_page(const erplink_value *page, void *userdata) {
+  (void)page;
+  page_canceller *pc = userdata;
+  pc->pages++;
+  erplink_cancel_trigger(pc->tok);
+  return 0; /* the callback goes on: the token stops the next request */
+}
+
+static void test_cursor_cancel(void) {
+  const combo *ks[] = {&combos[0], &combos[4]};
+  const char *name[] = {"name"};
+  for (size_t i = 0; i < 2; i++) {
+    const combo *k = ks[i];
+    printf("# cursor cancel %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *want = all_ids(c, "res.partner");
+    REQUIRE(want);
+    /* between pages */
+    erplink_cancel *tok = NULL;
+    REQUIRE(erplink_cancel_new(&tok) == 0);
+    REQUIRE(erplink_cancel_push(tok) == 0);
+    odoo_cursor *cur = NULL;
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), 4) == 0);
+    erplink_value *page = NULL, *got = NULL;
+    erplink_value_new_array(&got);
+    int64_t last = 0;
+    CHECK_EQ_INT(next_into(cur, got, &last), 1);
+    long before = sim_requests(k->srv);
+    erplink_cancel_trigger(tok);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), ERPLINK_ECANCELLED);
+    CHECK(page == NULL);
+    CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_CANCELLED);
+    CHECK_EQ_INT(odoo_cursor_count(cur), 4);
+    erplink_cancel_pop(); /* (the token would stop the simulator queries of this thread too) */
+    erplink_cancel_free(tok);
+    CHECK_EQ_INT(sim_requests(k->srv), before + 1); /* nothing was sent */
+    /* without the token it goes on where it stopped */
+    drain(cur, got, &last);
+    CHECK(veq(got, want));
+    odoo_cursor_free(cur);
+    erplink_value_free(got);
+    /* from the page callback of search_read_pages */
+    page_canceller pc = {NULL, 0};
+    REQUIRE(erplink_cancel_new(&pc.tok) == 0);
+    REQUIRE(erplink_cancel_push(pc.tok) == 0);
+    CHECK_EQ_INT(odoo_client_search_read_pages(c, "res.partner", NULL, name, N(name), 4, cancel_after_first_page, &pc),
+                 ERPLINK_ECANCELLED);
+    CHECK_EQ_INT(pc.pages, 1);
+    erplink_cancel_pop();
+    erplink_cancel_free(pc.tok);
+    erplink_value_free(want);
+    odoo_client_free(c);
+    /* in flight: the first page stalls 3 s on the server; the token fires once it is there */
+    canceller cc = {.srv = k->srv};
+    snprintf(cc.key, sizeof cc.key, "cc%d", ++fault_key);
+    char suffix[96];
+    snprintf(suffix, sizeof suffix, "/__fault__/stall/1/%s", cc.key);
+    c = mk_admin_with(k, (setup){.url_suffix = suffix, .attempts = 1});
+    REQUIRE(c);
+    int64_t uid = 0;
+    CHECK_EQ_INT(odoo_client_authenticate(&uid, c), 0); /* not a data call: not stalled */
+    REQUIRE(erplink_cancel_new(&cc.tok) == 0);
+    REQUIRE(erplink_cancel_push(cc.tok) == 0);
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), 4) == 0);
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, cancel_when_received, &cc) == 0);
+    int rc = odoo_cursor_next(&page, cur);
+    pthread_join(th, NULL);
+    printf("#   in flight: %s\n", errmsg());
+    CHECK(cc.fired);
+    CHECK_EQ_INT(rc, ERPLINK_ECANCELLED); /* not the page the server sends 3 s later */
+    CHECK(page == NULL);
+    erplink_cancel_pop();
+    erplink_cancel_free(cc.tok);
+    CHECK_EQ_INT(hits(k->srv, cc.key), 1);
+    CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0); /* the same page again, not stalled now */
+    CHECK(page && erplink_value_count(page) == 4);
+    erplink_value_free(page);
+    odoo_cursor_free(cur);
+    odoo_client_free(c);
+  }
+}
+
+/* An error in the middle of a stream: the password (or key) is revoked after the first page.
+ * The next page fails with the error (ERPLINK_EAUTH); the cursor keeps its position, and once
+ * the credentials are back it delivers the rest, nothing skipped or repeated. */
+static void test_cursor_error_mid_stream(void) {
+  const char *name[] = {"name"};
+  for (size_t i = 0; i < NCOMBOS; i++) {
+    const combo *k = &combos[i];
+    printf("# cursor error %s\n", k->name);
+    odoo_client *c = mk_admin(k);
+    REQUIRE(c);
+    erplink_value *want = all_ids(c, "res.partner");
+    REQUIRE(want);
+    odoo_cursor *cur = NULL;
+    REQUIRE(odoo_cursor_new(&cur, c, "res.partner", NULL, name, N(name), 3) == 0);
+    erplink_value *got = NULL;
+    erplink_value_new_array(&got);
+    int64_t last = 0;
+    CHECK_EQ_INT(next_into(cur, got, &last), 1);
+    revoke_admin(k, 1);
+    CHECK_EQ_INT(next_into(cur, got, &last), ERPLINK_EAUTH);
+    CHECK_EQ_INT(odoo_cursor_count(cur), 3);
+    revoke_admin(k, 0);
+    drain(cur, got, &last);
+    CHECK(veq(got, want));
+    CHECK_EQ_INT(odoo_cursor_count(cur), erplink_value_count(want));
+    odoo_cursor_free(cur);
+    erplink_value_free(got);
+    erplink_value_free(want);
+    odoo_client_free(c);
+  }
+}
+
 int main(void) {
   const char *v17[] = {"--version", "17", NULL};
   const char *v19[] = {"--version", "19", NULL};
@@ -1100,6 +1540,10 @@ int main(void) {
   RUN(test_default_context);
   RUN(test_secrets_not_logged);
   RUN(test_faults);
+  RUN(test_options_http);
+  RUN(test_cursor);
+  RUN(test_cursor_cancel);
+  RUN(test_cursor_error_mid_stream);
   test_server_stop(&s17);
   test_server_stop(&s19);
   return test_done();

@@ -125,6 +125,28 @@ int test_unused_port(void) {
   return ntohs(a.sin_port);
 }
 
+int test_tls_server_start(test_server *s, char *dir, size_t dir_len) {
+  if (dir_len < 32) return -1;
+  snprintf(dir, dir_len, "/tmp/erplink-tls-XXXXXX");
+  if (!mkdtemp(dir)) return -1;
+  const char *args[] = {"--tls-dir", dir, NULL};
+  if (test_server_start(s, "faultserver.py", args) != 0) {
+    test_tls_server_stop(NULL, dir);
+    return -1;
+  }
+  return 0;
+}
+
+void test_tls_server_stop(test_server *s, const char *dir) {
+  if (s) test_server_stop(s);
+  char path[1100];
+  snprintf(path, sizeof path, "%s/cert.pem", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/key.pem", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
 const char *test_server_url(const test_server *s, const char *fmt, ...) {
   static char bufs[8][1024];
   static int next;

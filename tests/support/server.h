@@ -24,5 +24,11 @@ void test_server_stop(test_server *s);
 const char *test_server_url(const test_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A loopback port on which nothing listens (bound then closed), for "connection refused". */
 int test_unused_port(void);
+/* Starts faultserver.py over HTTPS (--tls-dir) in a new temporary folder, which receives its
+ * fresh self-signed certificate: the CA to trust is <dir>/cert.pem. dir receives the folder's
+ * path (dir_len >= 32). Returns 0 or -1 (nothing left behind). */
+int test_tls_server_start(test_server *s, char *dir, size_t dir_len);
+/* Stops it and removes the folder and the files in it. */
+void test_tls_server_stop(test_server *s, const char *dir);
 
 #endif

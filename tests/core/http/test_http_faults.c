@@ -832,14 +832,9 @@ static void test_connect_timeout(void) {
 /* ---------------------------------------------------------------- TLS */
 
 static void test_tls(void) {
-  char dir[] = "/tmp/erplink-tls-XXXXXX";
-  REQUIRE(mkdtemp(dir) != NULL);
-  const char *args[] = {"--tls-dir", dir, NULL};
+  char dir[64];
   test_server tls;
-  if (test_server_start(&tls, "faultserver.py", args) != 0) {
-    rmdir(dir);
-    REQUIRE(!"TLS fault server started");
-  }
+  REQUIRE(test_tls_server_start(&tls, dir, sizeof dir) == 0);
   char ca[256], ok_url[256], localhost_url[256];
   snprintf(ca, sizeof ca, "%s/cert.pem", dir);
   snprintf(ok_url, sizeof ok_url, "https://127.0.0.1:%d/echo", tls.port);
@@ -913,13 +908,7 @@ static void test_tls(void) {
   erplink_http_client_free(c);
   erplink_buf_free(&lb.text);
 
-  test_server_stop(&tls);
-  char path[300];
-  snprintf(path, sizeof path, "%s/cert.pem", dir);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/key.pem", dir);
-  unlink(path);
-  rmdir(dir);
+  test_tls_server_stop(&tls, dir);
 }
 
 /* ---------------------------------------------------------------- proxies */
