@@ -1,6 +1,7 @@
 /* Benchmark of Cartona bulk updates: N products (default 10,000) in batches of 100 against the
  * simulator (which the calling script starts, with added latency per request), sent
- *   - by erplink's bulk engine with concurrent batches (concurrency C, default 16), and
+ *   - by erplink's bulk engine with concurrent batches (concurrency C, default 16: that many
+ *     requests in flight in one HTTP batch on the calling thread), and
  *   - sequentially (the same client code with concurrency 1: one batch after the other, the
  *     way a plain loop over batches of 100 works — the reference module's approach).
  * Each run uses a fresh client (fresh connections) and checks that every item was updated.
@@ -34,7 +35,7 @@ static double run(const char *base, const char *token, const cartona_items *item
   cartona_options_free(o);
   cartona_bulk_result *r = NULL;
   double t0 = now_s();
-  if (cartona_client_update_products(&r, c, items, NULL, NULL, NULL) != 0) {
+  if (cartona_client_update_products(&r, c, items, NULL, NULL) != 0) {
     fprintf(stderr, "bulk: %s\n", erplink_error_message(erplink_error_last()));
     exit(1);
   }

@@ -59,16 +59,17 @@ int main(int argc, char **argv) {
     cartona_sync_report *rep = NULL;
     rc = cartona_client_sync_orders(&rep, c, 20, 50, import_order, map);
     if (rc != 0) {
-      fprintf(stderr, "pull failed (%s): %s\n", cartona_error_class_name(cartona_error_class_of(rc)),
-              erplink_error_message(erplink_error_last()));
+      fprintf(stderr, "pull failed (%s%s): %s\n", erplink_error_category_name(erplink_error_category_of(rc)),
+              erplink_error_retryable(rc) ? ", retry later" : "", erplink_error_message(erplink_error_last()));
       failures = 1;
     }
-    for (size_t i = 0; i < cartona_sync_report_count(rep); i++)
-      if (cartona_sync_report_outcome(rep, i) != CARTONA_SYNC_ACKED) {
-        printf("order %s not acknowledged: %s\n", cartona_sync_report_hashed_id(rep, i),
-               cartona_sync_report_message(rep, i));
+    for (size_t i = 0; i < cartona_sync_report_count(rep); i++) {
+      const cartona_sync_entry *e = cartona_sync_report_at(rep, i);
+      if (cartona_sync_entry_outcome(e) != CARTONA_SYNC_ACKED) {
+        printf("order %s not acknowledged: %s\n", cartona_sync_entry_hashed_id(e), cartona_sync_entry_message(e));
         failures = 1;
       }
+    }
     printf("round %d: %zu acknowledged, %zu import failures, %zu ack failures, %zu pulls\n", round + 1,
            cartona_sync_report_count_outcome(rep, CARTONA_SYNC_ACKED),
            cartona_sync_report_count_outcome(rep, CARTONA_SYNC_IMPORT_FAILED),

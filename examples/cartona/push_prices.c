@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   cartona_bulk_result *r = NULL;
-  rc = cartona_client_update_products(&r, c, items, progress, NULL, NULL);
+  rc = cartona_client_update_products(&r, c, items, progress, NULL);
   if (rc != 0) {
     fprintf(stderr, "bulk update failed: %s\n", erplink_error_message(erplink_error_last()));
     cartona_client_free(c);
@@ -76,15 +76,22 @@ int main(int argc, char **argv) {
   }
   int retry_later = 0;
   for (size_t i = 0; i < cartona_bulk_result_count(r); i++) {
+    const cartona_outcome *oc = cartona_bulk_result_at(r, i);
     const char *id = NULL;
-    erplink_value_get_string(&id, NULL, erplink_value_struct_get(cartona_items_get(items, i), "internal_product_id"));
-    int st = cartona_bulk_result_status(r, i);
-    cartona_error_class cls = cartona_bulk_result_error_class(r, i);
+    erplink_value_get_string(&id, NULL,
+                             erplink_value_struct_get(cartona_items_at(items, cartona_outcome_index(oc)),
+                                                      "internal_product_id"));
+    cartona_item_status st = cartona_outcome_status(oc);
+    const erplink_error *e = cartona_outcome_error(oc); /* NULL when updated */
+    /* Retry later what may succeed later (network, server, rate limit) and what needs a new token. */
+    int later = e && (erplink_error_retryable(erplink_error_code(e)) ||
+                      erplink_error_get_category(e) == ERPLINK_CAT_AUTH);
     printf("%-12s %-16s", id ? id : "?", cartona_item_status_name(st));
-    if (st != CARTONA_ITEM_UPDATED) printf(" [%s] %s", cartona_error_class_name(cls), cartona_bulk_result_message(r, i));
+    if (e)
+      printf(" [%s%s] %s", erplink_error_category_name(erplink_error_get_category(e)), later ? ", retry later" : "",
+             cartona_outcome_message(oc));
     printf("\n");
-    if (cls == CARTONA_ERRCLASS_TEMPORARY || cls == CARTONA_ERRCLASS_RATE_LIMITED || cls == CARTONA_ERRCLASS_AUTH)
-      retry_later = 1;
+    retry_later |= later;
   }
   printf("%zu updated, %zu rejected, %zu rejected locally, %zu not sent (%zu batches, %zu requests)\n",
          cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED),

@@ -28,12 +28,12 @@
  *   case-sensitively: erplink rejects upper case with its own message rather than silently
  *   accepting what the SDKs refuse), a NULL body with a non-zero length, a NULL or empty id,
  *   a `|` inside an id (which would make the signed message ambiguous);
- * - ::ERPLINK_ENOMEM / ::ERPLINK_ESERVER: allocation or OpenSSL failure.
+ * - ::ERPLINK_ENOMEM / ::ERPLINK_ESERVER: allocation or crypto-library failure.
  *
  * **Timing safety.** The format of the received signature is checked before anything is
  * computed (it is public, so checking it reveals nothing about the expected value). Then an
  * HMAC is computed for *every* secret, whatever the outcome, and each is compared with the
- * received 32 bytes in constant time (CRYPTO_memcmp); the matching index is selected with
+ * received 32 bytes in constant time (erplink_ct_equal()); the matching index is selected with
  * arithmetic masks, without a branch on secret-dependent data. A wrong signature of the
  * right format therefore takes exactly the same path as a right one. Error messages never
  * contain a secret, the expected signature or the received signature.
@@ -183,7 +183,7 @@ ERPLINK_EXTERN int razorpay_verifier_new(razorpay_verifier **out, const char *co
 
 /**
  * @brief Frees a verifier and wipes its keyed states.
- * @param v the verifier, or NULL (no-op). No other call on @p v may be running.
+ * @param v the verifier, or NULL (no-op). Not thread-safe: no other call on @p v may be running.
  */
 ERPLINK_EXTERN void razorpay_verifier_free(razorpay_verifier *v);
 
@@ -298,7 +298,7 @@ ERPLINK_EXTERN int razorpay_event_parse(razorpay_event **out, const void *body, 
 
 /**
  * @brief Frees an event and its tree.
- * @param e the event, or NULL (no-op). No other thread may be using @p e.
+ * @param e the event, or NULL (no-op). Not thread-safe: no other thread may be using @p e.
  */
 ERPLINK_EXTERN void razorpay_event_free(razorpay_event *e);
 
@@ -347,7 +347,8 @@ ERPLINK_EXTERN size_t razorpay_event_contains_count(const razorpay_event *e);
 ERPLINK_EXTERN const char *razorpay_event_contains_at(const razorpay_event *e, size_t i);
 
 /**
- * @brief Tells whether the event's `contains` list names an entity.
+ * @brief Tells whether the event's `contains` list names an entity. A pure predicate: it
+ *        cannot fail.
  * @param e    the event.
  * @param name the entity name, e.g. "payment".
  * @return 1 if it does, 0 otherwise (also for NULL arguments). Thread-safe.

@@ -1,15 +1,56 @@
-/* Cartona item lists and the one bulk-update engine behind supplier-product/bulk-update,
- * supplier-product/base-product/bulk-update and .../bulk-update-stock: local validation,
- * batching, concurrent sending over the client's shared HTTP client, per-item outcomes. */
+/* Cartona products: listing, item lists, and the one bulk-update engine behind
+ * supplier-product/bulk-update, supplier-product/base-product/bulk-update and
+ * .../bulk-update-stock: local validation, batching, sending through one HTTP batch (curl multi,
+ * on the calling thread) of the client's HTTP client, per-item outcomes. */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cartona_internal.h"
 #include "erplink/json.h"
+
+/* ------------------------------------------------------------------ vocabulary, listing */
+
+static const char *const k_units[] = {"box", "can", "bottle", "kg", "piece", "dozen", "bag", "packet",
+                                      "plate", "glass", "pallet", "jar", "shrink", "ton", "saddlebag",
+                                      "roll", "tissue", "cone", "coil", "bunch", "strip", "recharge_card",
+                                      "mat"};
+
+int cartona_unit_valid(const char *unit) {
+  if (!unit) return 0;
+  for (size_t i = 0; i < sizeof k_units / sizeof k_units[0]; i++)
+    if (strcmp(k_units[i], unit) == 0) return 1;
+  return 0;
+}
+
+const char *cartona_item_status_name(cartona_item_status status) {
+  switch (status) {
+    case CARTONA_ITEM_UPDATED: return "updated";
+    case CARTONA_ITEM_REJECTED: return "rejected";
+    case CARTONA_ITEM_REJECTED_LOCALLY: return "rejected_locally";
+    case CARTONA_ITEM_NOT_SENT: return "not_sent";
+  }
+  return "unknown";
+}
+
+int cartona_client_list_products(erplink_value **out, cartona_client *c, int64_t page, int64_t per_page,
+                                 const char *internal_product_id, const char *supplier_product_id) {
+  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_list_products: out is NULL");
+  *out = NULL;
+  if (!c) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_list_products: NULL client");
+  erplink_value *v = NULL;
+  int rc = cartona__get_paged(&v, c, "product listing", "supplier-product", page, per_page, "internal_product_id",
+                              internal_product_id, "supplier_product_id", supplier_product_id);
+  if (rc != 0) return rc;
+  if (!v) {
+    rc = erplink_value_new_array(&v); /* an empty body: no products */
+    if (rc != 0) return rc;
+  }
+  *out = v;
+  return 0;
+}
 
 /* ------------------------------------------------------------------ item lists */
 
@@ -140,7 +181,7 @@ int cartona_items_set_bool(cartona_items *l, size_t i, const char *field, int va
   return rc ? rc : erplink_value_struct_set_bool(st, field, value);
 }
 
-const erplink_value *cartona_items_get(const cartona_items *l, size_t i) {
+const erplink_value *cartona_items_at(const cartona_items *l, size_t i) {
   return l && i < l->len ? l->v[i] : NULL;
 }
 
@@ -272,110 +313,6 @@ static bool validate_item(bulk_kind kind, const erplink_value *it, char *why, si
   return false;
 }
 
-/* ------------------------------------------------------------------ results */
-
-struct cartona_bulk_result {
-  size_t n;
-  uint8_t *status;
-  int *code;
-  int *http;
-  int64_t *retry_after;
-  char **msg;
-  size_t batches;
-  size_t attempts;
-};
-
-void cartona_bulk_result_free(cartona_bulk_result *r) {
-  if (!r) return;
-  for (size_t i = 0; r->msg && i < r->n; i++) free(r->msg[i]);
-  free(r->msg);
-  free(r->status);
-  free(r->code);
-  free(r->http);
-  free(r->retry_after);
-  free(r);
-}
-
-size_t cartona_bulk_result_count(const cartona_bulk_result *r) { return r ? r->n : 0; }
-
-size_t cartona_bulk_result_count_status(const cartona_bulk_result *r, int status) {
-  size_t k = 0;
-  for (size_t i = 0; r && i < r->n; i++) k += r->status[i] == status;
-  return k;
-}
-
-int cartona_bulk_result_status(const cartona_bulk_result *r, size_t i) { return r && i < r->n ? r->status[i] : 0; }
-const char *cartona_bulk_result_message(const cartona_bulk_result *r, size_t i) {
-  return r && i < r->n ? r->msg[i] : NULL;
-}
-int cartona_bulk_result_error_code(const cartona_bulk_result *r, size_t i) { return r && i < r->n ? r->code[i] : 0; }
-cartona_error_class cartona_bulk_result_error_class(const cartona_bulk_result *r, size_t i) {
-  return cartona_error_class_of(cartona_bulk_result_error_code(r, i));
-}
-int cartona_bulk_result_http_status(const cartona_bulk_result *r, size_t i) { return r && i < r->n ? r->http[i] : 0; }
-int64_t cartona_bulk_result_retry_after_ms(const cartona_bulk_result *r, size_t i) {
-  return r && i < r->n ? r->retry_after[i] : -1;
-}
-size_t cartona_bulk_result_batches(const cartona_bulk_result *r) { return r ? r->batches : 0; }
-size_t cartona_bulk_result_attempts(const cartona_bulk_result *r) { return r ? r->attempts : 0; }
-
-static cartona_bulk_result *result_new(size_t n) {
-  cartona_bulk_result *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
-  size_t m = n ? n : 1;
-  r->n = n;
-  r->status = calloc(m, 1);
-  r->code = calloc(m, sizeof *r->code);
-  r->http = calloc(m, sizeof *r->http);
-  r->retry_after = malloc(m * sizeof *r->retry_after);
-  r->msg = calloc(m, sizeof *r->msg);
-  if (!r->status || !r->code || !r->http || !r->retry_after || !r->msg) {
-    cartona_bulk_result_free(r);
-    return NULL;
-  }
-  for (size_t i = 0; i < n; i++) r->retry_after[i] = -1;
-  return r;
-}
-
-/* Items of one call are written by one batch only (distinct indexes): no lock needed. */
-static void set_outcome(cartona_bulk_result *r, size_t i, int status, int code, int http, int64_t retry_after,
-                        const char *msg) {
-  r->status[i] = (uint8_t)status;
-  r->code[i] = code;
-  r->http[i] = http;
-  r->retry_after[i] = retry_after;
-  free(r->msg[i]);
-  r->msg[i] = msg ? strdup(msg) : NULL;
-  if (msg && !r->msg[i]) r->msg[i] = NULL; /* out of memory: the status still stands */
-}
-
-/* ------------------------------------------------------------------ engine */
-
-typedef struct bulk_ctx {
-  cartona_client *c;
-  const char *path;
-  const char *endpoint_name;
-  cartona_bulk_result *res;
-  const cartona_items *items;
-  size_t *valid;      /* indexes of valid items */
-  size_t nvalid;
-  char **enc;         /* encoded JSON per item index (NULL for invalid ones) */
-  size_t *enc_len;
-  size_t batch_size;
-  size_t nbatches;
-  uint8_t *batch_done;
-  pthread_mutex_t mu; /* serialises callbacks and the shared counters below */
-  size_t done;
-  size_t total;
-  cartona_progress_fn progress;
-  cartona_cancel_fn cancel;
-  void *ud;
-  atomic_int stop;
-  int stop_code;
-  char stop_msg[512];
-  size_t attempts;
-} bulk_ctx;
-
 /* Text of an identifier member (for matching answers to items); writes into buf. */
 static const char *id_text(const erplink_value *st, const char *key, char *buf, size_t len) {
   const erplink_value *v = erplink_value_struct_get(st, key);
@@ -469,10 +406,143 @@ static bool entry_failed(const erplink_value *e, char **msg) {
   return true;
 }
 
-/* Applies a per-item answer to batch [first, first+count) of ctx->valid.
- * unmentioned_status: the status of items the answer does not mention. */
-static void apply_answer(bulk_ctx *x, size_t first, size_t count, const erplink_value *arr, int http,
-                         int unmentioned_status, int unmentioned_code, const char *unmentioned_msg) {
+/* ------------------------------------------------------------------ results */
+
+struct cartona_outcome {
+  size_t index;
+  cartona_item_status status;
+  int http;
+  const erplink_error *err; /* NULL when updated; owned by the result (a batch's items may share one) */
+};
+
+struct cartona_bulk_result {
+  size_t n;
+  cartona_outcome *o;
+  erplink_error **errs; /* every error the outcomes point to */
+  size_t nerrs, cap_errs;
+  size_t batches;
+  size_t attempts;
+};
+
+void cartona_bulk_result_free(cartona_bulk_result *r) {
+  if (!r) return;
+  for (size_t i = 0; i < r->nerrs; i++) erplink_error_free(r->errs[i]);
+  free(r->errs);
+  free(r->o);
+  free(r);
+}
+
+size_t cartona_bulk_result_count(const cartona_bulk_result *r) { return r ? r->n : 0; }
+const cartona_outcome *cartona_bulk_result_at(const cartona_bulk_result *r, size_t i) {
+  return r && i < r->n ? &r->o[i] : NULL;
+}
+size_t cartona_bulk_result_count_status(const cartona_bulk_result *r, cartona_item_status status) {
+  size_t k = 0;
+  for (size_t i = 0; r && i < r->n; i++) k += r->o[i].status == status;
+  return k;
+}
+size_t cartona_bulk_result_batches(const cartona_bulk_result *r) { return r ? r->batches : 0; }
+size_t cartona_bulk_result_attempts(const cartona_bulk_result *r) { return r ? r->attempts : 0; }
+
+size_t cartona_outcome_index(const cartona_outcome *o) { return o ? o->index : 0; }
+cartona_item_status cartona_outcome_status(const cartona_outcome *o) { return o ? o->status : (cartona_item_status)0; }
+const char *cartona_outcome_message(const cartona_outcome *o) {
+  return o && o->err ? erplink_error_message(o->err) : NULL;
+}
+const erplink_error *cartona_outcome_error(const cartona_outcome *o) { return o ? o->err : NULL; }
+int cartona_outcome_http_status(const cartona_outcome *o) { return o ? o->http : 0; }
+
+static cartona_bulk_result *result_new(size_t n) {
+  cartona_bulk_result *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->n = n;
+  r->o = calloc(n ? n : 1, sizeof *r->o);
+  if (!r->o) {
+    free(r);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) r->o[i].index = i;
+  return r;
+}
+
+/* Makes an error owned by r: code, the given message, and from src (when given) its HTTP status,
+ * remote class, detail and retry-after; otherwise the given HTTP status. NULL when out of memory. */
+static const erplink_error *result_error(cartona_bulk_result *r, int code, int http, const erplink_error *src,
+                                         const char *fmt, ...) ERPLINK_PRINTF(5, 6);
+static const erplink_error *result_error(cartona_bulk_result *r, int code, int http, const erplink_error *src,
+                                         const char *fmt, ...) {
+  if (r->nerrs == r->cap_errs) {
+    size_t nc = r->cap_errs ? r->cap_errs * 2 : 16;
+    erplink_error **ne = realloc(r->errs, nc * sizeof *ne);
+    if (!ne) return NULL;
+    r->errs = ne;
+    r->cap_errs = nc;
+  }
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *detail = src ? erplink_error_detail(src) : NULL;
+  erplink__error_setx(code, src ? erplink_error_http_status(src) : http, src ? erplink_error_remote_class(src) : NULL,
+                      detail, detail ? strlen(detail) : 0, src ? erplink_error_retry_after_ms(src) : -1, "%s", msg);
+  erplink_error *e = erplink__error_take_last(code);
+  if (e) r->errs[r->nerrs++] = e;
+  return e;
+}
+
+/* ------------------------------------------------------------------ engine */
+
+typedef struct batch_slot {
+  erplink_buf body;
+  erplink_http_request *req; /* non-NULL while the batch is in flight */
+} batch_slot;
+
+typedef struct bulk {
+  cartona_client *c;
+  const char *path;
+  const char *name;
+  cartona_bulk_result *res;
+  const cartona_items *items;
+  size_t *valid; /* indexes of the valid items */
+  size_t nvalid;
+  char **enc; /* encoded JSON per item index (NULL for invalid ones) */
+  size_t *enc_len;
+  size_t batch_size;
+  size_t nbatches;
+  batch_slot *slot;  /* per batch */
+  size_t next_batch; /* the first batch not yet added to the HTTP batch */
+  size_t in_flight;
+  size_t done, total;
+  cartona_progress_fn progress;
+  void *ud;
+  const erplink_error *stop_err; /* set by an authentication failure: no further batch starts */
+  bool cancelled;                /* a cancellation token fired */
+  bool oom;                      /* an outcome could not be recorded: the call fails with ENOMEM */
+} bulk;
+
+static size_t batch_count(const bulk *x, size_t b) {
+  size_t first = b * x->batch_size;
+  return x->nvalid - first < x->batch_size ? x->nvalid - first : x->batch_size;
+}
+
+static void set_outcome(bulk *x, size_t idx, cartona_item_status status, int http, const erplink_error *err) {
+  cartona_outcome *o = &x->res->o[idx];
+  o->status = status;
+  o->http = http;
+  o->err = err;
+  if (status != CARTONA_ITEM_UPDATED && !err) x->oom = true;
+}
+
+static void mark_batch(bulk *x, size_t first, size_t count, cartona_item_status status, int http,
+                       const erplink_error *err) {
+  for (size_t j = 0; j < count; j++) set_outcome(x, x->valid[first + j], status, http, err);
+}
+
+/* Applies a per-item answer to batch [first, first+count) of x->valid. Items the answer does not
+ * mention get unmentioned_status and unmentioned_err. */
+static void apply_answer(bulk *x, size_t first, size_t count, const erplink_value *arr, int http,
+                         cartona_item_status unmentioned_status, const erplink_error *unmentioned_err) {
   const erplink_value *const *items = (const erplink_value *const *)x->items->v;
   size_t n = erplink_value_count(arr);
   uint8_t *seen = calloc(count ? count : 1, 1);
@@ -496,153 +566,132 @@ static void apply_answer(bulk_ctx *x, size_t first, size_t count, const erplink_
     char *msg = NULL;
     size_t idx = x->valid[first + slot];
     if (entry_failed(e, &msg))
-      set_outcome(x->res, idx, CARTONA_ITEM_REJECTED, ERPLINK_EVALIDATION, http, -1, msg ? msg : "rejected");
+      set_outcome(x, idx, CARTONA_ITEM_REJECTED, http,
+                  result_error(x->res, ERPLINK_EVALIDATION, http, NULL, "%s", msg ? msg : "rejected"));
     else
-      set_outcome(x->res, idx, CARTONA_ITEM_UPDATED, 0, http, -1, NULL);
+      set_outcome(x, idx, CARTONA_ITEM_UPDATED, http, NULL);
     free(msg);
   }
-  for (size_t j = 0; j < count; j++) {
-    if (seen && seen[j]) continue;
-    size_t idx = x->valid[first + j];
-    set_outcome(x->res, idx, unmentioned_status, unmentioned_code, http, -1, unmentioned_msg);
-  }
+  for (size_t j = 0; j < count; j++)
+    if (!seen || !seen[j]) set_outcome(x, x->valid[first + j], unmentioned_status, http, unmentioned_err);
   free(seen);
 }
 
-static void mark_batch(bulk_ctx *x, size_t first, size_t count, int status, int code, int http, int64_t ra,
-                       const char *msg) {
-  for (size_t j = 0; j < count; j++) set_outcome(x->res, x->valid[first + j], status, code, http, ra, msg);
+/* Decides the items of batch b from the body of an answer: item by item when it holds a
+ * per-item array, else all with `status` / `err`. */
+static void apply_body(bulk *x, size_t b, const erplink_http_response *resp, int http, cartona_item_status status,
+                       const erplink_error *err) {
+  size_t first = b * x->batch_size, count = batch_count(x, b);
+  size_t len = 0;
+  const char *txt = erplink_http_response_body(resp, &len);
+  erplink_value *v = NULL;
+  const erplink_value *arr = NULL;
+  if (len && erplink_json_decode(&v, txt, len, NULL) == 0) arr = result_array(v);
+  if (arr)
+    apply_answer(x, first, count, arr, http, status, err);
+  else /* {} / empty / another shape: the batch is decided as a whole */
+    mark_batch(x, first, count, status, http, err);
+  erplink_value_free(v);
 }
 
-static void batch_finished(bulk_ctx *x, size_t b, size_t count, size_t attempts) {
-  pthread_mutex_lock(&x->mu);
-  x->batch_done[b] = 1;
-  x->done += count;
-  x->attempts += attempts;
-  if (x->progress) x->progress(x->done, x->total, x->ud);
-  pthread_mutex_unlock(&x->mu);
+/* Attempts made for a request: the response says; without one, the core's message ends with
+ * "(after N attempts)" when there was more than one. */
+static size_t attempts_of(const erplink_http_response *resp, const erplink_error *err) {
+  if (resp) return (size_t)erplink_http_response_attempts(resp);
+  const char *m = strstr(erplink_error_message(err), "(after ");
+  unsigned long k = 0;
+  if (m && sscanf(m, "(after %lu attempts)", &k) == 1 && k > 1 && k <= 100) return k;
+  return 1;
 }
 
-static void send_batch(size_t b, void *ud) {
-  bulk_ctx *x = ud;
-  size_t first = b * x->batch_size;
-  size_t count = x->nvalid - first < x->batch_size ? x->nvalid - first : x->batch_size;
-
-  /* Cancellation and stop (auth failure) are decided before the batch starts. */
-  pthread_mutex_lock(&x->mu);
-  if (!atomic_load(&x->stop) && x->cancel && x->cancel(x->ud)) {
-    x->stop_code = ERPLINK_ECANCELLED;
-    snprintf(x->stop_msg, sizeof x->stop_msg, "not sent: cancelled");
-    atomic_store(&x->stop, 1);
-  }
-  int stopped = atomic_load(&x->stop);
-  int scode = x->stop_code;
-  char smsg[sizeof x->stop_msg];
-  memcpy(smsg, x->stop_msg, sizeof smsg);
-  pthread_mutex_unlock(&x->mu);
-  if (stopped) {
-    mark_batch(x, first, count, CARTONA_ITEM_NOT_SENT, scode, 0, -1, smsg);
-    batch_finished(x, b, count, 0);
-    return;
-  }
-
-  erplink_buf body = ERPLINK_BUF_INIT;
-  erplink_buf_putc(&body, '[');
-  for (size_t j = 0; j < count; j++) {
-    size_t idx = x->valid[first + j];
-    if (j) erplink_buf_putc(&body, ',');
-    erplink_buf_put(&body, x->enc[idx], x->enc_len[idx]);
-  }
-  erplink_buf_putc(&body, ']');
-
-  char *url = body.oom ? NULL : cartona__url(x->c, x->path);
-  erplink_http_request *req = NULL;
-  int rc = url ? cartona__request(&req, x->c, "POST", url) : ERPLINK_ENOMEM;
-  free(url);
-  if (rc == 0) rc = erplink_http_request_set_body_borrowed(req, body.ptr, body.len);
-  if (rc == 0) rc = erplink_http_request_set_idempotent(req, 1); /* updates are idempotent per product */
-  erplink_http_response *resp = NULL;
-  bool sent = false;
-  if (rc == 0) {
-    rc = erplink_http_client_send(&resp, x->c->http, req);
-    sent = true;
-  }
-  size_t attempts = resp ? (size_t)erplink_http_response_attempts(resp) : (sent ? 1 : 0);
-  if (!resp && sent && rc != 0) { /* no answer: the core's message ends with "(after N attempts)" */
-    const char *m = strstr(erplink_error_message(erplink_error_last()), "(after ");
-    unsigned long k = 0;
-    if (m && sscanf(m, "(after %lu attempts)", &k) == 1 && k > 1 && k <= 100) attempts = k;
-  }
+/* A batch is over (rc, err, resp as the HTTP batch reported them; err NULL when rc == 0). */
+static void batch_over(bulk *x, size_t b, int rc, const erplink_error *err, const erplink_http_response *resp,
+                       size_t attempts) {
+  size_t first = b * x->batch_size, count = batch_count(x, b);
   int http = erplink_http_response_status(resp);
+  const erplink__logger *lg = cartona__logger(x->c);
+  x->res->attempts += attempts;
+  const erplink_error *html = NULL;
   if (rc == 0 && erplink_http_response_is_html(resp)) {
     /* A 2xx HTML page (a proxy or login page) is not Cartona's answer: nothing is confirmed. */
-    rc = erplink__error_setx(ERPLINK_EPROTOCOL, http, NULL, NULL, 0, -1,
-                             "cartona answered HTTP %d with an HTML page, not JSON: the update is not confirmed",
-                             http);
+    rc = ERPLINK_EPROTOCOL;
+    html = result_error(x->res, rc, http, NULL,
+                        "cartona answered HTTP %d with an HTML page, not JSON: the update is not confirmed", http);
+    err = html;
+    if (!html) x->oom = true;
   }
-  const erplink__logger *lg = cartona__logger(x->c);
-
   if (rc == 0) {
-    size_t len = 0;
-    const char *txt = erplink_http_response_body(resp, &len);
-    erplink_value *v = NULL;
-    const erplink_value *arr = NULL;
-    if (len && erplink_json_decode(&v, txt, len, NULL) == 0) arr = result_array(v);
-    if (arr)
-      apply_answer(x, first, count, arr, http, CARTONA_ITEM_UPDATED, 0, NULL);
-    else /* {} / empty / another shape: the batch was accepted as a whole */
-      mark_batch(x, first, count, CARTONA_ITEM_UPDATED, 0, http, -1, NULL);
-    erplink_value_free(v);
+    apply_body(x, b, resp, http, CARTONA_ITEM_UPDATED, NULL);
     if (erplink__log_on(lg, ERPLINK_LOG_DEBUG))
       erplink__logf(lg, ERPLINK_LOG_DEBUG, "cartona %s: batch %zu/%zu (%zu items) accepted, HTTP %d, %zu attempt(s)",
-                    x->endpoint_name, b + 1, x->nbatches, count, http, attempts);
-  } else {
-    const erplink_error *e = erplink_error_last();
-    int code = rc;
-    int64_t ra = erplink_error_retry_after_ms(e);
-    const char *detail = erplink_error_detail(e);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s", erplink_error_message(e));
-    if (detail && *detail && http) {
-      size_t ml = strlen(msg);
-      snprintf(msg + ml, sizeof msg - ml, ": %.400s", detail);
-    }
-    cartona_error_class cls = cartona_error_class_of(code);
-    if (cls == CARTONA_ERRCLASS_DATA && http >= 400 && http < 500) {
-      /* The server refused the batch: per item when the body says so, else as a whole. */
-      size_t len = 0;
-      const char *txt = erplink_http_response_body(resp, &len);
-      erplink_value *v = NULL;
-      const erplink_value *arr = NULL;
-      if (len && erplink_json_decode(&v, txt, len, NULL) == 0) arr = result_array(v);
-      if (arr)
-        apply_answer(x, first, count, arr, http, CARTONA_ITEM_REJECTED, code, msg);
-      else
-        mark_batch(x, first, count, CARTONA_ITEM_REJECTED, code, http, -1, msg);
-      erplink_value_free(v);
-    } else {
-      char nmsg[1100];
-      snprintf(nmsg, sizeof nmsg, "not sent: %s", msg);
-      if (cls == CARTONA_ERRCLASS_AUTH) {
-        /* Every further batch would fail the same way: stop sending. */
-        pthread_mutex_lock(&x->mu);
-        if (!atomic_load(&x->stop)) {
-          x->stop_code = code;
-          snprintf(x->stop_msg, sizeof x->stop_msg, "not sent: an earlier batch failed authentication (%.400s)", msg);
-          atomic_store(&x->stop, 1);
-        }
-        pthread_mutex_unlock(&x->mu);
-      }
-      mark_batch(x, first, count, CARTONA_ITEM_NOT_SENT, code, http, ra, nmsg);
-    }
-    if (erplink__log_on(lg, ERPLINK_LOG_WARN))
-      erplink__logf(lg, ERPLINK_LOG_WARN, "cartona %s: batch %zu/%zu (%zu items) failed: %s (%s)", x->endpoint_name,
-                    b + 1, x->nbatches, count, msg, cartona_error_class_name(cls));
+                    x->name, b + 1, x->nbatches, count, http, attempts);
+    return;
   }
-  erplink_http_response_free(resp);
-  erplink_http_request_free(req);
-  erplink_buf_free(&body);
-  batch_finished(x, b, count, attempts);
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", erplink_error_message(err));
+  const char *detail = erplink_error_detail(err);
+  if (detail && *detail && http) {
+    size_t ml = strlen(msg);
+    snprintf(msg + ml, sizeof msg - ml, ": %.400s", detail);
+  }
+  erplink_error_category cat = erplink_error_category_of(rc);
+  bool refused = http >= 400 && http < 500 &&
+                 (cat == ERPLINK_CAT_HTTP || cat == ERPLINK_CAT_VALIDATION || cat == ERPLINK_CAT_NOTFOUND);
+  if (refused) {
+    /* The server refused the batch: item by item when the body says so, else as a whole. */
+    apply_body(x, b, resp, http, CARTONA_ITEM_REJECTED, result_error(x->res, rc, http, err, "%s", msg));
+  } else {
+    if ((cat == ERPLINK_CAT_AUTH || cat == ERPLINK_CAT_ACCESS) && !x->stop_err) {
+      /* Every further batch would fail the same way: stop sending. */
+      x->stop_err = result_error(x->res, rc, http, err, "not sent: an earlier batch failed authentication (%.400s)",
+                                 msg);
+      if (!x->stop_err) x->oom = true;
+    }
+    if (cat == ERPLINK_CAT_CANCELLED) x->cancelled = true;
+    mark_batch(x, first, count, CARTONA_ITEM_NOT_SENT, http, result_error(x->res, rc, http, err, "not sent: %s", msg));
+  }
+  if (erplink__log_on(lg, ERPLINK_LOG_WARN))
+    erplink__logf(lg, ERPLINK_LOG_WARN, "cartona %s: batch %zu/%zu (%zu items) failed: %s (%s)", x->name, b + 1,
+                  x->nbatches, count, msg, erplink_error_category_name(cat));
+}
+
+static void slot_release(batch_slot *s) {
+  erplink_http_request_free(s->req);
+  s->req = NULL;
+  erplink_buf_free(&s->body);
+}
+
+/* Records that batch b is over: its slot is released and progress reported. */
+static void batch_done(bulk *x, size_t b) {
+  slot_release(&x->slot[b]);
+  x->in_flight--;
+  x->done += batch_count(x, b);
+  if (x->progress) x->progress(x->done, x->total, x->ud);
+}
+
+/* Builds batch b's request and adds it to the HTTP batch; a batch that cannot be built is over
+ * at once (not sent). */
+static void batch_add(bulk *x, erplink_http_batch *hb, size_t b) {
+  size_t first = b * x->batch_size, count = batch_count(x, b);
+  batch_slot *s = &x->slot[b];
+  erplink_buf_putc(&s->body, '[');
+  for (size_t j = 0; j < count; j++) {
+    size_t idx = x->valid[first + j];
+    if (j) erplink_buf_putc(&s->body, ',');
+    erplink_buf_put(&s->body, x->enc[idx], x->enc_len[idx]);
+  }
+  erplink_buf_putc(&s->body, ']');
+  char *url = s->body.oom ? NULL : cartona__url(x->c, x->path);
+  int rc = url ? cartona__request(&s->req, x->c, "POST", url) : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  free(url);
+  if (rc == 0) rc = erplink_http_request_set_body_borrowed(s->req, s->body.ptr, s->body.len);
+  if (rc == 0) rc = erplink_http_request_set_idempotent(s->req, 1); /* updates are idempotent per product */
+  if (rc == 0) rc = erplink_http_batch_add(hb, s->req, b);
+  x->in_flight++;
+  if (rc != 0) {
+    batch_over(x, b, rc, erplink_error_last(), NULL, 0);
+    batch_done(x, b);
+  }
 }
 
 /* Encodes one item, adding the client's supplier_code when the item has none. */
@@ -679,8 +728,84 @@ static int encode_item(char **out, size_t *out_len, const cartona_client *c, con
   return 0;
 }
 
+/* Validates and encodes every item: invalid ones are rejected locally, valid ones listed. */
+static int bulk_prepare(bulk *x, bulk_kind kind) {
+  for (size_t i = 0; i < x->items->len; i++) {
+    char why[256];
+    if (!validate_item(kind, x->items->v[i], why, sizeof why)) {
+      set_outcome(x, i, CARTONA_ITEM_REJECTED_LOCALLY, 0,
+                  result_error(x->res, ERPLINK_EVALIDATION, 0, NULL, "rejected locally: %s", why));
+      x->done++;
+      continue;
+    }
+    int er = encode_item(&x->enc[i], &x->enc_len[i], x->c, x->items->v[i]);
+    if (er == ERPLINK_ENOMEM) return er;
+    if (er != 0) { /* e.g. a NaN hidden in an unknown member */
+      const char *why_enc = erplink_error_message(erplink_error_last());
+      set_outcome(x, i, CARTONA_ITEM_REJECTED_LOCALLY, 0,
+                  result_error(x->res, er, 0, NULL, "rejected locally: %s", why_enc));
+      x->done++;
+    } else {
+      x->valid[x->nvalid++] = i;
+    }
+  }
+  return x->oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory") : 0;
+}
+
+/* Sends every batch through one HTTP batch, keeping up to `concurrency` in flight, until all
+ * are over, an authentication failure stops the sending, or a cancellation token fires. */
+static int bulk_send(bulk *x) {
+  erplink_http_batch *hb = NULL;
+  int rc = erplink_http_batch_new(&hb, x->c->http, x->c->concurrency);
+  if (rc) return rc;
+  const erplink_error *abandoned = NULL; /* a batch-level failure: what is left is not sent */
+  for (;;) {
+    while (x->in_flight < (size_t)x->c->concurrency && x->next_batch < x->nbatches && !x->stop_err && !x->cancelled) {
+      if (erplink__cancel_requested()) {
+        x->cancelled = true;
+        break;
+      }
+      batch_add(x, hb, x->next_batch++);
+    }
+    if (!x->in_flight) break;
+    erplink_http_batch_item *it = NULL;
+    int brc = erplink_http_batch_next(&it, hb);
+    if (brc) { /* ENOMEM or a libcurl multi failure: the requests in flight are abandoned */
+      abandoned = result_error(x->res, brc, 0, erplink_error_last(), "not sent: %s",
+                               erplink_error_message(erplink_error_last()));
+      for (size_t b = 0; b < x->next_batch; b++)
+        if (x->slot[b].req) {
+          mark_batch(x, b * x->batch_size, batch_count(x, b), CARTONA_ITEM_NOT_SENT, 0, abandoned);
+          batch_done(x, b);
+        }
+      break;
+    }
+    if (!it) break; /* not reached: every request added comes out */
+    size_t b = erplink_http_batch_item_tag(it);
+    const erplink_http_response *resp = erplink_http_batch_item_response(it);
+    const erplink_error *err = erplink_http_batch_item_error(it);
+    batch_over(x, b, erplink_http_batch_item_code(it), err, resp, attempts_of(resp, err));
+    erplink_http_batch_item_free(it);
+    batch_done(x, b);
+  }
+  erplink_http_batch_free(hb);
+  /* Batches never started: stopped by an authentication failure, a cancellation or an abandon. */
+  if (x->next_batch < x->nbatches) {
+    const erplink_error *why = x->stop_err ? x->stop_err : abandoned;
+    if (!why)
+      why = result_error(x->res, ERPLINK_ECANCELLED, 0, NULL, "not sent: cancelled");
+    for (size_t b = x->next_batch; b < x->nbatches; b++) {
+      mark_batch(x, b * x->batch_size, batch_count(x, b), CARTONA_ITEM_NOT_SENT, 0, why);
+      x->done += batch_count(x, b);
+    }
+    x->next_batch = x->nbatches;
+    if (x->progress) x->progress(x->done, x->total, x->ud);
+  }
+  return 0;
+}
+
 static int bulk_run(cartona_bulk_result **out, cartona_client *c, const cartona_items *items, bulk_kind kind,
-                    cartona_progress_fn progress, cartona_cancel_fn cancel, void *userdata) {
+                    cartona_progress_fn progress, void *userdata) {
   static const char *const paths[] = {"supplier-product/bulk-update", "supplier-product/base-product/bulk-update",
                                       "supplier-product/base-product/bulk-update-stock"};
   static const char *const names[] = {"bulk-update", "base-product bulk-update", "bulk-update-stock"};
@@ -688,108 +813,68 @@ static int bulk_run(cartona_bulk_result **out, cartona_client *c, const cartona_
   *out = NULL;
   if (!c || !items) return erplink__error_setf(ERPLINK_EINVAL, "cartona bulk update: NULL client or items");
   size_t n = items->len;
-  cartona_bulk_result *res = result_new(n);
-  bulk_ctx x;
+  bulk x;
   memset(&x, 0, sizeof x);
   x.c = c;
   x.path = paths[kind];
-  x.endpoint_name = names[kind];
-  x.res = res;
+  x.name = names[kind];
   x.items = items;
   x.total = n;
   x.progress = progress;
-  x.cancel = cancel;
   x.ud = userdata;
   x.batch_size = (size_t)c->batch_size;
-  atomic_init(&x.stop, 0);
+  x.res = result_new(n);
   x.valid = malloc((n ? n : 1) * sizeof *x.valid);
   x.enc = calloc(n ? n : 1, sizeof *x.enc);
   x.enc_len = calloc(n ? n : 1, sizeof *x.enc_len);
-  if (!res || !x.valid || !x.enc || !x.enc_len || pthread_mutex_init(&x.mu, NULL) != 0) {
-    cartona_bulk_result_free(res);
-    free(x.valid);
-    free(x.enc);
-    free(x.enc_len);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    char why[256];
-    if (!validate_item(kind, items->v[i], why, sizeof why)) {
-      char msg[300];
-      snprintf(msg, sizeof msg, "rejected locally: %s", why);
-      set_outcome(res, i, CARTONA_ITEM_REJECTED_LOCALLY, ERPLINK_EVALIDATION, 0, -1, msg);
-      x.done++;
-      continue;
-    }
-    int er = encode_item(&x.enc[i], &x.enc_len[i], c, items->v[i]);
-    if (er == ERPLINK_ENOMEM) {
-      rc = er;
-    } else if (er != 0) { /* e.g. a NaN hidden in an unknown member */
-      char msg[600];
-      snprintf(msg, sizeof msg, "rejected locally: %s", erplink_error_message(erplink_error_last()));
-      set_outcome(res, i, CARTONA_ITEM_REJECTED_LOCALLY, er, 0, -1, msg);
-      x.done++;
-    } else {
-      x.valid[x.nvalid++] = i;
-    }
-  }
+  int rc = x.res && x.valid && x.enc && x.enc_len ? 0 : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0) rc = bulk_prepare(&x, kind);
   if (rc == 0) {
     x.nbatches = (x.nvalid + x.batch_size - 1) / x.batch_size;
-    x.batch_done = calloc(x.nbatches ? x.nbatches : 1, 1);
-    if (!x.batch_done) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+    x.res->batches = x.nbatches;
+    x.slot = calloc(x.nbatches ? x.nbatches : 1, sizeof *x.slot);
+    rc = x.slot ? 0 : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
-  if (rc == 0) {
-    res->batches = x.nbatches;
-    erplink__parallel_for(x.nbatches, c->concurrency, send_batch, &x, &x.stop);
-    /* Batches never started (cancelled, or stopped after an auth failure). */
-    bool any = false;
-    for (size_t b = 0; b < x.nbatches; b++) {
-      if (x.batch_done[b]) continue;
-      size_t first = b * x.batch_size;
-      size_t count = x.nvalid - first < x.batch_size ? x.nvalid - first : x.batch_size;
-      mark_batch(&x, first, count, CARTONA_ITEM_NOT_SENT, x.stop_code ? x.stop_code : ERPLINK_ECANCELLED, 0, -1,
-                 x.stop_msg[0] ? x.stop_msg : "not sent: cancelled");
-      x.done += count;
-      any = true;
-    }
-    if (any && progress) progress(x.done, x.total, userdata);
-    res->attempts = x.attempts;
-  }
-  for (size_t i = 0; i < n; i++) free(x.enc[i]);
+  if (rc == 0 && x.nbatches) rc = bulk_send(&x);
+  if (rc == 0 && x.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory recording the outcomes");
+  for (size_t i = 0; x.enc && i < n; i++) free(x.enc[i]);
   free(x.enc);
   free(x.enc_len);
   free(x.valid);
-  free(x.batch_done);
-  pthread_mutex_destroy(&x.mu);
+  free(x.slot);
   if (rc != 0) {
-    cartona_bulk_result_free(res);
+    cartona_bulk_result_free(x.res);
     return rc;
   }
+  cartona_bulk_result *res = x.res;
+  size_t not_sent = cartona_bulk_result_count_status(res, CARTONA_ITEM_NOT_SENT);
   const erplink__logger *lg = cartona__logger(c);
   if (erplink__log_on(lg, ERPLINK_LOG_INFO))
     erplink__logf(lg, ERPLINK_LOG_INFO,
-                  "cartona %s: %zu items in %zu batches: %zu updated, %zu rejected, %zu rejected locally, %zu not sent",
+                  "cartona %s: %zu items in %zu batches: %zu updated, %zu rejected, %zu rejected locally, %zu not sent%s",
                   names[kind], n, res->batches, cartona_bulk_result_count_status(res, CARTONA_ITEM_UPDATED),
                   cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED),
-                  cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED_LOCALLY),
-                  cartona_bulk_result_count_status(res, CARTONA_ITEM_NOT_SENT));
-  erplink_error_clear();
+                  cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED_LOCALLY), not_sent,
+                  x.cancelled ? " (cancelled)" : "");
   *out = res;
+  if (x.cancelled)
+    return erplink__error_setf(ERPLINK_ECANCELLED, "cartona %s cancelled: %zu of %zu items not sent", names[kind],
+                               not_sent, n);
+  erplink_error_clear();
   return 0;
 }
 
 int cartona_client_update_products(cartona_bulk_result **out, cartona_client *c, const cartona_items *items,
-                                   cartona_progress_fn progress, cartona_cancel_fn cancel, void *userdata) {
-  return bulk_run(out, c, items, KIND_PRODUCT, progress, cancel, userdata);
+                                   cartona_progress_fn progress, void *userdata) {
+  return bulk_run(out, c, items, KIND_PRODUCT, progress, userdata);
 }
 
 int cartona_client_update_base_products(cartona_bulk_result **out, cartona_client *c, const cartona_items *items,
-                                        cartona_progress_fn progress, cartona_cancel_fn cancel, void *userdata) {
-  return bulk_run(out, c, items, KIND_BASE, progress, cancel, userdata);
+                                        cartona_progress_fn progress, void *userdata) {
+  return bulk_run(out, c, items, KIND_BASE, progress, userdata);
 }
 
 int cartona_client_update_stock(cartona_bulk_result **out, cartona_client *c, const cartona_items *items,
-                                cartona_progress_fn progress, cartona_cancel_fn cancel, void *userdata) {
-  return bulk_run(out, c, items, KIND_STOCK, progress, cancel, userdata);
+                                cartona_progress_fn progress, void *userdata) {
+  return bulk_run(out, c, items, KIND_STOCK, progress, userdata);
 }

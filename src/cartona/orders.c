@@ -1,6 +1,6 @@
 /* Cartona orders: parsing pulled orders into a normalised, read-only form that keeps every
- * field; acknowledgement and status updates; line changes; the pull → import → ack loop;
- * the Odoo ↔ Cartona status map. */
+ * field; pulls; acknowledgement and status updates; line changes. The intake (pull → import →
+ * ack) is in intake.c, the status map in status.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +10,7 @@
 
 /* ------------------------------------------------------------------ text maps */
 
-typedef struct tmap {
-  size_t n;
-  const char **keys; /* borrowed from the tree */
-  char **vals;
-} tmap;
-
-static void tmap_free(tmap *t) {
+static void tmap_free(cartona__tmap *t) {
   for (size_t i = 0; i < t->n; i++) free(t->vals[i]);
   free(t->keys);
   free(t->vals);
@@ -24,7 +18,7 @@ static void tmap_free(tmap *t) {
 }
 
 /* Text forms of every scalar member of st. */
-static int tmap_build(tmap *t, const erplink_value *st) {
+static int tmap_build(cartona__tmap *t, const erplink_value *st) {
   memset(t, 0, sizeof *t);
   size_t n = erplink_value_count(st);
   if (erplink_value_type(st) != ERPLINK_TYPE_STRUCT || n == 0) return 0;
@@ -53,7 +47,7 @@ static int tmap_build(tmap *t, const erplink_value *st) {
   return 0;
 }
 
-static const char *tmap_get(const tmap *t, const char *key) {
+static const char *tmap_get(const cartona__tmap *t, const char *key) {
   if (!key) return NULL;
   for (size_t i = t->n; i-- > 0;)
     if (strcmp(t->keys[i], key) == 0) return t->vals[i];
@@ -61,25 +55,6 @@ static const char *tmap_get(const tmap *t, const char *key) {
 }
 
 /* ------------------------------------------------------------------ orders */
-
-struct cartona_order_line {
-  const erplink_value *raw;
-  tmap t;
-};
-
-struct cartona_order {
-  const erplink_value *raw;
-  tmap t;
-  tmap retailer;
-  cartona_order_line *lines;
-  size_t nlines;
-};
-
-struct cartona_orders {
-  erplink_value *root;
-  cartona_order *orders;
-  size_t n;
-};
 
 void cartona_orders_free(cartona_orders *l) {
   if (!l) return;
@@ -213,7 +188,7 @@ int cartona_orders_from_value(cartona_orders **out, const erplink_value *v) {
 }
 
 size_t cartona_orders_count(const cartona_orders *l) { return l ? l->n : 0; }
-const cartona_order *cartona_orders_get(const cartona_orders *l, size_t i) {
+const cartona_order *cartona_orders_at(const cartona_orders *l, size_t i) {
   return l && i < l->n ? &l->orders[i] : NULL;
 }
 const char *cartona_order_hashed_id(const cartona_order *o) { return o ? tmap_get(&o->t, "hashed_id") : NULL; }
@@ -320,7 +295,8 @@ static int post_value(cartona_client *c, const char *path, const erplink_value *
   size_t n = 0;
   int rc = erplink_json_encode(&js, &n, body);
   if (rc) return rc;
-  rc = cartona__call(answer, c, "POST", path, js, n, idempotent);
+  /* The body value is the log value: trace logs show it with the secret members redacted. */
+  rc = cartona__call(answer, c, "POST", path, js, n, body, idempotent);
   erplink__wipe(js, n); /* may hold an OTP */
   erplink_free(js);
   return rc;
@@ -501,285 +477,4 @@ int cartona_client_update_order_details(cartona_client *c, const cartona_order_c
   erplink_value_free(st);
   erplink_value_free(arr);
   return rc;
-}
-
-/* ------------------------------------------------------------------ sync loop */
-
-typedef struct sync_entry {
-  char *hashed_id;
-  int outcome;
-  char *message;
-} sync_entry;
-
-struct cartona_sync_report {
-  sync_entry *e;
-  size_t n, cap;
-  size_t pages;
-};
-
-void cartona_sync_report_free(cartona_sync_report *r) {
-  if (!r) return;
-  for (size_t i = 0; i < r->n; i++) {
-    free(r->e[i].hashed_id);
-    free(r->e[i].message);
-  }
-  free(r->e);
-  free(r);
-}
-
-size_t cartona_sync_report_count(const cartona_sync_report *r) { return r ? r->n : 0; }
-size_t cartona_sync_report_count_outcome(const cartona_sync_report *r, int outcome) {
-  size_t k = 0;
-  for (size_t i = 0; r && i < r->n; i++) k += r->e[i].outcome == outcome;
-  return k;
-}
-const char *cartona_sync_report_hashed_id(const cartona_sync_report *r, size_t i) {
-  return r && i < r->n ? r->e[i].hashed_id : NULL;
-}
-int cartona_sync_report_outcome(const cartona_sync_report *r, size_t i) { return r && i < r->n ? r->e[i].outcome : 0; }
-const char *cartona_sync_report_message(const cartona_sync_report *r, size_t i) {
-  return r && i < r->n ? r->e[i].message : NULL;
-}
-size_t cartona_sync_report_pages(const cartona_sync_report *r) { return r ? r->pages : 0; }
-
-static int report_add(cartona_sync_report *r, const char *hid, int outcome, const char *msg) {
-  if (r->n == r->cap) {
-    size_t nc = r->cap ? r->cap * 2 : 32;
-    sync_entry *ne = realloc(r->e, nc * sizeof *ne);
-    if (!ne) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    r->e = ne;
-    r->cap = nc;
-  }
-  sync_entry *e = &r->e[r->n];
-  e->hashed_id = strdup(hid);
-  e->outcome = outcome;
-  e->message = msg ? strdup(msg) : NULL;
-  if (!e->hashed_id || (msg && !e->message)) {
-    free(e->hashed_id);
-    free(e->message);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  r->n++;
-  return 0;
-}
-
-static bool report_has(const cartona_sync_report *r, const char *hid) {
-  for (size_t i = 0; i < r->n; i++)
-    if (strcmp(r->e[i].hashed_id, hid) == 0) return true;
-  return false;
-}
-
-int cartona_client_sync_orders(cartona_sync_report **out, cartona_client *c, int max_pages, int64_t per_page,
-                               cartona_import_fn import, void *userdata) {
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_sync_orders: out is NULL");
-  *out = NULL;
-  if (!c || !import || max_pages < 1 || per_page < 1 || per_page > 1000)
-    return erplink__error_setf(ERPLINK_EINVAL,
-                               "cartona_client_sync_orders: client and callback required, max_pages >= 1, per_page 1..1000");
-  cartona_sync_report *r = calloc(1, sizeof *r);
-  if (!r) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  const erplink__logger *lg = cartona__logger(c);
-  int rc = 0;
-  int64_t page = 1;
-  for (int pull = 0; pull < max_pages; pull++) {
-    cartona_orders *ol = NULL;
-    rc = cartona_client_pull_orders(&ol, c, page, per_page, NULL, NULL);
-    r->pages++;
-    if (rc) break;
-    size_t n = cartona_orders_count(ol);
-    if (n == 0) {
-      cartona_orders_free(ol);
-      break;
-    }
-    const char **ok = calloc(n, sizeof *ok);
-    size_t nok = 0, nnew = 0, nfailed_here = 0;
-    size_t first_entry = r->n;
-    if (!ok) {
-      cartona_orders_free(ol);
-      rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-      break;
-    }
-    for (size_t i = 0; i < n && rc == 0; i++) {
-      const cartona_order *o = cartona_orders_get(ol, i);
-      const char *hid = cartona_order_hashed_id(o);
-      if (report_has(r, hid)) { /* failed earlier in this call: it stays for the next call */
-        nfailed_here++;
-        continue;
-      }
-      nnew++;
-      erplink_error_clear();
-      int ir = import(o, userdata);
-      if (ir == 0) {
-        ok[nok++] = hid;
-        rc = report_add(r, hid, CARTONA_SYNC_ACKED, NULL);
-      } else {
-        const erplink_error *e = erplink_error_last();
-        const char *m = e ? erplink_error_message(e) : "";
-        char msg[600];
-        snprintf(msg, sizeof msg, "import failed: %s", *m ? m : "the import callback returned an error");
-        rc = report_add(r, hid, CARTONA_SYNC_IMPORT_FAILED, msg);
-        nfailed_here++;
-        if (erplink__log_on(lg, ERPLINK_LOG_WARN))
-          erplink__logf(lg, ERPLINK_LOG_WARN, "cartona sync: order %.64s not imported: %s", hid, msg);
-      }
-    }
-    if (rc == 0 && nok) {
-      int ar = cartona_client_ack_orders(c, ok, nok);
-      if (ar != 0) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "acknowledgement failed: %s", erplink_error_message(erplink_error_last()));
-        for (size_t k = first_entry; k < r->n; k++) {
-          if (r->e[k].outcome != CARTONA_SYNC_ACKED) continue;
-          r->e[k].outcome = CARTONA_SYNC_ACK_FAILED;
-          free(r->e[k].message);
-          r->e[k].message = strdup(msg);
-        }
-        nfailed_here += nok; /* they stay in the queue */
-      }
-    }
-    free(ok);
-    cartona_orders_free(ol);
-    if (rc) break;
-    if (nnew == 0 && (size_t)per_page > n) break; /* only known failures left */
-    /* Orders left in the queue (failures) sit in front: skip the full pages they fill. */
-    if (nfailed_here >= (size_t)per_page) page++;
-    else if ((size_t)per_page > n && nok == 0) break; /* a short page with nothing acked: done */
-  }
-  if (erplink__log_on(lg, ERPLINK_LOG_INFO))
-    erplink__logf(lg, ERPLINK_LOG_INFO, "cartona sync: %zu pulls, %zu acknowledged, %zu import failures, %zu ack failures",
-                  r->pages, cartona_sync_report_count_outcome(r, CARTONA_SYNC_ACKED),
-                  cartona_sync_report_count_outcome(r, CARTONA_SYNC_IMPORT_FAILED),
-                  cartona_sync_report_count_outcome(r, CARTONA_SYNC_ACK_FAILED));
-  *out = r;
-  if (rc == 0) erplink_error_clear();
-  return rc;
-}
-
-/* ------------------------------------------------------------------ status map */
-
-typedef struct map_pair {
-  char *from, *to;
-} map_pair;
-
-typedef struct pair_list {
-  map_pair *p;
-  size_t n, cap;
-} pair_list;
-
-struct cartona_status_map {
-  pair_list out; /* odoo → cartona */
-  pair_list in;  /* cartona → odoo */
-};
-
-static void pairs_free(pair_list *l) {
-  for (size_t i = 0; i < l->n; i++) {
-    free(l->p[i].from);
-    free(l->p[i].to);
-  }
-  free(l->p);
-}
-
-static int pairs_set(pair_list *l, const char *from, const char *to) {
-  for (size_t i = 0; i < l->n; i++) {
-    if (strcmp(l->p[i].from, from) != 0) continue;
-    if (!to) {
-      free(l->p[i].from);
-      free(l->p[i].to);
-      l->p[i] = l->p[--l->n];
-      return 0;
-    }
-    char *t = strdup(to);
-    if (!t) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    free(l->p[i].to);
-    l->p[i].to = t;
-    return 0;
-  }
-  if (!to) return 0;
-  if (l->n == l->cap) {
-    size_t nc = l->cap ? l->cap * 2 : 8;
-    map_pair *np = realloc(l->p, nc * sizeof *np);
-    if (!np) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    l->p = np;
-    l->cap = nc;
-  }
-  char *f = strdup(from), *t = strdup(to);
-  if (!f || !t) {
-    free(f);
-    free(t);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  l->p[l->n].from = f;
-  l->p[l->n].to = t;
-  l->n++;
-  return 0;
-}
-
-int cartona_status_map_new_empty(cartona_status_map **out) {
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_status_map_new_empty: out is NULL");
-  *out = calloc(1, sizeof **out);
-  return *out ? 0 : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-}
-
-int cartona_status_map_new_default(cartona_status_map **out) {
-  static const char *const outbound[][2] = {{"draft", "pending"}, {"sent", "pending"}, {"sale", "approved"},
-                                            {"delivered", "delivered"}, {"cancel", "cancelled_by_supplier"}};
-  static const char *const inbound[][2] = {
-      {"approved", "sale"},       {"assigned_to_salesman", "sale"}, {"delivered", "sale"},
-      {"cancelled_by_supplier", "cancel"}, {"cancelled_by_retailer", "cancel"}, {"pending", "draft"},
-      {"editing", "draft"},       {"returned", "draft"}};
-  int rc = cartona_status_map_new_empty(out);
-  if (rc) return rc;
-  for (size_t i = 0; rc == 0 && i < sizeof outbound / sizeof outbound[0]; i++)
-    rc = pairs_set(&(*out)->out, outbound[i][0], outbound[i][1]);
-  for (size_t i = 0; rc == 0 && i < sizeof inbound / sizeof inbound[0]; i++)
-    rc = pairs_set(&(*out)->in, inbound[i][0], inbound[i][1]);
-  if (rc) {
-    cartona_status_map_free(*out);
-    *out = NULL;
-  }
-  return rc;
-}
-
-void cartona_status_map_free(cartona_status_map *m) {
-  if (!m) return;
-  pairs_free(&m->out);
-  pairs_free(&m->in);
-  free(m);
-}
-
-int cartona_status_map_set_outbound(cartona_status_map *m, const char *odoo_state, const char *cartona_status) {
-  if (!m || !odoo_state || !*odoo_state)
-    return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: an Odoo state is required");
-  if (cartona_status && !cartona_status_settable(cartona_status))
-    return erplink__error_setf(ERPLINK_EVALIDATION, "cartona status map: a supplier cannot set status \"%.64s\"",
-                               cartona_status);
-  return pairs_set(&m->out, odoo_state, cartona_status);
-}
-
-int cartona_status_map_set_inbound(cartona_status_map *m, const char *cartona_status, const char *odoo_state) {
-  if (!m || !cartona_status || !*cartona_status || (odoo_state && !*odoo_state))
-    return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: a Cartona status and a non-empty state are required");
-  return pairs_set(&m->in, cartona_status, odoo_state);
-}
-
-static int lookup(const char **out, const pair_list *l, const char *key, const char *what) {
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: out is NULL");
-  *out = NULL;
-  if (!key) return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: NULL %s", what);
-  for (size_t i = 0; i < l->n; i++)
-    if (strcmp(l->p[i].from, key) == 0) {
-      *out = l->p[i].to;
-      return 0;
-    }
-  return erplink__error_setf(ERPLINK_EVALIDATION, "cartona status map: no mapping for %s \"%.64s\"", what, key);
-}
-
-int cartona_status_map_to_cartona(const char **out, const cartona_status_map *m, const char *odoo_state) {
-  if (!m) return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: NULL map");
-  return lookup(out, &m->out, odoo_state, "Odoo state");
-}
-
-int cartona_status_map_to_odoo(const char **out, const cartona_status_map *m, const char *cartona_status) {
-  if (!m) return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: NULL map");
-  return lookup(out, &m->in, cartona_status, "Cartona status");
 }

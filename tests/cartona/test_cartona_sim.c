@@ -1,9 +1,10 @@
 /* Cartona client against tests/servers/cartona_sim.py on a loopback port: every endpoint,
  * authentication (wrong token, wrong header), batching edges (request counts read from the
- * simulator), per-item answers in the three shapes, cancellation, auth stop, rate limiting,
- * the loss test (10,000 products through 10% injected failures, checked item by item against
- * the simulator's final state), the order loop (ack only after a successful import) and a log
- * test proving the token never reaches trace-level logs. */
+ * simulator), per-item answers in the three shapes, cancellation through a token (between
+ * batches and during transfers), auth stop, rate limiting, the loss test (10,000 products
+ * through 10% injected failures, checked item by item against the simulator's final state),
+ * the pull-style intake and the order loop on it (ack only after a successful import) and a
+ * log test proving the token and the OTPs never reach trace-level logs. */
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -61,6 +62,14 @@ static int64_t sim_requests(const char *name) {
 
 #define BULK "POST supplier-product/bulk-update"
 
+/* Outcome accessors of item i. */
+#define OUT(r, i) cartona_bulk_result_at((r), (i))
+#define ST(r, i) cartona_outcome_status(OUT(r, i))
+#define MSG(r, i) cartona_outcome_message(OUT(r, i))
+#define ERR(r, i) cartona_outcome_error(OUT(r, i))
+#define CODE(r, i) erplink_error_code(ERR(r, i))
+#define HTTP(r, i) cartona_outcome_http_status(OUT(r, i))
+
 /* ------------------------------------------------------------------ clients */
 
 typedef struct ccfg {
@@ -77,13 +86,16 @@ static cartona_client *mk(const ccfg *k) {
   if (cartona_options_new(&o) != 0) return NULL;
   cartona_options_set_token(o, k && k->token ? k->token : TOKEN);
   cartona_options_set_base_url(o, api_url);
-  cartona_options_set_retry(o, k && k->attempts ? k->attempts : 4, 5, 50);
-  cartona_options_set_retry_budget(o, 1.0, 1000);
-  cartona_options_set_timeouts_ms(o, 2000, k && k->timeout_ms ? k->timeout_ms : 10000);
+  erplink_http_options *ho = cartona_options_http(o); /* the transport knobs */
+  erplink_http_options_set_max_attempts(ho, k && k->attempts ? k->attempts : 4);
+  erplink_http_options_set_backoff_ms(ho, 5, 50);
+  erplink_http_options_set_retry_budget(ho, 1.0, 1000);
+  erplink_http_options_set_connect_timeout_ms(ho, 2000);
+  erplink_http_options_set_timeout_ms(ho, k && k->timeout_ms ? k->timeout_ms : 10000);
+  if (k && k->log) erplink_http_options_set_log(ho, ERPLINK_LOG_TRACE, k->log, k->log_ud);
   if (k && k->batch) cartona_options_set_batch_size(o, k->batch);
   if (k && k->concurrency) cartona_options_set_concurrency(o, k->concurrency);
   if (k && k->supplier_code) cartona_options_set_supplier_code(o, k->supplier_code);
-  if (k && k->log) cartona_options_set_log(o, k->log, k->log_ud, ERPLINK_LOG_TRACE);
   cartona_client *c = NULL;
   cartona_client_new(&c, o);
   cartona_options_free(o);
@@ -132,7 +144,8 @@ static void test_connection_and_auth(void) {
   c = mk(&bad);
   int rc = cartona_client_test_connection(c);
   CHECK_EQ_INT(rc, ERPLINK_EAUTH);
-  CHECK_EQ_INT(cartona_error_class_of(rc), CARTONA_ERRCLASS_AUTH);
+  CHECK_EQ_INT(erplink_error_category_of(rc), ERPLINK_CAT_AUTH);
+  CHECK(!erplink_error_retryable(rc));
   CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 401);
   CHECK(strstr(erplink_error_message(erplink_error_last()), "wrong-token") == NULL);
   CHECK(erplink_error_detail(erplink_error_last()) && strstr(erplink_error_detail(erplink_error_last()), "invalid token"));
@@ -168,7 +181,7 @@ static void test_batching_edges(void) {
     size_t n = sizes[s];
     cartona_items *it = mk_items(n, 10.0);
     cartona_bulk_result *r = NULL;
-    CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+    CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
     REQUIRE(r != NULL);
     size_t want = (n + 99) / 100;
     printf("# %zu items: %zu batches\n", n, cartona_bulk_result_batches(r));
@@ -194,7 +207,7 @@ static void test_batching_edges(void) {
   sim_reset();
   cartona_items *it = mk_items(2500, 1.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   CHECK_EQ_INT(sim_requests(BULK), 3);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), 2500);
   cartona_bulk_result_free(r);
@@ -204,7 +217,7 @@ static void test_batching_edges(void) {
   c = mk(&k);
   sim_reset();
   it = mk_items(7, 1.0);
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   CHECK_EQ_INT(sim_requests(BULK), 7);
   cartona_bulk_result_free(r);
   cartona_items_free(it);
@@ -226,15 +239,17 @@ static void test_per_item_answers(void) {
   CHECK_EQ_INT(cartona_items_add_value(it, v), 0);
   erplink_value_free(v);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_UPDATED);
-  CHECK(cartona_bulk_result_message(r, 0) == NULL);
-  CHECK_EQ_INT(cartona_bulk_result_http_status(r, 0), 200);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 1), CARTONA_ITEM_REJECTED);
-  CHECK_EQ_STR(cartona_bulk_result_message(r, 1), "product not found");
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 1), CARTONA_ERRCLASS_DATA);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 2), CARTONA_ITEM_UPDATED);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 3), CARTONA_ITEM_REJECTED_LOCALLY);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_UPDATED);
+  CHECK(MSG(r, 0) == NULL);
+  CHECK_EQ_INT(HTTP(r, 0), 200);
+  CHECK_EQ_INT(ST(r, 1), CARTONA_ITEM_REJECTED);
+  CHECK_EQ_STR(MSG(r, 1), "product not found");
+  CHECK_EQ_INT(CODE(r, 1), ERPLINK_EVALIDATION);
+  CHECK_EQ_INT(erplink_error_http_status(ERR(r, 1)), 200);
+  CHECK(ERR(r, 0) == NULL && ERR(r, 2) == NULL);
+  CHECK_EQ_INT(ST(r, 2), CARTONA_ITEM_UPDATED);
+  CHECK_EQ_INT(ST(r, 3), CARTONA_ITEM_REJECTED_LOCALLY);
   CHECK_EQ_INT(sim_requests(BULK), 1);
   erplink_value *st = sim_state();
   const erplink_value *prods = erplink_value_struct_get(st, "products");
@@ -256,29 +271,31 @@ static void test_per_item_answers(void) {
   const char *modes[] = {"{\"bulk_response\":\"empty\"}", "{\"bulk_response\":\"object\"}"};
   for (int m = 0; m < 2; m++) {
     ctl("POST", "config", modes[m], NULL);
-    CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-    CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_UPDATED);
-    CHECK_EQ_INT(cartona_bulk_result_status(r, 1), CARTONA_ITEM_UPDATED); /* not distinguishable */
-    CHECK_EQ_INT(cartona_bulk_result_status(r, 3), CARTONA_ITEM_REJECTED_LOCALLY);
+    CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+    CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_UPDATED);
+    CHECK_EQ_INT(ST(r, 1), CARTONA_ITEM_UPDATED); /* not distinguishable */
+    CHECK_EQ_INT(ST(r, 3), CARTONA_ITEM_REJECTED_LOCALLY);
     cartona_bulk_result_free(r);
   }
   /* 422 with the per-item array: refused items are rejected one by one, the others updated. */
   sim_reset();
   ctl("POST", "config", "{\"bulk_response\":\"strict422\"}", NULL);
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_UPDATED);
-  CHECK_EQ_INT(cartona_bulk_result_http_status(r, 0), 422);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 1), CARTONA_ITEM_REJECTED);
-  CHECK_EQ_STR(cartona_bulk_result_message(r, 1), "product not found");
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 2), CARTONA_ITEM_UPDATED);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_UPDATED);
+  CHECK_EQ_INT(HTTP(r, 0), 422);
+  CHECK_EQ_INT(ST(r, 1), CARTONA_ITEM_REJECTED);
+  CHECK_EQ_STR(MSG(r, 1), "product not found");
+  CHECK_EQ_INT(ST(r, 2), CARTONA_ITEM_UPDATED);
   cartona_bulk_result_free(r);
   /* A 200 HTML page (a proxy's login page) confirms nothing. */
   ctl("POST", "config", "{\"bulk_response\":\"html\"}", NULL);
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_NOT_SENT);
-  CHECK_EQ_INT(cartona_bulk_result_error_code(r, 0), ERPLINK_EPROTOCOL);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 0), CARTONA_ERRCLASS_OTHER);
-  CHECK(strstr(cartona_bulk_result_message(r, 0), "HTML") != NULL);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_NOT_SENT);
+  CHECK_EQ_INT(CODE(r, 0), ERPLINK_EPROTOCOL);
+  CHECK_EQ_INT(erplink_error_get_category(ERR(r, 0)), ERPLINK_CAT_PROTOCOL);
+  CHECK(!erplink_error_retryable(CODE(r, 0)));
+  CHECK(ERR(r, 0) == ERR(r, 1)); /* one error for the batch, owned by the result */
+  CHECK(strstr(MSG(r, 0), "HTML") != NULL);
   cartona_bulk_result_free(r);
   ctl("POST", "config", "{\"bulk_response\":\"per_item\"}", NULL);
   cartona_items_free(it);
@@ -290,7 +307,7 @@ static void test_listing(void) {
   cartona_client *c = mk(NULL);
   cartona_items *it = mk_items(30, 2.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   cartona_bulk_result_free(r);
   cartona_items_free(it);
   erplink_value *v = NULL;
@@ -324,12 +341,12 @@ static void test_base_and_stock(void) {
     cartona_items_set_int(it, k, "available_stock_quantity", i);
   }
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_stock(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_stock(&r, c, it, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), 150);
   cartona_bulk_result_free(r);
   CHECK_EQ_INT(sim_requests("POST supplier-product/base-product/bulk-update-stock"), 2);
   cartona_items_set_double(it, 3, "selling_price", 7.5);
-  CHECK_EQ_INT(cartona_client_update_base_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_base_products(&r, c, it, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), 150);
   cartona_bulk_result_free(r);
   CHECK_EQ_INT(sim_requests("POST supplier-product/base-product/bulk-update"), 2);
@@ -351,8 +368,8 @@ static void test_base_and_stock(void) {
 typedef struct prog {
   size_t calls, last_done, total;
   int monotonic;
-  size_t cancel_after; /* cancel once this many batches were polled */
-  size_t polls;
+  size_t cancel_at;      /* fire the token once this many items are done (0: never) */
+  erplink_cancel *token; /* the token to fire */
 } prog;
 
 static void on_progress(size_t done, size_t total, void *ud) {
@@ -361,21 +378,19 @@ static void on_progress(size_t done, size_t total, void *ud) {
   p->last_done = done;
   p->total = total;
   p->calls++;
+  if (p->token && p->cancel_at && done >= p->cancel_at) erplink_cancel_trigger(p->token);
 }
 
-static int on_cancel(void *ud) {
-  prog *p = ud;
-  return ++p->polls > p->cancel_after;
-}
-
+/* Cancellation between batches: the progress callback (on the calling thread) fires the token
+ * pushed on that thread after 3 batches; nothing more is sent, every item has an outcome. */
 static void test_progress_and_cancel(void) {
   sim_reset();
   ccfg k = {.concurrency = 1};
   cartona_client *c = mk(&k);
   cartona_items *it = mk_items(1000, 3.0);
-  prog p = {.monotonic = 1, .cancel_after = 1000};
+  prog p = {.monotonic = 1};
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, on_progress, on_cancel, &p), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, on_progress, &p), 0);
   CHECK_EQ_INT(p.calls, 10);
   CHECK_EQ_INT(p.last_done, 1000);
   CHECK_EQ_INT(p.total, 1000);
@@ -383,14 +398,23 @@ static void test_progress_and_cancel(void) {
   cartona_bulk_result_free(r);
 
   sim_reset();
-  prog q = {.monotonic = 1, .cancel_after = 3};
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, on_progress, on_cancel, &q), 0);
+  erplink_cancel *tok = NULL;
+  REQUIRE(erplink_cancel_new(&tok) == 0);
+  prog q = {.monotonic = 1, .cancel_at = 300, .token = tok};
+  REQUIRE(erplink_cancel_push(tok) == 0);
+  int rc = cartona_client_update_products(&r, c, it, on_progress, &q);
+  erplink_cancel_pop();
+  CHECK_EQ_INT(rc, ERPLINK_ECANCELLED);
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "700 of 1000") != NULL);
+  REQUIRE(r != NULL); /* the outcomes come back with the cancellation */
   CHECK_EQ_INT(sim_requests(BULK), 3);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), 300);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_NOT_SENT), 700);
-  CHECK_EQ_STR(cartona_bulk_result_message(r, 999), "not sent: cancelled");
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 999), CARTONA_ERRCLASS_CANCELLED);
+  CHECK_EQ_STR(MSG(r, 999), "not sent: cancelled");
+  CHECK_EQ_INT(CODE(r, 999), ERPLINK_ECANCELLED);
+  CHECK_EQ_INT(erplink_error_get_category(ERR(r, 300)), ERPLINK_CAT_CANCELLED);
   CHECK_EQ_INT(q.last_done, 1000);
+  CHECK(q.monotonic);
   erplink_value *st = sim_state();
   CHECK(sim_product(st, 299) != NULL);
   CHECK(sim_product(st, 300) == NULL); /* really not sent */
@@ -398,16 +422,86 @@ static void test_progress_and_cancel(void) {
   cartona_bulk_result_free(r);
   cartona_client_free(c);
 
-  /* Concurrency 4 cancelled at once: nothing is sent. */
+  /* Concurrency 4 with the token already fired: nothing is sent. */
   sim_reset();
   c = mk(NULL);
-  prog z = {.monotonic = 1, .cancel_after = 0};
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, on_progress, on_cancel, &z), 0);
+  prog z = {.monotonic = 1};
+  REQUIRE(erplink_cancel_push(tok) == 0);
+  rc = cartona_client_update_products(&r, c, it, on_progress, &z);
+  erplink_cancel_pop();
+  CHECK_EQ_INT(rc, ERPLINK_ECANCELLED);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_NOT_SENT), 1000);
+  CHECK_EQ_INT(cartona_bulk_result_attempts(r), 0);
   CHECK_EQ_INT(sim_requests(BULK), 0);
+  CHECK_EQ_INT(z.last_done, 1000);
+  cartona_bulk_result_free(r);
+  /* The same client still works once the token is popped. */
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), 1000);
   cartona_bulk_result_free(r);
   cartona_client_free(c);
   cartona_items_free(it);
+  erplink_cancel_free(tok);
+}
+
+/* Cancellation during transfers: 4 batches in flight, one answered at once and three held 10 s
+ * by the simulator; the token fires when the first is over and the three others stop in the
+ * middle of their transfer. Nothing is lost: every updated item has its new price in the
+ * simulator, every other item is not sent with ERPLINK_ECANCELLED (the simulator may or may not
+ * apply it later). Runs last: the simulator applies the held requests after their sleep. */
+static void test_cancel_mid_transfer(void) {
+  sim_reset();
+  ccfg k = {.concurrency = 4, .batch = 50};
+  cartona_client *c = mk(&k);
+  cartona_items *a = mk_items(1000, 100.0);
+  cartona_bulk_result *r = NULL;
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, a, NULL, NULL), 0); /* round 1: price A everywhere */
+  cartona_bulk_result_free(r);
+  /* Seed 15 at rate 0.75 draws [no fault, fault, fault, fault] for the first 4 requests (in
+   * arrival order, whichever batch arrives first): one batch is answered at once, the 3 others
+   * sleep 10 s in the simulator before being answered ("timeout" fault). */
+  REQUIRE(ctl("POST", "faults", "{\"rate\":0.75,\"kinds\":[\"timeout\"],\"seed\":15,\"timeout_ms\":10000}", NULL) == 0);
+  int64_t before = sim_requests(BULK);
+  erplink_cancel *tok = NULL;
+  REQUIRE(erplink_cancel_new(&tok) == 0);
+  prog p = {.monotonic = 1, .cancel_at = 1, .token = tok};
+  cartona_items *b = mk_items(1000, 500.0);
+  REQUIRE(erplink_cancel_push(tok) == 0);
+  int rc = cartona_client_update_products(&r, c, b, on_progress, &p);
+  erplink_cancel_pop();
+  ctl("POST", "faults", "{\"rate\":0}", NULL);
+  CHECK_EQ_INT(rc, ERPLINK_ECANCELLED);
+  REQUIRE(r != NULL);
+  size_t updated = cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED);
+  size_t not_sent = cartona_bulk_result_count_status(r, CARTONA_ITEM_NOT_SENT);
+  printf("# cancelled mid-transfer: %zu updated, %zu not sent, %lld requests seen\n", updated, not_sent,
+         (long long)(sim_requests(BULK) - before));
+  CHECK_EQ_INT(updated + not_sent, 1000);
+  CHECK(updated >= 50 && updated <= 200); /* the first batch over, and at most the other 3 in flight */
+  CHECK(not_sent >= 800);
+  CHECK(sim_requests(BULK) - before <= 4); /* no batch started after the token fired */
+  erplink_value *st = sim_state();
+  size_t lost = 0, bad_err = 0, mid = 0;
+  for (size_t i = 0; i < 1000; i++) {
+    double price = sim_price(st, i), A = 100.0 + (double)i / 100.0, B = 500.0 + (double)i / 100.0;
+    if (ST(r, i) == CARTONA_ITEM_UPDATED) {
+      if (fabs(price - B) > 1e-9) lost++;
+    } else {
+      if (!(fabs(price - A) < 1e-9 || fabs(price - B) < 1e-9)) lost++;
+      if (CODE(r, i) != ERPLINK_ECANCELLED || strncmp(MSG(r, i), "not sent: ", 10) != 0) bad_err++;
+      if (strstr(MSG(r, i), "before it was sent") == NULL && strcmp(MSG(r, i), "not sent: cancelled") != 0) mid++;
+    }
+  }
+  erplink_value_free(st);
+  CHECK_EQ_INT(lost, 0);
+  CHECK_EQ_INT(bad_err, 0);
+  CHECK(mid >= 50); /* some batches were stopped during their transfer, not only before */
+  CHECK_EQ_INT(p.last_done, 1000);
+  cartona_bulk_result_free(r);
+  cartona_items_free(a);
+  cartona_items_free(b);
+  cartona_client_free(c);
+  erplink_cancel_free(tok);
 }
 
 static void test_auth_failure_stops_bulk(void) {
@@ -416,11 +510,12 @@ static void test_auth_failure_stops_bulk(void) {
   cartona_client *c = mk(&k);
   cartona_items *it = mk_items(5000, 1.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_NOT_SENT), 5000);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 0), CARTONA_ERRCLASS_AUTH);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 4999), CARTONA_ERRCLASS_AUTH);
-  CHECK(strstr(cartona_bulk_result_message(r, 4999), "authentication") != NULL);
+  CHECK_EQ_INT(erplink_error_get_category(ERR(r, 0)), ERPLINK_CAT_AUTH);
+  CHECK_EQ_INT(erplink_error_get_category(ERR(r, 4999)), ERPLINK_CAT_AUTH);
+  CHECK_EQ_INT(erplink_error_http_status(ERR(r, 4999)), 401);
+  CHECK(strstr(MSG(r, 4999), "authentication") != NULL);
   int64_t sent = sim_requests(BULK);
   printf("# bulk requests with a bad token: %lld of 50\n", (long long)sent);
   CHECK(sent >= 1 && sent <= 3); /* it stops after the first refusal (in-flight ones excepted) */
@@ -436,11 +531,12 @@ static void test_rate_limited(void) {
   cartona_client *c = mk(&k);
   cartona_items *it = mk_items(10, 1.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_NOT_SENT);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 0), CARTONA_ERRCLASS_RATE_LIMITED);
-  CHECK_EQ_INT(cartona_bulk_result_retry_after_ms(r, 0), 1000);
-  CHECK_EQ_INT(cartona_bulk_result_http_status(r, 0), 429);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_NOT_SENT);
+  CHECK_EQ_INT(CODE(r, 0), ERPLINK_ERATELIMIT);
+  CHECK(erplink_error_retryable(CODE(r, 0)));
+  CHECK_EQ_INT(erplink_error_retry_after_ms(ERR(r, 0)), 1000);
+  CHECK_EQ_INT(HTTP(r, 0), 429);
   CHECK_EQ_INT(cartona_bulk_result_attempts(r), 2);
   CHECK_EQ_INT(sim_requests(BULK), 2); /* retried once after Retry-After */
   cartona_bulk_result_free(r);
@@ -450,8 +546,8 @@ static void test_rate_limited(void) {
   cartona_client_free(c);
   ccfg k2 = {.attempts = 10};
   c = mk(&k2);
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_UPDATED);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_UPDATED);
   CHECK_EQ_INT((int64_t)cartona_bulk_result_attempts(r), sim_requests(BULK));
   cartona_bulk_result_free(r);
   /* Resets on every attempt: no answer at all; the attempts are still counted. */
@@ -460,11 +556,11 @@ static void test_rate_limited(void) {
   cartona_client_free(c);
   ccfg k3 = {.attempts = 3};
   c = mk(&k3);
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_NOT_SENT);
-  CHECK_EQ_INT(cartona_bulk_result_error_code(r, 0), ERPLINK_ERECV);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 0), CARTONA_ERRCLASS_TEMPORARY);
-  CHECK_EQ_INT(cartona_bulk_result_http_status(r, 0), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_NOT_SENT);
+  CHECK_EQ_INT(CODE(r, 0), ERPLINK_ERECV);
+  CHECK(erplink_error_retryable(CODE(r, 0)));
+  CHECK_EQ_INT(HTTP(r, 0), 0);
   CHECK_EQ_INT(cartona_bulk_result_attempts(r), 3);
   CHECK_EQ_INT(sim_requests(BULK), 3);
   cartona_bulk_result_free(r);
@@ -484,7 +580,7 @@ static void test_loss_10k(void) {
   /* Round 1 (no faults): every product at price A. */
   cartona_items *a = mk_items(n, 100.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, a, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, a, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_UPDATED), n);
   cartona_bulk_result_free(r);
   cartona_items_free(a);
@@ -498,15 +594,15 @@ static void test_loss_10k(void) {
            seed && *seed ? seed : "20261121");
   REQUIRE(ctl("POST", "faults", faults, NULL) == 0);
   cartona_items *b = mk_items(n, 500.0);
-  prog p = {.monotonic = 1, .cancel_after = (size_t)-1};
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, b, on_progress, NULL, &p), 0);
+  prog p = {.monotonic = 1};
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, b, on_progress, &p), 0);
   REQUIRE(r != NULL);
   ctl("POST", "faults", "{\"rate\":0,\"item_fail_rate\":0}", NULL);
   erplink_value *st = sim_state();
   REQUIRE(st != NULL);
   size_t counts[5] = {0}, bad_updated = 0, bad_rejected = 0, no_msg = 0, unknown = 0, bad_class = 0;
   for (size_t i = 0; i < n; i++) {
-    int s = cartona_bulk_result_status(r, i);
+    int s = ST(r, i);
     double price = sim_price(st, i), A = 100.0 + (double)i / 100.0, B = 500.0 + (double)i / 100.0;
     if (s < 1 || s > 4) {
       unknown++;
@@ -516,8 +612,8 @@ static void test_loss_10k(void) {
     if (s == CARTONA_ITEM_UPDATED) {
       if (fabs(price - B) > 1e-9) bad_updated++; /* reported updated: the simulator has the new price */
     } else {
-      if (!cartona_bulk_result_message(r, i)) no_msg++;
-      if (cartona_bulk_result_error_class(r, i) == CARTONA_ERRCLASS_NONE) bad_class++;
+      if (!MSG(r, i)) no_msg++;
+      if (!ERR(r, i) || CODE(r, i) == 0) bad_class++;
       if (s == CARTONA_ITEM_REJECTED && fabs(price - A) > 1e-9) bad_rejected++; /* refused: old price stays */
       if (s == CARTONA_ITEM_NOT_SENT && !(fabs(price - A) < 1e-9 || fabs(price - B) < 1e-9)) bad_rejected++;
     }
@@ -584,6 +680,31 @@ static int import_cb(const cartona_order *o, void *ud) {
   return 0;
 }
 
+/* How many `synced` acknowledgements the simulator received, and for which orders. */
+static size_t sim_acks(char ids[][16], size_t max) {
+  erplink_value *st = sim_state();
+  const erplink_value *ups = erplink_value_struct_get(st, "status_updates");
+  size_t n = 0;
+  for (size_t i = 0; i < erplink_value_count(ups); i++) {
+    const erplink_value *u = erplink_value_array_get(ups, i);
+    const char *hid = NULL, *stt = NULL;
+    erplink_value_get_string(&hid, NULL, erplink_value_struct_get(u, "hashed_id"));
+    erplink_value_get_string(&stt, NULL, erplink_value_struct_get(u, "status"));
+    if (!stt || strcmp(stt, "synced") != 0) continue;
+    if (n < max && ids) snprintf(ids[n], 16, "%s", hid ? hid : "?");
+    n++;
+  }
+  erplink_value_free(st);
+  return n;
+}
+
+static size_t sim_queue_len(void) {
+  erplink_value *st = sim_state();
+  size_t n = erplink_value_count(erplink_value_struct_get(st, "queue"));
+  erplink_value_free(st);
+  return n;
+}
+
 static void test_pull_and_sync(void) {
   sim_reset();
   REQUIRE(ctl("POST", "orders", k_seed, NULL) == 0);
@@ -591,18 +712,18 @@ static void test_pull_and_sync(void) {
   cartona_orders *l = NULL;
   CHECK_EQ_INT(cartona_client_pull_orders(&l, c, 1, 3, "2026-11-01T00:00:00Z", "2026-11-30T23:59:59+02:00"), 0);
   CHECK_EQ_INT(cartona_orders_count(l), 3);
-  const cartona_order *o = cartona_orders_get(l, 0);
+  const cartona_order *o = cartona_orders_at(l, 0);
   CHECK_EQ_STR(cartona_order_hashed_id(o), "o1");
   CHECK_EQ_STR(cartona_order_retailer_text(o, "retailer_name"), "A");
   CHECK(cartona_order_line_quantity(cartona_order_line_at(o, 0)) == 2.0);
   CHECK(cartona_order_line_unit_price(cartona_order_line_at(o, 0)) == 50.0);
-  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_get(l, 1)), CARTONA_PAYMENT_INSTALMENT);
-  CHECK(cartona_order_text(cartona_orders_get(l, 1), "_otp") == NULL);
+  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_at(l, 1)), CARTONA_PAYMENT_INSTALMENT);
+  CHECK(cartona_order_text(cartona_orders_at(l, 1), "_otp") == NULL);
   cartona_orders_free(l);
   CHECK_EQ_INT(cartona_client_pull_orders(&l, c, 2, 3, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_orders_count(l), 2);
-  CHECK_EQ_STR(cartona_order_hashed_id(cartona_orders_get(l, 1)), "5");
-  CHECK(erplink_value_struct_get(cartona_order_raw(cartona_orders_get(l, 0)), "unknown_extra") != NULL);
+  CHECK_EQ_STR(cartona_order_hashed_id(cartona_orders_at(l, 1)), "5");
+  CHECK(erplink_value_struct_get(cartona_order_raw(cartona_orders_at(l, 0)), "unknown_extra") != NULL);
   cartona_orders_free(l);
 
   /* The loop: o3 fails to import → not acknowledged, comes back on the next pull. */
@@ -615,12 +736,13 @@ static void test_pull_and_sync(void) {
   CHECK_EQ_INT(cartona_sync_report_count_outcome(rep, CARTONA_SYNC_IMPORT_FAILED), 1);
   CHECK_EQ_INT(m.n, 5); /* each order imported once */
   for (size_t i = 0; i < cartona_sync_report_count(rep); i++) {
-    if (strcmp(cartona_sync_report_hashed_id(rep, i), "o3") == 0) {
-      CHECK_EQ_INT(cartona_sync_report_outcome(rep, i), CARTONA_SYNC_IMPORT_FAILED);
-      CHECK(strstr(cartona_sync_report_message(rep, i), "product P9 unknown in Odoo") != NULL);
+    const cartona_sync_entry *e = cartona_sync_report_at(rep, i);
+    if (strcmp(cartona_sync_entry_hashed_id(e), "o3") == 0) {
+      CHECK_EQ_INT(cartona_sync_entry_outcome(e), CARTONA_SYNC_IMPORT_FAILED);
+      CHECK(strstr(cartona_sync_entry_message(e), "product P9 unknown in Odoo") != NULL);
     } else {
-      CHECK_EQ_INT(cartona_sync_report_outcome(rep, i), CARTONA_SYNC_ACKED);
-      CHECK(cartona_sync_report_message(rep, i) == NULL);
+      CHECK_EQ_INT(cartona_sync_entry_outcome(e), CARTONA_SYNC_ACKED);
+      CHECK(cartona_sync_entry_message(e) == NULL);
     }
   }
   printf("# sync: %zu pulls\n", cartona_sync_report_pages(rep));
@@ -632,28 +754,18 @@ static void test_pull_and_sync(void) {
   const char *s = NULL;
   erplink_value_get_string(&s, NULL, erplink_value_array_get(q, 0));
   CHECK_EQ_STR(s, "o3");
-  /* Every synced ack in the simulator was for an order that was imported successfully. */
-  const erplink_value *ups = erplink_value_struct_get(st, "status_updates");
-  size_t acks = 0;
-  for (size_t i = 0; i < erplink_value_count(ups); i++) {
-    const erplink_value *u = erplink_value_array_get(ups, i);
-    const char *hid = NULL, *stt = NULL;
-    erplink_value_get_string(&hid, NULL, erplink_value_struct_get(u, "hashed_id"));
-    erplink_value_get_string(&stt, NULL, erplink_value_struct_get(u, "status"));
-    if (stt && strcmp(stt, "synced") == 0) {
-      acks++;
-      CHECK(hid && strcmp(hid, "o3") != 0);
-    }
-  }
-  CHECK_EQ_INT(acks, 4);
   erplink_value_free(st);
+  /* Every synced ack in the simulator was for an order that was imported successfully. */
+  char acked[8][16];
+  CHECK_EQ_INT(sim_acks(acked, 8), 4);
+  for (size_t i = 0; i < 4; i++) CHECK(strcmp(acked[i], "o3") != 0);
 
   /* Next run: o3 comes back and now imports. */
   imp m2 = {0};
   CHECK_EQ_INT(cartona_client_sync_orders(&rep, c, 10, 2, import_cb, &m2), 0);
   CHECK_EQ_INT(cartona_sync_report_count(rep), 1);
-  CHECK_EQ_STR(cartona_sync_report_hashed_id(rep, 0), "o3");
-  CHECK_EQ_INT(cartona_sync_report_outcome(rep, 0), CARTONA_SYNC_ACKED);
+  CHECK_EQ_STR(cartona_sync_entry_hashed_id(cartona_sync_report_at(rep, 0)), "o3");
+  CHECK_EQ_INT(cartona_sync_entry_outcome(cartona_sync_report_at(rep, 0)), CARTONA_SYNC_ACKED);
   cartona_sync_report_free(rep);
   st = sim_state();
   CHECK_EQ_INT(erplink_value_count(erplink_value_struct_get(st, "queue")), 0);
@@ -662,6 +774,142 @@ static void test_pull_and_sync(void) {
   CHECK_EQ_INT(cartona_sync_report_count(rep), 0);
   CHECK_EQ_INT(cartona_sync_report_pages(rep), 1);
   cartona_sync_report_free(rep);
+  cartona_client_free(c);
+}
+
+/* The pull-style intake: orders one at a time, marked in any order; nothing is acknowledged
+ * before finish, which acks exactly the orders marked ok; failed and unmarked ones come back;
+ * an intake freed without finish acks nothing; a failed pull ends it without losing the marks. */
+static void test_intake(void) {
+  sim_reset();
+  REQUIRE(ctl("POST", "orders", k_seed, NULL) == 0); /* o1 o2 o3 o4 5 */
+  cartona_client *c = mk(NULL);
+  cartona_intake *in = NULL;
+  CHECK_EQ_INT(cartona_intake_new(&in, c, 0, 2), ERPLINK_EINVAL);
+  CHECK_EQ_INT(cartona_intake_new(&in, c, 10, 1001), ERPLINK_EINVAL);
+  REQUIRE(cartona_intake_new(&in, c, 10, 2) == 0);
+  const cartona_order *o[6] = {0};
+  for (int i = 0; i < 5; i++) {
+    CHECK_EQ_INT(cartona_intake_next(&o[i], in), 0);
+    REQUIRE(o[i] != NULL);
+  }
+  CHECK_EQ_STR(cartona_order_hashed_id(o[0]), "o1");
+  CHECK_EQ_STR(cartona_order_hashed_id(o[2]), "o3");
+  CHECK_EQ_STR(cartona_order_hashed_id(o[4]), "5");
+  CHECK_EQ_INT(cartona_intake_next(&o[5], in), 0);
+  CHECK(o[5] == NULL); /* the third page was short: the end */
+  CHECK_EQ_INT(cartona_intake_next(&o[5], in), 0);
+  CHECK(o[5] == NULL);
+  CHECK_EQ_INT(sim_requests("GET order/pull-orders"), 3);
+  /* Marks in any order, the orders of earlier pages still valid. */
+  CHECK_EQ_INT(cartona_intake_done(in, o[3], 1, NULL), 0);
+  CHECK_EQ_INT(cartona_intake_done(in, o[1], 0, "customer unknown in Odoo"), 0);
+  CHECK_EQ_INT(cartona_intake_done(in, o[0], 1, NULL), 0);
+  CHECK_EQ_INT(cartona_intake_done(in, o[4], 1, "ignored"), 0);
+  CHECK_EQ_INT(cartona_intake_done(in, o[0], 0, NULL), ERPLINK_EINVAL); /* already marked */
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "already marked") != NULL);
+  cartona_orders *other = NULL;
+  const char *js1 = "[{\"hashed_id\":\"o3\",\"status\":\"pending\"}]";
+  REQUIRE(cartona_orders_parse(&other, js1, strlen(js1)) == 0);
+  CHECK_EQ_INT(cartona_intake_done(in, cartona_orders_at(other, 0), 1, NULL), ERPLINK_EINVAL); /* not from `in` */
+  cartona_orders_free(other);
+  CHECK_EQ_INT(sim_acks(NULL, 0), 0); /* nothing acknowledged before finish */
+  cartona_sync_report *rep = NULL;
+  CHECK_EQ_INT(cartona_intake_finish(&rep, in), 0);
+  REQUIRE(rep != NULL);
+  cartona_sync_report *again = NULL;
+  CHECK_EQ_INT(cartona_intake_finish(&again, in), ERPLINK_EINVAL); /* once */
+  CHECK(again == NULL);
+  CHECK_EQ_INT(cartona_intake_next(&o[5], in), ERPLINK_EINVAL);
+  CHECK_EQ_INT(cartona_intake_done(in, o[2], 1, NULL), ERPLINK_EINVAL);
+  cartona_intake_free(in);
+  REQUIRE(rep != NULL);
+  CHECK_EQ_INT(cartona_sync_report_count(rep), 5);
+  CHECK_EQ_INT(cartona_sync_report_pages(rep), 3);
+  const int want[] = {CARTONA_SYNC_ACKED, CARTONA_SYNC_IMPORT_FAILED, CARTONA_SYNC_UNMARKED, CARTONA_SYNC_ACKED,
+                      CARTONA_SYNC_ACKED};
+  const char *ids[] = {"o1", "o2", "o3", "o4", "5"};
+  for (size_t i = 0; i < 5; i++) {
+    const cartona_sync_entry *e = cartona_sync_report_at(rep, i);
+    CHECK_EQ_STR(cartona_sync_entry_hashed_id(e), ids[i]);
+    CHECK_EQ_INT(cartona_sync_entry_outcome(e), want[i]);
+    CHECK((cartona_sync_entry_message(e) == NULL) == (want[i] == CARTONA_SYNC_ACKED));
+  }
+  CHECK(cartona_sync_report_at(rep, 5) == NULL);
+  CHECK_EQ_STR(cartona_sync_entry_message(cartona_sync_report_at(rep, 1)), "import failed: customer unknown in Odoo");
+  CHECK(strstr(cartona_sync_entry_message(cartona_sync_report_at(rep, 2)), "not marked") != NULL);
+  cartona_sync_report_free(rep);
+  char acked[8][16];
+  CHECK_EQ_INT(sim_acks(acked, 8), 3);
+  CHECK_EQ_STR(acked[0], "o1");
+  CHECK_EQ_STR(acked[1], "o4");
+  CHECK_EQ_STR(acked[2], "5");
+  CHECK_EQ_INT(sim_queue_len(), 2);
+
+  /* The failed and the unmarked order come back on the next intake. */
+  REQUIRE(cartona_intake_new(&in, c, 10, 2) == 0);
+  size_t n = 0;
+  const cartona_order *x = NULL;
+  while (cartona_intake_next(&x, in) == 0 && x && n < 10) {
+    CHECK(strcmp(cartona_order_hashed_id(x), "o2") == 0 || strcmp(cartona_order_hashed_id(x), "o3") == 0);
+    CHECK_EQ_INT(cartona_intake_done(in, x, 1, NULL), 0);
+    n++;
+  }
+  CHECK_EQ_INT(n, 2);
+  CHECK_EQ_INT(cartona_intake_finish(&rep, in), 0);
+  CHECK_EQ_INT(cartona_sync_report_count_outcome(rep, CARTONA_SYNC_ACKED), 2);
+  cartona_sync_report_free(rep);
+  cartona_intake_free(in);
+  CHECK_EQ_INT(sim_queue_len(), 0);
+
+  /* Freed without finish: nothing is acknowledged, everything comes back. */
+  sim_reset();
+  REQUIRE(ctl("POST", "orders", k_seed, NULL) == 0);
+  REQUIRE(cartona_intake_new(&in, c, 10, 2) == 0);
+  n = 0;
+  while (cartona_intake_next(&x, in) == 0 && x && n < 10) {
+    CHECK_EQ_INT(cartona_intake_done(in, x, 1, NULL), 0);
+    n++;
+  }
+  CHECK_EQ_INT(n, 5);
+  cartona_intake_free(in);
+  cartona_intake_free(NULL);
+  CHECK_EQ_INT(sim_acks(NULL, 0), 0);
+  CHECK_EQ_INT(sim_queue_len(), 5);
+
+  /* A failed pull ends the intake; the orders marked before are still acknowledged. */
+  REQUIRE(cartona_intake_new(&in, c, 10, 2) == 0);
+  for (int i = 0; i < 2; i++) {
+    CHECK_EQ_INT(cartona_intake_next(&x, in), 0);
+    REQUIRE(x != NULL);
+    CHECK_EQ_INT(cartona_intake_done(in, x, 1, NULL), 0);
+  }
+  ctl("POST", "faults", "{\"rate\":1.0,\"kinds\":[\"500\"],\"seed\":1,\"path_prefix\":\"order/pull\"}", NULL);
+  CHECK_EQ_INT(cartona_intake_next(&x, in), ERPLINK_ESERVER);
+  CHECK(x == NULL);
+  ctl("POST", "faults", "{\"rate\":0}", NULL);
+  CHECK_EQ_INT(cartona_intake_next(&x, in), 0); /* ended: no further pull */
+  CHECK(x == NULL);
+  CHECK_EQ_INT(cartona_intake_finish(&rep, in), 0);
+  CHECK_EQ_INT(cartona_sync_report_count_outcome(rep, CARTONA_SYNC_ACKED), 2);
+  CHECK_EQ_INT(cartona_sync_report_pages(rep), 2);
+  cartona_sync_report_free(rep);
+  cartona_intake_free(in);
+  CHECK_EQ_INT(sim_queue_len(), 3);
+
+  /* A fired token stops the pull. */
+  erplink_cancel *tok = NULL;
+  REQUIRE(erplink_cancel_new(&tok) == 0);
+  erplink_cancel_trigger(tok);
+  REQUIRE(cartona_intake_new(&in, c, 10, 2) == 0);
+  REQUIRE(erplink_cancel_push(tok) == 0);
+  CHECK_EQ_INT(cartona_intake_next(&x, in), ERPLINK_ECANCELLED);
+  erplink_cancel_pop();
+  CHECK_EQ_INT(cartona_intake_finish(&rep, in), 0);
+  CHECK_EQ_INT(cartona_sync_report_count(rep), 0);
+  cartona_sync_report_free(rep);
+  cartona_intake_free(in);
+  erplink_cancel_free(tok);
   cartona_client_free(c);
 }
 
@@ -738,7 +986,7 @@ static void test_status_updates(void) {
   /* Single update: delivery of an instalment order needs the retailer's OTP. */
   int rc = cartona_client_update_order_status(c, "o2", "delivered", "0000", NULL, NULL, NULL);
   CHECK_EQ_INT(rc, ERPLINK_EVALIDATION);
-  CHECK_EQ_INT(cartona_error_class_of(rc), CARTONA_ERRCLASS_DATA);
+  CHECK_EQ_INT(erplink_error_category_of(rc), ERPLINK_CAT_VALIDATION);
   CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 422);
   CHECK(strstr(erplink_error_message(erplink_error_last()), "otp") != NULL);
   CHECK_EQ_INT(cartona_client_update_order_status(c, "o2", "delivered", "2468", NULL, NULL, "2026-11-22"), 0);
@@ -815,13 +1063,15 @@ typedef struct logbuf {
   int leaked;
   int saw_header;
   int saw_redacted;
+  int saw_otp_body;
 } logbuf;
 
 static void on_log(int level, const char *msg, void *ud) {
   logbuf *b = ud;
   pthread_mutex_lock(&b->mu);
   b->lines++;
-  if (strstr(msg, TOKEN) || strstr(msg, "2468")) b->leaked++;
+  if (strstr(msg, TOKEN) || strstr(msg, "2468") || strstr(msg, "97531")) b->leaked++;
+  if (level == ERPLINK_LOG_TRACE && strstr(msg, "> body") && strstr(msg, "retailer_otp")) b->saw_otp_body = 1;
   if (level == ERPLINK_LOG_TRACE && strstr(msg, "AuthorizationToken")) b->saw_header = 1;
   if (strstr(msg, "<redacted>")) b->saw_redacted = 1;
   pthread_mutex_unlock(&b->mu);
@@ -836,10 +1086,16 @@ static void test_token_never_logged(void) {
   CHECK_EQ_INT(cartona_client_test_connection(c), 0);
   cartona_items *it = mk_items(250, 1.0);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   cartona_bulk_result_free(r);
   cartona_items_free(it);
   CHECK_EQ_INT(cartona_client_update_order_status(c, "o2", "delivered", "2468", NULL, NULL, NULL), 0);
+  /* A plain-string retailer_otp in a bulk status item: redacted because Cartona declares the name. */
+  erplink_value *items = NULL;
+  const char *js = "[{\"hashed_id\":\"o4\",\"status\":\"delivered\",\"retailer_otp\":\"97531\"}]";
+  REQUIRE(erplink_json_decode(&items, js, strlen(js), NULL) == 0);
+  CHECK_EQ_INT(cartona_client_update_order_statuses(c, items), 0);
+  erplink_value_free(items);
   imp m = {0};
   cartona_sync_report *rep = NULL;
   CHECK_EQ_INT(cartona_client_sync_orders(&rep, c, 5, 10, import_cb, &m), 0);
@@ -855,6 +1111,7 @@ static void test_token_never_logged(void) {
   CHECK(lb.lines > 10);
   CHECK(lb.saw_header);   /* trace level really logged the headers... */
   CHECK(lb.saw_redacted); /* ...with the token redacted */
+  CHECK(lb.saw_otp_body); /* the status bodies are logged, their OTPs redacted */
   CHECK_EQ_INT(lb.leaked, 0);
 }
 
@@ -880,9 +1137,11 @@ int main(void) {
   RUN(test_rate_limited);
   RUN(test_loss_10k);
   RUN(test_pull_and_sync);
+  RUN(test_intake);
   RUN(test_sync_many_with_faults);
   RUN(test_status_updates);
   RUN(test_token_never_logged);
+  RUN(test_cancel_mid_transfer);
   erplink_http_client_free(ctl_http);
   test_server_stop(&srv);
   return test_done();

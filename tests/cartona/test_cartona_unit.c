@@ -1,4 +1,4 @@
-/* Cartona client tests that need no server: error classes, vocabularies, the status map,
+/* Cartona client tests that need no server: names, vocabularies, the status map,
  * order parsing (lenient numbers, unknown fields kept, required fields), options checks and
  * local validation of bulk items (against a port where nothing listens: nothing is sent). */
 #include <math.h>
@@ -8,25 +8,28 @@
 #include "server.h"
 #include "test.h"
 
-static void test_error_classes(void) {
-  CHECK_EQ_INT(cartona_error_class_of(0), CARTONA_ERRCLASS_NONE);
-  int temp[] = {ERPLINK_ENETWORK, ERPLINK_ECONNECT, ERPLINK_EDNS, ERPLINK_ERECV, ERPLINK_ETIMEOUT,
-                ERPLINK_ESERVER, ERPLINK_EUNAVAILABLE, ERPLINK_EBUDGET, ERPLINK_ECONFLICT};
-  for (size_t i = 0; i < sizeof temp / sizeof temp[0]; i++)
-    CHECK_EQ_INT(cartona_error_class_of(temp[i]), CARTONA_ERRCLASS_TEMPORARY);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_ERATELIMIT), CARTONA_ERRCLASS_RATE_LIMITED);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_EVALIDATION), CARTONA_ERRCLASS_DATA);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_EHTTP), CARTONA_ERRCLASS_DATA);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_ENOTFOUND), CARTONA_ERRCLASS_DATA);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_EAUTH), CARTONA_ERRCLASS_AUTH);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_EACCESS), CARTONA_ERRCLASS_AUTH);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_ECANCELLED), CARTONA_ERRCLASS_CANCELLED);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_ETLS), CARTONA_ERRCLASS_OTHER);
-  CHECK_EQ_INT(cartona_error_class_of(ERPLINK_EPROTOCOL), CARTONA_ERRCLASS_OTHER);
-  CHECK_EQ_STR(cartona_error_class_name(CARTONA_ERRCLASS_RATE_LIMITED), "rate_limited");
-  CHECK_EQ_STR(cartona_error_class_name(CARTONA_ERRCLASS_AUTH), "auth");
-  CHECK_EQ_STR(cartona_error_class_name((cartona_error_class)99), "unknown");
+/* Outcome accessors of item i (NULL-safe, like the library's). */
+#define OUT(r, i) cartona_bulk_result_at((r), (i))
+#define ST(r, i) cartona_outcome_status(OUT(r, i))
+#define MSG(r, i) cartona_outcome_message(OUT(r, i))
+#define ERR(r, i) cartona_outcome_error(OUT(r, i))
+
+static void test_names(void) {
+  CHECK_EQ_STR(cartona_item_status_name(CARTONA_ITEM_UPDATED), "updated");
+  CHECK_EQ_STR(cartona_item_status_name(CARTONA_ITEM_REJECTED_LOCALLY), "rejected_locally");
   CHECK_EQ_STR(cartona_item_status_name(CARTONA_ITEM_NOT_SENT), "not_sent");
+  CHECK_EQ_STR(cartona_item_status_name((cartona_item_status)99), "unknown");
+  CHECK_EQ_STR(cartona_payment_method_name((cartona_payment_method)99), "unknown");
+  /* NULL-safe accessors. */
+  CHECK(cartona_bulk_result_at(NULL, 0) == NULL);
+  CHECK_EQ_INT(cartona_bulk_result_count(NULL), 0);
+  CHECK_EQ_INT(cartona_outcome_status(NULL), 0);
+  CHECK(cartona_outcome_error(NULL) == NULL);
+  CHECK(cartona_outcome_message(NULL) == NULL);
+  CHECK(cartona_sync_report_at(NULL, 0) == NULL);
+  CHECK(cartona_sync_entry_hashed_id(NULL) == NULL);
+  CHECK_EQ_INT(cartona_sync_entry_outcome(NULL), 0);
+  CHECK(cartona_options_http(NULL) == NULL);
 }
 
 static void test_vocabularies(void) {
@@ -109,7 +112,7 @@ static void test_order_parsing(void) {
   cartona_orders *l = NULL;
   REQUIRE(cartona_orders_parse(&l, k_orders, strlen(k_orders)) == 0);
   CHECK_EQ_INT(cartona_orders_count(l), 4);
-  const cartona_order *o = cartona_orders_get(l, 0);
+  const cartona_order *o = cartona_orders_at(l, 0);
   REQUIRE(o != NULL);
   CHECK_EQ_STR(cartona_order_hashed_id(o), "ab12CD");
   CHECK_EQ_STR(cartona_order_status(o), "pending");
@@ -149,14 +152,14 @@ static void test_order_parsing(void) {
   CHECK(cartona_order_line_quantity(ln) == 2.0);
   CHECK(cartona_order_line_at(o, 2) == NULL);
 
-  o = cartona_orders_get(l, 1);
+  o = cartona_orders_at(l, 1);
   CHECK_EQ_STR(cartona_order_hashed_id(o), "12345");
   CHECK_EQ_INT(cartona_order_payment_method(o), CARTONA_PAYMENT_INSTALMENT);
   CHECK_EQ_INT(cartona_order_line_count(o), 0);
-  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_get(l, 2)), CARTONA_PAYMENT_WALLET_TOP_UP);
-  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_get(l, 3)), CARTONA_PAYMENT_CARTONA_CREDIT);
+  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_at(l, 2)), CARTONA_PAYMENT_WALLET_TOP_UP);
+  CHECK_EQ_INT(cartona_order_payment_method(cartona_orders_at(l, 3)), CARTONA_PAYMENT_CARTONA_CREDIT);
   CHECK_EQ_STR(cartona_payment_method_name(CARTONA_PAYMENT_WALLET_TOP_UP), "wallet_top_up");
-  CHECK(cartona_orders_get(l, 4) == NULL);
+  CHECK(cartona_orders_at(l, 4) == NULL);
   cartona_orders_free(l);
 }
 
@@ -194,7 +197,7 @@ static void test_order_parsing_shapes(void) {
   REQUIRE(erplink_json_decode(&v, one, strlen(one), NULL) == 0);
   CHECK_EQ_INT(cartona_orders_from_value(&l, v), 0);
   erplink_value_free(v);
-  CHECK_EQ_STR(cartona_order_hashed_id(cartona_orders_get(l, 0)), "x");
+  CHECK_EQ_STR(cartona_order_hashed_id(cartona_orders_at(l, 0)), "x");
   cartona_orders_free(l);
   cartona_orders_free(NULL);
 }
@@ -210,9 +213,15 @@ static void test_options(void) {
   CHECK_EQ_INT(cartona_options_set_base_url(o, CARTONA_BASE_URL_STAGING), 0);
   CHECK_EQ_INT(cartona_options_set_token(o, ""), ERPLINK_EINVAL);
   CHECK_EQ_INT(cartona_options_set_token(o, "a\r\nX-Injected: 1"), ERPLINK_EINVAL);
-  CHECK_EQ_INT(cartona_options_set_retry(o, 0, 1, 1), ERPLINK_EINVAL);
-  CHECK_EQ_INT(cartona_options_set_retry(o, 3, 10, 5), ERPLINK_EINVAL);
-  CHECK_EQ_INT(cartona_options_set_timeouts_ms(o, 0, 10), ERPLINK_EINVAL);
+  /* Transport knobs live in the embedded HTTP options, checked by the core's setters. */
+  erplink_http_options *ho = cartona_options_http(o);
+  REQUIRE(ho != NULL);
+  CHECK(cartona_options_http(o) == ho); /* the same embedded object every time */
+  CHECK_EQ_INT(erplink_http_options_set_max_attempts(ho, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_backoff_ms(ho, 10, 5), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_connect_timeout_ms(ho, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_http_options_set_ca_file(ho, NULL), 0); /* the system store */
+  CHECK_EQ_INT(erplink_http_options_set_proxy(ho, NULL), 0);
   CHECK_EQ_INT(cartona_options_set_supplier_code(o, -1), ERPLINK_EINVAL);
   cartona_client *c = NULL;
   CHECK_EQ_INT(cartona_client_new(&c, o), ERPLINK_EINVAL); /* no token */
@@ -235,7 +244,7 @@ static void test_local_validation(void) {
   REQUIRE(cartona_options_new(&o) == 0);
   cartona_options_set_token(o, "t");
   cartona_options_set_base_url(o, url);
-  cartona_options_set_retry(o, 1, 0, 0);
+  erplink_http_options_set_max_attempts(cartona_options_http(o), 1);
   cartona_client *c = NULL;
   REQUIRE(cartona_client_new(&c, o) == 0);
   cartona_options_free(o);
@@ -272,34 +281,40 @@ static void test_local_validation(void) {
   cartona_items_set_int(it, i, "unit_count", 0);
   REQUIRE(cartona_items_count(it) == ncases);
   cartona_bulk_result *r = NULL;
-  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_products(&r, c, it, NULL, NULL), 0);
   REQUIRE(r != NULL);
   CHECK_EQ_INT(cartona_bulk_result_count(r), ncases);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_REJECTED_LOCALLY), ncases);
   CHECK_EQ_INT(cartona_bulk_result_batches(r), 0);
   CHECK_EQ_INT(cartona_bulk_result_attempts(r), 0);
   for (size_t k = 0; k < ncases; k++) {
-    const char *m = cartona_bulk_result_message(r, k);
+    const char *m = MSG(r, k);
     if (!m || strncmp(m, "rejected locally: ", 18) != 0) printf("# case %s: %s\n", cases[k].what, m ? m : "(null)");
     CHECK(m && strncmp(m, "rejected locally: ", 18) == 0);
-    CHECK_EQ_INT(cartona_bulk_result_error_class(r, k), CARTONA_ERRCLASS_DATA);
+    CHECK_EQ_INT(cartona_outcome_index(OUT(r, k)), k);
+    CHECK_EQ_INT(erplink_error_code(ERR(r, k)), ERPLINK_EVALIDATION);
+    CHECK_EQ_INT(erplink_error_get_category(ERR(r, k)), ERPLINK_CAT_VALIDATION);
+    CHECK(!erplink_error_retryable(erplink_error_code(ERR(r, k)))); /* fix the item: retrying does not help */
+    CHECK_EQ_INT(cartona_outcome_http_status(OUT(r, k)), 0);
   }
-  CHECK(strstr(cartona_bulk_result_message(r, 1), "litre") != NULL);
-  CHECK(strstr(cartona_bulk_result_message(r, 0), "identifier") != NULL);
+  CHECK(OUT(r, ncases) == NULL);
+  CHECK(strstr(MSG(r, 1), "litre") != NULL);
+  CHECK(strstr(MSG(r, 0), "identifier") != NULL);
   cartona_bulk_result_free(r);
   /* Stock items need base_product_id and a quantity; base items need base_product_id. */
   cartona_items *s = NULL;
   REQUIRE(cartona_items_new(&s) == 0);
   cartona_items_add(&i, s); cartona_items_set_string(s, i, "base_product_id", "9");
   cartona_items_add(&i, s); cartona_items_set_int(s, i, "available_stock_quantity", 9);
-  CHECK_EQ_INT(cartona_client_update_stock(&r, c, s, NULL, NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_stock(&r, c, s, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_REJECTED_LOCALLY), 2);
   cartona_bulk_result_free(r);
-  CHECK_EQ_INT(cartona_client_update_base_products(&r, c, s, NULL, NULL, NULL), 0);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 0), CARTONA_ITEM_NOT_SENT); /* valid: sent, refused connection */
-  CHECK_EQ_INT(cartona_bulk_result_error_code(r, 0), ERPLINK_ECONNECT);
-  CHECK_EQ_INT(cartona_bulk_result_error_class(r, 0), CARTONA_ERRCLASS_TEMPORARY);
-  CHECK_EQ_INT(cartona_bulk_result_status(r, 1), CARTONA_ITEM_REJECTED_LOCALLY);
+  CHECK_EQ_INT(cartona_client_update_base_products(&r, c, s, NULL, NULL), 0);
+  CHECK_EQ_INT(ST(r, 0), CARTONA_ITEM_NOT_SENT); /* valid: sent, refused connection */
+  CHECK_EQ_INT(erplink_error_code(ERR(r, 0)), ERPLINK_ECONNECT);
+  CHECK(erplink_error_retryable(erplink_error_code(ERR(r, 0)))); /* temporary: try again later */
+  CHECK(strncmp(MSG(r, 0), "not sent: ", 10) == 0);
+  CHECK_EQ_INT(ST(r, 1), CARTONA_ITEM_REJECTED_LOCALLY);
   cartona_bulk_result_free(r);
   cartona_items_free(s);
   /* Items from values: all-or-nothing type checks. */
@@ -312,15 +327,15 @@ static void test_local_validation(void) {
   erplink_value_free(v);
   CHECK_EQ_INT(cartona_items_set_int(it, 999, "x", 1), ERPLINK_ERANGE);
   CHECK_EQ_INT(cartona_items_set_string(it, 1, "unit", NULL), 0); /* removal */
-  CHECK(erplink_value_struct_get(cartona_items_get(it, 1), "unit") == NULL);
-  CHECK(erplink_value_struct_get(cartona_items_get(it, 1), "supplier_product_id") != NULL);
-  CHECK_EQ_INT(cartona_client_update_products(NULL, c, it, NULL, NULL, NULL), ERPLINK_EINVAL);
+  CHECK(erplink_value_struct_get(cartona_items_at(it, 1), "unit") == NULL);
+  CHECK(erplink_value_struct_get(cartona_items_at(it, 1), "supplier_product_id") != NULL);
+  CHECK_EQ_INT(cartona_client_update_products(NULL, c, it, NULL, NULL), ERPLINK_EINVAL);
   cartona_items_free(it);
   cartona_client_free(c);
 }
 
 int main(void) {
-  RUN(test_error_classes);
+  RUN(test_names);
   RUN(test_vocabularies);
   RUN(test_status_map);
   RUN(test_order_parsing);

@@ -1,11 +1,12 @@
 /* Razorpay signature verification: webhooks, checkout payments, subscriptions and payment
- * links. See include/erplink/razorpay.h.
+ * links, one-shot or through a reusable verifier. See include/erplink/razorpay.h. Event parsing
+ * is in event.c, the event-id memory in dedup.c.
  *
  * Order of work for every verification (the timing-relevant part):
  *   1. validate the caller's arguments and the *format* of the received signature (64
  *      lowercase hex digits) and decode it into 32 bytes — this depends only on public data;
  *   2. for every secret, compute HMAC-SHA256(secret, message) with a pre-keyed context and
- *      compare the 32 bytes with erplink_ct_equal() (CRYPTO_memcmp); the first matching index
+ *      compare the 32 bytes with the core's constant-time erplink_ct_equal(); the first matching index
  *      is selected with arithmetic masks, so the loop has no branch on the comparison;
  *   3. branch once on "some secret matched" — the public outcome.
  * A wrong signature of the right format thus performs exactly the same HMACs and comparisons
@@ -118,7 +119,7 @@ static int verify_core(size_t *matched, erplink_hmac *const *h, size_t n, const 
       }
       if (!rc) rc = erplink_hmac_final(tag, h[i]);
     }
-    if (rc) break; /* an OpenSSL failure: independent of the data */
+    if (rc) break; /* a crypto failure: independent of the data */
     (*count)++;
     unsigned eq = (unsigned)erplink_ct_equal(tag, sizeof tag, raw, ERPLINK_SHA256_LEN) & 1u;
     unsigned take = eq & (found ^ 1u);
@@ -323,14 +324,21 @@ static int webhook_args(part *body_part, unsigned char raw[ERPLINK_SHA256_LEN], 
   return parse_signature(raw, signature, WEBHOOK_SIG);
 }
 
+/* The verifier's functions: the arguments are checked first (args_rc), but a NULL verifier is
+ * the error reported. */
+static int verifier_call(size_t *matched, razorpay_verifier *v, const char *fn, int args_rc, const part *parts,
+                         size_t nparts, const unsigned char raw[ERPLINK_SHA256_LEN], const char *what) {
+  if (!v) return erplink__error_setf(ERPLINK_EINVAL, "%s: the verifier is NULL", fn);
+  return args_rc ? args_rc : verifier_run(matched, v, parts, nparts, raw, what);
+}
+
 int razorpay_verifier_verify_webhook(size_t *matched_index, razorpay_verifier *v, const void *body, size_t body_len,
                                      const char *signature) {
-  if (!v) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_verifier_verify_webhook: the verifier is NULL");
-  part p;
-  unsigned char raw[ERPLINK_SHA256_LEN];
-  int rc = webhook_args(&p, raw, body, body_len, signature, "razorpay_verifier_verify_webhook");
-  if (rc) return rc;
-  return verifier_run(matched_index, v, &p, 1, raw, WEBHOOK_SIG);
+  static const char fn[] = "razorpay_verifier_verify_webhook";
+  part p = {NULL, 0};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
+  int rc = webhook_args(&p, raw, body, body_len, signature, fn);
+  return verifier_call(matched_index, v, fn, rc, &p, 1, raw, WEBHOOK_SIG);
 }
 
 static int payment_args(part p[2], unsigned char raw[ERPLINK_SHA256_LEN], const char *order_id,
@@ -361,33 +369,27 @@ static int link_args(part p[4], unsigned char raw[ERPLINK_SHA256_LEN], const cha
 
 int razorpay_verifier_verify_payment(size_t *matched_index, razorpay_verifier *v, const char *order_id,
                                      const char *payment_id, const char *signature) {
-  if (!v) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_verifier_verify_payment: the verifier is NULL");
-  part p[2];
-  unsigned char raw[ERPLINK_SHA256_LEN];
+  part p[2] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
   int rc = payment_args(p, raw, order_id, payment_id, signature);
-  if (rc) return rc;
-  return verifier_run(matched_index, v, p, 2, raw, PAYMENT_SIG);
+  return verifier_call(matched_index, v, "razorpay_verifier_verify_payment", rc, p, 2, raw, PAYMENT_SIG);
 }
 
 int razorpay_verifier_verify_subscription(size_t *matched_index, razorpay_verifier *v, const char *payment_id,
                                           const char *subscription_id, const char *signature) {
-  if (!v) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_verifier_verify_subscription: the verifier is NULL");
-  part p[2];
-  unsigned char raw[ERPLINK_SHA256_LEN];
+  part p[2] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
   int rc = subscription_args(p, raw, payment_id, subscription_id, signature);
-  if (rc) return rc;
-  return verifier_run(matched_index, v, p, 2, raw, SUBSCRIPTION_SIG);
+  return verifier_call(matched_index, v, "razorpay_verifier_verify_subscription", rc, p, 2, raw, SUBSCRIPTION_SIG);
 }
 
 int razorpay_verifier_verify_payment_link(size_t *matched_index, razorpay_verifier *v, const char *payment_link_id,
                                           const char *reference_id, const char *status, const char *payment_id,
                                           const char *signature) {
-  if (!v) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_verifier_verify_payment_link: the verifier is NULL");
-  part p[4];
-  unsigned char raw[ERPLINK_SHA256_LEN];
+  part p[4] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
   int rc = link_args(p, raw, payment_link_id, reference_id, status, payment_id, signature);
-  if (rc) return rc;
-  return verifier_run(matched_index, v, p, 4, raw, LINK_SIG);
+  return verifier_call(matched_index, v, "razorpay_verifier_verify_payment_link", rc, p, 4, raw, LINK_SIG);
 }
 
 /* ---------------------------------------------------------------- one-shot functions */
@@ -425,45 +427,43 @@ static int one_secret(const char *secret, const char *fn, const char *what) {
   return 0;
 }
 
+/* The one-shot functions with one secret: the arguments are checked first (args_rc), but a
+ * missing or empty secret is the error reported. */
+static int oneshot_one(const char *secret, const char *fn, const char *secret_name, int args_rc, const part *parts,
+                       size_t nparts, const unsigned char raw[ERPLINK_SHA256_LEN], const char *what) {
+  int rc = one_secret(secret, fn, secret_name);
+  if (rc) return rc;
+  return args_rc ? args_rc : oneshot(NULL, &secret, 1, parts, nparts, raw, what);
+}
+
 int razorpay_verify_webhook(const void *body, size_t body_len, const char *signature, const char *webhook_secret) {
-  int rc = one_secret(webhook_secret, "razorpay_verify_webhook", "webhook secret");
-  if (rc) return rc;
-  part p;
-  unsigned char raw[ERPLINK_SHA256_LEN];
-  rc = webhook_args(&p, raw, body, body_len, signature, "razorpay_verify_webhook");
-  if (rc) return rc;
-  return oneshot(NULL, &webhook_secret, 1, &p, 1, raw, WEBHOOK_SIG);
+  static const char fn[] = "razorpay_verify_webhook";
+  part p = {NULL, 0};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
+  int rc = webhook_args(&p, raw, body, body_len, signature, fn);
+  return oneshot_one(webhook_secret, fn, "webhook secret", rc, &p, 1, raw, WEBHOOK_SIG);
 }
 
 int razorpay_verify_payment(const char *order_id, const char *payment_id, const char *signature,
                             const char *key_secret) {
-  int rc = one_secret(key_secret, "razorpay_verify_payment", "key secret");
-  if (rc) return rc;
-  part p[2];
-  unsigned char raw[ERPLINK_SHA256_LEN];
-  rc = payment_args(p, raw, order_id, payment_id, signature);
-  if (rc) return rc;
-  return oneshot(NULL, &key_secret, 1, p, 2, raw, PAYMENT_SIG);
+  part p[2] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
+  int rc = payment_args(p, raw, order_id, payment_id, signature);
+  return oneshot_one(key_secret, "razorpay_verify_payment", "key secret", rc, p, 2, raw, PAYMENT_SIG);
 }
 
 int razorpay_verify_subscription(const char *payment_id, const char *subscription_id, const char *signature,
                                  const char *key_secret) {
-  int rc = one_secret(key_secret, "razorpay_verify_subscription", "key secret");
-  if (rc) return rc;
-  part p[2];
-  unsigned char raw[ERPLINK_SHA256_LEN];
-  rc = subscription_args(p, raw, payment_id, subscription_id, signature);
-  if (rc) return rc;
-  return oneshot(NULL, &key_secret, 1, p, 2, raw, SUBSCRIPTION_SIG);
+  part p[2] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
+  int rc = subscription_args(p, raw, payment_id, subscription_id, signature);
+  return oneshot_one(key_secret, "razorpay_verify_subscription", "key secret", rc, p, 2, raw, SUBSCRIPTION_SIG);
 }
 
 int razorpay_verify_payment_link(const char *payment_link_id, const char *reference_id, const char *status,
                                  const char *payment_id, const char *signature, const char *key_secret) {
-  int rc = one_secret(key_secret, "razorpay_verify_payment_link", "key secret");
-  if (rc) return rc;
-  part p[4];
-  unsigned char raw[ERPLINK_SHA256_LEN];
-  rc = link_args(p, raw, payment_link_id, reference_id, status, payment_id, signature);
-  if (rc) return rc;
-  return oneshot(NULL, &key_secret, 1, p, 4, raw, LINK_SIG);
+  part p[4] = {{NULL, 0}};
+  unsigned char raw[ERPLINK_SHA256_LEN] = {0};
+  int rc = link_args(p, raw, payment_link_id, reference_id, status, payment_id, signature);
+  return oneshot_one(key_secret, "razorpay_verify_payment_link", "key secret", rc, p, 4, raw, LINK_SIG);
 }
