@@ -402,8 +402,8 @@ ERPLINK_EXTERN int64_t erplink_http_client_pause_remaining_ms(const erplink_http
  *
  * A batch drives every transfer through one libcurl multi handle on the thread that calls
  * erplink_http_batch_run(): no thread is created. Transfers ask for multiplexing
- * (`CURLPIPE_MULTIPLEX`) and wait for a connection that can carry them (`CURLOPT_PIPEWAIT`)
- * instead of opening one each: over `https://` with a server that offers HTTP/2 through ALPN,
+ * (`CURLPIPE_MULTIPLEX`) and, over `https://`, wait for a connection that can carry them
+ * (`CURLOPT_PIPEWAIT`) instead of opening one each: with a server that offers HTTP/2 through ALPN,
  * the requests of a batch share one connection as concurrent streams; with an HTTP/1.1 server
  * (always for plain `http://`) up to `max_in_flight` connections run in parallel. The multi
  * handle and its connection cache are returned to the client when the batch is freed and

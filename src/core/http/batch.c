@@ -262,7 +262,10 @@ static int bx_start(erplink_http_batch *b, bx *t) {
   t->errbuf[0] = '\0';
   erplink__http_easy_setup(c, easy, b->share->sh, &t->x, req->url, req->method, req->body != NULL, t->hl, t->errbuf,
                            t->timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L); /* wait for a multiplexable connection rather than open one */
+  /* Over https, wait for a connection that may multiplex (HTTP/2 through ALPN) rather than open
+   * one per transfer. Plain http never multiplexes (HTTP/2 is only negotiated over TLS), and
+   * waiting there would hold every transfer of the first round behind the first connection. */
+  if (erplink__http_starts_with_ci(req->url, "https://")) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)t);
   t->easy = easy;
   CURLMcode mc = curl_multi_add_handle(b->multi, easy);

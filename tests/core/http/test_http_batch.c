@@ -264,10 +264,8 @@ static void test_next_and_cancel(void) {
   REQUIRE(erplink_http_request_new(&rq[1], "GET", U("/ok")) == 0);
   erplink_http_batch *b = NULL;
   REQUIRE(erplink_http_batch_new(&b, c, 2) == 0);
-  /* (the quick one first: over HTTP/1.1 a batch's later transfers wait until libcurl knows the
-   * first connection cannot multiplex) */
-  CHECK_EQ_INT(erplink_http_batch_add(b, rq[1], 11), 0);
   CHECK_EQ_INT(erplink_http_batch_add(b, rq[0], 10), 0);
+  CHECK_EQ_INT(erplink_http_batch_add(b, rq[1], 11), 0);
   erplink_http_batch_item *it = NULL;
   CHECK_EQ_INT(erplink_http_batch_next(&it, b), 0);
   REQUIRE(it != NULL);
