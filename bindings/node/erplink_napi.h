@@ -401,7 +401,7 @@ static napi_value elnapi_from_value_rec(napi_env env, const erplink_value *v, in
     size_t n = erplink_value_count(v);
     ELNAPI_OK(napi_create_array_with_length(env, n, &r));
     for (size_t i = 0; i < n; i++) {
-      napi_value item = elnapi_from_value_rec(env, erplink_value_array_get(v, i), depth + 1);
+      napi_value item = elnapi_from_value_rec(env, erplink_value_array_at(v, i), depth + 1);
       if (!item) return NULL;
       ELNAPI_OK(napi_set_element(env, r, (uint32_t)i, item));
     }
@@ -413,7 +413,9 @@ static napi_value elnapi_from_value_rec(napi_env env, const erplink_value *v, in
     for (size_t i = 0; i < n; i++) {
       const char *k = NULL;
       size_t klen = 0;
-      const erplink_value *m = erplink_value_struct_at(v, i, &k, &klen);
+      k = erplink_value_struct_key_at(v, i);
+      klen = erplink_value_struct_key_len_at(v, i);
+      const erplink_value *m = erplink_value_struct_value_at(v, i);
       napi_value key, item = elnapi_from_value_rec(env, m, depth + 1);
       if (!item) return NULL;
       ELNAPI_OK(napi_create_string_utf8(env, k, klen, &key));

@@ -265,7 +265,7 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
   }
   case ERPLINK_TYPE_DATETIME: {
     int y, mo, d, h, mi, s, us;
-    erplink_value_get_datetime(v, &y, &mo, &d, &h, &mi, &s, &us);
+    erplink_value_get_datetime(&y, &mo, &d, &h, &mi, &s, &us, v);
     return PyDateTime_FromDateAndTime(y, mo, d, h, mi, s, us);
   }
   case ERPLINK_TYPE_ARRAY: {
@@ -273,7 +273,7 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
     PyObject *list = PyList_New((Py_ssize_t)n);
     if (!list) return NULL;
     for (size_t i = 0; i < n; i++) {
-      PyObject *item = elpy_from_value_rec(erplink_value_array_get(v, i), depth + 1);
+      PyObject *item = elpy_from_value_rec(erplink_value_array_at(v, i), depth + 1);
       if (!item) {
         Py_DECREF(list);
         return NULL;
@@ -289,7 +289,9 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
     for (size_t i = 0; i < n; i++) {
       const char *k = NULL;
       size_t klen = 0;
-      const erplink_value *m = erplink_value_struct_at(v, i, &k, &klen);
+      k = erplink_value_struct_key_at(v, i);
+      klen = erplink_value_struct_key_len_at(v, i);
+      const erplink_value *m = erplink_value_struct_value_at(v, i);
       PyObject *key = PyUnicode_DecodeUTF8(k, (Py_ssize_t)klen, "strict");
       PyObject *item = key ? elpy_from_value_rec(m, depth + 1) : NULL;
       int bad = !item || PyDict_SetItem(dict, key, item) != 0;

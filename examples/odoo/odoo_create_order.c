@@ -74,8 +74,8 @@ int main(int argc, char **argv) {
     goto done;
   }
   int64_t p1 = 0, p2 = 0;
-  erplink_value_get_int(&p1, erplink_value_struct_get(erplink_value_array_get(ids, 0), "id"));
-  erplink_value_get_int(&p2, erplink_value_struct_get(erplink_value_array_get(ids, 1), "id"));
+  erplink_value_get_int(&p1, erplink_value_struct_get(erplink_value_array_at(ids, 0), "id"));
+  erplink_value_get_int(&p2, erplink_value_struct_get(erplink_value_array_at(ids, 1), "id"));
 
   /* 3. the quotation: order lines created with the one2many command [0, 0, values] */
   char buf[512];
@@ -109,13 +109,13 @@ int main(int argc, char **argv) {
     report("read sale.order");
     goto done;
   }
-  const erplink_value *r = erplink_value_array_get(order, 0);
+  const erplink_value *r = erplink_value_array_at(order, 0);
   const char *name = "", *state = "", *cust = "";
   size_t nl = 0, sl = 0, cl = 0;
   double total = 0;
   erplink_value_get_string(&name, &nl, erplink_value_struct_get(r, "name"));
   erplink_value_get_string(&state, &sl, erplink_value_struct_get(r, "state"));
-  erplink_value_get_string(&cust, &cl, erplink_value_array_get(erplink_value_struct_get(r, "partner_id"), 1));
+  erplink_value_get_string(&cust, &cl, erplink_value_array_at(erplink_value_struct_get(r, "partner_id"), 1));
   erplink_value_get_double(&total, erplink_value_struct_get(r, "amount_total"));
   printf("order %.*s for %.*s: %zu lines, total %.2f, state %.*s\n", (int)nl, name, (int)cl, cust,
          erplink_value_count(erplink_value_struct_get(r, "order_line")), total, (int)sl, state);

@@ -233,7 +233,6 @@ ERPLINK_EXTERN int erplink_value_get_string(const char **out, size_t *out_len, c
 ERPLINK_EXTERN int erplink_value_get_bytes(const void **out, size_t *out_len, const erplink_value *v);
 /**
  * @brief Reads the parts of a datetime; any output pointer may be NULL.
- * @param v the value.
  * @param year receives the year.
  * @param month receives the month (1–12).
  * @param day receives the day of the month.
@@ -241,10 +240,11 @@ ERPLINK_EXTERN int erplink_value_get_bytes(const void **out, size_t *out_len, co
  * @param minute receives the minute.
  * @param second receives the second.
  * @param microsecond receives the microsecond.
+ * @param v the value.
  * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
  */
-ERPLINK_EXTERN int erplink_value_get_datetime(const erplink_value *v, int *year, int *month, int *day,
-                                              int *hour, int *minute, int *second, int *microsecond);
+ERPLINK_EXTERN int erplink_value_get_datetime(int *year, int *month, int *day, int *hour, int *minute, int *second,
+                                              int *microsecond, const erplink_value *v);
 /**
  * @brief Reads a datetime as microseconds since 1970-01-01T00:00:00 (the datetime read as UTC).
  * @param out receives the instant.
@@ -264,7 +264,7 @@ ERPLINK_EXTERN size_t erplink_value_count(const erplink_value *v);
  * @param i the index.
  * @return the item (borrowed), or NULL if @p v is not an array or @p i is out of range.
  */
-ERPLINK_EXTERN const erplink_value *erplink_value_array_get(const erplink_value *v, size_t i);
+ERPLINK_EXTERN const erplink_value *erplink_value_array_at(const erplink_value *v, size_t i);
 /**
  * @brief The value of a struct member.
  *
@@ -285,15 +285,27 @@ ERPLINK_EXTERN const erplink_value *erplink_value_struct_get(const erplink_value
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_getn(const erplink_value *v, const char *key, size_t key_len);
 /**
- * @brief A struct member by position.
+ * @brief The key of a struct member, by position.
  * @param v the struct.
- * @param i the position, in member order.
- * @param key_out receives the key (borrowed, NUL-terminated); may be NULL.
- * @param key_len_out receives the key's length; may be NULL.
+ * @param i the position, in member order (0 .. erplink_value_count() - 1).
+ * @return the key (borrowed, NUL-terminated; see erplink_value_struct_key_len_at() for keys
+ *         holding a NUL), or NULL if out of range or @p v is not a struct.
+ */
+ERPLINK_EXTERN const char *erplink_value_struct_key_at(const erplink_value *v, size_t i);
+/**
+ * @brief The length in bytes of a struct member's key, by position.
+ * @param v the struct.
+ * @param i the position.
+ * @return the length, or 0 if out of range or @p v is not a struct.
+ */
+ERPLINK_EXTERN size_t erplink_value_struct_key_len_at(const erplink_value *v, size_t i);
+/**
+ * @brief The value of a struct member, by position.
+ * @param v the struct.
+ * @param i the position.
  * @return the member's value (borrowed), or NULL if out of range or @p v is not a struct.
  */
-ERPLINK_EXTERN const erplink_value *erplink_value_struct_at(const erplink_value *v, size_t i,
-                                                            const char **key_out, size_t *key_len_out);
+ERPLINK_EXTERN const erplink_value *erplink_value_struct_value_at(const erplink_value *v, size_t i);
 /** @} */
 
 /**

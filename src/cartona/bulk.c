@@ -110,13 +110,13 @@ int cartona_items_add_value(cartona_items *l, const erplink_value *v) {
                                erplink_type_name(erplink_value_type(v)));
   size_t n = erplink_value_count(v);
   for (size_t i = 0; i < n; i++)
-    if (erplink_value_type(erplink_value_array_get(v, i)) != ERPLINK_TYPE_STRUCT)
+    if (erplink_value_type(erplink_value_array_at(v, i)) != ERPLINK_TYPE_STRUCT)
       return erplink__error_setf(ERPLINK_EINVAL, "cartona items: element %zu is a %s, not a struct", i,
-                                 erplink_type_name(erplink_value_type(erplink_value_array_get(v, i))));
+                                 erplink_type_name(erplink_value_type(erplink_value_array_at(v, i))));
   size_t before = l->len;
   for (size_t i = 0; i < n; i++) {
     erplink_value *c = NULL;
-    int rc = erplink_value_clone(&c, erplink_value_array_get(v, i));
+    int rc = erplink_value_clone(&c, erplink_value_array_at(v, i));
     if (rc == 0) rc = items_push(l, c);
     if (rc != 0) { /* all or nothing */
       while (l->len > before) erplink_value_free(l->v[--l->len]);
@@ -140,7 +140,8 @@ static int remove_member(cartona_items *l, size_t i, const char *field) {
   if (rc) return rc;
   for (size_t k = 0; k < erplink_value_count(st); k++) {
     const char *key = NULL;
-    const erplink_value *val = erplink_value_struct_at(st, k, &key, NULL);
+    key = erplink_value_struct_key_at(st, k);
+    const erplink_value *val = erplink_value_struct_value_at(st, k);
     if (strcmp(key, field) == 0) continue;
     erplink_value *cv = NULL;
     rc = erplink_value_clone(&cv, val);
@@ -548,9 +549,9 @@ static void apply_answer(bulk *x, size_t first, size_t count, const erplink_valu
   uint8_t *seen = calloc(count ? count : 1, 1);
   bool positional = n == count;
   for (size_t k = 0; positional && k < n; k++)
-    if (entry_matches(erplink_value_array_get(arr, k), items[x->valid[first + k]]) == 0) positional = false;
+    if (entry_matches(erplink_value_array_at(arr, k), items[x->valid[first + k]]) == 0) positional = false;
   for (size_t k = 0; k < n; k++) {
-    const erplink_value *e = erplink_value_array_get(arr, k);
+    const erplink_value *e = erplink_value_array_at(arr, k);
     size_t slot = (size_t)-1;
     if (positional) {
       slot = k;

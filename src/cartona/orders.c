@@ -30,7 +30,8 @@ static int tmap_build(cartona__tmap *t, const erplink_value *st) {
   }
   for (size_t i = 0; i < n; i++) {
     const char *key = NULL;
-    const erplink_value *v = erplink_value_struct_at(st, i, &key, NULL);
+    key = erplink_value_struct_key_at(st, i);
+    const erplink_value *v = erplink_value_struct_value_at(st, i);
     char *txt = cartona__scalar_text(v);
     if (!txt) {
       erplink_type ty = erplink_value_type(v);
@@ -111,7 +112,7 @@ static int orders_build(cartona_orders **out, erplink_value *root) {
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < n; i++) {
-    const erplink_value *ov = single ? arr : erplink_value_array_get(arr, i);
+    const erplink_value *ov = single ? arr : erplink_value_array_at(arr, i);
     cartona_order *o = &l->orders[i];
     l->n = i + 1;
     o->raw = ov;
@@ -148,7 +149,7 @@ static int orders_build(cartona_orders **out, erplink_value *root) {
       return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     }
     for (size_t k = 0; k < nd; k++) {
-      const erplink_value *lv = erplink_value_array_get(det, k);
+      const erplink_value *lv = erplink_value_array_at(det, k);
       if (erplink_value_type(lv) != ERPLINK_TYPE_STRUCT) continue; /* lenient: kept in the raw order only */
       cartona_order_line *ln = &o->lines[o->nlines++];
       ln->raw = lv;
@@ -308,7 +309,7 @@ int cartona_client_update_order_statuses(cartona_client *c, const erplink_value 
     return erplink__error_setf(ERPLINK_EINVAL, "cartona status update: items must be an array");
   if (erplink_value_count(items) == 0) return 0;
   for (size_t i = 0; i < erplink_value_count(items); i++) {
-    int rc = check_status_item(erplink_value_array_get(items, i), i);
+    int rc = check_status_item(erplink_value_array_at(items, i), i);
     if (rc) return rc;
   }
   return post_value(c, "order/update-order-status", items, true, NULL);

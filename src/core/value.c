@@ -274,8 +274,8 @@ int erplink_value_get_bytes(const void **out, size_t *out_len, const erplink_val
   return rc;
 }
 
-int erplink_value_get_datetime(const erplink_value *v, int *year, int *month, int *day, int *hour,
-                               int *minute, int *second, int *usec) {
+int erplink_value_get_datetime(int *year, int *month, int *day, int *hour, int *minute, int *second, int *usec,
+                               const erplink_value *v) {
   int rc = check_type(v, v, ERPLINK_TYPE_DATETIME);
   if (rc) return rc;
   const erplink_datetime *dt = &v->u.dt;
@@ -305,7 +305,7 @@ size_t erplink_value_count(const erplink_value *v) {
   return 0;
 }
 
-const erplink_value *erplink_value_array_get(const erplink_value *v, size_t i) {
+const erplink_value *erplink_value_array_at(const erplink_value *v, size_t i) {
   if (!v || v->type != ERPLINK_TYPE_ARRAY || i >= v->u.a.len) return NULL;
   return v->u.a.items[i];
 }
@@ -324,12 +324,23 @@ const erplink_value *erplink_value_struct_get(const erplink_value *v, const char
   return key ? erplink_value_struct_getn(v, key, strlen(key)) : NULL;
 }
 
-const erplink_value *erplink_value_struct_at(const erplink_value *v, size_t i, const char **key_out,
-                                             size_t *key_len_out) {
-  if (!v || v->type != ERPLINK_TYPE_STRUCT || i >= v->u.st.len) return NULL;
-  if (key_out) *key_out = v->u.st.m[i].key;
-  if (key_len_out) *key_len_out = v->u.st.m[i].key_len;
-  return v->u.st.m[i].val;
+static const erplink_member *member_at(const erplink_value *v, size_t i) {
+  return v && v->type == ERPLINK_TYPE_STRUCT && i < v->u.st.len ? &v->u.st.m[i] : NULL;
+}
+
+const char *erplink_value_struct_key_at(const erplink_value *v, size_t i) {
+  const erplink_member *m = member_at(v, i);
+  return m ? m->key : NULL;
+}
+
+size_t erplink_value_struct_key_len_at(const erplink_value *v, size_t i) {
+  const erplink_member *m = member_at(v, i);
+  return m ? m->key_len : 0;
+}
+
+const erplink_value *erplink_value_struct_value_at(const erplink_value *v, size_t i) {
+  const erplink_member *m = member_at(v, i);
+  return m ? m->val : NULL;
 }
 
 /* ---------------------------------------------------------------- building */

@@ -1001,7 +1001,7 @@ const erplink_value *esi_response_item(const esi_response *r, size_t i) {
     if (r->offs[mid] <= i) lo = mid;
     else hi = mid;
   }
-  return erplink_value_array_get(r->p[lo].value, i - r->offs[lo]);
+  return erplink_value_array_at(r->p[lo].value, i - r->offs[lo]);
 }
 int esi_response_status(const esi_response *r) { return r && r->n ? r->p[0].status : 0; }
 esi_cache_status esi_response_cache_status(const esi_response *r) { return r && r->n ? r->p[0].cache : ESI_CACHE_MISS; }
@@ -1619,7 +1619,7 @@ int esi_client_wallet_transactions(esi_response **out, esi_client *c, esi_token 
     size_t n = erplink_value_count(pr.value);
     for (size_t i = 0; i < n; i++) {
       int64_t id;
-      const erplink_value *v = erplink_value_struct_get(erplink_value_array_get(pr.value, i), "transaction_id");
+      const erplink_value *v = erplink_value_struct_get(erplink_value_array_at(pr.value, i), "transaction_id");
       if (v && erplink_value_get_int(&id, v) == 0 && id < min_id) min_id = id;
     }
     bool older = n > 0 && min_id != INT64_MAX && (next == 0 || min_id <= next);

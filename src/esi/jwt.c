@@ -240,7 +240,7 @@ int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len) {
   }
   atomic_init(&k->refs, 1);
   for (size_t i = 0; i < n && rc == 0; i++) {
-    const erplink_value *e = erplink_value_array_get(keys, i);
+    const erplink_value *e = erplink_value_array_at(keys, i);
     const char *kty = str_member(e, "kty"), *kid = str_member(e, "kid"), *alg = str_member(e, "alg");
     const char *use = str_member(e, "use");
     char kidp[80];
@@ -408,7 +408,7 @@ static bool aud_has(const erplink_value *aud, const char *want) {
   if (erplink_value_type(aud) == ERPLINK_TYPE_STRING) return erplink_value_get_string(&s, NULL, aud) == 0 && strcmp(s, want) == 0;
   size_t n = erplink_value_count(aud);
   for (size_t i = 0; i < n; i++) {
-    const erplink_value *v = erplink_value_array_get(aud, i);
+    const erplink_value *v = erplink_value_array_at(aud, i);
     if (v && erplink_value_get_string(&s, NULL, v) == 0 && strcmp(s, want) == 0) return true;
   }
   return false;
@@ -468,7 +468,7 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
   c->scopes = calloc(ns ? ns : 1, sizeof *c->scopes);
   bool oom = !c->name || !c->owner || !c->azp || !c->scopes;
   for (size_t i = 0; !oom && i < ns; i++) {
-    const erplink_value *v = erplink_value_type(scp) == ERPLINK_TYPE_STRING ? scp : erplink_value_array_get(scp, i);
+    const erplink_value *v = erplink_value_type(scp) == ERPLINK_TYPE_STRING ? scp : erplink_value_array_at(scp, i);
     const char *s;
     if (erplink_value_get_string(&s, NULL, v) != 0) {
       esi_token_claims_free(c);

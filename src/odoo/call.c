@@ -41,7 +41,9 @@ static int merged_context(odoo_client *c, const erplink_value *caller, erplink_v
     for (size_t i = 0; i < n; i++) {
       const char *k = NULL;
       size_t kl = 0;
-      const erplink_value *v = erplink_value_struct_at(caller, i, &k, &kl);
+      k = erplink_value_struct_key_at(caller, i);
+      kl = erplink_value_struct_key_len_at(caller, i);
+      const erplink_value *v = erplink_value_struct_value_at(caller, i);
       erplink_value *cv = NULL;
       char key[256];
       if (kl >= sizeof key) continue;
@@ -105,7 +107,9 @@ static int copy_kwargs(erplink_value *dst, const erplink_value *kwargs, const er
   for (size_t i = 0; i < n; i++) {
     const char *k = NULL;
     size_t kl = 0;
-    const erplink_value *v = erplink_value_struct_at(kwargs, i, &k, &kl);
+    k = erplink_value_struct_key_at(kwargs, i);
+    kl = erplink_value_struct_key_len_at(kwargs, i);
+    const erplink_value *v = erplink_value_struct_value_at(kwargs, i);
     if (kl == 7 && !memcmp(k, "context", 7)) {
       *ctx = v;
       continue;
@@ -172,7 +176,7 @@ static int is_id_list(const erplink_value *v) {
   if (erplink_value_type(v) != ERPLINK_TYPE_ARRAY) return 0;
   size_t n = erplink_value_count(v);
   for (size_t i = 0; i < n; i++)
-    if (erplink_value_type(erplink_value_array_get(v, i)) != ERPLINK_TYPE_INT) return 0;
+    if (erplink_value_type(erplink_value_array_at(v, i)) != ERPLINK_TYPE_INT) return 0;
   return 1;
 }
 
@@ -185,9 +189,9 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
   int rc = erplink_value_new_struct(&body);
   if (rc) return rc;
   size_t i = 0;
-  if (nargs && (record || (!sig && nargs == 1 && is_id_list(erplink_value_array_get(args, 0))))) {
+  if (nargs && (record || (!sig && nargs == 1 && is_id_list(erplink_value_array_at(args, 0))))) {
     erplink_value *ids = NULL;
-    const erplink_value *a0 = erplink_value_array_get(args, 0);
+    const erplink_value *a0 = erplink_value_array_at(args, 0);
     if (erplink_value_type(a0) != ERPLINK_TYPE_INT && !is_id_list(a0)) {
       rc = erplink__error_setf(ERPLINK_EINVAL, "odoo: %s: the first positional argument must be the ids", method);
       goto fail;
@@ -204,7 +208,7 @@ static int json2_body(odoo_client *c, erplink_value **out, const char *method, c
       goto fail;
     }
     erplink_value *cv = NULL;
-    if ((rc = erplink_value_clone(&cv, erplink_value_array_get(args, i))) ||
+    if ((rc = erplink_value_clone(&cv, erplink_value_array_at(args, i))) ||
         (rc = erplink_value_struct_set(body, name, cv)))
       goto fail;
   }

@@ -91,7 +91,7 @@ static int major_of(const erplink_value *v, int *major) {
   const erplink_value *info = erplink_value_struct_get(v, "server_version_info");
   if (!info) info = erplink_value_struct_get(v, "version_info");
   int64_t m = 0;
-  if (!info || erplink_value_count(info) < 1 || erplink_value_get_int(&m, erplink_value_array_get(info, 0)) != 0 ||
+  if (!info || erplink_value_count(info) < 1 || erplink_value_get_int(&m, erplink_value_array_at(info, 0)) != 0 ||
       m < 1 || m > 1000) {
     /* "saas~18.3" style version_info[0] strings: read the digits of server_serie */
     size_t sl = 0;

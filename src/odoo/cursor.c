@@ -89,7 +89,7 @@ static int page_args(erplink_value **out, const odoo_cursor *cur) {
   size_t nd = cur->domain ? erplink_value_count(cur->domain) : 0;
   for (size_t i = 0; i < nd && !rc; i++) {
     erplink_value *cv = NULL;
-    rc = erplink_value_clone(&cv, erplink_value_array_get(cur->domain, i));
+    rc = erplink_value_clone(&cv, erplink_value_array_at(cur->domain, i));
     if (!rc) rc = erplink_value_array_append(dom, cv);
   }
   if (!rc && (rc = erplink_value_new_array(&args))) {
@@ -129,7 +129,7 @@ int odoo_cursor_next(erplink_value **page, odoo_cursor *cur) {
     return 0;
   }
   int64_t next = cur->last;
-  const erplink_value *idv = erplink_value_struct_get(erplink_value_array_get(pg, n - 1), "id");
+  const erplink_value *idv = erplink_value_struct_get(erplink_value_array_at(pg, n - 1), "id");
   if (!idv || erplink_value_get_int(&next, idv) != 0 || next <= cur->last) {
     erplink_value_free(pg);
     return erplink__error_setf(ERPLINK_EPROTOCOL,
@@ -171,7 +171,7 @@ static int each_page(const erplink_value *page, void *userdata) {
   each_ctx *e = userdata;
   size_t n = erplink_value_count(page);
   for (size_t i = 0; i < n; i++)
-    if (e->fn(erplink_value_array_get(page, i), e->userdata)) return 1;
+    if (e->fn(erplink_value_array_at(page, i), e->userdata)) return 1;
   return 0;
 }
 

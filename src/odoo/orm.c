@@ -150,7 +150,7 @@ int odoo_client_create(int64_t *out_id, odoo_client *c, const char *model, const
   if (rc) return rc;
   const erplink_value *idv = res;
   if (erplink_value_type(res) == ERPLINK_TYPE_ARRAY && erplink_value_count(res) == 1)
-    idv = erplink_value_array_get(res, 0);
+    idv = erplink_value_array_at(res, 0);
   rc = erplink_value_get_int(out_id, idv);
   if (rc)
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "odoo: %s.create answered a %s, not an id", model,

@@ -145,7 +145,7 @@ static int parse_event(razorpay_event *e) {
       return erplink__error_setf(ERPLINK_EVALIDATION, "razorpay webhook: contains is %s, not an array",
                                  a_type(contains));
     for (size_t i = 0; i < erplink_value_count(contains); i++) {
-      const erplink_value *it = erplink_value_array_get(contains, i);
+      const erplink_value *it = erplink_value_array_at(contains, i);
       const char *s;
       size_t len;
       if (erplink_value_get_string(&s, &len, it) != 0 || memchr(s, '\0', len))
@@ -167,7 +167,9 @@ static int parse_event(razorpay_event *e) {
   for (size_t i = 0; i < n; i++) {
     const char *key;
     size_t key_len;
-    const erplink_value *m = erplink_value_struct_at(payload, i, &key, &key_len);
+    key = erplink_value_struct_key_at(payload, i);
+    key_len = erplink_value_struct_key_len_at(payload, i);
+    const erplink_value *m = erplink_value_struct_value_at(payload, i);
     if (erplink_value_type(m) != ERPLINK_TYPE_STRUCT || memchr(key, '\0', key_len)) continue;
     const erplink_value *ent = erplink_value_struct_get(m, "entity");
     if (erplink_value_type(ent) != ERPLINK_TYPE_STRUCT) continue;
@@ -225,7 +227,7 @@ size_t razorpay_event_contains_count(const razorpay_event *e) { return e ? erpli
 const char *razorpay_event_contains_at(const razorpay_event *e, size_t i) {
   if (!e) return NULL;
   const char *s = NULL;
-  if (erplink_value_get_string(&s, NULL, erplink_value_array_get(e->contains, i)) != 0) return NULL;
+  if (erplink_value_get_string(&s, NULL, erplink_value_array_at(e->contains, i)) != 0) return NULL;
   return s;
 }
 

@@ -320,7 +320,7 @@ static void test_listing(void) {
   CHECK_EQ_INT(cartona_client_list_products(&v, c, 1, 20, "P14#2", NULL), 0); /* '#' is percent-encoded */
   CHECK_EQ_INT(erplink_value_count(v), 1);
   double d = 0;
-  erplink_value_get_double(&d, erplink_value_struct_get(erplink_value_array_get(v, 0), "selling_price"));
+  erplink_value_get_double(&d, erplink_value_struct_get(erplink_value_array_at(v, 0), "selling_price"));
   CHECK(fabs(d - 2.14) < 1e-9);
   erplink_value_free(v);
   CHECK_EQ_INT(cartona_client_list_products(&v, c, 0, 20, NULL, NULL), ERPLINK_EINVAL);
@@ -623,7 +623,8 @@ static void test_loss_10k(void) {
   for (size_t i = 0; i < erplink_value_count(inj); i++) {
     const char *key = NULL;
     int64_t v = 0;
-    erplink_value_get_int(&v, erplink_value_struct_at(inj, i, &key, NULL));
+    key = erplink_value_struct_key_at(inj, i);
+    erplink_value_get_int(&v, erplink_value_struct_value_at(inj, i));
     printf("# injected %s: %lld\n", key, (long long)v);
     if (strcmp(key, "item") != 0) injected += v;
   }
@@ -686,7 +687,7 @@ static size_t sim_acks(char ids[][16], size_t max) {
   const erplink_value *ups = erplink_value_struct_get(st, "status_updates");
   size_t n = 0;
   for (size_t i = 0; i < erplink_value_count(ups); i++) {
-    const erplink_value *u = erplink_value_array_get(ups, i);
+    const erplink_value *u = erplink_value_array_at(ups, i);
     const char *hid = NULL, *stt = NULL;
     erplink_value_get_string(&hid, NULL, erplink_value_struct_get(u, "hashed_id"));
     erplink_value_get_string(&stt, NULL, erplink_value_struct_get(u, "status"));
@@ -752,7 +753,7 @@ static void test_pull_and_sync(void) {
   const erplink_value *q = erplink_value_struct_get(st, "queue");
   CHECK_EQ_INT(erplink_value_count(q), 1);
   const char *s = NULL;
-  erplink_value_get_string(&s, NULL, erplink_value_array_get(q, 0));
+  erplink_value_get_string(&s, NULL, erplink_value_array_at(q, 0));
   CHECK_EQ_STR(s, "o3");
   erplink_value_free(st);
   /* Every synced ack in the simulator was for an order that was imported successfully. */
@@ -969,7 +970,7 @@ static void test_sync_many_with_faults(void) {
   size_t never = 0;
   for (size_t i = 0; i < erplink_value_count(orders); i++) {
     int64_t k = 0;
-    erplink_value_get_int(&k, erplink_value_struct_get(erplink_value_struct_at(orders, i, NULL, NULL), "_synced"));
+    erplink_value_get_int(&k, erplink_value_struct_get(erplink_value_struct_value_at(orders, i), "_synced"));
     if (k < 1) never++;
   }
   CHECK_EQ_INT(never, 0);
@@ -1038,11 +1039,11 @@ static void test_status_updates(void) {
   CHECK_EQ_INT(erplink_value_count(lines), 2);
   int64_t amt = 0;
   int cancelled = 0;
-  erplink_value_get_int(&amt, erplink_value_struct_get(erplink_value_array_get(lines, 0), "amount"));
-  erplink_value_get_bool(&cancelled, erplink_value_struct_get(erplink_value_array_get(lines, 0), "cancelled"));
+  erplink_value_get_int(&amt, erplink_value_struct_get(erplink_value_array_at(lines, 0), "amount"));
+  erplink_value_get_bool(&cancelled, erplink_value_struct_get(erplink_value_array_at(lines, 0), "cancelled"));
   CHECK_EQ_INT(amt, 5);
   CHECK(cancelled);
-  erplink_value_get_string(&s, NULL, erplink_value_struct_get(erplink_value_array_get(lines, 1), "internal_product_id"));
+  erplink_value_get_string(&s, NULL, erplink_value_struct_get(erplink_value_array_at(lines, 1), "internal_product_id"));
   CHECK_EQ_STR(s, "904#2");
   erplink_value_free(st);
   /* Ack of a list. */

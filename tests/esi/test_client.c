@@ -288,7 +288,7 @@ static void test_pagination(void) {
   int all_new = 1;
   const char *lm = esi_response_last_modified(r);
   for (size_t i = 0; i < esi_response_page_count(r); i++) {
-    const erplink_value *first = erplink_value_array_get(esi_response_page(r, i), 0);
+    const erplink_value *first = erplink_value_array_at(esi_response_page(r, i), 0);
     int64_t id = 0;
     erplink_value_get_int(&id, erplink_value_struct_get(first, "order_id"));
     if (id % 10 != 1) all_new = 0;
@@ -531,7 +531,7 @@ static int name_list(const erplink_value *arr, char out[][48], int *n) {
   for (size_t i = 0; i < erplink_value_count(arr) && *n < 40; i++) {
     const char *s = NULL;
     size_t len = 0;
-    if (erplink_value_get_string(&s, &len, erplink_value_array_get(arr, i)) != 0) return -1;
+    if (erplink_value_get_string(&s, &len, erplink_value_array_at(arr, i)) != 0) return -1;
     snprintf(out[(*n)++], 48, "%.*s", (int)len, s);
   }
   return 0;
@@ -550,7 +550,7 @@ static int route_in_spec(const char *route, const char *method) {
   for (size_t i = 0; ms && i < erplink_value_count(ms); i++) {
     const char *m = NULL;
     size_t len = 0;
-    if (erplink_value_get_string(&m, &len, erplink_value_array_get(ms, i)) == 0 && strcmp(m, method) == 0) return 1;
+    if (erplink_value_get_string(&m, &len, erplink_value_array_at(ms, i)) == 0 && strcmp(m, method) == 0) return 1;
   }
   return 0;
 }
@@ -573,7 +573,7 @@ static void check_items(const char *schema, const esi_response *r) {
       }
     for (size_t m = 0; m < erplink_value_count(it); m++) {
       const char *key = NULL;
-      erplink_value_struct_at(it, m, &key, NULL);
+      key = erplink_value_struct_key_at(it, m);
       int found = 0;
       for (int k = 0; k < np; k++) found |= strcmp(props[k], key) == 0;
       if (!found) {

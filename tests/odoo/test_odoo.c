@@ -194,7 +194,9 @@ static int veq(const erplink_value *a, const erplink_value *b) {
     for (size_t i = 0; i < n; i++) {
       const char *k;
       size_t kl;
-      const erplink_value *va = erplink_value_struct_at(a, i, &k, &kl);
+      k = erplink_value_struct_key_at(a, i);
+      kl = erplink_value_struct_key_len_at(a, i);
+      const erplink_value *va = erplink_value_struct_value_at(a, i);
       const erplink_value *vb = erplink_value_struct_getn(b, k, kl);
       if (!vb || !veq(va, vb)) return 0;
     }
@@ -204,7 +206,7 @@ static int veq(const erplink_value *a, const erplink_value *b) {
     size_t n = erplink_value_count(a);
     if (n != erplink_value_count(b)) return 0;
     for (size_t i = 0; i < n; i++)
-      if (!veq(erplink_value_array_get(a, i), erplink_value_array_get(b, i))) return 0;
+      if (!veq(erplink_value_array_at(a, i), erplink_value_array_at(b, i))) return 0;
     return 1;
   }
   return erplink_value_equal(a, b);
@@ -465,7 +467,7 @@ static void test_auto_protocol(void) {
 }
 
 static const erplink_value *rec_field(const erplink_value *recs, size_t i, const char *f) {
-  return erplink_value_struct_get(erplink_value_array_get(recs, i), f);
+  return erplink_value_struct_get(erplink_value_array_at(recs, i), f);
 }
 
 static void test_calls(void) {
@@ -489,7 +491,7 @@ static void test_calls(void) {
     CHECK_EQ_INT(odoo_client_search(&out, c, "product.product", NULL, 1, 2, "id"), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     int64_t id = 0;
-    erplink_value_get_int(&id, erplink_value_array_get(out, 0));
+    erplink_value_get_int(&id, erplink_value_array_at(out, 0));
     CHECK_EQ_INT(id, 2);
     erplink_value_free(out);
     /* read: many2one as [id, name], False for empty */
@@ -528,8 +530,8 @@ static void test_calls(void) {
     CHECK_EQ_INT(odoo_client_create_many(&out, c, "res.partner", vl), 0);
     CHECK_EQ_INT(erplink_value_count(out), 2);
     int64_t all[3] = {nid, 0, 0};
-    erplink_value_get_int(&all[1], erplink_value_array_get(out, 0));
-    erplink_value_get_int(&all[2], erplink_value_array_get(out, 1));
+    erplink_value_get_int(&all[1], erplink_value_array_at(out, 0));
+    erplink_value_get_int(&all[2], erplink_value_array_at(out, 1));
     erplink_value_free(out);
     erplink_value_free(vl);
     CHECK_EQ_INT(odoo_client_unlink(c, "res.partner", all, 3), 0);
@@ -762,8 +764,8 @@ static void test_requests_match_fixtures(void) {
   odoo_client_create_many(&out, c, "res.partner", vl);
   CHECK(same_as_fixture(&s19, "odoo19/json2/13_create_multi"));
   int64_t made[2] = {0, 0};
-  erplink_value_get_int(&made[0], erplink_value_array_get(out, 0));
-  erplink_value_get_int(&made[1], erplink_value_array_get(out, 1));
+  erplink_value_get_int(&made[0], erplink_value_array_at(out, 0));
+  erplink_value_get_int(&made[1], erplink_value_array_at(out, 1));
   erplink_value_free(out);
   erplink_value_free(vl);
   odoo_client_unlink(c, "res.partner", made, 2);
@@ -857,10 +859,10 @@ static void test_renamed_keywords(void) {
   char *m = NULL;
   erplink_value *req = body ? decode_request(body, strlen(body), &m) : NULL;
   erplink_value *want = J("[\"desk\", [[\"sale_ok\", \"=\", true]]]");
-  CHECK(req && veq(erplink_value_array_get(req, 5), want));
+  CHECK(req && veq(erplink_value_array_at(req, 5), want));
   erplink_value_free(want);
   want = J("{\"operator\": \"ilike\", \"limit\": 4}");
-  CHECK(req && veq(erplink_value_array_get(req, 6), want));
+  CHECK(req && veq(erplink_value_array_at(req, 6), want));
   erplink_value_free(want);
   erplink_value_free(req);
   free(m);
@@ -955,7 +957,7 @@ static void test_default_context(void) {
       ctx = erplink_value_struct_get(req, "context");
     } else {
       const erplink_value *params = k->proto == ODOO_PROTOCOL_JSONRPC ? erplink_value_struct_get(req, "args") : req;
-      kwv = erplink_value_array_get(params, 6);
+      kwv = erplink_value_array_at(params, 6);
       ctx = erplink_value_struct_get(kwv, "context");
     }
     REQUIRE(ctx);
@@ -1215,7 +1217,7 @@ static erplink_value *all_ids(odoo_client *c, const char *model) {
 static void take_page(erplink_value *got, const erplink_value *page, int64_t *last) {
   size_t n = erplink_value_count(page);
   for (size_t i = 0; i < n; i++) {
-    int64_t id = rec_id(erplink_value_array_get(page, i));
+    int64_t id = rec_id(erplink_value_array_at(page, i));
     CHECK(id > *last);
     *last = id;
     erplink_value_array_append_int(got, id);
@@ -1242,7 +1244,7 @@ static void drain(odoo_cursor *cur, erplink_value *got, int64_t *last) {
 
 static int collect_page(const erplink_value *page, void *userdata) {
   size_t n = erplink_value_count(page);
-  for (size_t i = 0; i < n; i++) erplink_value_array_append_int(userdata, rec_id(erplink_value_array_get(page, i)));
+  for (size_t i = 0; i < n; i++) erplink_value_array_append_int(userdata, rec_id(erplink_value_array_at(page, i)));
   return 0;
 }
 
@@ -1277,7 +1279,7 @@ static void test_cursor(void) {
       CHECK(n >= 1 && n <= ps);
       if (erplink_value_count(got) + n < total) CHECK_EQ_INT(n, ps);
       /* the fields asked for, and "id" which paging needs */
-      const erplink_value *r0 = erplink_value_array_get(page, 0);
+      const erplink_value *r0 = erplink_value_array_at(page, 0);
       CHECK(erplink_value_struct_get(r0, "name") != NULL);
       CHECK(erplink_value_struct_get(r0, "id") != NULL);
       CHECK(erplink_value_struct_get(r0, "email") == NULL);
@@ -1316,7 +1318,7 @@ static void test_cursor(void) {
     CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0);
     REQUIRE(page);
     CHECK_EQ_INT(erplink_value_count(page), 2);
-    CHECK(erplink_value_count(erplink_value_array_get(page, 0)) > 3); /* every field */
+    CHECK(erplink_value_count(erplink_value_array_at(page, 0)) > 3); /* every field */
     erplink_value_free(page);
     before = sim_requests(k->srv);
     CHECK_EQ_INT(odoo_cursor_next(&page, cur), 0); /* a short page was the last: no request */

@@ -88,7 +88,7 @@ static void stream(odoo_protocol p) {
   int rc = 0;
   for (int guard = 0; guard < NGEN / 1000 + 2; guard++) {
     if ((rc = odoo_cursor_next(&page, cur)) || !page) break;
-    for (size_t i = 0; i < erplink_value_count(page); i++) on_record(erplink_value_array_get(page, i), &u);
+    for (size_t i = 0; i < erplink_value_count(page); i++) on_record(erplink_value_array_at(page, i), &u);
     erplink_value_free(page);
   }
   CHECK_EQ_INT(rc, 0);

@@ -116,7 +116,7 @@ static void test_vectors(void) {
   CHECK(n >= 10);
   int npos = 0, nneg = 0, nerr = 0;
   for (size_t i = 0; i < n; i++) {
-    const erplink_value *vec = erplink_value_array_get(vectors, i);
+    const erplink_value *vec = erplink_value_array_at(vectors, i);
     const erplink_value *expect = erplink_value_struct_get(vec, "expect");
     const char *sig = vstr(vec, "signature");
     char *body_store = NULL;

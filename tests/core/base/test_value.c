@@ -54,7 +54,7 @@ static void test_datetime(void) {
   erplink_value *v;
   REQUIRE(erplink_value_new_datetime(&v, 2024, 2, 29, 23, 59, 58, 123456) == 0);
   int y, mo, d, h, mi, s, us;
-  CHECK(erplink_value_get_datetime(v, &y, &mo, &d, &h, &mi, &s, &us) == 0);
+  CHECK(erplink_value_get_datetime(&y, &mo, &d, &h, &mi, &s, &us, v) == 0);
   CHECK(y == 2024 && mo == 2 && d == 29 && h == 23 && mi == 59 && s == 58 && us == 123456);
   int64_t t;
   CHECK(erplink_value_get_datetime_unix_us(&t, v) == 0);
@@ -66,7 +66,7 @@ static void test_datetime(void) {
   erplink_value_free(v);
   /* before the epoch */
   REQUIRE(erplink_value_new_datetime_unix_us(&v, -1) == 0);
-  CHECK(erplink_value_get_datetime(v, &y, &mo, &d, &h, &mi, &s, &us) == 0);
+  CHECK(erplink_value_get_datetime(&y, &mo, &d, &h, &mi, &s, &us, v) == 0);
   CHECK(y == 1969 && mo == 12 && d == 31 && h == 23 && mi == 59 && s == 59 && us == 999999);
   erplink_value_free(v);
   REQUIRE(erplink_value_new_datetime(&v, 1, 1, 1, 0, 0, 0, 0) == 0);
@@ -105,20 +105,22 @@ static void test_containers(void) {
   CHECK_EQ_INT(erplink_value_count(root), 6);
   const char *k;
   size_t kl;
-  const erplink_value *m = erplink_value_struct_at(root, 4, &k, &kl);
+  k = erplink_value_struct_key_at(root, 4);
+  kl = erplink_value_struct_key_len_at(root, 4);
+  const erplink_value *m = erplink_value_struct_value_at(root, 4);
   CHECK(m != NULL && kl == 8 && strcmp(k, "categ_id") == 0);
   CHECK_EQ_INT(erplink_value_count(m), 2);
   const char *s;
-  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_get(m, 1)) == 0 && strcmp(s, "Furniture") == 0);
-  CHECK(erplink_value_array_get(m, 2) == NULL);
+  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_at(m, 1)) == 0 && strcmp(s, "Furniture") == 0);
+  CHECK(erplink_value_array_at(m, 2) == NULL);
   CHECK(erplink_value_struct_get(root, "missing") == NULL);
-  CHECK(erplink_value_struct_at(root, 6, NULL, NULL) == NULL);
+  CHECK(erplink_value_struct_value_at(root, 6) == NULL);
   int64_t i;
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(erplink_value_struct_get(root, "ids"), 99)) == 0 && i == 99);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(erplink_value_struct_get(root, "ids"), 99)) == 0 && i == 99);
   /* replace keeps position */
   CHECK(erplink_value_struct_set_string(root, "id", "seven") == 0);
   CHECK_EQ_INT(erplink_value_count(root), 6);
-  erplink_value_struct_at(root, 0, &k, NULL);
+  k = erplink_value_struct_key_at(root, 0);
   CHECK_EQ_STR(k, "id");
   CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(root, "id")), ERPLINK_TYPE_STRING);
   /* an item already in a container cannot be added again; the attempt consumes nothing it does not own */
@@ -222,7 +224,7 @@ static void test_secret_and_dump(void) {
   /* the clone keeps the secret flag */
   erplink_value *c;
   REQUIRE(erplink_value_clone(&c, args) == 0);
-  CHECK(erplink_value_is_secret(erplink_value_array_get(c, 2)));
+  CHECK(erplink_value_is_secret(erplink_value_array_at(c, 2)));
   erplink_value_free(c);
   erplink_value_free(args);
   erplink_value *dt;
@@ -258,7 +260,7 @@ static void test_builder_arena(void) {
   REQUIRE(root != NULL);
   CHECK_EQ_INT(erplink_value_count(root), 2);
   CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(root, "k")), ERPLINK_TYPE_NIL); /* last wins */
-  const erplink_value *arr = erplink_value_struct_at(root, 0, NULL, NULL);
+  const erplink_value *arr = erplink_value_struct_value_at(root, 0);
   CHECK_EQ_INT(erplink_value_count(arr), 5001);
   /* read-only */
   erplink_value *item;
@@ -318,7 +320,7 @@ static void test_builder_arena(void) {
   root = erplink_builder_take(b);
   const char *str;
   size_t sl;
-  CHECK(erplink_value_get_string(&str, &sl, erplink_value_array_get(root, 0)) == 0 && sl == big && str[big] == '\0');
+  CHECK(erplink_value_get_string(&str, &sl, erplink_value_array_at(root, 0)) == 0 && sl == big && str[big] == '\0');
   erplink_value_free(root);
   free(s);
   erplink_builder_free(b);

@@ -83,8 +83,8 @@ static void test_types_decode(void) {
   CHECK(erplink_value_get_string(&s, &n, erplink_value_struct_get(v, "s")) == 0 && n == 3 && !strcmp(s, "h\xc3\xa9"));
   const erplink_value *a = erplink_value_struct_get(v, "a");
   CHECK_EQ_INT(erplink_value_count(a), 2);
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(a, 0)) == 0 && i == 1);
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(erplink_value_array_get(a, 1), 0)) == 0 && i == 2);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(a, 0)) == 0 && i == 1);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(erplink_value_array_at(a, 1), 0)) == 0 && i == 2);
   CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(v, "o")), ERPLINK_TYPE_STRUCT);
   CHECK_EQ_INT(erplink_value_count(erplink_value_struct_get(v, "o")), 0);
   CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(v, "ea")), ERPLINK_TYPE_ARRAY);
@@ -116,14 +116,14 @@ static void test_int64(void) {
   erplink_value *v = dec("[9223372036854775807,-9223372036854775808,9223372036854775808,-9223372036854775809,"
                          "123456789012345678901234567890,0,-1]");
   REQUIRE(v);
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(v, 0)) == 0 && i == INT64_MAX);
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(v, 1)) == 0 && i == INT64_MIN);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(v, 0)) == 0 && i == INT64_MAX);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(v, 1)) == 0 && i == INT64_MIN);
   /* beyond int64: the nearest double */
-  CHECK_EQ_INT(erplink_value_type(erplink_value_array_get(v, 2)), ERPLINK_TYPE_DOUBLE);
-  CHECK(erplink_value_get_double(&d, erplink_value_array_get(v, 2)) == 0 && d == 9223372036854775808.0);
-  CHECK_EQ_INT(erplink_value_type(erplink_value_array_get(v, 3)), ERPLINK_TYPE_DOUBLE);
-  CHECK(erplink_value_get_double(&d, erplink_value_array_get(v, 3)) == 0 && d == -9223372036854775808.0);
-  CHECK(erplink_value_get_double(&d, erplink_value_array_get(v, 4)) == 0 && d == 1.2345678901234568e29);
+  CHECK_EQ_INT(erplink_value_type(erplink_value_array_at(v, 2)), ERPLINK_TYPE_DOUBLE);
+  CHECK(erplink_value_get_double(&d, erplink_value_array_at(v, 2)) == 0 && d == 9223372036854775808.0);
+  CHECK_EQ_INT(erplink_value_type(erplink_value_array_at(v, 3)), ERPLINK_TYPE_DOUBLE);
+  CHECK(erplink_value_get_double(&d, erplink_value_array_at(v, 3)) == 0 && d == -9223372036854775808.0);
+  CHECK(erplink_value_get_double(&d, erplink_value_array_at(v, 4)) == 0 && d == 1.2345678901234568e29);
   char *o = enc(v);
   CHECK_EQ_STR(o, "[9223372036854775807,-9223372036854775808,9.223372036854776e+18,-9.223372036854776e+18,"
                   "1.2345678901234568e+29,0,-1]");
@@ -176,7 +176,7 @@ static void test_doubles(void) {
   CHECK_REENC("[1.0,100.0,2.5,-0.0,1e300,1E-5]", "[1.0,100.0,2.5,-0.0,1e+300,1e-05]");
   /* integral doubles stay doubles */
   erplink_value *v = dec("[3.0]");
-  CHECK(v && erplink_value_type(erplink_value_array_get(v, 0)) == ERPLINK_TYPE_DOUBLE);
+  CHECK(v && erplink_value_type(erplink_value_array_at(v, 0)) == ERPLINK_TYPE_DOUBLE);
   erplink_value_free(v);
 }
 
@@ -187,13 +187,13 @@ static void test_utf8(void) {
   REQUIRE(v);
   const char *s;
   size_t n;
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 0)) == 0 && !strcmp(s, "\xe2\x82\xb9 500"));
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 1)) == 0 && !strcmp(s, "\xe2\x82\xb9") && n == 3);
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 2)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80") && n == 4);
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 3)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80"));
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 4)) == 0 && n == 3 && memcmp(s, "a\0b", 3) == 0);
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 5)) == 0 && !strcmp(s, "\xc3\xa9\xc3\xa9"));
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_get(v, 6)) == 0 && !strcmp(s, "\xf0\x9d\x84\x9e"));
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 0)) == 0 && !strcmp(s, "\xe2\x82\xb9 500"));
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 1)) == 0 && !strcmp(s, "\xe2\x82\xb9") && n == 3);
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 2)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80") && n == 4);
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 3)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80"));
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 4)) == 0 && n == 3 && memcmp(s, "a\0b", 3) == 0);
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 5)) == 0 && !strcmp(s, "\xc3\xa9\xc3\xa9"));
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 6)) == 0 && !strcmp(s, "\xf0\x9d\x84\x9e"));
   char *o = enc(v);
   CHECK_EQ_STR(o, "[\"\xe2\x82\xb9 500\",\"\xe2\x82\xb9\",\"\xf0\x9f\x98\x80\",\"\xf0\x9f\x98\x80\",\"a\\u0000b\","
                   "\"\xc3\xa9\xc3\xa9\",\"\xf0\x9d\x84\x9e\"]");
@@ -276,7 +276,8 @@ static void test_order_and_duplicates(void) {
   const char *k;
   const char *expect[] = {"z", "a", "m", "a"};
   for (size_t i = 0; i < 4; i++) {
-    CHECK(erplink_value_struct_at(v, i, &k, NULL) != NULL && !strcmp(k, expect[i]));
+    k = erplink_value_struct_key_at(v, i);
+    CHECK(erplink_value_struct_value_at(v, i) != NULL && k && !strcmp(k, expect[i]));
   }
   int64_t i;
   CHECK(erplink_value_get_int(&i, erplink_value_struct_get(v, "a")) == 0 && i == 4); /* last wins */
@@ -787,7 +788,7 @@ static void test_fixtures(void) {
   v = fixture_value("odoo19/json2/01_search_read_product_template.response");
   REQUIRE(v);
   CHECK_EQ_INT(erplink_value_count(v), 5);
-  const erplink_value *r0 = erplink_value_array_get(v, 0);
+  const erplink_value *r0 = erplink_value_array_at(v, 0);
   const char *s = NULL;
   double d = 0;
   int b = -1;
@@ -797,8 +798,8 @@ static void test_fixtures(void) {
   CHECK_EQ_INT(erplink_value_type(erplink_value_struct_get(r0, "list_price")), ERPLINK_TYPE_DOUBLE);
   CHECK(erplink_value_get_double(&d, erplink_value_struct_get(r0, "list_price")) == 0 && d == 14.0);
   const erplink_value *categ = erplink_value_struct_get(r0, "categ_id");
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(categ, 0)) == 0 && i == 2);
-  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_get(categ, 1)) == 0 && !strcmp(s, "Expenses"));
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(categ, 0)) == 0 && i == 2);
+  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_at(categ, 1)) == 0 && !strcmp(s, "Expenses"));
   CHECK(erplink_value_get_bool(&b, erplink_value_struct_get(r0, "default_code")) == 0 && b == 0);
   CHECK(erplink_value_get_string(&s, NULL, erplink_value_struct_get(r0, "create_date")) == 0 &&
         !strcmp(s, "2026-11-21 10:39:46"));
@@ -806,7 +807,7 @@ static void test_fixtures(void) {
 
   v = fixture_value("odoo17/jsonrpc/execute_kw_read_sale_order_dates.response");
   REQUIRE(v);
-  const erplink_value *res = erplink_value_array_get(erplink_value_struct_get(v, "result"), 0);
+  const erplink_value *res = erplink_value_array_at(erplink_value_struct_get(v, "result"), 0);
   CHECK(erplink_value_get_string(&s, NULL, erplink_value_struct_get(v, "jsonrpc")) == 0 && !strcmp(s, "2.0"));
   CHECK(erplink_value_get_int(&i, erplink_value_struct_get(v, "id")) == 0 && i == 38);
   CHECK(erplink_value_get_double(&d, erplink_value_struct_get(res, "amount_total")) == 0 && d == 2576.0);

@@ -170,7 +170,7 @@ static void write_tree(erplink_buf *b, const erplink_value *v) {
   }
   case ERPLINK_TYPE_DATETIME: {
     int y, mo, d, h, mi, s, us;
-    erplink_value_get_datetime(v, &y, &mo, &d, &h, &mi, &s, &us);
+    erplink_value_get_datetime(&y, &mo, &d, &h, &mi, &s, &us, v);
     erplink_buf_putc(b, 'D');
     w_n(b, (uint64_t)y, 2);
     w_n(b, (uint64_t)mo, 1);
@@ -185,7 +185,7 @@ static void write_tree(erplink_buf *b, const erplink_value *v) {
     size_t n = erplink_value_count(v);
     erplink_buf_putc(b, 'a');
     w_n(b, n, 4);
-    for (size_t i = 0; i < n; i++) write_tree(b, erplink_value_array_get(v, i));
+    for (size_t i = 0; i < n; i++) write_tree(b, erplink_value_array_at(v, i));
     break;
   }
   case ERPLINK_TYPE_STRUCT: {
@@ -195,7 +195,9 @@ static void write_tree(erplink_buf *b, const erplink_value *v) {
     for (size_t i = 0; i < n; i++) {
       const char *k;
       size_t kl;
-      const erplink_value *x = erplink_value_struct_at(v, i, &k, &kl);
+      k = erplink_value_struct_key_at(v, i);
+      kl = erplink_value_struct_key_len_at(v, i);
+      const erplink_value *x = erplink_value_struct_value_at(v, i);
       w_n(b, kl, 4);
       erplink_buf_put(b, k, kl);
       write_tree(b, x);

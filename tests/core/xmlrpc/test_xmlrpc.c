@@ -279,7 +279,7 @@ static void test_roundtrip(void) {
   CHECK(erplink_value_equal(a, v));
   const char *s;
   size_t sl;
-  REQUIRE(erplink_value_get_string(&s, &sl, erplink_value_array_get(v, 6)) == 0);
+  REQUIRE(erplink_value_get_string(&s, &sl, erplink_value_array_at(v, 6)) == 0);
   CHECK(memcmp(s, "line1\r\nline2\rline3", 18) == 0);
   erplink_value_free(v);
   erplink_free(out);
@@ -415,7 +415,7 @@ static void check_dt(const char *xml, int y, int mo, int d, int h, int mi, int s
   if (rc) printf("# %s: %s\n", xml, last_msg());
   CHECK_EQ_INT(rc, 0);
   int Y = 0, MO = 0, D = 0, H = 0, MI = 0, S = 0, US = -1;
-  CHECK(erplink_value_get_datetime(v, &Y, &MO, &D, &H, &MI, &S, &US) == 0);
+  CHECK(erplink_value_get_datetime(&Y, &MO, &D, &H, &MI, &S, &US, v) == 0);
   CHECK(Y == y && MO == mo && D == d && H == h && MI == mi && S == s && US == us);
   erplink_value_free(v);
 }
@@ -489,9 +489,9 @@ static void test_decode_containers(void) {
   REQUIRE(erplink_value_count(v) == 3);
   int64_t i;
   const char *s;
-  CHECK(erplink_value_get_int(&i, erplink_value_array_get(v, 0)) == 0 && i == 1);
-  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_get(v, 1)) == 0 && strcmp(s, "two") == 0);
-  const erplink_value *inner = erplink_value_array_get(erplink_value_array_get(v, 2), 0);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(v, 0)) == 0 && i == 1);
+  CHECK(erplink_value_get_string(&s, NULL, erplink_value_array_at(v, 1)) == 0 && strcmp(s, "two") == 0);
+  const erplink_value *inner = erplink_value_array_at(erplink_value_array_at(v, 2), 0);
   CHECK(erplink_value_type(inner) == ERPLINK_TYPE_STRUCT && erplink_value_count(inner) == 1);
   CHECK(erplink_value_type(erplink_value_struct_get(inner, "k")) == ERPLINK_TYPE_NIL);
   erplink_value_free(v);
@@ -502,7 +502,8 @@ static void test_decode_containers(void) {
   CHECK_EQ_INT(erplink_value_count(v), 3);
   CHECK(erplink_value_get_int(&i, erplink_value_struct_get(v, "a")) == 0 && i == 3);
   const char *k;
-  CHECK(erplink_value_struct_at(v, 2, &k, NULL) != NULL && strcmp(k, "a") == 0);
+  k = erplink_value_struct_key_at(v, 2);
+  CHECK(erplink_value_struct_value_at(v, 2) != NULL && k && strcmp(k, "a") == 0);
   erplink_value_free(v);
   /* member name with entities, empty name */
   REQUIRE(dec(&v, "<value><struct><member><name>a&amp;b</name><value>x</value></member>"
@@ -547,7 +548,7 @@ static void test_decode_call(void) {
   REQUIRE(erplink_xmlrpc_decode_call(&m, &p, doc, strlen(doc), NULL) == 0);
   CHECK_EQ_STR(m, "execute_kw");
   CHECK_EQ_INT(erplink_value_count(p), 3);
-  CHECK_EQ_INT(erplink_value_type(erplink_value_array_get(p, 2)), ERPLINK_TYPE_NIL);
+  CHECK_EQ_INT(erplink_value_type(erplink_value_array_at(p, 2)), ERPLINK_TYPE_NIL);
   erplink_free(m);
   erplink_value_free(p);
   const char *noparams = "<methodCall><methodName>version</methodName></methodCall>";
@@ -734,7 +735,7 @@ static void test_incremental(void) {
   erplink_value *whole;
   int fault;
   REQUIRE(erplink_xmlrpc_decode_response(&whole, &fault, doc, len, NULL) == 0);
-  CHECK_EQ_INT(erplink_value_count(erplink_value_array_get(whole, 0)), 9);
+  CHECK_EQ_INT(erplink_value_count(erplink_value_array_at(whole, 0)), 9);
   erplink_xmlrpc_decoder *d;
   REQUIRE(erplink_xmlrpc_decoder_new(&d, NULL) == 0);
   for (size_t step = 1; step <= 64; step = step < 8 ? step + 1 : step * 2) {

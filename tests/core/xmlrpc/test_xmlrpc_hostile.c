@@ -121,7 +121,7 @@ static void test_deep_nesting(void) {
   const erplink_value *x = v;
   size_t levels = 0;
   while (erplink_value_type(x) == ERPLINK_TYPE_ARRAY) {
-    x = erplink_value_array_get(x, 0);
+    x = erplink_value_array_at(x, 0);
     levels++;
   }
   CHECK_EQ_INT(levels, depth);
