@@ -97,7 +97,7 @@ function wrap(fn) {
 }
 
 module.exports = {
-  /** The version of the loaded C library, e.g. "0.1.0". */
+  /** The version of the loaded C library, e.g. "0.2.0". */
   version: () => addon.version(),
   /** MAJOR * 10000 + MINOR * 100 + PATCH of the loaded C library. */
   versionNumber: () => addon.version_number(),

@@ -3,7 +3,7 @@
 #   cc app.c $(pkg-config --cflags --libs erplink)
 # (shared, C and C++), a static link, the SONAME, and that the shared library exports
 # exactly the public API (every exported symbol is declared in an installed header,
-# nothing internal leaks, each carries the ERPLINK_0.1 version node).
+# nothing internal leaks, each carries the ERPLINK_0.2 version node).
 set -u
 build=${1:?build dir}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -61,7 +61,10 @@ else bad "static link" "$out"; fi
 so=$(ls "$libdir"/liberplink.so.*.*.* | head -n 1)
 soname=$(readelf -d "$so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 major=${want%%.*}
-[ "$soname" = "liberplink.so.$major" ] && ok "SONAME is liberplink.so.$major" || bad "SONAME" "got '$soname'"
+minor=${want#*.}; minor=${minor%%.*}
+want_soname="liberplink.so.$major"
+[ "$major" = 0 ] && want_soname="liberplink.so.0.$minor" # before 1.0 a minor release may change the API
+[ "$soname" = "$want_soname" ] && ok "SONAME is $want_soname" || bad "SONAME" "got '$soname', want '$want_soname'"
 
 exported=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed 's/@.*//' | sort -u)
 leaks=""

@@ -65,7 +65,7 @@ __all__ = [
 
 
 def version() -> str:
-    """The version of the loaded C library (``erplink_version()``), e.g. ``"0.1.0"``."""
+    """The version of the loaded C library (``erplink_version()``), e.g. ``"0.2.0"``."""
     return _erplink.version()
 
 
