@@ -843,13 +843,15 @@ misplaced:
 }
 
 static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
-  const char *s = d->text;
+  /* d->text is NULL until some element has collected text (e.g. `<value><int/></value>` as the
+   * first scalar): never do pointer arithmetic or memcpy on it then */
+  const char *s = d->tlen ? d->text : "";
   size_t n = d->tlen;
   int rc = 0;
   char q[80];
   switch (k) {
   case K_STRING:
-    rc = erplink_builder_string(d->b, n ? s : "", n);
+    rc = erplink_builder_string(d->b, s, n);
     break;
   case K_INT: {
     trim(&s, &n);
@@ -964,7 +966,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
       stop_with_current(d, ERPLINK_ENOMEM);
       return;
     }
-    memcpy(m, d->text, d->tlen);
+    if (d->tlen) memcpy(m, d->text, d->tlen); /* <methodName/>: d->text may be NULL */
     m[d->tlen] = '\0';
     free(d->method);
     d->method = m;
