@@ -34,6 +34,14 @@ int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len);
 /* The logger of a client (NULL-safe): for service modules that log through the client. */
 const erplink__logger *erplink__http_client_logger(const erplink_http_client *c);
 
+/* For the fuzz target of the response-header parser (tests only): feeds head — a status line
+ * and header lines, each ending in LF or CRLF, as libcurl delivers them — through the header
+ * callback of a transfer, then body, into a response whose status comes from the last status
+ * line. Returns 0; ERPLINK_EPROTOCOL when the callback refuses a line (a transfer would be
+ * aborted then); ERPLINK_ENOMEM. The behaviour of transfers is unchanged. */
+int erplink__http_response_from_head(erplink_http_response **out, const char *head, size_t head_len, const char *body,
+                                     size_t body_len);
+
 /* ---------------------------------------------------------------- retry */
 
 /* Per-client xorshift-style generator (splitmix64); not thread-safe by itself. */
