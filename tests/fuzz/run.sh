@@ -30,7 +30,7 @@ dict_of() {
     *) echo "$here/json.dict" ;;
   esac
 }
-max_len_of() { case "$1" in http_headers | jwt | razorpay) echo 16384 ;; *) echo 65536 ;; esac; }
+max_len_of() { case "$1" in http_headers | jwt | razorpay) echo 4096 ;; *) echo 8192 ;; esac; }
 
 ensure_built() {
   [ -n "${ERPLINK_FUZZ_NO_BUILD:-}" ] && return 0 # the caller built them (e.g. CI, before parallel runs)

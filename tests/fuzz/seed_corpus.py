@@ -5,8 +5,8 @@ transcripts and vectors in tests/fixtures plus hand-written documents of each fo
     seed_corpus.py OUT
 
 tests/fuzz/run.sh --merge minimises them (libFuzzer -merge=1) into tests/fuzz/corpus/<target>/,
-which is what is committed. Inputs larger than MAX_LEN are left out (the fuzzers run with
--max_len=MAX_LEN)."""
+which is what is committed. Inputs larger than MAX_LEN are left out; libFuzzer reads at most
+its -max_len (run.sh: 8 KiB, 4 KiB for HTTP heads, JWT and Razorpay) of the others."""
 import base64
 import json
 import os
