@@ -18,14 +18,19 @@
  * | `iss` is `login.eveonline.com` or `https://login.eveonline.com`, with or without a trailing `/` | ::ERPLINK_EAUTH |
  * | `aud` (string or array) contains both the client id and `"EVE Online"` | ::ERPLINK_EAUTH |
  * | `exp` is present and `now <= exp + leeway` | ::ERPLINK_EAUTH |
+ * | `nbf`, if present, is `<= now + leeway` (RFC 7519 §4.1.5: "not valid yet") | ::ERPLINK_EAUTH |
+ * | `iat`, if present, is `<= now + leeway` (a token issued in the future means a wrong clock or a forged token; PyJWT refuses it too) | ::ERPLINK_EAUTH |
  * | `sub` is `CHARACTER:EVE:<id>`; `name` and `owner` are strings; `scp` is absent, a string or an array of strings | ::ERPLINK_EAUTH |
  *
  * Rule of thumb: ::ERPLINK_ESIGNATURE means "this token was not signed by a key we trust with
  * an algorithm we accept" (forged, tampered, algorithm confusion, unknown key);
  * ::ERPLINK_EAUTH means "authentic or not, this token is not acceptable here" (malformed,
- * expired, issued to another application or by another issuer). Keys are built from the JWKS
- * `n`/`e` (RSA, at least 2048 bits) and `x`/`y` (EC P-256) members only; symmetric (`oct`)
- * keys in a JWKS are ignored, so a token can never select HMAC.
+ * expired, not yet valid, issued to another application or by another issuer). `exp`, `nbf`
+ * and `iat` are NumericDates: integers or fractions (truncated) from 0 to 10^15, anything
+ * else is refused with ::ERPLINK_EAUTH. Keys are built from the JWKS `n`/`e` (RSA, 2048 to
+ * 16384 bits) and `x`/`y` (EC P-256) members only; symmetric (`oct`) keys in a JWKS are
+ * skipped, so a token can never select HMAC. See esi_jwks_new_from_json() for which keys are
+ * skipped and which refuse the whole set.
  *
  * @par EVE SSO
  * A confidential ("web") application has a client secret: the token and revoke endpoints get
@@ -65,15 +70,35 @@ typedef struct esi_token_claims esi_token_claims;
 /**
  * @brief Parses a JWKS document (`{"keys": [...]}`) into verification keys.
  *
- * RSA keys (`kty` "RSA", members `n`, `e`, at least 2048 bits) and EC keys (`kty` "EC",
- * `crv` "P-256", members `x`, `y`, point checked to be on the curve) are kept with their
- * `kid` and optional `alg`; keys of other types (including symmetric `oct` keys) are skipped.
+ * Kept, with their `kid` and optional `alg`: RS256 keys (`kty` "RSA", members `n`, `e`) and
+ * ES256 keys (`kty` "EC", `crv` "P-256", members `x`, `y`), whose `use` (if any) is "sig" and
+ * whose `key_ops` (if any) include "verify".
+ *
+ * Where the line is drawn — one key the library cannot use must not stop every login, but
+ * a key no honest issuer publishes means the document is corrupt or tampered with:
+ * - **Skipped** (the set stays usable; esi_sso logs one INFO line per fetched set naming the
+ *   skipped kids and why, never key material): keys meant for something else — `use` other
+ *   than "sig" (e.g. "enc"), `key_ops` without "verify", a key type erplink does not use
+ *   (`oct`, `OKP`, unknown), an EC curve other than P-256, another algorithm of the key's
+ *   own family (RS512, PS256, RSA-OAEP, ES384, …), and keys without a `kid`.
+ * - **Refused** (the whole set fails with ::ERPLINK_EPROTOCOL, even next to good keys): a
+ *   key entry that is not an object; `kty`, `kid`, `alg`, `use` or `crv` that is not a
+ *   string, `key_ops` that is not an array of strings; no `kty`; an `alg` that contradicts
+ *   the key type (`none`, HS…, ES… on an RSA key, RS… or PS… on an EC key: algorithm
+ *   confusion); an EC key without `crv`; and, for a key that would be kept, missing or
+ *   non-base64url members, an EC point of the wrong size or off the curve, and an unsafe RSA
+ *   key: modulus outside 2048 … 16384 bits or even, public exponent `e < 3`, even or
+ *   `>= n` (with `e = 1` a PKCS#1 signature verifies as itself, so a token could be forged
+ *   without any private key), or refused by OpenSSL's own public-key check (a modulus with
+ *   small factors, a prime modulus); two kept keys with the same `kid`.
+ * - A set in which nothing is kept fails with ::ERPLINK_EPROTOCOL ("no usable RS256 or ES256
+ *   key (skipped: …)").
  * @param out  receives the key set; free it with esi_jwks_free().
  * @param json the document (need not be NUL-terminated).
  * @param len  its length in bytes.
  * @return 0; ::ERPLINK_EINVAL (NULL arguments); ::ERPLINK_EPROTOCOL (not JSON, no `keys`
- *         array, a usable-looking key with malformed members, or no usable key at all);
- *         ::ERPLINK_ENOMEM. Thread-safe.
+ *         array, a refused key as above, or no usable key at all); ::ERPLINK_ENOMEM.
+ *         Thread-safe.
  */
 ERPLINK_EXTERN int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len);
 
@@ -90,9 +115,9 @@ ERPLINK_EXTERN size_t esi_jwks_count(const esi_jwks *k);
  * @param jwks      the key set.
  * @param token     the access token (a JWT; not copied, not logged).
  * @param client_id the application's client id, which `aud` must contain (with "EVE Online").
- * @param now_unix_s the current time in seconds since 1970 (UTC).
- * @param leeway_s  tolerated clock skew for `exp`, 0 .. 3600 seconds.
- * @return 0; ::ERPLINK_EINVAL (NULL arguments, empty client id, leeway out of range);
+ * @param now_unix_s the current time in seconds since 1970 (UTC), 0 .. 10^15.
+ * @param leeway_s  tolerated clock skew for `exp`, `nbf` and `iat`, 0 .. 3600 seconds.
+ * @return 0; ::ERPLINK_EINVAL (NULL arguments, empty client id, leeway or time out of range);
  *         ::ERPLINK_EAUTH or ::ERPLINK_ESIGNATURE as in the table; ::ERPLINK_ENOMEM;
  *         ::ERPLINK_ESERVER (an OpenSSL failure that is not the token's fault). Thread-safe.
  */
@@ -219,7 +244,7 @@ ERPLINK_EXTERN int esi_sso_options_set_user_agent(esi_sso_options *o, const char
 ERPLINK_EXTERN int esi_sso_options_set_timeout_ms(esi_sso_options *o, int64_t ms);
 
 /**
- * @brief Sets the clock-skew leeway applied to `exp` when verifying access tokens.
+ * @brief Sets the clock-skew leeway applied to `exp`, `nbf` and `iat` when verifying access tokens.
  * @param o the options.
  * @param s 0 .. 3600 seconds (default 60).
  * @return 0 or ::ERPLINK_EINVAL.

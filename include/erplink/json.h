@@ -139,8 +139,9 @@ ERPLINK_EXTERN void erplink_json_decoder_free(erplink_json_decoder *d);
  * @brief Encodes a value tree as compact JSON (no insignificant whitespace).
  *
  * Mapping: nil → `null`; bool → `true`/`false`; int → integer; double → the shortest text
- * that reads back as the same double (always with a `.` or an exponent, so it stays a
- * float in every peer); string (secret strings included) → a JSON string in UTF-8, with
+ * that reads back as the same double, subnormals included, in the layout of Python's
+ * `repr()` (always with a `.` or an exponent, so it stays a float in every peer: `1.0`,
+ * `0.1`, `1e+16`, `5e-324`); string (secret strings included) → a JSON string in UTF-8, with
  * `"`, `\\`, control characters (`\\n`, `\\t`, …, otherwise `\\u00XX`) and U+2028/U+2029
  * escaped; bytes → a standard base64 string with padding; datetime → the string
  * `"YYYY-MM-DD HH:MM:SS"` (Odoo's format; `.ffffff` appended when the microseconds are not

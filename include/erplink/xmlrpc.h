@@ -5,7 +5,9 @@
  * Encoding writes a complete XML-RPC document (`methodCall`, `methodResponse` or a fault)
  * into a buffer the caller frees with erplink_free(). Values map to XML-RPC as follows:
  * nil → `<nil/>`; bool → `<boolean>`; int → `<int>` when it fits 32 bits, else `<i8>`;
- * double → `<double>` (shortest text that round-trips; NaN and infinities are refused);
+ * double → `<double>` (the shortest text that reads back as the same double, subnormals
+ * included, laid out as Python's `repr()`: `0.1`, `100.0`, `1e+16`, `5e-324`; NaN and
+ * infinities are refused, see "Doubles" below);
  * string → `<string>` (escaping `&`, `<`, `>` and carriage return as `&#13;` so that it
  * survives XML newline normalisation); bytes → `<base64>`; datetime →
  * `<dateTime.iso8601>YYYYMMDDTHH:MM:SS</dateTime.iso8601>` (Python's format: microseconds
@@ -20,6 +22,27 @@
  * kept; erplink_value_struct_get() returns the last). Decoded trees live in one arena owned
  * by their root: free the root with erplink_value_free().
  *
+ * Doubles: one rule both ways — XML-RPC carries finite doubles only (the specification has
+ * no infinity or NaN). The encoder refuses NaN and infinities (::ERPLINK_EINVAL); the decoder
+ * refuses with ::ERPLINK_ERANGE ("… is not a finite double") a `double`, `float` or
+ * `bigdecimal` whose text is out of the double range (`1e400`, which Python would read as
+ * infinity) or a non-finite spelling (`inf`, `Infinity`, `nan`, any case and sign). The text
+ * must be a decimal number — optional sign, digits with an optional `.` (`.5` and `5.`
+ * included), optional exponent, surrounding whitespace allowed — else ::ERPLINK_EPROTOCOL
+ * ("invalid double"; Python's `float()` also takes `_` between digits and non-ASCII digits:
+ * erplink does not). A number too small for a double reads as the nearest one (0 or a
+ * subnormal), as in Python; a number written with more than 4096 characters fails with
+ * ::ERPLINK_ELIMIT.
+ *
+ * Character encodings: documents in UTF-8, UTF-16, ISO-8859-1 and US-ASCII (expat's own),
+ * and — like Python's `xmlrpc.client` — in any ASCII-compatible single-byte encoding the
+ * C library's iconv knows by the declared name (also with `_` for `-`, and `latin-1`):
+ * `windows-1250` … `windows-1258`, `ISO-8859-2` … `ISO-8859-16`, `KOI8-R`, `KOI8-U`, `cp437`,
+ * `cp850`, `cp866`, `TIS-620`, …; a byte the encoding leaves undefined fails like invalid
+ * UTF-8. Any other declared encoding (multi-byte such as Shift_JIS, EUC-JP or GB2312;
+ * stateful such as ISO-2022-JP; unknown ones, including `mac-roman`; EBCDIC) fails with
+ * ::ERPLINK_EPROTOCOL and a message naming it ("unsupported document encoding 'EUC-JP'").
+ *
  * Security: any DOCTYPE or entity declaration is refused (::ERPLINK_EFORBIDDEN_XML),
  * external entities are never loaded, and the caps of an ::erplink_limits object (size in
  * bytes, nesting depth, element count) are enforced while parsing (::ERPLINK_ELIMIT). A
@@ -27,7 +50,8 @@
  * message "the server answered HTML, not XML-RPC"; the first bytes of the document
  * (sanitised) are in erplink_error_detail(). Other malformed documents fail with
  * ::ERPLINK_EPROTOCOL (invalid XML, invalid UTF-8, unknown tags, "truncated document", …)
- * and a message giving the line and column; out-of-range integers with ::ERPLINK_ERANGE.
+ * and a message giving the line and column; out-of-range integers and doubles with
+ * ::ERPLINK_ERANGE.
  *
  * Thread safety: the encode and one-shot decode functions are thread-safe. A decoder
  * object must not be used from two threads at once; distinct decoders are independent.

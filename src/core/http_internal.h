@@ -52,6 +52,14 @@ int erplink__url_escape_into(erplink_buf *b, const char *s);
  * '?'), both percent-encoded. 0 or ERPLINK_ENOMEM. */
 int erplink__form_add(erplink_buf *b, const char *name, const char *value);
 
+/* For the fuzz target of the response-header parser (tests only): feeds head — a status line
+ * and header lines, each ending in LF or CRLF, as libcurl delivers them — through the header
+ * callback of a transfer, then body, into a response whose status comes from the last status
+ * line. Returns 0; ERPLINK_EPROTOCOL when the callback refuses a line (a transfer would be
+ * aborted then); ERPLINK_ENOMEM. The behaviour of transfers is unchanged. */
+int erplink__http_response_from_head(erplink_http_response **out, const char *head, size_t head_len, const char *body,
+                                     size_t body_len);
+
 /* ---------------------------------------------------------------- retry */
 
 /* Per-client xorshift-style generator (splitmix64); not thread-safe by itself. */

@@ -75,8 +75,9 @@ void erplink_buf_clear(erplink_buf *b);
 void erplink__wipe(void *p, size_t n);
 /* Validates UTF-8 (rejects overlongs, surrogates, > U+10FFFF). */
 bool erplink__utf8_valid(const char *s, size_t len);
-/* Locale-independent double formatting: shortest text that round-trips; returns length.
- * buf must hold 32 bytes. Non-finite values print as "inf", "-inf", "nan". */
+/* Locale-independent double formatting: the shortest text that round-trips (subnormals
+ * included), in the layout of Python's repr() ("0.1", "100.0", "1e+16", "5e-324"); returns
+ * the length. buf must hold 32 bytes. Non-finite values print as "inf", "-inf", "nan". */
 size_t erplink__fmt_double(char *buf, double d);
 /* Locale-independent strict parse of the whole [s, s+len): returns false on garbage. */
 bool erplink__parse_double(const char *s, size_t len, double *out);

@@ -1,6 +1,7 @@
 /* Small shared utilities: growable buffers, UTF-8 validation, locale-independent
  * number formatting and parsing, clocks, secret-name detection, limits, version. */
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -178,24 +179,128 @@ static locale_t c_locale(void) {
   return g_c_locale;
 }
 
+/* The p significant digits of d > 0 (finite), correctly rounded, as printf computes them:
+ * dig[0..p) and the decimal exponent E (d ~ d0.d1d2... x 10^E). */
+static int sci_digits(char *dig, int p, double d) {
+  char t[48];
+  snprintf(t, sizeof t, "%.*e", p - 1, d);
+  int k = 0;
+  const char *q = t;
+  for (; *q && *q != 'e'; q++)
+    if (*q >= '0' && *q <= '9') dig[k++] = *q;
+  return atoi(q + 1);
+}
+
+/* The double nearest to 0.dig[0..n) x 10^(E+1), i.e. what a reader makes of the text. */
+static double digits_value(const char *dig, int n, int E, locale_t loc) {
+  char t[48];
+  int k = 0;
+  t[k++] = dig[0];
+  t[k++] = '.';
+  for (int i = 1; i < n; i++) t[k++] = dig[i];
+  snprintf(t + k, sizeof t - (size_t)k, "e%d", E);
+  return loc ? strtod_l(t, NULL, loc) : strtod(t, NULL);
+}
+
+/* Adds (up) or subtracts one unit in the last of the n digits; returns the new digit count
+ * and adjusts *E when the count of integer digits changes. */
+static int digits_step(char *dig, int n, int *E, bool up) {
+  int i = n - 1;
+  if (up) {
+    while (i >= 0 && dig[i] == '9') dig[i--] = '0';
+    if (i >= 0) {
+      dig[i]++;
+      return n;
+    }
+    dig[0] = '1'; /* 99..9 + 1 = 100..0 */
+    for (int j = 1; j < n; j++) dig[j] = '0';
+    (*E)++;
+    return n;
+  }
+  while (i >= 0 && dig[i] == '0') dig[i--] = '9';
+  dig[i]--; /* i >= 0: the leading digit is never 0 */
+  if (dig[0] != '0') return n;
+  if (n == 1) return 0; /* 1 - 1 = 0 */
+  memmove(dig, dig + 1, (size_t)n - 1); /* 100..0 - 1 = 099..9 */
+  (*E)--;
+  return n - 1;
+}
+
+/* Looks for a decimal of p significant digits that reads back as d: the correctly rounded one
+ * first, then (with neighbour) the next p-digit decimal on the other side of d. Returns the
+ * digit count (0 when none reads back as d). */
+static int try_digits(char *dig, int *E, int p, double d, bool neighbour, locale_t loc) {
+  *E = sci_digits(dig, p, d);
+  double r = digits_value(dig, p, *E, loc);
+  if (r == d) return p;
+  if (!neighbour) return 0;
+  /* The nearest p-digit decimal is outside the interval that reads back as d. Only at a power
+   * of two (whose lower gap is half the upper one) can the next one, across d, be inside. */
+  char alt[20];
+  int aE = *E;
+  memcpy(alt, dig, (size_t)p);
+  int an = digits_step(alt, p, &aE, r < d);
+  if (an == 0 || digits_value(alt, an, aE, loc) != d) return 0; /* 1eE - 1eE = 0 */
+  memcpy(dig, alt, (size_t)an);
+  *E = aE;
+  return an;
+}
+
 size_t erplink__fmt_double(char *buf, double d) {
   if (isnan(d)) return (size_t)snprintf(buf, 32, "nan");
   if (isinf(d)) return (size_t)snprintf(buf, 32, d < 0 ? "-inf" : "inf");
+  size_t n = 0;
+  if (signbit(d)) buf[n++] = '-';
+  double a = fabs(d);
+  if (a == 0) {
+    memcpy(buf + n, "0.0", 4);
+    return n + 3;
+  }
   locale_t loc = c_locale();
   locale_t old = loc ? uselocale(loc) : (locale_t)0;
-  int n = 0;
-  for (int prec = 15; prec <= 17; prec++) {
-    n = snprintf(buf, 32, "%.*g", prec, d);
-    if (prec == 17 || strtod(buf, NULL) == d) break;
+  char dig[20];
+  int E = 0, nd = 0;
+  if (a >= DBL_MIN) {
+    /* Normal: every decimal of at most DBL_DIG (15) digits survives a round trip through a
+     * double, so if any such decimal reads back as a, %.15e finds it (padded with zeros).
+     * Otherwise 16 digits (with the neighbour check), and 17 always suffice. */
+    nd = try_digits(dig, &E, DBL_DIG, a, false, loc);
+    if (!nd) nd = try_digits(dig, &E, DBL_DIG + 1, a, true, loc);
+    if (!nd) nd = try_digits(dig, &E, DBL_DECIMAL_DIG, a, false, loc);
+  } else {
+    /* Subnormal: fewer bits of precision, so fewer digits may do (5e-324): search upwards. */
+    for (int p = 1; p <= DBL_DECIMAL_DIG && !nd; p++) nd = try_digits(dig, &E, p, a, true, loc);
   }
   if (loc) uselocale(old);
-  /* Make an integral double read back as a double in every peer ("1" -> "1.0"). */
-  if (!strpbrk(buf, ".eEn") && n < 30) {
-    buf[n++] = '.';
+  while (nd > 1 && dig[nd - 1] == '0') nd--;
+  /* Python's repr() layout: positional for 1e-4 <= |d| < 1e16 (always with a '.', so that an
+   * integral double reads back as a double in every peer: "1.0"), otherwise d.ddde+XX. */
+  if (E < -4 || E >= 16) {
+    buf[n++] = dig[0];
+    if (nd > 1) {
+      buf[n++] = '.';
+      memcpy(buf + n, dig + 1, (size_t)nd - 1);
+      n += (size_t)nd - 1;
+    }
+    n += (size_t)snprintf(buf + n, 32 - n, "e%c%02d", E < 0 ? '-' : '+', E < 0 ? -E : E);
+  } else if (E < 0) {
     buf[n++] = '0';
-    buf[n] = '\0';
+    buf[n++] = '.';
+    for (int i = -1; i > E; i--) buf[n++] = '0';
+    memcpy(buf + n, dig, (size_t)nd);
+    n += (size_t)nd;
+  } else {
+    for (int i = 0; i <= E; i++) buf[n++] = i < nd ? dig[i] : '0';
+    buf[n++] = '.';
+    if (nd > E + 1) {
+      memcpy(buf + n, dig + E + 1, (size_t)(nd - E - 1));
+      n += (size_t)(nd - E - 1);
+    } else {
+      buf[n++] = '0';
+    }
   }
-  return (size_t)n;
+  buf[n] = '\0';
+  return n;
 }
 
 bool erplink__parse_double(const char *s, size_t len, double *out) {

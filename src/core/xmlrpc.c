@@ -1,6 +1,8 @@
 /* XML-RPC codec: an encoder writing straight into an erplink_buf, and a decoder driven by
  * expat events that builds the value tree with the shared builder (see internal.h). */
+#include <errno.h>
 #include <expat.h>
+#include <iconv.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -371,6 +373,10 @@ struct erplink_xmlrpc_decoder {
   char *errmsg, *errdetail;
   size_t errdetail_len;
   char *method;
+  char enc_name[64];   /* an encoding expat does not know itself, as declared (for messages) */
+  const char *enc_why; /* why on_unknown_encoding() refused it; NULL when expat did */
+  bool enc_mapped;     /* on_unknown_encoding() gave expat a table ... */
+  uint8_t enc_undefined[32]; /* ... in which these bytes (bit set) are no character */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -583,6 +589,31 @@ static bool digits(const char *s, int n, int *out) {
   }
   *out = v;
   return true;
+}
+
+/* A decimal number: [+-] (digits [. [digits]] | . digits) [(e|E) [+-] digits]. Python's float()
+ * also takes '_' between digits, non-ASCII digits and spaces inside: erplink does not. */
+static bool decimal_syntax(const char *s, size_t n) {
+  size_t i = 0, dig = 0;
+  if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) dig++;
+  if (i < n && s[i] == '.')
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) dig++;
+  if (!dig) return false;
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    size_t e = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == e) return false;
+  }
+  return i == n;
+}
+
+/* The non-finite spellings strtod and Python's float() accept: [+-] inf, infinity, nan. */
+static bool non_finite(const char *s, size_t n) {
+  if (n && (s[0] == '+' || s[0] == '-')) s++, n--;
+  return erplink__ascii_ieq(s, n, "inf") || erplink__ascii_ieq(s, n, "infinity") || erplink__ascii_ieq(s, n, "nan");
 }
 
 /* YYYYMMDDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS, optional .fraction */
@@ -843,13 +874,15 @@ misplaced:
 }
 
 static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
-  const char *s = d->text;
+  /* d->text is NULL until some element has collected text (e.g. `<value><int/></value>` as the
+   * first scalar): never do pointer arithmetic or memcpy on it then */
+  const char *s = d->tlen ? d->text : "";
   size_t n = d->tlen;
   int rc = 0;
   char q[80];
   switch (k) {
   case K_STRING:
-    rc = erplink_builder_string(d->b, n ? s : "", n);
+    rc = erplink_builder_string(d->b, s, n);
     break;
   case K_INT: {
     trim(&s, &n);
@@ -877,8 +910,17 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
   case K_BIGDEC: {
     trim(&s, &n);
     double v;
-    if (!erplink__parse_double(s, n, &v)) {
-      fail(d, ERPLINK_EPROTOCOL, "invalid %s '%s'", kind_name[k], quote(q, s, n));
+    int bad = !decimal_syntax(s, n) ? (non_finite(s, n) ? 1 : 2)
+              : n > 4096                ? 3
+              : erplink__parse_double(s, n, &v) && isfinite(v) ? 0 : 1;
+    if (ERPLINK_UNLIKELY(bad)) {
+      if (bad == 3)
+        fail(d, ERPLINK_ELIMIT, "%s of %zu characters (at most 4096 are read)", kind_name[k], n);
+      else if (bad == 1)
+        fail(d, ERPLINK_ERANGE, "%s '%s' is not a finite double (XML-RPC values are finite: out-of-range numbers, "
+             "infinities and NaN are refused both ways)", kind_name[k], quote(q, s, n));
+      else
+        fail(d, ERPLINK_EPROTOCOL, "invalid %s '%s'", kind_name[k], quote(q, s, n));
       return;
     }
     rc = erplink_builder_double(d->b, v);
@@ -964,7 +1006,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
       stop_with_current(d, ERPLINK_ENOMEM);
       return;
     }
-    memcpy(m, d->text, d->tlen);
+    if (d->tlen) memcpy(m, d->text, d->tlen); /* <methodName/>: d->text may be NULL */
     m[d->tlen] = '\0';
     free(d->method);
     d->method = m;
@@ -1028,6 +1070,84 @@ static int XMLCALL on_ext_entity(XML_Parser p, const XML_Char *context, const XM
   return XML_STATUS_ERROR; /* never load external entities */
 }
 
+/* ---------------------------------------------------------------- encodings */
+
+/* expat reads UTF-8, UTF-16, ISO-8859-1 and US-ASCII itself and asks this handler about any
+ * other encoding a document declares. Like Python's pyexpat (so that erplink reads what
+ * xmlrpc.client reads), it accepts single-byte encodings: it decodes the 256 byte values in
+ * order, with undecodable bytes becoming invalid (-1), and refuses the encoding unless that
+ * gives one character per byte. The tables come from the C library's iconv, which knows the
+ * Windows code pages, ISO-8859-*, KOI8-*, DOS and Mac code pages. expat itself then refuses
+ * a table that is not ASCII-compatible (EBCDIC). */
+static iconv_t open_encoding(const char *name) {
+  char n[64];
+  size_t len = strlen(name);
+  if (len >= sizeof n) return (iconv_t)-1;
+  iconv_t cd = iconv_open("UTF-32LE", name);
+  if (cd != (iconv_t)-1) return cd;
+  /* Python's spellings that glibc lacks: '_' for '-' (koi8_r, iso_8859_2), latin-1. (Not
+   * mac-roman: glibc's MACINTOSH is Apple's table before 1998, which differs from Python's.) */
+  for (size_t i = 0; i <= len; i++) n[i] = name[i] == '_' || name[i] == ' ' ? '-' : name[i];
+  if ((cd = iconv_open("UTF-32LE", n)) != (iconv_t)-1) return cd;
+  if (erplink__ascii_ieq(n, len, "latin-1") || erplink__ascii_ieq(n, len, "l1")) return iconv_open("UTF-32LE", "LATIN1");
+  return (iconv_t)-1;
+}
+
+/* Converts the n bytes alone (from the initial shift state, flushing what the converter holds
+ * back, e.g. a letter that a combining mark might follow in windows-1255): 1 when they make
+ * exactly one character (*cp), 0 when invalid, -1 when incomplete, 2 otherwise (no character,
+ * or several). */
+static int probe_bytes(iconv_t cd, const unsigned char *in, size_t n, int *cp) {
+  char src[4], *ip = src;
+  unsigned char out[16];
+  char *op = (char *)out;
+  size_t il = n, ol = sizeof out;
+  memcpy(src, in, n);
+  iconv(cd, NULL, NULL, NULL, NULL);
+  if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) return errno == EINVAL ? -1 : errno == EILSEQ ? 0 : 2;
+  if (iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1 || sizeof out - ol != 4) return 2;
+  *cp = (int)((unsigned)out[0] | (unsigned)out[1] << 8 | (unsigned)out[2] << 16 | (unsigned)out[3] << 24);
+  return 1;
+}
+
+static int XMLCALL on_unknown_encoding(void *ud, const XML_Char *name, XML_Encoding *info) {
+  erplink_xmlrpc_decoder *d = ud;
+  snprintf(d->enc_name, sizeof d->enc_name, "%s", name ? name : "");
+  iconv_t cd = open_encoding(d->enc_name);
+  if (cd == (iconv_t)-1) {
+    d->enc_why = "an encoding this system does not know";
+    return XML_STATUS_ERROR;
+  }
+  bool ok = true;
+  memset(d->enc_undefined, 0, sizeof d->enc_undefined);
+  for (int b = 0; b < 256 && ok; b++) {
+    unsigned char seq[4] = {(unsigned char)b, (unsigned char)(b + 1), (unsigned char)(b + 2), (unsigned char)(b + 3)};
+    int r = probe_bytes(cd, seq, 1, &info->map[b]);
+    if (r == 1) continue;
+    info->map[b] = -1; /* not a character of this encoding (pyexpat: U+FFFD -> -1) */
+    d->enc_undefined[b >> 3] |= (uint8_t)(1u << (b & 7));
+    if (r == 2) ok = false;
+    /* A lead byte: pyexpat decodes the bytes 0..255 in order, so the encoding is multi-byte
+     * (refused) when this byte and the next ones form a character. */
+    for (size_t k = 2; r == -1 && k <= 4 && b + (int)k - 1 < 256; k++) {
+      int cp;
+      r = probe_bytes(cd, seq, k, &cp);
+      if (r == 1 || r == 2) ok = false;
+    }
+  }
+  iconv_close(cd);
+  if (!ok) {
+    d->enc_why = "a multi-byte or stateful encoding";
+    return XML_STATUS_ERROR;
+  }
+  info->data = NULL;
+  info->convert = NULL;
+  info->release = NULL;
+  d->enc_why = NULL;
+  d->enc_mapped = true;
+  return XML_STATUS_OK;
+}
+
 /* ---------------------------------------------------------------- driving expat */
 
 static int setup_parser(erplink_xmlrpc_decoder *d) {
@@ -1040,6 +1160,7 @@ static int setup_parser(erplink_xmlrpc_decoder *d) {
   XML_SetEntityDeclHandler(d->p, on_entity_decl);
   XML_SetExternalEntityRefHandler(d->p, on_ext_entity);
   XML_SetParamEntityParsing(d->p, XML_PARAM_ENTITY_PARSING_NEVER);
+  XML_SetUnknownEncodingHandler(d->p, on_unknown_encoding, d);
   return 0;
 }
 
@@ -1058,6 +1179,9 @@ static void decoder_clear(erplink_xmlrpc_decoder *d) {
   d->sp = d->tlen = d->xml_elems = 0;
   d->collect = d->failed = d->is_fault = d->root_closed = false;
   d->err = 0;
+  d->enc_name[0] = '\0';
+  d->enc_why = NULL;
+  d->enc_mapped = false;
 }
 
 static int decoder_init(erplink_xmlrpc_decoder **out, const erplink_limits *limits, bool call_mode) {
@@ -1134,6 +1258,15 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
       size_t avail = (size_t)(size - off);
       /* the bad token may start a few bytes before the offending byte: scan it */
       for (size_t i = 0; i < avail && i < 64; i++) {
+        if (d->enc_mapped) { /* a declared single-byte encoding, not UTF-8 */
+          if (c[i] == '<' || c[i] == '>' || c[i] == '&') break;
+          if (d->enc_undefined[c[i] >> 3] & (1u << (c[i] & 7))) {
+            bad_utf8 = true;
+            byte = c[i];
+            break;
+          }
+          continue;
+        }
         if (c[i] < 0x80) {
           if (c[i] == '<' || c[i] == '>' || c[i] == '&') break;
           continue;
@@ -1147,11 +1280,22 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
         i += l - 1;
       }
     }
-    if (bad_utf8)
+    char q[80];
+    if (bad_utf8 && d->enc_mapped)
+      erplink__error_setf(ERPLINK_EPROTOCOL, "byte 0x%02X is not a character of the document's encoding '%s', near "
+                          "line %lu, column %lu", byte, quote(q, d->enc_name, strlen(d->enc_name)), line, col);
+    else if (bad_utf8)
       erplink__error_setf(ERPLINK_EPROTOCOL, "invalid UTF-8 in the document (byte 0x%02X) near line %lu, column %lu",
                           byte, line, col);
     else
       erplink__error_setf(ERPLINK_EPROTOCOL, "invalid XML at line %lu, column %lu: %s", line, col, es ? es : "?");
+  } else if (ec == XML_ERROR_UNKNOWN_ENCODING && d->enc_name[0]) {
+    char q[80];
+    erplink__error_setf(ERPLINK_EPROTOCOL,
+                        "unsupported document encoding '%s' (%s): erplink reads UTF-8, UTF-16, ISO-8859-1, "
+                        "US-ASCII and ASCII-compatible single-byte encodings such as windows-1252",
+                        quote(q, d->enc_name, strlen(d->enc_name)),
+                        d->enc_why ? d->enc_why : "not ASCII-compatible");
   } else if (ec == XML_ERROR_NO_MEMORY) {
     erplink__error_setf(ERPLINK_ENOMEM, "out of memory while parsing XML");
   } else {

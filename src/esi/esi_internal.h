@@ -13,6 +13,11 @@
  * the old one (esi_jwks_free drops one reference). */
 esi_jwks *esi__jwks_ref(esi_jwks *k);
 
+/* esi_jwks_new_from_json() that also logs (INFO, one line per set, kids and reasons only)
+ * the keys it skipped; lg may be NULL. */
+struct erplink__logger;
+int esi__jwks_parse(esi_jwks **out, const char *json, size_t len, const struct erplink__logger *lg);
+
 /* Verifies like esi_jwt_verify(); *unknown_kid is set when the failure is only that no key of
  * the set has the token's kid (the caller may re-fetch the set and try again). */
 int esi__jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *token, const char *client_id,

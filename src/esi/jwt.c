@@ -10,15 +10,18 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
 #include "erplink/crypto.h"
 #include "erplink/json.h"
 #include "esi_internal.h"
+#include "http_internal.h"
 
 #define JWT_MAX_LEN (16 * 1024)
 #define MIN_RSA_BITS 2048
+#define MAX_RSA_BITS 16384 /* OpenSSL's own ceiling; larger moduli only cost verification time */
 
 enum { KEY_RSA = 1, KEY_EC = 2 };
 
@@ -106,25 +109,35 @@ static int openssl_fail(const char *what) {
   return erplink__error_setf(ERPLINK_ESERVER, "OpenSSL failed to %s", what);
 }
 
+/* Builds an RS256 verification key from n and e, refusing any key no honest issuer
+ * publishes: with e = 1 "verification" of a PKCS#1 v1.5 signature s is the identity, so a
+ * token "signed" without any private key would verify. Refused: e < 3, e even, e >= n, n even,
+ * n outside 2048..16384 bits, and whatever OpenSSL's own public-key check refuses (n with
+ * small factors, n prime or a prime power: SP 800-56B 6.4.2.2). */
 static int rsa_from_ne(EVP_PKEY **out, const unsigned char *n, size_t nlen, const unsigned char *e, size_t elen,
                        const char *kid) {
   int rc = 0;
   BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL), *be = BN_bin2bn(e, (int)elen, NULL);
   OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM *params = NULL;
-  EVP_PKEY_CTX *ctx = NULL;
+  EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
   *out = NULL;
   if (!bn || !be || !bld) {
     rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     goto done;
   }
-  if (BN_num_bits(bn) < MIN_RSA_BITS) {
-    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': RSA modulus of %d bits (at least %d required)", kid,
-                             BN_num_bits(bn), MIN_RSA_BITS);
+  if (BN_num_bits(bn) < MIN_RSA_BITS || BN_num_bits(bn) > MAX_RSA_BITS) {
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': RSA modulus of %d bits (%d to %d required)", kid,
+                             BN_num_bits(bn), MIN_RSA_BITS, MAX_RSA_BITS);
     goto done;
   }
-  if (BN_is_zero(be) || !BN_is_odd(be)) {
-    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': invalid RSA exponent", kid);
+  if (!BN_is_odd(bn)) {
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': the RSA modulus is even (not an RSA key)", kid);
+    goto done;
+  }
+  if (BN_is_word(be, 0) || BN_is_word(be, 1) || BN_is_word(be, 2) || !BN_is_odd(be) || BN_cmp(be, bn) >= 0) {
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': invalid RSA public exponent (an odd e with "
+                             "3 <= e < n is required)", kid);
     goto done;
   }
   if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
@@ -136,8 +149,18 @@ static int rsa_from_ne(EVP_PKEY **out, const unsigned char *n, size_t nlen, cons
   if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
     *out = NULL;
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': OpenSSL refused the RSA key", kid);
+    goto done;
+  }
+  chk = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
+  if (!chk || EVP_PKEY_public_check(chk) <= 0) {
+    EVP_PKEY_free(*out);
+    *out = NULL;
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': OpenSSL's RSA public-key check refuses it (a "
+                             "modulus with small factors, or prime)", kid);
   }
 done:
+  ERR_clear_error();
+  EVP_PKEY_CTX_free(chk);
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
@@ -181,6 +204,7 @@ static int ec_from_xy(EVP_PKEY **out, const unsigned char *x, size_t xlen, const
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': the EC point is not on the P-256 curve", kid);
   }
 done:
+  ERR_clear_error();
   EVP_PKEY_CTX_free(chk);
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
@@ -194,6 +218,82 @@ static int b64_member(unsigned char **out, size_t *len, const erplink_value *k, 
   if (b64u_decode(out, len, s, strlen(s)) != 0)
     return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': member '%s' is not base64url", kid, name);
   return 0;
+}
+
+/* A member that must be a string when present: 1 (a string in *out), 0 (absent or null), or
+ * -1 (another JSON type). */
+static int opt_string(const char **out, const erplink_value *obj, const char *key) {
+  const erplink_value *v = erplink_value_struct_get(obj, key);
+  *out = NULL;
+  if (!v || erplink_value_type(v) == ERPLINK_TYPE_NIL) return 0;
+  return erplink_value_get_string(out, NULL, v) == 0 ? 1 : -1;
+}
+
+/* Families of JWA algorithm names, to tell "meant for another algorithm of this key type"
+ * (skipped) from "an algorithm no key of this type can have" (refused). */
+static bool alg_family(const char *alg, const char *const *prefixes) {
+  for (; *prefixes; prefixes++)
+    if (strncmp(alg, *prefixes, strlen(*prefixes)) == 0) return true;
+  return false;
+}
+
+/* One key of the set. Returns 0 with *pkey set (usable), 1 with why[] filled (skipped: not
+ * meant for RS256/ES256 signature verification), or an error (the whole set is refused). */
+static int parse_key(EVP_PKEY **pkey, int *type, const erplink_value *e, size_t index, char *why, size_t why_cap) {
+  static const char *const rsa_algs[] = {"RS", "PS", "RSA", NULL};
+  static const char *const ec_algs[] = {"ES", "ECDH", NULL};
+  const char *kty, *kid, *alg, *use, *crv;
+  char kidp[80], idx[32];
+  *pkey = NULL;
+  *type = 0;
+  snprintf(idx, sizeof idx, "#%zu", index);
+  if (erplink_value_type(e) != ERPLINK_TYPE_STRUCT)
+    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key %s is not a JSON object", idx);
+  int tk = opt_string(&kty, e, "kty"), ti = opt_string(&kid, e, "kid"), ta = opt_string(&alg, e, "alg"),
+      tu = opt_string(&use, e, "use"), tc = opt_string(&crv, e, "crv");
+  esi__printable(kidp, ti == 1 ? kid : idx, strlen(ti == 1 ? kid : idx), 64);
+  if (tk < 0 || ti < 0 || ta < 0 || tu < 0 || tc < 0)
+    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': 'kty', 'kid', 'alg', 'use' and 'crv' must be "
+                               "strings", kidp);
+  if (!kty) return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': no 'kty'", kidp);
+  const erplink_value *ops = erplink_value_struct_get(e, "key_ops");
+  bool verify_op = true;
+  if (ops && erplink_value_type(ops) != ERPLINK_TYPE_NIL) {
+    if (erplink_value_type(ops) != ERPLINK_TYPE_ARRAY)
+      return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': 'key_ops' is not an array", kidp);
+    verify_op = false;
+    for (size_t i = 0; i < erplink_value_count(ops); i++) {
+      const char *op = NULL;
+      if (erplink_value_get_string(&op, NULL, erplink_value_array_at(ops, i)) != 0)
+        return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': 'key_ops' holds a non-string", kidp);
+      if (strcmp(op, "verify") == 0) verify_op = true;
+    }
+  }
+  bool rsa = strcmp(kty, "RSA") == 0, ec = strcmp(kty, "EC") == 0;
+  char tmp[40];
+#define SKIP(...) (snprintf(why, why_cap, __VA_ARGS__), 1)
+  if (!rsa && !ec) return SKIP("'%s': key type %s is not used", kidp, esi__printable(tmp, kty, strlen(kty), 16));
+  if (alg && (erplink__ascii_ieq(alg, strlen(alg), "none") || strncmp(alg, "HS", 2) == 0 ||
+              alg_family(alg, rsa ? ec_algs : rsa_algs)))
+    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': an %s key with 'alg' %s (refused: algorithm "
+                               "confusion)", kidp, kty, esi__printable(tmp, alg, strlen(alg), 16));
+  if (ec && !crv) return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': an EC key without 'crv'", kidp);
+  if (use && strcmp(use, "sig") != 0) return SKIP("'%s': use %s", kidp, esi__printable(tmp, use, strlen(use), 16));
+  if (!verify_op) return SKIP("'%s': key_ops without verify", kidp);
+  if (ec && strcmp(crv, "P-256") != 0) return SKIP("'%s': curve %s is not used", kidp, esi__printable(tmp, crv, strlen(crv), 16));
+  if (alg && strcmp(alg, rsa ? "RS256" : "ES256") != 0)
+    return SKIP("'%s': algorithm %s is not used", kidp, esi__printable(tmp, alg, strlen(alg), 16));
+  if (!kid || !*kid) return SKIP("key %s: no kid (tokens select keys by kid)", idx);
+#undef SKIP
+  unsigned char *a = NULL, *b = NULL;
+  size_t al = 0, bl = 0;
+  int rc;
+  if ((rc = b64_member(&a, &al, e, rsa ? "n" : "x", kidp)) == 0 && (rc = b64_member(&b, &bl, e, rsa ? "e" : "y", kidp)) == 0)
+    rc = rsa ? rsa_from_ne(pkey, a, al, b, bl, kidp) : ec_from_xy(pkey, a, al, b, bl, kidp);
+  free(a);
+  free(b);
+  *type = rsa ? KEY_RSA : KEY_EC;
+  return rc;
 }
 
 static void jwks_destroy(esi_jwks *k) {
@@ -217,7 +317,7 @@ esi_jwks *esi__jwks_ref(esi_jwks *k) {
 
 size_t esi_jwks_count(const esi_jwks *k) { return k ? k->n : 0; }
 
-int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len) {
+int esi__jwks_parse(esi_jwks **out, const char *json, size_t len, const struct erplink__logger *lg) {
   if (out) *out = NULL;
   if (!out || !json) return erplink__error_setf(ERPLINK_EINVAL, "esi_jwks_new_from_json: NULL argument");
   erplink_value *doc = NULL;
@@ -239,36 +339,31 @@ int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len) {
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   atomic_init(&k->refs, 1);
+  erplink_buf skipped = ERPLINK_BUF_INIT; /* "; "-separated reasons, for the log and the error */
+  size_t nskipped = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     const erplink_value *e = erplink_value_array_at(keys, i);
-    const char *kty = str_member(e, "kty"), *kid = str_member(e, "kid"), *alg = str_member(e, "alg");
-    const char *use = str_member(e, "use");
-    char kidp[80];
-    if (!kty || !kid || !*kid) continue; /* unusable without a kid: tokens select keys by kid */
-    if (use && strcmp(use, "sig") != 0) continue;
-    esi__printable(kidp, kid, strlen(kid), 64);
-    unsigned char *a = NULL, *b = NULL;
-    size_t al = 0, bl = 0;
     EVP_PKEY *pkey = NULL;
     int type = 0;
-    if (strcmp(kty, "RSA") == 0) {
-      if (alg && strcmp(alg, "RS256") != 0) continue; /* RSA key meant for another algorithm */
-      if ((rc = b64_member(&a, &al, e, "n", kidp)) == 0 && (rc = b64_member(&b, &bl, e, "e", kidp)) == 0)
-        rc = rsa_from_ne(&pkey, a, al, b, bl, kidp);
-      type = KEY_RSA;
-    } else if (strcmp(kty, "EC") == 0) {
-      const char *crv = str_member(e, "crv");
-      if (!crv || strcmp(crv, "P-256") != 0) continue;
-      if (alg && strcmp(alg, "ES256") != 0) continue;
-      if ((rc = b64_member(&a, &al, e, "x", kidp)) == 0 && (rc = b64_member(&b, &bl, e, "y", kidp)) == 0)
-        rc = ec_from_xy(&pkey, a, al, b, bl, kidp);
-      type = KEY_EC;
-    } else {
-      continue; /* oct (HMAC) and unknown key types are never used */
+    char why[160];
+    rc = parse_key(&pkey, &type, e, i, why, sizeof why);
+    if (rc == 1) {
+      rc = 0;
+      if (nskipped++ < 8) erplink_buf_printf(&skipped, "%s%s", skipped.len ? "; " : "", why);
+      continue;
     }
-    free(a);
-    free(b);
     if (rc != 0) break;
+    const char *kid = str_member(e, "kid"), *alg = str_member(e, "alg");
+    for (size_t j = 0; j < k->n && rc == 0; j++)
+      if (strcmp(k->keys[j].kid, kid) == 0) {
+        char kidp[80];
+        rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS: two keys have the kid '%s' (refused: a token could not "
+                                 "tell them apart)", esi__printable(kidp, kid, strlen(kid), 64));
+      }
+    if (rc != 0) {
+      EVP_PKEY_free(pkey);
+      break;
+    }
     jwk *j = &k->keys[k->n];
     j->kid = strdup(kid);
     j->alg = alg ? strdup(alg) : NULL;
@@ -278,13 +373,24 @@ int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len) {
     if (!j->kid || (alg && !j->alg)) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   erplink_value_free(doc);
-  if (rc == 0 && k->n == 0) rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS holds no usable RS256 or ES256 key");
+  if (rc == 0 && skipped.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0 && k->n == 0)
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS holds no usable RS256 or ES256 key%s%s%s",
+                             nskipped ? " (skipped: " : "", nskipped ? skipped.ptr : "", nskipped ? ")" : "");
+  else if (rc == 0 && nskipped && erplink__log_on(lg, ERPLINK_LOG_INFO))
+    erplink__logf(lg, ERPLINK_LOG_INFO, "JWKS: %zu usable key%s; skipped %zu that erplink does not use: %s%s", k->n,
+                  k->n == 1 ? "" : "s", nskipped, skipped.ptr, nskipped > 8 ? "; ..." : "");
+  erplink_buf_free(&skipped);
   if (rc != 0) {
     jwks_destroy(k);
     return rc;
   }
   *out = k;
   return 0;
+}
+
+int esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len) {
+  return esi__jwks_parse(out, json, len, NULL);
 }
 
 /* ------------------------------------------------------------------ claims */
@@ -414,6 +520,25 @@ static bool aud_has(const erplink_value *aud, const char *want) {
   return false;
 }
 
+/* A NumericDate claim (RFC 7519 2: seconds since 1970, an integer or a fraction, truncated):
+ * 1 with *out set, 0 when absent, -1 when not a number in 0 .. 10^15. */
+static int numeric_date(int64_t *out, const erplink_value *p, const char *name) {
+  const erplink_value *v = erplink_value_struct_get(p, name);
+  int64_t i;
+  double d;
+  if (!v) return 0;
+  if (erplink_value_get_int(&i, v) == 0 && erplink_value_type(v) == ERPLINK_TYPE_INT) {
+    if (i < 0 || i > 1000000000000000LL) return -1;
+    *out = i;
+    return 1;
+  }
+  if (erplink_value_type(v) == ERPLINK_TYPE_DOUBLE && erplink_value_get_double(&d, v) == 0 && d >= 0 && d < 1e15) {
+    *out = (int64_t)d;
+    return 1;
+  }
+  return -1;
+}
+
 static int check_claims(esi_token_claims **out, const erplink_value *p, const char *client_id, int64_t now,
                         int64_t leeway) {
   char tmp[96];
@@ -428,18 +553,22 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
     return REJECT_AUTH("audience does not contain this application's client id '%s' (token issued to another "
                        "application)", esi__printable(tmp, client_id, strlen(client_id), 80));
   if (!aud_has(aud, "EVE Online")) return REJECT_AUTH("audience does not contain \"EVE Online\"");
-  const erplink_value *ev = erplink_value_struct_get(p, "exp");
-  int64_t exp = 0;
-  double d;
-  if (ev && erplink_value_get_int(&exp, ev) == 0) {
-  } else if (ev && erplink_value_get_double(&d, ev) == 0 && d > 0 && d < 1e15) {
-    exp = (int64_t)d;
-  } else {
-    return REJECT_AUTH("no numeric 'exp' claim");
-  }
+  int64_t exp = 0, nbf = 0, iat = 0;
+  int has_exp = numeric_date(&exp, p, "exp"), has_nbf = numeric_date(&nbf, p, "nbf"), has_iat = numeric_date(&iat, p, "iat");
+  if (has_exp <= 0) return REJECT_AUTH("no numeric 'exp' claim");
+  if (has_nbf < 0) return REJECT_AUTH("'nbf' is not a NumericDate");
+  if (has_iat < 0) return REJECT_AUTH("'iat' is not a NumericDate");
+  /* now and the dates are bounded (dates by numeric_date, now by the caller's check), so
+   * none of these sums overflows */
   if (now > exp + leeway)
     return REJECT_AUTH("expired %lld s ago (exp %lld, leeway %lld s)", (long long)(now - exp), (long long)exp,
                        (long long)leeway);
+  if (has_nbf && now + leeway < nbf)
+    return REJECT_AUTH("not valid before %lld, %lld s from now (nbf; leeway %lld s)", (long long)nbf,
+                       (long long)(nbf - now), (long long)leeway);
+  if (has_iat && now + leeway < iat)
+    return REJECT_AUTH("issued %lld s in the future (iat %lld, leeway %lld s): the issuer's clock or the token is wrong",
+                       (long long)(iat - now), (long long)iat, (long long)leeway);
   const char *sub = str_member(p, "sub");
   static const char pre[] = "CHARACTER:EVE:";
   int64_t cid = 0;
@@ -493,6 +622,8 @@ int esi__jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *to
   if (!*client_id) return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: empty client id");
   if (leeway_s < 0 || leeway_s > 3600)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: leeway %lld s outside 0..3600", (long long)leeway_s);
+  if (now_unix_s < 0 || now_unix_s > 1000000000000000LL)
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: now %lld outside 0..10^15", (long long)now_unix_s);
   size_t len = strnlen(token, JWT_MAX_LEN + 1);
   if (len > JWT_MAX_LEN) return erplink__error_setf(ERPLINK_EAUTH, "malformed access token: longer than %d bytes", JWT_MAX_LEN);
   if (len == 0) return erplink__error_setf(ERPLINK_EAUTH, "malformed access token: empty");

@@ -655,7 +655,7 @@ static int refresh_jwks(esi_sso *s, const esi_jwks *seen, bool forced) {
   } else {
     size_t len = 0;
     const char *body = erplink_http_response_body(rs, &len);
-    rc = esi_jwks_new_from_json(&k, body, len);
+    rc = esi__jwks_parse(&k, body, len, erplink__http_client_logger(s->http));
   }
   erplink_http_request_free(rq);
   erplink_http_response_free(rs);

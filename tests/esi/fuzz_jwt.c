@@ -1,10 +1,8 @@
 /* Fuzz target for access-token verification and JWKS parsing (untrusted input), run as a
- * deterministic mutation test in every build (so under ASan/UBSan in CI), and as a libFuzzer
- * target with clang:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DERPLINK_LIBFUZZER -Iinclude -Isrc/core -Isrc \
- *     tests/esi/fuzz_jwt.c src/core/[a-z]*.c src/esi/[a-z]*.c \
- *     $(pkg-config --cflags --libs libcurl openssl expat yajl) -lpthread -lm -o fuzz_jwt
+ * deterministic mutation test in every build (so under ASan/UBSan in CI), over the committed
+ * corpus tests/fuzz/corpus/jwt by tests/fuzz/driver.c (meson test fuzz_jwt_corpus), and as
+ * the libFuzzer target fuzz-jwt of the -Dfuzzing=true build (tests/fuzz/run.sh jwt SECONDS;
+ * see tests/fuzz/README.md). An input starting with '{' is a JWKS, anything else a token.
  *
  * The seeds are a fixed JWKS (one EC P-256 and one RSA-2048 key, generated once with the
  * simulator's code) and two tokens signed with them, valid at FUZZ_NOW. Properties: nothing

@@ -1,12 +1,17 @@
-/* A deterministic mutation driver for the fuzz targets, so that every CI run (also under
- * ASan/UBSan) fuzzes the decoders without needing clang's libFuzzer:
+/* A deterministic mutation driver for the fuzz targets of fuzz.h, so that every CI run (also
+ * under ASan/UBSan) fuzzes the parsers without needing clang's libFuzzer:
  *
- *   fuzz_driver xmlrpc|json ITERATIONS SEED FILE_OR_DIR...
+ *   fuzz_driver TARGET ITERATIONS SEED FILE_OR_DIR...
  *
- * It runs the target on every seed file (HTTP transcripts are cut at the blank line after the
- * headers), then ITERATIONS times on a mutation of a random small seed: bit flips, byte
- * changes, deletions, duplications, truncations and insertions of protocol tokens. The RNG is
- * seeded from SEED, so a failure is reproducible; ERPLINK_FUZZ_ITERS overrides ITERATIONS. */
+ * TARGET: xmlrpc (response and call), xmlrpc_response, xmlrpc_call, json, cartona_orders,
+ * esi_pages, http_headers; and "libfuzzer" in the builds that link a file defining
+ * LLVMFuzzerTestOneInput (tests/esi/fuzz_jwt.c, tests/razorpay/fuzz_razorpay.c) with
+ * -DFUZZ_DRIVER_LIBFUZZER_TARGET. It runs the target on every seed file — the committed corpus
+ * (tests/fuzz/corpus/<target>, which holds every regression input) and the captured
+ * transcripts, cut at the blank line after the headers except for http_headers — then
+ * ITERATIONS times on a mutation of a random small seed: bit flips, byte changes, deletions,
+ * duplications, truncations and insertions of protocol tokens. The RNG is seeded from SEED,
+ * so a failure is reproducible; ERPLINK_FUZZ_ITERS overrides ITERATIONS. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,9 @@ static void add_seed(const uint8_t *p, size_t n) {
   seeds[nseeds++] = (blob){c, n};
 }
 
+static int keep_heads;    /* http_headers: seed with whole transcripts, not their bodies */
+static int want_requests; /* xmlrpc_call: seed with the .request transcripts (others skip them) */
+
 static void load_file(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return;
@@ -62,7 +70,8 @@ static void load_file(const char *path) {
   }
   fclose(f);
   size_t off = 0;
-  if (n > 5 && (memcmp(buf, "HTTP/", 5) == 0 || memcmp(buf, "POST ", 5) == 0 || memcmp(buf, "GET ", 4) == 0)) {
+  if (!keep_heads && n > 5 &&
+      (memcmp(buf, "HTTP/", 5) == 0 || memcmp(buf, "POST ", 5) == 0 || memcmp(buf, "GET ", 4) == 0)) {
     uint8_t *sep = memmem(buf, (size_t)n, "\r\n\r\n", 4);
     if (sep) off = (size_t)(sep - buf) + 4;
   }
@@ -86,7 +95,7 @@ static void load(const char *path) {
   char **names = NULL;
   size_t n = 0;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' || strstr(e->d_name, ".request")) continue;
+    if (e->d_name[0] == '.' || strstr(e->d_name, want_requests ? ".response" : ".request")) continue;
     names = realloc(names, (n + 1) * sizeof *names);
     names[n++] = strdup(e->d_name);
   }
@@ -118,9 +127,19 @@ static const char *const xml_tokens[] = {
 static const char *const json_tokens[] = {
     "[", "]", "{", "}", "\"", "\\u", "\\ud800", "\\udc00", "\\u0000", ",", ":", "null", "true", "false",
     "-", "1e999", "-0", "9223372036854775808", "-9223372036854775809", "1.5e-400", "NaN", "Infinity",
-    "\xff", "\xc0\xaf", "\xed\xa0\x80", "//", "/*", "<html>", " ", "\t", "\"\\\"", "0x10"};
+    "\xff", "\xc0\xaf", "\xed\xa0\x80", "//", "/*", "<html>", " ", "\t", "\"\\\"", "0x10",
+    "\"hashed_id\":", "\"status\":", "\"order_details\":[", "\"amount\":\"1.5\"", "\"orders\":", "\"data\":",
+    "" /* a NUL byte: separates the pages of esi_pages */};
+static const char *const http_tokens[] = {
+    "\r\n", "\n", "HTTP/1.1 200 OK\r\n", "HTTP/2 304\r\n", "HTTP/1.1 100 Continue\r\n\r\n", ": ", ":",
+    " folded\r\n", "\tfolded\r\n", "Content-Type: text/html; charset=utf-8\r\n", "Content-Length: 99999999999999999999\r\n",
+    "Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", "Retry-After: 120\r\n", "Set-Cookie: a=b\r\n",
+    "Authorization: Bearer x\r\n", "\r\n\r\n<!doctype html>", "\xef\xbb\xbf<html>", "\x00", "\x7f"};
 
-static size_t mutate(uint8_t *buf, size_t len, size_t cap, int json) {
+static const char *const *tokens;
+static size_t ntokens;
+
+static size_t mutate(uint8_t *buf, size_t len, size_t cap) {
   int ops = rnd() % 4 == 0 ? 2 + (int)(rnd() % 3) : 1; /* mostly one change: more inputs stay decodable */
   for (int k = 0; k < ops; k++) {
     switch (rnd() % 7) {
@@ -153,9 +172,8 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap, int json) {
       if (len) len = rnd() % len;
       break;
     default: { /* insert a token */
-      const char *t = json ? json_tokens[rnd() % (sizeof json_tokens / sizeof *json_tokens)]
-                           : xml_tokens[rnd() % (sizeof xml_tokens / sizeof *xml_tokens)];
-      size_t n = strlen(t);
+      const char *t = tokens[rnd() % ntokens];
+      size_t n = *t ? strlen(t) : 1; /* "" stands for one NUL byte */
       if (len + n > cap) break;
       size_t at = rnd() % (len + 1);
       memmove(buf + at + n, buf + at, len - at);
@@ -167,13 +185,48 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap, int json) {
   return len;
 }
 
+void fuzz_esi_teardown(void);
+#ifdef FUZZ_DRIVER_LIBFUZZER_TARGET
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+#endif
+
+#define N(a) (sizeof a / sizeof *a)
+static const struct {
+  const char *name;
+  int (*fn)(const uint8_t *, size_t);
+  const char *const *tokens;
+  size_t ntokens;
+} targets[] = {
+    {"xmlrpc", fuzz_xmlrpc, xml_tokens, N(xml_tokens)},
+    {"xmlrpc_response", fuzz_xmlrpc_response, xml_tokens, N(xml_tokens)},
+    {"xmlrpc_call", fuzz_xmlrpc_call, xml_tokens, N(xml_tokens)},
+    {"json", fuzz_json, json_tokens, N(json_tokens)},
+    {"cartona_orders", fuzz_cartona_orders, json_tokens, N(json_tokens)},
+    {"esi_pages", fuzz_esi_pages, json_tokens, N(json_tokens)},
+    {"http_headers", fuzz_http_headers, http_tokens, N(http_tokens)},
+#ifdef FUZZ_DRIVER_LIBFUZZER_TARGET
+    {"libfuzzer", LLVMFuzzerTestOneInput, json_tokens, N(json_tokens)},
+#endif
+};
+
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s xmlrpc|json ITERATIONS SEED FILE_OR_DIR...\n", argv[0]);
+    fprintf(stderr, "usage: %s TARGET ITERATIONS SEED FILE_OR_DIR...\n", argv[0]);
     return 2;
   }
-  int json = strcmp(argv[1], "json") == 0;
-  int (*target)(const uint8_t *, size_t) = json ? fuzz_json : fuzz_xmlrpc;
+  int (*target)(const uint8_t *, size_t) = NULL;
+  for (size_t i = 0; i < N(targets); i++)
+    if (strcmp(argv[1], targets[i].name) == 0) {
+      target = targets[i].fn;
+      tokens = targets[i].tokens;
+      ntokens = targets[i].ntokens;
+    }
+  if (!target) {
+    fprintf(stderr, "unknown target %s\n", argv[1]);
+    return 2;
+  }
+  keep_heads = strcmp(argv[1], "http_headers") == 0;
+  want_requests = strcmp(argv[1], "xmlrpc_call") == 0;
   long iters = atol(argv[2]);
   if (getenv("ERPLINK_FUZZ_ITERS")) iters = atol(getenv("ERPLINK_FUZZ_ITERS"));
   rng_state = strtoull(argv[3], NULL, 10) * 2654435761u + 88172645463325252ull;
@@ -197,7 +250,7 @@ int main(int argc, char **argv) {
   for (long it = 0; it < iters; it++) {
     blob *s = &seeds[small[rnd() % nsmall]];
     memcpy(buf, s->data, s->len);
-    size_t len = mutate(buf, s->len, cap, json);
+    size_t len = mutate(buf, s->len, cap);
     target(buf, len);
   }
   printf("ok 2 - %ld mutated documents (seed %s; %ld decoded, %ld rejected with a typed error): "
@@ -205,5 +258,6 @@ int main(int argc, char **argv) {
   free(buf);
   for (size_t i = 0; i < nseeds; i++) free(seeds[i].data);
   free(seeds);
+  fuzz_esi_teardown();
   return 0;
 }

@@ -391,6 +391,36 @@ static erplink_http_response *make_response(erplink__xfer *x, int status) {
   return r;
 }
 
+/* For the fuzz target of the header parser (see http_internal.h): the lines go through
+ * erplink__xfer_header_line() exactly as libcurl would deliver them, without a transfer, with
+ * the status of the last status line (so the early Content-Length check runs too). */
+int erplink__http_response_from_head(erplink_http_response **out, const char *head, size_t head_len, const char *body,
+                                     size_t body_len) {
+  *out = NULL;
+  erplink__xfer x;
+  memset(&x, 0, sizeof x);
+  x.max = SIZE_MAX;
+  int status = 0, rc = 0;
+  for (size_t i = 0; i < head_len && rc == 0;) {
+    const char *nl = memchr(head + i, '\n', head_len - i);
+    size_t n = nl ? (size_t)(nl - (head + i)) + 1 : head_len - i;
+    if (n >= 12 && memcmp(head + i, "HTTP/", 5) == 0) {
+      const char *sp = memchr(head + i, ' ', n);
+      status = 0;
+      for (int k = 1; sp && k <= 3 && (size_t)(sp + k - (head + i)) < n && sp[k] >= '0' && sp[k] <= '9'; k++)
+        status = status * 10 + (sp[k] - '0');
+    }
+    if (!erplink__xfer_header_line(&x, head + i, n, status))
+      rc = x.oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory")
+                 : erplink__error_setf(ERPLINK_EPROTOCOL, "response header line refused (the transfer would be aborted)");
+    i += n;
+  }
+  if (rc == 0 && erplink_buf_put(&x.body, body, body_len) != 0) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0 && !(*out = make_response(&x, status))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  erplink__xfer_free(&x);
+  return rc;
+}
+
 void erplink__http_log_request(const erplink_http_client *c, const erplink_http_request *r, const char *method,
                                const char *safe_url, bool cross_origin) {
   const erplink__logger *lg = &c->o.log;

@@ -9,15 +9,27 @@ count (ERPLINK_ORACLE_TREES, default 10000) and checks, value by value:
  (a) Python dumps(..., allow_none=True) -> erplink decodes -> equals Python's own
      loads(use_builtin_types=True) of the same bytes (responses, calls and faults);
  (b) erplink encodes (i8 for 64-bit ints, &#13; for CR) -> Python loads -> equals the
-     original tree (responses and calls).
+     original tree (responses and calls);
+ (c) doubles (~45,000: subnormals, powers of ten and two and their neighbours, the extremes,
+     random bit patterns and short decimals): the text erplink's XML-RPC and JSON encoders
+     write equals Python's repr() -- the shortest text that reads back, in the same layout;
+ (d) the number rule: the text inside <double>/<bigdecimal> that Python's float() reads as a
+     finite double decodes to the same bits; what it reads as inf/nan (1e400, inf, nan,
+     Infinity) is refused with ERPLINK_ERANGE; what it refuses, erplink refuses; Python-only
+     syntax (digit separators '_', non-ASCII digits) is refused;
+ (e) declared encodings (single-byte code pages, UTF-16, multi-byte and unknown ones): for
+     every byte value of each, erplink decodes what Python decodes, to the same string, and
+     refuses what Python refuses (naming the encoding when the encoding itself is refused).
 
 Trees travel to and from the C helper over pipes in a tagged, length-prefixed binary
 framing (see oracle_helper.c), so bytes, datetimes, -0.0 and bool-vs-int survive exactly.
 Prints one summary line; exits 1 on the first mismatch, showing the tree and the XML.
 """
 import datetime
+import math
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -417,6 +429,144 @@ def check_fixtures(helper):
     return len(resp) + len(calls) + len(html)
 
 
+ERANGE, EPROTOCOL = -3, -50
+
+
+def doubles_corpus(rng):
+    vals = [0.0, -0.0, 5e-324, -5e-324, 1e-323, 2.2250738585072014e-308, 2.225073858507201e-308,
+            sys.float_info.max, -sys.float_info.max, 0.1, 0.2, 0.1 + 0.2, 1 / 3, 2 / 3, 100.0, 1e15, 1e16, 1e17,
+            1e22, 1e23, 2.0**53, 2.0**53 + 2, 2.0**63, 2.0**64, 123456.789, 1e-4, 1e-5, 9.999999999999999e15]
+    vals += [10.0**k for k in range(-323, 309)] + [float("1e%d" % k) for k in range(-323, 309)]
+    pow2 = [2.0**k for k in range(-1074, 1024)]
+    vals += pow2 + [math.nextafter(x, math.inf) for x in pow2] + [math.nextafter(x, 0.0) for x in pow2]
+    while len(vals) < 30000:  # random bit patterns: mostly 17 significant digits
+        f = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(f):
+            vals.append(f)
+    vals += [struct.unpack("<d", rng.getrandbits(52).to_bytes(8, "little"))[0] for _ in range(5000)]  # subnormals
+    vals += [float("%.*g" % (rng.randint(1, 17), rng.uniform(-1e6, 1e6))) for _ in range(5000)]
+    vals += [float("%.*e" % (rng.randint(0, 16), 10.0 ** rng.uniform(-320, 308))) for _ in range(5000)]
+    return vals
+
+
+def check_doubles(helper, rng):
+    """(c) The encoders' text for each double equals Python's repr() (shortest round trip)."""
+    vals = doubles_corpus(rng)
+    chunks = [vals[i:i + 1000] for i in range(0, len(vals), 1000)]
+    xml_out = run_helper(helper, "encode", [ser_bytes(c) for c in chunks])
+    json_out = run_helper(helper, "json_encode", [ser_bytes(c) for c in chunks])
+    for c, px, pj in zip(chunks, xml_out, json_out):
+        if px[:1] != b"V" or pj[:1] != b"V":
+            fail("doubles", c[:5], b"", helper_error(px if px[:1] != b"V" else pj), "encoded")
+        xml_texts = [t.decode() for t in re.findall(rb"<double>([^<]*)</double>", bytes(px[1:]))]
+        json_texts = bytes(pj[1:]).decode()[1:-1].split(",")
+        for v, tx, tj in zip(c, xml_texts, json_texts):
+            if tx != repr(v) or tj != repr(v):
+                fail("doubles (shortest text)", v, tx.encode(), (tx, tj), repr(v))
+        if len(xml_texts) != len(c) or len(json_texts) != len(c):
+            fail("doubles", c[:5], bytes(px[1:200]), (len(xml_texts), len(json_texts)), len(c))
+    # and back: Python's text decodes to the same bits (subnormals included)
+    check_python_to_erplink(helper, chunks)
+    return len(vals)
+
+
+NUMBER_TEXTS = ["1e400", "-1e400", "1E309", "1e0400", "inf", "-inf", "+inf", "INF", "Infinity", "-Infinity",
+                "infinity", "nan", "NaN", "-nan", "+NAN", "1e-400", "-1e-400", "1e-0400", "4.9e-324", "2.4e-324",
+                "2.5e-324", ".5", "5.", "+1.5", "-0", "-0.0", "1E5", "0.1e+2", "00012", "1.7976931348623157e308",
+                "1.7976931348623158e308", "1.7976931348623159e308", "  2.5  ", "\t3\n", "1_000.5", "\u0661\u0662",
+                "1e", "e5", ".", "-", "+", "0x10", "0x1p3", "1.5.2", "nanq", "infinit", "1 5", "1,5", "", " "]
+
+
+def check_number_rule(helper):
+    """(d) One rule for out-of-range and non-finite numbers, checked against Python's float()."""
+    docs, wants = [], []
+    for tag in ("double", "float", "bigdecimal"):
+        for text in NUMBER_TEXTS:
+            docs.append(("<?xml version='1.0'?><methodResponse><params><param><value><%s>%s</%s></value></param>"
+                         "</params></methodResponse>" % (tag, text, tag)).encode("utf-8"))
+            try:
+                f = float(text)
+            except ValueError:
+                f = None
+            if "_" in text or any(ord(ch) > 127 for ch in text):
+                wants.append(("X", EPROTOCOL))  # Python-only syntax
+            elif f is None:
+                wants.append(("X", EPROTOCOL))
+            elif not math.isfinite(f):
+                wants.append(("X", ERANGE))
+            else:
+                wants.append(("V", struct.pack("<d", f)))
+    out = run_helper(helper, "decode", docs)
+    for doc, want, p in zip(docs, wants, out):
+        if p[:1] == b"V":
+            got = ("V", deser(p, 1)[0][1])
+        else:
+            got = ("X", struct.unpack_from("<i", p, 1)[0] if p[:1] == b"X" else None)
+        if got != want:
+            fail("number rule", None, doc, (got, helper_error(p) if p[:1] == b"X" else ""), want)
+    return len(docs)
+
+
+ENCODINGS = ["windows-1252", "cp1252", "windows-1250", "windows-1251", "windows-1253", "windows-1254", "windows-1255",
+             "windows-1256", "windows-1257", "windows-1258", "cp874", "iso-8859-1", "ISO-8859-1", "latin-1", "latin1",
+             "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8",
+             "iso-8859-9", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "iso8859_2",
+             "koi8-r", "koi8-u", "koi8_r", "cp437", "cp850", "cp852", "cp866", "mac-roman", "macroman", "tis-620",
+             "us-ascii", "ascii", "utf-8", "UTF-8", "utf8", "utf-16", "shift_jis", "euc-jp", "gb2312", "big5", "cp500",
+             "x-no-such-encoding", "iso-2022-jp"]
+
+
+def encode_doc(enc, payload):
+    head = "<?xml version='1.0' encoding='%s'?><methodResponse><params><param><value><string>" % enc
+    tail = "</string></value></param></params></methodResponse>"
+    if enc.lower() == "utf-16":  # the whole document in UTF-16 (with a BOM); each byte as U+00XX
+        return (head + payload.decode("latin-1") + tail).encode("utf-16")
+    return head.encode("ascii") + payload + tail.encode("ascii")
+
+
+# Encodings Python reads that erplink refuses as a whole (naming them), each for a reason:
+# mac-roman: the C library's table (MACINTOSH) predates Apple's 1998 one that Python uses.
+# iso-2022-jp: stateful (escape sequences switch character sets); Python reads only its ASCII
+# subset and fails on real ISO-2022-JP text, erplink refuses the encoding up front.
+REFUSED_ALTHOUGH_PYTHON_READS = {"mac-roman", "macroman", "iso-2022-jp"}
+# Bytes of an accepted encoding that the C library's table leaves undefined and Python maps:
+# tis-620 0x80-0x9F (Python maps them to the C1 controls U+0080-U+009F; Thai text has none).
+UNDEFINED_ALTHOUGH_PYTHON_READS = {"tis-620": set(range(0x80, 0xA0))}
+
+
+def check_encodings(helper):
+    """(e) For each encoding and each byte value, erplink decodes what Python's xmlrpc.client
+    decodes (to the same text) and refuses what it refuses."""
+    docs, where = [], []
+    for enc in ENCODINGS:
+        for b in [None] + [x for x in range(0x20, 0x100) if x not in (0x26, 0x3C)] + [0x09, 0x0A]:
+            payload = b"plain ASCII" if b is None else b"a" + bytes([b]) + b"z"
+            docs.append(encode_doc(enc, payload))
+            where.append((enc, b))
+    out = run_helper(helper, "decode", docs)
+    accepted = refused = 0
+    for (enc, b), doc, p in zip(where, docs, out):
+        try:
+            want = ("V", canon(xc.loads(doc, use_builtin_types=True)[0][0]))
+        except Exception as e:  # noqa: BLE001 - Python refuses it: erplink must refuse it too
+            want = ("X", repr(e))
+        got = ("V", deser(p, 1)[0]) if p[:1] == b"V" else ("X", helper_error(p))
+        if enc in REFUSED_ALTHOUGH_PYTHON_READS and got[0] == "X" and "unsupported document encoding" in got[1]:
+            want = got
+        if b in UNDEFINED_ALTHOUGH_PYTHON_READS.get(enc, ()) and got[0] == "X" and \
+                "is not a character of the document's encoding" in got[1]:
+            want = got
+        if got[0] != want[0] or (want[0] == "V" and got != want):
+            fail("encoding %s, byte %r" % (enc, b), None, doc, got, want)
+        if got[0] == "V":
+            accepted += 1
+        else:
+            refused += 1
+            if b is None and "unsupported document encoding '%s'" % enc not in got[1]:
+                fail("encoding %s refused without naming it" % enc, None, doc, got, want)
+    return accepted, refused
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: oracle.py PATH-TO-xmlrpc_oracle_helper")
@@ -427,6 +577,9 @@ def main():
     stats = {"py2c": 0, "c2py": 0, "calls": 0, "faults": 0, "fixtures": 0}
     try:
         stats["fixtures"] = check_fixtures(helper)
+        stats["doubles"] = check_doubles(helper, random.Random(seed))
+        stats["numbers"] = check_number_rule(helper)
+        stats["enc_ok"], stats["enc_refused"] = check_encodings(helper)
         done = 0
         while done < count:
             n = min(BATCH, count - done)
@@ -450,8 +603,10 @@ def main():
         print("xmlrpc oracle: FAILED (seed=%d, reproduce with ERPLINK_ORACLE_SEED=%d)" % (seed, seed))
         return 1
     print("xmlrpc oracle: seed=%d python->erplink %d trees, erplink->python %d trees, calls %d both ways, faults %d, "
-          "Odoo transcript bodies %d: all equal" % (seed, stats["py2c"], stats["c2py"], stats["calls"], stats["faults"],
-                                                   stats["fixtures"]))
+          "Odoo transcript bodies %d, doubles %d (text == repr), number edge documents %d, encoding documents %d "
+          "decoded and %d refused as Python does: all equal"
+          % (seed, stats["py2c"], stats["c2py"], stats["calls"], stats["faults"], stats["fixtures"], stats["doubles"],
+             stats["numbers"], stats["enc_ok"], stats["enc_refused"]))
     return 0
 
 

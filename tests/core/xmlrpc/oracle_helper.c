@@ -15,6 +15,7 @@
  *   decode_call  in: XML bytes            out: 'C' u32 len + method + tree (array) | 'X' ...
  *   encode       in: tree                 out: 'V' XML (a methodResponse) | 'X' ...
  *   encode_call  in: u32 len + method + tree (array)   out: 'V' XML (a methodCall) | 'X' ...
+ *   json_encode  in: tree                 out: 'V' JSON text (erplink_json_encode) | 'X' ...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,12 +218,12 @@ static int read_exact(void *p, size_t n) { return fread(p, 1, n, stdin) == n; }
 
 int main(int argc, char **argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: %s decode|decode_call|encode|encode_call\n", argv[0]);
+    fprintf(stderr, "usage: %s decode|decode_call|encode|encode_call|json_encode\n", argv[0]);
     return 2;
   }
   const char *mode = argv[1];
   int m = !strcmp(mode, "decode") ? 0 : !strcmp(mode, "decode_call") ? 1 : !strcmp(mode, "encode") ? 2
-        : !strcmp(mode, "encode_call") ? 3 : -1;
+        : !strcmp(mode, "encode_call") ? 3 : !strcmp(mode, "json_encode") ? 4 : -1;
   if (m < 0) {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
@@ -278,7 +279,9 @@ int main(int argc, char **argv) {
       }
       char *xml = NULL;
       size_t xl = 0;
-      int rc = m == 2 ? erplink_xmlrpc_encode_response(&xml, &xl, v) : erplink_xmlrpc_encode_call(&xml, &xl, meth, v);
+      int rc = m == 2   ? erplink_xmlrpc_encode_response(&xml, &xl, v)
+               : m == 4 ? erplink_json_encode(&xml, &xl, v)
+                        : erplink_xmlrpc_encode_call(&xml, &xl, meth, v);
       if (rc) write_error(&out, rc);
       else {
         erplink_buf_putc(&out, 'V');

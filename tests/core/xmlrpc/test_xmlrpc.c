@@ -1,4 +1,5 @@
 /* Unit tests of the XML-RPC codec (src/core/xmlrpc.c). */
+#include <float.h>
 #include <math.h>
 
 #include "erplink/erplink.h"
@@ -347,6 +348,159 @@ static void test_decode_bool_double(void) {
   CHECK_ERR(dec(&v, "<value><double>1,5</double></value>"), ERPLINK_EPROTOCOL, "invalid double '1,5'");
   CHECK_ERR(dec(&v, "<value><double>0x10</double></value>"), ERPLINK_EPROTOCOL, "invalid double");
   CHECK_ERR(dec(&v, "<value><double></double></value>"), ERPLINK_EPROTOCOL, "invalid double");
+}
+
+/* One rule for doubles both ways: only finite values. The encoder refuses NaN and infinities
+ * (EINVAL, test_encode_errors); the decoder refuses, with ERANGE, whatever is not a finite
+ * double: a decimal beyond the double range (1e400, which Python reads as inf) and the
+ * non-finite spellings Python's float() accepts (inf, Infinity, nan). Underflow reads as the
+ * nearest double (0 or a subnormal), as in Python. */
+static void test_decode_double_range(void) {
+  erplink_value *v = NULL;
+  double d;
+  static const char *const refused[] = {"1e400", "-1e400", "1E309", "179769313486231580793728971405303415079934132710"
+                                        "037826936173778980444968292764750946649017977587207096330286416692887910946"
+                                        "555547851940402630657488671505820681908902000708383676273854845817711531764"
+                                        "475730270069855571366959622842914819860834936475292719074168444365510704342"
+                                        "711559699508093042880177904174497792.0", /* DBL_MAX rounded up: above it */
+                                        "inf", "-inf", "+inf", "INF", "Infinity", "-infinity", "nan", "NaN", "-nan"};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    char x[512];
+    snprintf(x, sizeof x, "<value><double>%s</double></value>", refused[i]);
+    CHECK_ERR(dec(&v, x), ERPLINK_ERANGE, "is not a finite double");
+    CHECK(v == NULL);
+    snprintf(x, sizeof x, "<value><bigdecimal> %s </bigdecimal></value>", refused[i]);
+    CHECK_ERR(dec(&v, x), ERPLINK_ERANGE, "not a finite double");
+  }
+  static const struct {
+    const char *text;
+    double want;
+  } ok[] = {{"1e-400", 0.0},     {"-1e-400", -0.0},  {"4.9e-324", 5e-324},   {"2.4703282292062328e-324", 5e-324},
+            {".5", 0.5},         {"5.", 5.0},        {"+1.5", 1.5},          {"1.7976931348623157e308", DBL_MAX},
+            {"-0", -0.0},        {"1E5", 1e5},       {"0.1e+2", 10.0}};
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+    char x[256];
+    snprintf(x, sizeof x, "<value><double>%s</double></value>", ok[i].text);
+    int rc = dec(&v, x);
+    if (rc) printf("# %s: %s\n", ok[i].text, last_msg());
+    CHECK_EQ_INT(rc, 0);
+    CHECK(erplink_value_get_double(&d, v) == 0 && d == ok[i].want && signbit(d) == signbit(ok[i].want));
+    erplink_value_free(v);
+  }
+  static const char *const invalid[] = {"1_000.5", "1e", "e5", ".", "-", "1.5.2", "0x1p3", "infinit", "nanq", "1 5"};
+  for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+    char x[256];
+    snprintf(x, sizeof x, "<value><double>%s</double></value>", invalid[i]);
+    CHECK_ERR(dec(&v, x), ERPLINK_EPROTOCOL, "invalid double");
+  }
+  char *big = malloc(5000);
+  REQUIRE(big);
+  memset(big, '1', 4999);
+  big[4999] = '\0';
+  char *x = malloc(6000);
+  REQUIRE(x);
+  snprintf(x, 6000, "<?xml version=\"1.0\"?><methodResponse><params><param><value><double>%s</double></value></param>"
+           "</params></methodResponse>", big);
+  CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, x, strlen(x), NULL), ERPLINK_ELIMIT, "at most 4096");
+  free(x);
+  free(big);
+}
+
+/* Doubles are written in the shortest form that reads back (the digits of Python's repr(),
+ * and its layout): subnormals included, where 15 digits used to be written. */
+static void test_encode_double_shortest(void) {
+  static const struct {
+    double d;
+    const char *text;
+  } cases[] = {{5e-324, "5e-324"},
+               {-5e-324, "-5e-324"},
+               {1e-323, "1e-323"},
+               {2.2250738585072014e-308, "2.2250738585072014e-308"},
+               {2.225073858507201e-308, "2.225073858507201e-308"}, /* largest subnormal */
+               {1e-310, "1e-310"},
+               {DBL_MAX, "1.7976931348623157e+308"},
+               {1e23, "1e+23"},
+               {1e22, "1e+22"},
+               {1e16, "1e+16"},
+               {1e15, "1000000000000000.0"},
+               {9007199254740992.0, "9007199254740992.0"},
+               {0.0001, "0.0001"},
+               {0.00001, "1e-05"},
+               {1.0 / 3.0, "0.3333333333333333"},
+               {0.1 + 0.2, "0.30000000000000004"},
+               {100.0, "100.0"},
+               {-0.0, "-0.0"},
+               {8.98846567431158e307, "8.98846567431158e+307"}, /* 2^1023 */
+               {5.684341886080802e-14, "5.684341886080802e-14"}}; /* 2^-44 */
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    erplink_value *v = NULL;
+    REQUIRE(erplink_value_new_double(&v, cases[i].d) == 0);
+    char want[96];
+    snprintf(want, sizeof want, "<value><double>%s</double></value>", cases[i].text);
+    CHECK_ENC(v, want);
+    char *json = NULL;
+    CHECK_EQ_INT(erplink_json_encode(&json, NULL, v), 0);
+    CHECK_EQ_STR(json, cases[i].text);
+    erplink_free(json);
+    erplink_value_free(v);
+  }
+}
+
+/* Encodings: expat's own (UTF-8, UTF-16, ISO-8859-1, US-ASCII) and, like Python's pyexpat,
+ * any ASCII-compatible single-byte encoding the system's iconv knows; others are refused with
+ * a message naming the encoding. (oracle.py checks many more against Python.) */
+static void test_decode_encodings(void) {
+  static const struct {
+    const char *enc, *in, *utf8;
+  } ok[] = {{"windows-1252", "\x80 \x93q\x94 caf\xe9", "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d caf\xc3\xa9"},
+            {"cp1252", "\x9f", "\xc5\xb8"},
+            {"WINDOWS-1251", "\xcf\xf0\xe8", "\xd0\x9f\xd1\x80\xd0\xb8"},
+            {"iso-8859-15", "\xa4", "\xe2\x82\xac"},
+            {"ISO-8859-1", "\xe9", "\xc3\xa9"},
+            {"latin-1", "\xe9", "\xc3\xa9"},
+            {"koi8_r", "\xf0", "\xd0\x9f"},
+            {"cp437", "\x82", "\xc3\xa9"},
+            {"us-ascii", "plain", "plain"}};
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+    char doc[512];
+    snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
+             "<string>%s</string></value></param></params></methodResponse>", ok[i].enc, ok[i].in);
+    erplink_value *v = NULL;
+    int rc = erplink_xmlrpc_decode_response(&v, NULL, doc, strlen(doc), NULL);
+    if (rc) printf("# %s: %s\n", ok[i].enc, last_msg());
+    CHECK_EQ_INT(rc, 0);
+    const char *s = NULL;
+    CHECK(erplink_value_get_string(&s, NULL, v) == 0 && s && strcmp(s, ok[i].utf8) == 0);
+    erplink_value_free(v);
+  }
+  /* a byte the code page leaves undefined is an invalid character, as in Python */
+  const char *undef = "<?xml version=\"1.0\" encoding=\"windows-1252\"?><methodResponse><params><param><value>"
+                      "\x81</value></param></params></methodResponse>";
+  erplink_value *v = NULL;
+  CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, undef, strlen(undef), NULL), ERPLINK_EPROTOCOL,
+            "byte 0x81 is not a character of the document's encoding 'windows-1252'");
+  static const struct {
+    const char *enc, *why;
+  } refused[] = {{"shift_jis", "multi-byte"}, {"EUC-JP", "multi-byte"}, {"big5", "multi-byte"},
+                 {"x-no-such-encoding", "does not know"}, {"mac-roman", "does not know"},
+                 {"cp500", "not ASCII-compatible"}};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    char doc[512], want[128];
+    snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
+             "x</value></param></params></methodResponse>", refused[i].enc);
+    snprintf(want, sizeof want, "unsupported document encoding '%s'", refused[i].enc);
+    CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, doc, strlen(doc), NULL), ERPLINK_EPROTOCOL, want);
+    CHECK(strstr(last_msg(), refused[i].why) != NULL);
+    /* the same fed byte by byte */
+    erplink_xmlrpc_decoder *d = NULL;
+    REQUIRE(erplink_xmlrpc_decoder_new(&d, NULL) == 0);
+    int rc = 0;
+    for (size_t k = 0; doc[k] && rc == 0; k++) rc = erplink_xmlrpc_decoder_feed(d, doc + k, 1);
+    if (rc == 0) rc = erplink_xmlrpc_decoder_finish(&v, NULL, d);
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK(strstr(last_msg(), refused[i].enc) != NULL);
+    erplink_xmlrpc_decoder_free(d);
+  }
 }
 
 static void check_str(const char *xml, const char *want, size_t want_len) {
@@ -891,6 +1045,9 @@ int main(void) {
   RUN(test_roundtrip);
   RUN(test_decode_ints);
   RUN(test_decode_bool_double);
+  RUN(test_decode_double_range);
+  RUN(test_encode_double_shortest);
+  RUN(test_decode_encodings);
   RUN(test_decode_strings);
   RUN(test_decode_nil);
   RUN(test_decode_datetime);

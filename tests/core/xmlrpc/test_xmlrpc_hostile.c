@@ -266,6 +266,56 @@ static void test_long_names(void) {
   free(doc);
 }
 
+/* Empty elements as the first (or only) text-holding element: the decoder's text buffer has
+ * never been allocated then. libFuzzer found `<methodCall><methodName/>` reaching
+ * memcpy(dst, NULL, 0) (undefined behaviour, reported by UBSan); every scalar type takes the
+ * same path. Run under ASan/UBSan in CI. */
+static void test_empty_elements(void) {
+  char *m = NULL;
+  erplink_value *p = NULL;
+  const char *call = "<methodCall><methodName/><params/></methodCall>";
+  CHECK_EQ_INT(erplink_xmlrpc_decode_call(&m, &p, call, strlen(call), NULL), 0);
+  CHECK_EQ_STR(m, ""); /* Python's xmlrpc.client.loads gives the method name '' too */
+  CHECK(p && erplink_value_count(p) == 0);
+  erplink_free(m);
+  erplink_value_free(p);
+  call = "<methodCall><methodName/></methodCall>";
+  CHECK_EQ_INT(erplink_xmlrpc_decode_call(&m, &p, call, strlen(call), NULL), 0);
+  erplink_free(m);
+  erplink_value_free(p);
+  static const struct {
+    const char *scalar;
+    int code;
+  } cases[] = {{"<int/>", ERPLINK_EPROTOCOL},   {"<i8/>", ERPLINK_EPROTOCOL},
+               {"<double/>", ERPLINK_EPROTOCOL}, {"<bigdecimal/>", ERPLINK_EPROTOCOL},
+               {"<boolean/>", ERPLINK_EPROTOCOL}, {"<dateTime.iso8601/>", ERPLINK_EPROTOCOL},
+               {"<string/>", 0},                 {"<base64/>", 0},
+               {"<nil/>", 0},                    {"", 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char doc[256];
+    snprintf(doc, sizeof doc, "<methodResponse><params><param><value>%s</value></param></params></methodResponse>",
+             cases[i].scalar);
+    erplink_value *v = NULL;
+    int rc = decs(&v, doc);
+    if (rc != cases[i].code) printf("# %s: rc %d\n", doc, rc);
+    CHECK_EQ_INT(rc, cases[i].code);
+    if (rc) CHECK(*erplink_error_message(erplink_error_last()) != '\0');
+    erplink_value_free(v);
+    /* the same as the first parameter of a call */
+    snprintf(doc, sizeof doc, "<methodCall><methodName/><params><param><value>%s</value></param></params></methodCall>",
+             cases[i].scalar);
+    rc = erplink_xmlrpc_decode_call(&m, &p, doc, strlen(doc), NULL);
+    CHECK_EQ_INT(rc, cases[i].code);
+    erplink_free(m);
+    erplink_value_free(p);
+  }
+  erplink_value *v = NULL;
+  const char *self_closed = "<methodResponse><params><param><value/></param></params></methodResponse>";
+  CHECK_EQ_INT(decs(&v, self_closed), 0);
+  CHECK(erplink_value_type(v) == ERPLINK_TYPE_STRING);
+  erplink_value_free(v);
+}
+
 /* Deterministic corruption of a valid document: every result is either a tree or a typed error. */
 static void test_random_corruption(void) {
   const char *base = "<?xml version='1.0'?>\n<methodResponse><params><param><value><array><data>"
@@ -321,6 +371,7 @@ int main(void) {
   RUN(test_invalid_utf8);
   RUN(test_truncated_fault);
   RUN(test_long_names);
+  RUN(test_empty_elements);
   RUN(test_random_corruption);
   return test_done();
 }
