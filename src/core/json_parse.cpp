@@ -318,11 +318,13 @@ int walker::syntax(simdjson::error_code e, size_t at) {
   case simdjson::TRAILING_CONTENT: /* after a top-level string or literal */
     return fail(ERPLINK_EPROTOCOL, after_scalar(buf_, len_), "trailing garbage after the document");
   case simdjson::EMPTY: return fail(ERPLINK_EPROTOCOL, 0, "the document is empty");
-  default:
+  default: {
     if (at >= len_) return fail(ERPLINK_EPROTOCOL, len_, "premature EOF (the document is truncated)");
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: unexpected '%c' (%s)", at,
-                               buf_[at] >= 0x20 && buf_[at] < 0x7f ? buf_[at] : '?',
-                               e == simdjson::INCORRECT_TYPE ? "invalid value" : "invalid structure");
+    unsigned char c = (unsigned char)buf_[at];
+    if (c >= 0x20 && c < 0x7f)
+      return erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: unexpected '%c'", at, (char)c);
+    return erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: unexpected byte 0x%02x", at, c);
+  }
   }
 }
 
@@ -566,7 +568,22 @@ int walker::run(erplink_value **out) {
       if (r < end) return fail(ERPLINK_EPROTOCOL, offset(r), "trailing garbage after the document");
       tok = std::string_view(tok.data(), (size_t)(q - tok.data()));
     }
-    if ((rc = scalar(doc_, t, tok, at))) return rc;
+    if (t == od::json_type::boolean || t == od::json_type::null) {
+      /* On-Demand reads a top-level literal's first letters only */
+      const char *end = buf_ + len_, *q = tok.data();
+      while (q < end && !is_ws(*q)) q++;
+      std::string_view lit(tok.data(), (size_t)(q - tok.data()));
+      if (lit != "true" && lit != "false" && lit != "null") return fail(ERPLINK_EPROTOCOL, at, "invalid literal");
+      /* (and 3.0.1 refuses "null " and "false " there): the literal is read here */
+      erplink_value *x = place(lit == "null" ? ERPLINK_TYPE_NIL : ERPLINK_TYPE_BOOL, at);
+      if (!x) return erplink_error_code(erplink_error_last());
+      if (lit != "null") x->u.b = lit == "true";
+    } else if ((rc = scalar(doc_, t, tok, at))) {
+      return rc;
+    }
+    /* On-Demand does not look past a top-level string */
+    size_t after = after_scalar(buf_, len_);
+    if (after < len_) return fail(ERPLINK_EPROTOCOL, after, "trailing garbage after the document");
   }
 
   while (depth_ > 0) {
@@ -854,9 +871,9 @@ bool has_long_number(const char *buf, size_t len, const simdjson::internal::dom_
   return false;
 }
 
-/* 0 with *out, ERPLINK_ENOMEM, or DOM_REDO. */
+/* 0 with *out, ERPLINK_ENOMEM, or DOM_REDO; *dom_error receives simdjson's verdict. */
 int dom_parse(simdjson::dom::parser *p, erplink_value **out, const char *buf, size_t len,
-              const struct erplink_limits *lim, size_t hint) {
+              const struct erplink_limits *lim, size_t hint, simdjson::error_code *dom_error) {
   size_t depth = lim->max_depth < SIZE_MAX ? lim->max_depth + 1 : lim->max_depth;
   simdjson::error_code e = simdjson::SUCCESS;
   if (p->max_depth() != depth || p->capacity() < len) {
@@ -870,7 +887,10 @@ int dom_parse(simdjson::dom::parser *p, erplink_value **out, const char *buf, si
   }
   if (e == simdjson::MEMALLOC) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
   simdjson::dom::element root;
-  if (e || p->parse(buf, len, false).get(root)) return DOM_REDO;
+  if (e || (e = p->parse(buf, len, false).get(root))) {
+    *dom_error = e;
+    return DOM_REDO;
+  }
   if (len > NUMBER_MAX_CHARS && has_long_number(buf, len, p->implementation.get())) return DOM_REDO;
   dom_walk w(lim, hint);
   return w.run(root, out);
@@ -927,12 +947,22 @@ void give_back_thread_parser(erplink__json_parser *p) {
 
 int parse_with(erplink__json_parser *parser, erplink_value **out, const char *buf, size_t len,
                const struct erplink_limits *lim, size_t size_hint) {
+  simdjson::error_code dom_error = simdjson::SUCCESS;
   if (len <= DOM_MAX_BYTES && parser) {
-    int rc = dom_parse(&parser->dom, out, buf, len, lim, size_hint);
+    int rc = dom_parse(&parser->dom, out, buf, len, lim, size_hint, &dom_error);
     if (rc != DOM_REDO) return rc;
   }
   walker w(buf, len, lim, size_hint);
-  return w.run(out);
+  int rc = w.run(out);
+  /* The DOM parser validates everything: a document it refused for anything but a number
+   * (beyond 64 bits or the double range), the depth or its size stays refused. */
+  if (rc == 0 && dom_error != simdjson::SUCCESS && dom_error != simdjson::NUMBER_ERROR &&
+      dom_error != simdjson::DEPTH_ERROR && dom_error != simdjson::CAPACITY && dom_error != simdjson::MEMALLOC) {
+    erplink_value_free(*out);
+    *out = nullptr;
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: %s", simdjson::error_message(dom_error));
+  }
+  return rc;
 }
 
 } // namespace

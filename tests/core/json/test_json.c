@@ -5,6 +5,7 @@
 
 #include "erplink/erplink.h"
 #include "internal.h"
+#include "json_parse.h"
 #include "test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -483,6 +484,62 @@ static void test_syntax_errors(void) {
   erplink_json_decoder_free(d);
 }
 
+/* RFC 8259's whitespace is space, tab, line feed and carriage return: form feed and vertical
+ * tab (which yajl accepted, issue 9) are errors wherever they appear. */
+static void test_whitespace(void) {
+  erplink_value *v = dec(" \t\r\n[ 1 ,\t{ \"a\" :\r\n2 } ]\n\r\t ");
+  CHECK(v && erplink_value_count(v) == 2);
+  erplink_value_free(v);
+  const char *bad[] = {"\f1", "1\f", "[1,\f2]", "[1\f,2]", "{\"a\"\f:1}", "{\"a\":\f1}", "\v[]", "[]\v", "[\v]",
+                       "{\v}", "\"x\"\f", "true\v", "\xc2\xa0[]", "[\xc2\xa0]", "\xef\xbb\xbf[]", "[\x00]", "\x00"};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    size_t n = strlen(bad[k]) + (strcmp(bad[k], "") == 0);
+    const char *m = dec_fail(bad[k], n, NULL, ERPLINK_EPROTOCOL);
+    if (!strstr(m, "invalid JSON")) printf("# case %zu: %s\n", k, m);
+    CHECK(strstr(m, "invalid JSON") != NULL);
+    /* the same through the incremental decoder, byte by byte */
+    erplink_json_decoder *d;
+    REQUIRE(erplink_json_decoder_new(&d, NULL) == 0);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) rc = erplink_json_decoder_feed(d, bad[k] + i, 1);
+    erplink_value *x = NULL;
+    if (rc == 0) rc = erplink_json_decoder_finish(&x, d);
+    CHECK_EQ_INT(rc, ERPLINK_EPROTOCOL);
+    CHECK(x == NULL);
+    erplink_json_decoder_free(d);
+  }
+  /* where: the offset of the form feed */
+  CHECK_EQ_STR(dec_fail("[1,\f2]", 6, NULL, ERPLINK_EPROTOCOL), "invalid JSON at byte 3: unexpected byte 0x0c");
+}
+
+/* The DOM path and the On-Demand path (the exact one) build the same trees and fail alike. */
+static void test_paths_agree(void) {
+  const char *docs[] = {k_doc, "[]", "{}", "0", "-0", "\"s\"", "[1e-400,-0.0,18446744073709551615,9223372036854775808]",
+                        "[[],[[]],{\"a\":{}}]", "{\"a\":1,\"a\":2,\"\\u0061\":3}", "[1,", "[1]x", "1 2", "[\"\\udc00\"]",
+                        "[12345678901234567890123]", "[1e400]", "{\"k\\\"\":[true,false,null]}"};
+  const erplink_limits *lim = NULL;
+  struct erplink_limits rl;
+  erplink__limits_resolve(&rl, lim);
+  for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+    size_t n = strlen(docs[k]);
+    erplink_value *a = NULL, *b = NULL;
+    int ra = erplink_json_decode(&a, docs[k], n, NULL);
+    char ma[512];
+    snprintf(ma, sizeof ma, "%s", ra ? erplink_error_message(erplink_error_last()) : "");
+    char *pad = calloc(1, n + ERPLINK_JSON_PADDING);
+    REQUIRE(pad);
+    memcpy(pad, docs[k], n);
+    int rb = erplink__json_parse_ondemand(&b, pad, n, &rl, n);
+    if (ra != rb) printf("# doc %zu: %d vs %d\n", k, ra, rb);
+    CHECK_EQ_INT(ra, rb);
+    if (ra == 0 && rb == 0) CHECK(erplink_value_equal(a, b));
+    if (ra && rb) CHECK_EQ_STR(ma, erplink_error_message(erplink_error_last()));
+    erplink_value_free(a);
+    erplink_value_free(b);
+    free(pad);
+  }
+}
+
 static void test_truncated_prefixes(void) {
   size_t len = strlen(k_doc);
   for (size_t cut = 0; cut < len; cut++) {
@@ -858,6 +915,8 @@ int main(void) {
   RUN(test_encode_errors);
   RUN(test_incremental);
   RUN(test_syntax_errors);
+  RUN(test_whitespace);
+  RUN(test_paths_agree);
   RUN(test_truncated_prefixes);
   RUN(test_html);
   RUN(test_caps);
