@@ -218,20 +218,53 @@ int erplink_json_decode(erplink_value **out, const char *data, size_t len, const
 
 static const char g_hex[] = "0123456789abcdef";
 
+/* Room for n more bytes (and the NUL): where to write them, or NULL (b->oom set). The writer
+ * fills the buffer directly and then advances b->len; erplink_json_encode() terminates it. */
+static inline char *wroom(erplink_buf *b, size_t n) {
+  if (ERPLINK_UNLIKELY(b->cap - b->len <= n) && erplink_buf_grow(b, n)) return NULL;
+  return b->ptr + b->len;
+}
+
+static inline void put_raw(erplink_buf *b, const void *p, size_t n) {
+  char *w = wroom(b, n);
+  if (!w) return;
+  memcpy(w, p, n);
+  b->len += n;
+}
+
+static inline void put_char(erplink_buf *b, char c) {
+  char *w = wroom(b, 1);
+  if (!w) return;
+  *w = c;
+  b->len++;
+}
+
+/* Bytes a JSON string cannot carry as they are: 1 = escape, 2 = maybe U+2028/U+2029. */
+static const unsigned char g_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static void put_string(erplink_buf *b, const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
-  erplink_buf_grow(b, len + 2);
-  erplink_buf_putc(b, '"');
+  put_char(b, '"');
   size_t run = 0; /* start of the pending run of bytes copied as they are */
   for (size_t i = 0; i < len; i++) {
     unsigned c = s[i];
-    const char *esc = NULL;
-    char ubuf[7];
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      if (c != 0xE2 || i + 2 >= len || s[i + 1] != 0x80 || (s[i + 2] != 0xA8 && s[i + 2] != 0xA9)) continue;
-      esc = s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
-      erplink_buf_put(b, s + run, i - run);
-      erplink_buf_puts(b, esc);
+    if (ERPLINK_LIKELY(!g_esc[c])) continue;
+    char ubuf[6];
+    const char *esc;
+    size_t elen = 2;
+    if (g_esc[c] == 2) { /* U+2028 / U+2029 (E2 80 A8 / E2 80 A9): escaped for JavaScript */
+      if (i + 2 >= len || s[i + 1] != 0x80 || (s[i + 2] != 0xA8 && s[i + 2] != 0xA9)) continue;
+      put_raw(b, s + run, i - run);
+      put_raw(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
       i += 2;
       run = i + 1;
       continue;
@@ -245,21 +278,21 @@ static void put_string(erplink_buf *b, const char *str, size_t len) {
     case '\b': esc = "\\b"; break;
     case '\f': esc = "\\f"; break;
     default:
-      ubuf[0] = '\\';
-      ubuf[1] = 'u';
-      ubuf[2] = '0';
-      ubuf[3] = '0';
+      memcpy(ubuf, "\\u00", 4);
       ubuf[4] = g_hex[c >> 4];
       ubuf[5] = g_hex[c & 15];
-      ubuf[6] = '\0';
       esc = ubuf;
+      elen = 6;
     }
-    erplink_buf_put(b, s + run, i - run);
-    erplink_buf_puts(b, esc);
+    put_raw(b, s + run, i - run);
+    put_raw(b, esc, elen);
     run = i + 1;
   }
-  erplink_buf_put(b, s + run, len - run);
-  erplink_buf_putc(b, '"');
+  char *w = wroom(b, len - run + 1);
+  if (!w) return;
+  memcpy(w, s + run, len - run);
+  w[len - run] = '"';
+  b->len += len - run + 1;
 }
 
 static void put_int(erplink_buf *b, int64_t v) {
@@ -271,7 +304,7 @@ static void put_int(erplink_buf *b, int64_t v) {
     u /= 10;
   } while (u);
   if (v < 0) *--p = '-';
-  erplink_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+  put_raw(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 typedef struct enc_frame {
@@ -282,10 +315,10 @@ typedef struct enc_frame {
 /* Writes a scalar, or the opening bracket of a container (returns 1 then). <0 on error. */
 static int put_open(erplink_buf *b, const erplink_value *v) {
   switch (v->type) {
-  case ERPLINK_TYPE_NIL: erplink_buf_put(b, "null", 4); return 0;
+  case ERPLINK_TYPE_NIL: put_raw(b, "null", 4); return 0;
   case ERPLINK_TYPE_BOOL:
-    if (v->u.b) erplink_buf_put(b, "true", 4);
-    else erplink_buf_put(b, "false", 5);
+    if (v->u.b) put_raw(b, "true", 4);
+    else put_raw(b, "false", 5);
     return 0;
   case ERPLINK_TYPE_INT: put_int(b, v->u.i); return 0;
   case ERPLINK_TYPE_DOUBLE: {
@@ -294,14 +327,14 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
                                  isnan(v->u.d) ? "NaN" : "an infinite double");
     char tmp[32];
     size_t n = erplink__fmt_double(tmp, v->u.d);
-    erplink_buf_put(b, tmp, n);
+    put_raw(b, tmp, n);
     return 0;
   }
   case ERPLINK_TYPE_STRING: put_string(b, v->u.s.ptr, v->u.s.len); return 0;
   case ERPLINK_TYPE_BYTES:
-    erplink_buf_putc(b, '"');
+    put_char(b, '"');
     erplink__base64_put(b, v->u.s.ptr, v->u.s.len, 0);
-    erplink_buf_putc(b, '"');
+    put_char(b, '"');
     return 0;
   case ERPLINK_TYPE_DATETIME: {
     const erplink_datetime *dt = &v->u.dt;
@@ -313,8 +346,8 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
                          dt->minute, dt->second);
     return 0;
   }
-  case ERPLINK_TYPE_ARRAY: erplink_buf_putc(b, '['); return 1;
-  case ERPLINK_TYPE_STRUCT: erplink_buf_putc(b, '{'); return 1;
+  case ERPLINK_TYPE_ARRAY: put_char(b, '['); return 1;
+  case ERPLINK_TYPE_STRUCT: put_char(b, '{'); return 1;
   default: return erplink__error_setf(ERPLINK_EINVAL, "cannot encode a value of unknown type %u", v->type);
   }
 }
@@ -343,16 +376,16 @@ int erplink_json_encode(char **out, size_t *out_len, const erplink_value *v) {
     bool is_struct = c->type == ERPLINK_TYPE_STRUCT;
     size_t n = is_struct ? c->u.st.len : c->u.a.len;
     if (f->i == n) {
-      erplink_buf_putc(&b, is_struct ? '}' : ']');
+      put_char(&b, is_struct ? '}' : ']');
       depth--;
       continue;
     }
-    if (f->i) erplink_buf_putc(&b, ',');
+    if (f->i) put_char(&b, ',');
     const erplink_value *item;
     if (is_struct) {
       const erplink_member *m = &c->u.st.m[f->i];
       put_string(&b, m->key, m->key_len);
-      erplink_buf_putc(&b, ':');
+      put_char(&b, ':');
       item = m->val;
     } else {
       item = c->u.a.items[f->i];
@@ -381,6 +414,8 @@ done:
     erplink_buf_free(&b);
     return rc;
   }
+  if (!b.ptr && erplink_buf_grow(&b, 0)) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while encoding JSON");
+  b.ptr[b.len] = '\0';
   *out = erplink_buf_detach(&b, out_len);
   return 0;
 }
