@@ -229,6 +229,17 @@ inline void *bump(erplink_arena *a, size_t size, size_t align) {
   return grow(a, size, align);
 }
 
+/* The walkers' heap stacks (frames hold simdjson iterators: plain data, moved by realloc). */
+template <class F> bool room_for_frame(F *&stack, size_t &cap, size_t depth) {
+  if (depth < cap) return true;
+  size_t ncap = cap ? cap * 2 : 32;
+  F *p = (F *)realloc((void *)stack, ncap * sizeof *p);
+  if (!p) return false;
+  stack = p;
+  cap = ncap;
+  return true;
+}
+
 erplink_value *new_root(erplink_arena **a, size_t hint) {
   erplink_value *root = erplink_arena_new_root(a, hint ? hint + hint / 2 : 0);
   if (root) erplink__advise_huge((*a)->cur, (size_t)((*a)->end - (*a)->cur));
@@ -286,7 +297,7 @@ private:
   int push(uint8_t type, size_t at);
   int close();
   int take_key(od::field &f);
-  int string(std::string_view raw, std::string_view s, size_t at);
+  int string(std::string_view s, size_t at);
   int number_fallback(std::string_view tok, size_t at);
   template <class V> int scalar(V &v, od::json_type t, std::string_view tok, size_t at);
 };
@@ -368,13 +379,7 @@ int walker::push(uint8_t type, size_t at) {
                                at, max_depth_);
   erplink_value *v = place(type, at);
   if (!v) return erplink_error_code(erplink_error_last());
-  if (depth_ == stack_cap_) {
-    size_t ncap = stack_cap_ ? stack_cap_ * 2 : 32;
-    frame *p = (frame *)realloc((void *)stack_, ncap * sizeof *p);
-    if (!p) return oom();
-    stack_ = p;
-    stack_cap_ = ncap;
-  }
+  if (!room_for_frame(stack_, stack_cap_, depth_)) return oom();
   frame *f = new (&stack_[depth_++]) frame();
   f->node = v;
   f->start = slen_;
@@ -444,8 +449,7 @@ int walker::take_key(od::field &f) {
   return 0;
 }
 
-int walker::string(std::string_view raw, std::string_view s, size_t at) {
-  (void)raw;
+int walker::string(std::string_view s, size_t at) {
   char *copy = (char *)alloc(s.size() + 1, 1);
   if (!copy) return oom();
   memcpy(copy, s.data(), s.size());
@@ -517,7 +521,7 @@ template <class V> int walker::scalar(V &v, od::json_type t, std::string_view to
       size_t off = string_diagnosis(tok.data() + 1, buf_ + len_, &why);
       return fail(ERPLINK_EPROTOCOL, at + 1 + off, why);
     }
-    return string(tok, s, at);
+    return string(s, at);
   }
   case od::json_type::boolean: {
     bool b;
@@ -537,7 +541,10 @@ template <class V> int walker::scalar(V &v, od::json_type t, std::string_view to
 }
 
 int walker::run(erplink_value **out) {
-  simdjson::error_code e = parser_.iterate(buf_, len_, len_ + ERPLINK_JSON_PADDING).get(doc_);
+  /* simdjson's own depth bookkeeping must cover the cap (the walk enforces the cap itself) */
+  size_t depth = max_depth_ < SIZE_MAX - 2 ? max_depth_ + 2 : max_depth_;
+  simdjson::error_code e = parser_.allocate(len_ ? len_ : 1, depth);
+  if (!e) e = parser_.iterate(buf_, len_, len_ + ERPLINK_JSON_PADDING).get(doc_);
   if (e) return syntax(e, 0);
   root_ = new_root(&arena_, hint_);
   if (!root_) return oom();
@@ -689,13 +696,7 @@ private:
 int dom_walk::open(erplink_value *v, bool obj, size_t n) {
   if (depth_ >= max_depth_) return DOM_REDO;
   if (ERPLINK_UNLIKELY(n == 0xFFFFFF)) return DOM_REDO; /* the tape's count saturates there */
-  if (depth_ == stack_cap_) {
-    size_t ncap = stack_cap_ ? stack_cap_ * 2 : 32;
-    dom_frame *p = (dom_frame *)realloc((void *)stack_, ncap * sizeof *p);
-    if (!p) return oom();
-    stack_ = p;
-    stack_cap_ = ncap;
-  }
+  if (!room_for_frame(stack_, stack_cap_, depth_)) return oom();
   dom_frame *f = new (&stack_[depth_++]) dom_frame();
   f->n = n;
   f->i = 0;

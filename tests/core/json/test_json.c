@@ -538,6 +538,24 @@ static void test_paths_agree(void) {
     erplink_value_free(b);
     free(pad);
   }
+  /* deep nesting on the On-Demand path (beyond simdjson's default depth of 1024) */
+  erplink_limits *dl;
+  REQUIRE(erplink_limits_new(&dl) == 0);
+  REQUIRE(erplink_limits_set_max_depth(dl, 100000) == 0);
+  struct erplink_limits rdl;
+  erplink__limits_resolve(&rdl, dl);
+  erplink_limits_free(dl);
+  size_t n = 2 * 5000;
+  char *deep = calloc(1, n + ERPLINK_JSON_PADDING);
+  REQUIRE(deep);
+  memset(deep, '[', 5000);
+  memset(deep + 5000, ']', 5000);
+  erplink_value *v = NULL;
+  CHECK(erplink__json_parse_ondemand(&v, deep, n, &rdl, n) == 0 && v);
+  erplink_value_free(v);
+  CHECK_EQ_INT(erplink__json_parse_ondemand(&v, deep, n, &rl, n), ERPLINK_ELIMIT);
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "256 levels") != NULL);
+  free(deep);
 }
 
 static void test_truncated_prefixes(void) {
