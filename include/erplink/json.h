@@ -93,10 +93,11 @@ ERPLINK_EXTERN int erplink_json_decoder_new(erplink_json_decoder **out, const er
 
 /**
  * @brief Tells the decoder how large the document is expected to be (e.g. a Content-Length),
- *        so that the tree's first arena block can be sized once.
+ *        so that the buffer the body is kept in can be sized once.
  *
  * The hint is only an allocation hint: it is never trusted. It is clamped to the size cap and
- * to the arena's largest block, so a huge claimed size allocates nothing up front.
+ * to 8 MiB, so a huge claimed size reserves at most 8 MiB when the first bytes arrive (the
+ * buffer then grows geometrically with what really arrives).
  *
  * @param d    the decoder; must not have been fed yet in the current document.
  * @param hint expected document size in bytes (0 = unknown).
