@@ -13,10 +13,11 @@
  * geometrically, so feeding is linear in the body's size however it is split) and parses it
  * in erplink_json_decoder_finish(). Beyond the tree it returns, decoding a document of up to
  * 32 MiB takes about 2.6 times its size on top of the body (simdjson's tape and strings;
- * ~3.6 times the body in all), a larger one about 0.8 times (On-Demand). A decoder keeps its
- * buffers for its next document until erplink_json_decoder_free(); erplink_json_decode()
- * copies the document (simdjson reads ahead of it) and keeps its buffers for the calling
- * thread's next call only while documents stay within 4 MiB.
+ * ~3.6 times the body in all), a larger one about 0.8 times (On-Demand). Documents up to
+ * 4 MiB use a parser that each thread keeps for its next call (at most ~11 MiB resident); a
+ * decoder keeps its body buffer, and its own parser for larger documents, for its next
+ * document until erplink_json_decoder_free(). erplink_json_decode() copies the document
+ * (simdjson reads ahead of it), into the thread's buffer while it is within 4 MiB.
  *
  * Decoding rules (RFC 8259, strict):
  * - `null`, `true`/`false`, strings, arrays and objects map to ::ERPLINK_TYPE_NIL,

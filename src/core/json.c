@@ -26,8 +26,8 @@ struct erplink_json_decoder {
   size_t hint;
   char *doc;         /* the document so far; kept (emptied) between documents */
   size_t len, cap;   /* cap >= len + ERPLINK_JSON_PADDING once doc is allocated */
-  erplink__json_parser *parser; /* kept between documents (NULL: one-shot decode) */
-  bool own_parser;   /* a decoder object: create the parser at the first finish */
+  erplink__json_parser *parser; /* for documents too large for the thread's; kept */
+  bool own_parser;   /* a decoder object (not erplink_json_decode()'s) */
   size_t total;      /* bytes fed so far (current document) */
   int err;           /* sticky error code (0 = none) */
   bool seen_value;   /* a non-blank byte was seen */
@@ -187,8 +187,14 @@ int erplink_json_decoder_finish(erplink_value **out, erplink_json_decoder *d) {
   } else if (!d->seen_value) {
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: the document is empty");
   } else {
-    if (d->own_parser && !d->parser) d->parser = erplink__json_parser_new(); /* NULL: the thread's */
-    rc = erplink__json_parse(d->parser, out, d->doc, d->len, &d->lim, d->len);
+    /* small documents: the thread's parser, warm even when each answer gets a new decoder;
+     * larger ones: the decoder's own, kept for its next document */
+    erplink__json_parser *p = NULL;
+    if (d->own_parser && d->len > ERPLINK_JSON_THREAD_PARSER_MAX) {
+      if (!d->parser) d->parser = erplink__json_parser_new(); /* NULL: the thread's */
+      p = d->parser;
+    }
+    rc = erplink__json_parse(p, out, d->doc, d->len, &d->lim, d->len);
   }
   doc_reset(d);
   return rc;

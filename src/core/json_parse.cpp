@@ -852,7 +852,7 @@ int dom_walk::run(simdjson::dom::element root_el, erplink_value **out) {
 constexpr size_t DOM_MAX_BYTES = (size_t)32 << 20;
 /* A thread keeps the DOM parser of erplink_json_decode() between documents while its
  * capacity stays within this (then at most ~11 MiB resident). */
-constexpr size_t KEEP_PARSER_BYTES = (size_t)4 << 20;
+constexpr size_t KEEP_PARSER_BYTES = ERPLINK_JSON_THREAD_PARSER_MAX;
 
 /* Does a number token run over more than NUMBER_MAX_CHARS bytes? (The tape does not say how
  * long a number was written; the structural indexes do: no token is longer than the gap to

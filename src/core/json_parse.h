@@ -18,6 +18,9 @@ struct erplink_limits;
  * 64-byte blocks); json_parse.cpp checks that it equals SIMDJSON_PADDING. */
 #define ERPLINK_JSON_PADDING 64
 
+/* Documents up to this size are parsed with the calling thread's parser (kept between calls). */
+#define ERPLINK_JSON_THREAD_PARSER_MAX ((size_t)4 << 20)
+
 /* A reusable parser: its buffers (about 2.6 times the largest document it parsed, for
  * documents up to 32 MiB) are kept for the next document. */
 typedef struct erplink__json_parser erplink__json_parser;
@@ -28,7 +31,7 @@ void erplink__json_parser_free(erplink__json_parser *p); /* NULL: no-op */
  * bytes, whose content does not matter) into an arena tree, enforcing the depth and element
  * caps of lim (the size cap is the caller's). size_hint sizes the tree's first arena block.
  * parser: a reusable parser, or NULL for the calling thread's (kept between calls for
- * documents up to 4 MiB). Returns 0 and *out (a root for erplink_value_free()), or a
+ * documents up to ERPLINK_JSON_THREAD_PARSER_MAX). Returns 0 and *out (a root for erplink_value_free()), or a
  * negative code with the thread's error set ("invalid JSON at byte N: ..." and the codes of
  * erplink/json.h). The caller has already rejected empty documents and HTML. Thread-safe
  * for distinct parsers. */
