@@ -40,7 +40,7 @@ static inline char *bench_load(const char *path, size_t *len) {
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   rewind(f);
-  char *p = malloc((size_t)n + 1);
+  char *p = (char *)malloc((size_t)n + 1);
   if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) {
     fprintf(stderr, "cannot read %s\n", path);
     exit(2);

@@ -2,11 +2,22 @@
  * @file erplink/json.h
  * @brief JSON decoding into value trees (whole buffer or incremental) and compact JSON encoding.
  *
- * The decoder is built on yajl 2.1's event parser: parser events go straight into an
- * arena-allocated value tree (see erplink/value.h), the caps of erplink/limits.h are
- * enforced while parsing, and a document can be fed in pieces as it arrives from the
- * network. The parser keeps its nesting state on a heap stack, never on the C stack, so
- * a hostile document nested 100,000 levels deep fails cleanly with ::ERPLINK_ELIMIT.
+ * The decoder is built on simdjson (Debian's libsimdjson): its DOM parser validates the whole
+ * document and one pass over its tape builds an arena-allocated value tree (see
+ * erplink/value.h); what the tape cannot decide (numbers beyond 64 bits or beyond the double
+ * range, an exceeded cap, any error and its byte offset, documents over 32 MiB) goes through
+ * simdjson's On-Demand API, walked the same way. Neither path recurses on the C stack, so a
+ * hostile document nested 100,000 levels deep fails cleanly with ::ERPLINK_ELIMIT.
+ *
+ * Memory: the incremental decoder keeps the body as it arrives (in one buffer that grows
+ * geometrically, so feeding is linear in the body's size however it is split) and parses it
+ * in erplink_json_decoder_finish(). Beyond the tree it returns, decoding a document of up to
+ * 32 MiB takes about 2.6 times its size on top of the body (simdjson's tape and strings;
+ * ~3.6 times the body in all), a larger one about 0.8 times (On-Demand). Documents up to
+ * 4 MiB use a parser that each thread keeps for its next call (at most ~11 MiB resident); a
+ * decoder keeps its body buffer, and its own parser for larger documents, for its next
+ * document until erplink_json_decoder_free(). erplink_json_decode() copies the document
+ * (simdjson reads ahead of it), into the thread's buffer while it is within 4 MiB.
  *
  * Decoding rules (RFC 8259, strict):
  * - `null`, `true`/`false`, strings, arrays and objects map to ::ERPLINK_TYPE_NIL,
@@ -16,18 +27,22 @@
  *   `json` module does).
  * - A number without fraction or exponent that fits in int64 becomes an exact
  *   ::ERPLINK_TYPE_INT (INT64_MIN and INT64_MAX included). An integer *beyond* int64 becomes
- *   the nearest ::ERPLINK_TYPE_DOUBLE (Python's `json` would keep an exact arbitrary-precision
- *   int; erplink has no such type, so precision beyond 2^53 is lost). A number with a
- *   fraction or an exponent becomes a double (parsed independently of the C locale); a
- *   number outside the range of a double (e.g. `1e400`) fails with ::ERPLINK_ERANGE, and a
- *   number written with more than 4096 characters fails with ::ERPLINK_ELIMIT.
+ *   the nearest ::ERPLINK_TYPE_DOUBLE, correctly rounded (as JavaScript's `JSON.parse` and
+ *   Python's `float(n)` do; Python's `json` would keep an exact arbitrary-precision int, which
+ *   erplink has no type for, so precision beyond 2^53 is lost). A number with a fraction or an
+ *   exponent becomes the correctly rounded double (independently of the C locale); a number
+ *   outside the range of a double (e.g. `1e400`) fails with ::ERPLINK_ERANGE, and a number
+ *   written with more than 4096 characters fails with ::ERPLINK_ELIMIT.
  * - Strings must be valid UTF-8 (overlong forms, encoded surrogates and code points beyond
  *   U+10FFFF are rejected) and `\\u` escapes must form valid UTF-16 (a surrogate pair, never
  *   a lone surrogate). `\\u0000` is allowed: string values carry a length.
+ * - Whitespace between tokens is RFC 8259's four characters (space, tab, line feed, carriage
+ *   return) and nothing else: a form feed or a vertical tab is an error.
  * - Rejected with ::ERPLINK_EPROTOCOL: comments, `NaN`/`Infinity`, trailing garbage or a
- *   second top-level value, a truncated or empty document, invalid escapes. The message
- *   names the byte offset at which parsing stopped and yajl's diagnosis (e.g. "invalid JSON
- *   at byte 3: parse error: trailing garbage"). A body whose first non-blank byte is `<`
+ *   second top-level value, a truncated or empty document, invalid escapes, unescaped control
+ *   characters in strings, a byte order mark. The message names the byte offset (from the
+ *   start of the document) where the problem is and what it is (e.g. "invalid JSON at byte
+ *   3: trailing garbage after the document"). A body whose first non-blank byte is `<`
  *   fails with the message "the server answered HTML, not JSON" and up to its first 200
  *   bytes (control bytes and invalid UTF-8 replaced by `?`) in erplink_error_detail().
  * - Exceeding a cap fails with ::ERPLINK_ELIMIT: nesting depth, element count (every
@@ -57,7 +72,7 @@ ERPLINK_BEGIN_DECLS
  *         ::ERPLINK_EPROTOCOL (not valid JSON, HTML, empty); ::ERPLINK_ELIMIT (a cap exceeded);
  *         ::ERPLINK_ERANGE (a number beyond the range of a double); ::ERPLINK_ENOMEM.
  *
- * Thread-safe (no shared state).
+ * Thread-safe (each thread has its own parser).
  */
 ERPLINK_EXTERN int erplink_json_decode(erplink_value **out, const char *data, size_t len,
                                        const erplink_limits *limits);
@@ -79,10 +94,11 @@ ERPLINK_EXTERN int erplink_json_decoder_new(erplink_json_decoder **out, const er
 
 /**
  * @brief Tells the decoder how large the document is expected to be (e.g. a Content-Length),
- *        so that the tree's first arena block can be sized once.
+ *        so that the buffer the body is kept in can be sized once.
  *
  * The hint is only an allocation hint: it is never trusted. It is clamped to the size cap and
- * to the arena's largest block, so a huge claimed size allocates nothing up front.
+ * to 8 MiB, so a huge claimed size reserves at most 8 MiB when the first bytes arrive (the
+ * buffer then grows geometrically with what really arrives).
  *
  * @param d    the decoder; must not have been fed yet in the current document.
  * @param hint expected document size in bytes (0 = unknown).
@@ -96,41 +112,44 @@ ERPLINK_EXTERN int erplink_json_decoder_set_size_hint(erplink_json_decoder *d, s
  * @brief Feeds the next @p len bytes of the document (any split is allowed, even inside a
  *        token or a UTF-8 sequence).
  *
- * The size cap is checked before the piece is parsed: a piece that would take the document
- * beyond it fails with ::ERPLINK_ELIMIT without being parsed or copied. Errors are sticky:
- * after a failure, further calls return the same code (with the same message) until
+ * The bytes are kept (copied) until erplink_json_decoder_finish() parses the document; feeding
+ * costs a copy, linear in the body's size whatever the split. What can be told before the
+ * document is complete is told here: the size cap is checked before the piece is kept (a
+ * piece that would take the document beyond it fails with ::ERPLINK_ELIMIT without being
+ * copied), and an HTML body fails once 200 bytes of it are in. Errors are sticky: after a
+ * failure, further calls return the same code (with the same message) until
  * erplink_json_decoder_finish() resets the decoder.
  *
  * @param d    the decoder.
  * @param data the bytes (not copied beyond what a token split across pieces needs); may be
  *             NULL only when @p len is 0.
  * @param len  number of bytes.
- * @return 0; ::ERPLINK_EINVAL (NULL arguments); ::ERPLINK_EPROTOCOL; ::ERPLINK_ELIMIT;
- *         ::ERPLINK_ERANGE; ::ERPLINK_ENOMEM (see erplink_json_decode()).
+ * @return 0; ::ERPLINK_EINVAL (NULL arguments); ::ERPLINK_EPROTOCOL (HTML, or an earlier
+ *         failure); ::ERPLINK_ELIMIT (the size cap); ::ERPLINK_ENOMEM.
  *
  * Not thread-safe for @p d.
  */
 ERPLINK_EXTERN int erplink_json_decoder_feed(erplink_json_decoder *d, const char *data, size_t len);
 
 /**
- * @brief Ends the document and returns its tree.
+ * @brief Ends the document, parses it and returns its tree.
  *
  * Whatever the outcome, the decoder is reset afterwards and can decode a new document
- * with the same caps.
+ * with the same caps (its buffers are kept for it).
  *
  * @param out receives the root of the decoded tree (free it with erplink_value_free()),
  *            or NULL on failure.
  * @param d   the decoder.
- * @return 0; ::ERPLINK_EINVAL (NULL arguments); ::ERPLINK_EPROTOCOL (truncated or empty
- *         document, HTML, or an earlier failure); ::ERPLINK_ELIMIT; ::ERPLINK_ERANGE;
- *         ::ERPLINK_ENOMEM.
+ * @return 0; ::ERPLINK_EINVAL (NULL arguments); ::ERPLINK_EPROTOCOL (not valid JSON,
+ *         truncated or empty document, HTML, or an earlier failure); ::ERPLINK_ELIMIT;
+ *         ::ERPLINK_ERANGE; ::ERPLINK_ENOMEM (see erplink_json_decode()).
  *
  * Not thread-safe for @p d.
  */
 ERPLINK_EXTERN int erplink_json_decoder_finish(erplink_value **out, erplink_json_decoder *d);
 
 /**
- * @brief Frees a decoder and any partial tree it holds.
+ * @brief Frees a decoder, the partial document it holds and its buffers.
  * @param d the decoder, or NULL (no-op). Not thread-safe for @p d.
  */
 ERPLINK_EXTERN void erplink_json_decoder_free(erplink_json_decoder *d);
@@ -147,8 +166,8 @@ ERPLINK_EXTERN void erplink_json_decoder_free(erplink_json_decoder *d);
  * `"YYYY-MM-DD HH:MM:SS"` (Odoo's format; `.ffffff` appended when the microseconds are not
  * zero); array → array; struct → object with its members in order.
  *
- * The writer is erplink's own (straight into one growing buffer; no yajl_gen), and walks
- * the tree with a heap stack, so any nesting depth is safe.
+ * The writer is erplink's own (straight into one growing buffer), and walks the tree with a
+ * heap stack, so any nesting depth is safe.
  *
  * @param out     receives the NUL-terminated text; free it with erplink_free(). NULL on failure.
  * @param out_len receives its length in bytes (may be NULL).

@@ -1,154 +1,51 @@
-/* JSON codec: decoder over yajl 2.1's event parser (building through the shared tree
- * builder), encoder written directly into an erplink_buf. See include/erplink/json.h. */
+/* JSON codec: the decoder object (accumulation, HTML detection, size cap, sticky errors)
+ * over the simdjson-based parser of json_parse.cpp, and the encoder, written directly into an
+ * erplink_buf. See include/erplink/json.h. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_parse.h>
-
 #include "erplink/json.h"
 #include "erplink/crypto.h"
 #include "internal.h"
+#include "json_parse.h"
 
 /* ================================================================ decoder */
 
 #define HTML_DETAIL_MAX 200
-#define NUMBER_MAX_CHARS 4096
+#define HINT_MAX ((size_t)8 << 20)
 
-/* Surrogate check of \u escapes, run over the raw bytes alongside yajl: yajl 2.1 turns a
- * lone high surrogate into '?' and glues a high surrogate to any following \u escape, so
- * the decoded text alone cannot tell. Backslashes only occur inside strings in a document
- * yajl accepted, so no string tracking is needed. */
-enum { SC_NORM, SC_BS, SC_HEX, SC_PAIR_BS, SC_PAIR_U };
-
-typedef struct surr_scan {
-  uint8_t st;
-  uint8_t ndig;
-  bool want_low;
-  uint32_t cp;
-} surr_scan;
-
+/* The document is accumulated (in a buffer with ERPLINK_JSON_PADDING spare bytes, growing
+ * geometrically, so feeding is linear in the size whatever the split) and parsed in one
+ * pass by finish(): simdjson parses whole documents. HTML and the size cap are still
+ * detected while the body arrives. */
 struct erplink_json_decoder {
   struct erplink_limits lim;
-  erplink_builder *b;
-  yajl_handle y;
   size_t hint;
+  char *doc;         /* the document so far; kept (emptied) between documents */
+  size_t len, cap;   /* cap >= len + ERPLINK_JSON_PADDING once doc is allocated */
+  erplink__json_parser *parser; /* for documents too large for the thread's; kept */
+  bool own_parser;   /* a decoder object (not erplink_json_decode()'s) */
   size_t total;      /* bytes fed so far (current document) */
-  size_t chunk_base; /* offset of the chunk being parsed */
   int err;           /* sticky error code (0 = none) */
   bool seen_value;   /* a non-blank byte was seen */
   bool html;         /* the document starts with '<' */
-  bool cb_failed;    /* a callback failed (the builder's error is set) */
-  size_t cb_offset;  /* byte offset of the callback failure */
   erplink_buf html_buf;
-  surr_scan scan;
   char errmsg[512];
 };
 
-static int cb_fail(erplink_json_decoder *d) {
-  d->cb_failed = true;
-  d->cb_offset = d->chunk_base + yajl_get_bytes_consumed(d->y);
-  return 0;
-}
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-static int cb_null(void *ctx) {
-  erplink_json_decoder *d = ctx;
-  return erplink_builder_nil(d->b) ? cb_fail(d) : 1;
-}
-
-static int cb_bool(void *ctx, int v) {
-  erplink_json_decoder *d = ctx;
-  return erplink_builder_bool(d->b, v) ? cb_fail(d) : 1;
-}
-
-static int cb_number(void *ctx, const char *s, size_t len) {
-  erplink_json_decoder *d = ctx;
-  if (len > NUMBER_MAX_CHARS) {
-    erplink__error_setf(ERPLINK_ELIMIT, "number written with %zu characters (more than %d)", len,
-                        NUMBER_MAX_CHARS);
-    return cb_fail(d);
-  }
-  bool integral = memchr(s, '.', len) == NULL && memchr(s, 'e', len) == NULL && memchr(s, 'E', len) == NULL;
-  if (integral) {
-    int64_t i;
-    bool overflow = false;
-    if (erplink__parse_int64(s, len, &i, &overflow))
-      return erplink_builder_int(d->b, i) ? cb_fail(d) : 1;
-    /* beyond int64: falls through to the nearest double */
-  }
-  double x;
-  if (!erplink__parse_double(s, len, &x)) {
-    erplink__error_setf(ERPLINK_ERANGE, "number %.*s is outside the range of a double", len > 40 ? 40 : (int)len,
-                        s);
-    return cb_fail(d);
-  }
-  return erplink_builder_double(d->b, x) ? cb_fail(d) : 1;
-}
-
-static int cb_string(void *ctx, const unsigned char *s, size_t len) {
-  erplink_json_decoder *d = ctx;
-  if (!erplink__utf8_valid((const char *)s, len)) {
-    erplink__error_setf(ERPLINK_EPROTOCOL, "invalid UTF-8 in a string");
-    return cb_fail(d);
-  }
-  return erplink_builder_string(d->b, (const char *)s, len) ? cb_fail(d) : 1;
-}
-
-static int cb_key(void *ctx, const unsigned char *s, size_t len) {
-  erplink_json_decoder *d = ctx;
-  if (!erplink__utf8_valid((const char *)s, len)) {
-    erplink__error_setf(ERPLINK_EPROTOCOL, "invalid UTF-8 in an object key");
-    return cb_fail(d);
-  }
-  return erplink_builder_key(d->b, (const char *)s, len) ? cb_fail(d) : 1;
-}
-
-static int cb_start_map(void *ctx) {
-  erplink_json_decoder *d = ctx;
-  return erplink_builder_begin_struct(d->b) ? cb_fail(d) : 1;
-}
-
-static int cb_start_array(void *ctx) {
-  erplink_json_decoder *d = ctx;
-  return erplink_builder_begin_array(d->b) ? cb_fail(d) : 1;
-}
-
-static int cb_end(void *ctx) {
-  erplink_json_decoder *d = ctx;
-  return erplink_builder_end(d->b) ? cb_fail(d) : 1;
-}
-
-static const yajl_callbacks g_callbacks = {
-    cb_null, cb_bool, NULL, NULL, cb_number, cb_string, cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
-};
-
-static int yajl_open(erplink_json_decoder *d) {
-  d->y = yajl_alloc(&g_callbacks, NULL, d);
-  if (!d->y) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory (JSON parser)");
-  /* Strict RFC 8259: these are yajl's defaults, set explicitly so that a change of
-   * defaults cannot loosen us. UTF-8 validation stays on (yajl_dont_validate_strings 0). */
-  yajl_config(d->y, yajl_allow_comments, 0);
-  yajl_config(d->y, yajl_dont_validate_strings, 0);
-  yajl_config(d->y, yajl_allow_trailing_garbage, 0);
-  yajl_config(d->y, yajl_allow_multiple_values, 0);
-  yajl_config(d->y, yajl_allow_partial_values, 0);
-  return 0;
-}
-
+/* Resets to an empty document, keeping the document buffer and the parser for the next one. */
 static void doc_reset(erplink_json_decoder *d) {
-  if (d->y) yajl_free(d->y);
-  d->y = NULL;
-  if (d->b) erplink_builder_free(d->b);
-  d->b = NULL;
+  d->len = 0;
   d->hint = 0;
-  d->total = d->chunk_base = 0;
+  d->total = 0;
   d->err = 0;
-  d->seen_value = d->html = d->cb_failed = false;
-  d->cb_offset = 0;
+  d->seen_value = d->html = false;
   erplink_buf_free(&d->html_buf);
-  memset(&d->scan, 0, sizeof d->scan);
   d->errmsg[0] = '\0';
 }
 
@@ -158,6 +55,7 @@ int erplink_json_decoder_new(erplink_json_decoder **out, const erplink_limits *l
   erplink_json_decoder *d = calloc(1, sizeof *d);
   if (!d) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink__limits_resolve(&d->lim, limits);
+  d->own_parser = true;
   *out = d;
   return 0;
 }
@@ -165,12 +63,14 @@ int erplink_json_decoder_new(erplink_json_decoder **out, const erplink_limits *l
 void erplink_json_decoder_free(erplink_json_decoder *d) {
   if (!d) return;
   doc_reset(d);
+  free(d->doc);
+  erplink__json_parser_free(d->parser);
   free(d);
 }
 
 int erplink_json_decoder_set_size_hint(erplink_json_decoder *d, size_t hint) {
   if (!d) return erplink__error_setf(ERPLINK_EINVAL, "erplink_json_decoder_set_size_hint: decoder is NULL");
-  if (d->total || d->b)
+  if (d->total)
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_json_decoder_set_size_hint: the document was already fed");
   d->hint = hint < d->lim.max_bytes ? hint : d->lim.max_bytes;
   return 0;
@@ -185,83 +85,6 @@ static int stick(erplink_json_decoder *d, int code) {
 
 static int restick(erplink_json_decoder *d) {
   return erplink__error_setf(d->err, "%s", d->errmsg[0] ? d->errmsg : "JSON decoder failed earlier");
-}
-
-static bool is_hex(unsigned c, unsigned *v) {
-  if (c >= '0' && c <= '9') *v = c - '0';
-  else if (c >= 'a' && c <= 'f') *v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') *v = c - 'A' + 10;
-  else return false;
-  return true;
-}
-
-/* Scans [p, p+len) for bad surrogate escapes; returns the offset of the first bad byte
- * within the chunk, or SIZE_MAX. *why receives the reason. */
-static size_t scan_surrogates(surr_scan *sc, const char *p, size_t len, const char **why) {
-  size_t i = 0;
-  while (i < len) {
-    if (sc->st == SC_NORM) {
-      const char *bs = memchr(p + i, '\\', len - i);
-      if (!bs) return SIZE_MAX;
-      i = (size_t)(bs - p) + 1;
-      sc->st = SC_BS;
-      continue;
-    }
-    unsigned c = (unsigned char)p[i];
-    switch (sc->st) {
-    case SC_BS:
-      if (c == 'u') {
-        sc->st = SC_HEX;
-        sc->ndig = 0;
-        sc->cp = 0;
-      } else {
-        sc->st = SC_NORM;
-      }
-      break;
-    case SC_HEX: {
-      unsigned v;
-      if (!is_hex(c, &v)) { /* invalid escape: yajl reports it */
-        sc->st = SC_NORM;
-        sc->want_low = false;
-        break;
-      }
-      sc->cp = sc->cp * 16 + v;
-      if (++sc->ndig < 4) break;
-      if (sc->want_low) {
-        if (sc->cp < 0xDC00 || sc->cp > 0xDFFF) {
-          *why = "a high surrogate \\u escape is not followed by a low surrogate";
-          return i;
-        }
-        sc->want_low = false;
-        sc->st = SC_NORM;
-      } else if (sc->cp >= 0xD800 && sc->cp <= 0xDBFF) {
-        sc->want_low = true;
-        sc->st = SC_PAIR_BS;
-      } else if (sc->cp >= 0xDC00 && sc->cp <= 0xDFFF) {
-        *why = "a lone low surrogate \\u escape";
-        return i;
-      } else {
-        sc->st = SC_NORM;
-      }
-      break;
-    }
-    case SC_PAIR_BS:
-    case SC_PAIR_U:
-      if (c == (sc->st == SC_PAIR_BS ? '\\' : 'u')) {
-        sc->st = sc->st == SC_PAIR_BS ? SC_PAIR_U : SC_HEX;
-        sc->ndig = 0;
-        sc->cp = 0;
-      } else {
-        *why = "a lone high surrogate \\u escape";
-        return i;
-      }
-      break;
-    default:
-      break;
-    }
-    i++;
-  }
-  return SIZE_MAX;
 }
 
 /* Copies up to HTML_DETAIL_MAX bytes of an HTML body, sanitised. */
@@ -299,49 +122,28 @@ static int html_fail(erplink_json_decoder *d) {
   return stick(d, rc);
 }
 
-/* Turns a yajl error or a callback failure into the thread's error. off = byte offset. */
-static int parse_fail(erplink_json_decoder *d, yajl_status st, const unsigned char *chunk, size_t chunk_len) {
-  if (st == yajl_status_client_canceled && d->cb_failed) {
-    int code = erplink_error_code(erplink_error_last());
-    if (!code) code = ERPLINK_EPROTOCOL;
-    erplink__error_prefix("invalid JSON document at byte %zu: ", d->cb_offset);
-    return stick(d, code);
+/* Appends to the document buffer, keeping ERPLINK_JSON_PADDING spare bytes. */
+static int doc_append(erplink_json_decoder *d, const char *data, size_t len) {
+  size_t need = d->len + len + ERPLINK_JSON_PADDING; /* no overflow: len <= max_bytes - total */
+  if (need > d->cap) {
+    /* the hint is never trusted beyond 8 MiB up front */
+    size_t ncap = d->cap ? d->cap : (d->hint < HINT_MAX ? d->hint : HINT_MAX) + ERPLINK_JSON_PADDING;
+    if (ncap < 4096) ncap = 4096;
+    while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    /* never reserve beyond the size cap */
+    if (d->lim.max_bytes < SIZE_MAX - ERPLINK_JSON_PADDING && ncap > d->lim.max_bytes + ERPLINK_JSON_PADDING)
+      ncap = need > d->lim.max_bytes + ERPLINK_JSON_PADDING ? need : d->lim.max_bytes + ERPLINK_JSON_PADDING;
+    char *p = realloc(d->doc, ncap);
+    if (!p) {
+      erplink__error_setf(ERPLINK_ENOMEM, "out of memory (JSON document of %zu bytes)", need);
+      return stick(d, ERPLINK_ENOMEM);
+    }
+    erplink__advise_huge(p + d->len, ncap - d->len);
+    d->doc = p;
+    d->cap = ncap;
   }
-  size_t off = d->chunk_base + (chunk ? yajl_get_bytes_consumed(d->y) : 0);
-  unsigned char *msg = yajl_get_error(d->y, 0, chunk, chunk_len);
-  char text[200] = "syntax error";
-  if (msg) {
-    size_t n = strlen((const char *)msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.')) n--;
-    if (n >= sizeof text) n = sizeof text - 1;
-    memcpy(text, msg, n);
-    text[n] = '\0';
-    yajl_free_error(d->y, msg);
-  }
-  erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: %s", off, text);
-  return stick(d, ERPLINK_EPROTOCOL);
-}
-
-static int parse_chunk(erplink_json_decoder *d, const char *data, size_t len) {
-  if (!d->y && yajl_open(d)) return stick(d, ERPLINK_ENOMEM);
-  d->chunk_base = d->total;
-  yajl_status st = yajl_parse(d->y, (const unsigned char *)data, len);
-  size_t upto = len;
-  if (st != yajl_status_ok) upto = d->cb_failed ? d->cb_offset - d->chunk_base : yajl_get_bytes_consumed(d->y);
-  if (upto > len) upto = len;
-  const char *why = NULL;
-  size_t bad = scan_surrogates(&d->scan, data, upto, &why);
-  if (bad != SIZE_MAX) {
-    erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: %s", d->chunk_base + bad, why);
-    d->total += len;
-    return stick(d, ERPLINK_EPROTOCOL);
-  }
-  if (st != yajl_status_ok) {
-    int rc = parse_fail(d, st, (const unsigned char *)data, len);
-    d->total += len;
-    return rc;
-  }
-  d->total += len;
+  memcpy(d->doc + d->len, data, len);
+  d->len += len;
   return 0;
 }
 
@@ -353,26 +155,25 @@ int erplink_json_decoder_feed(erplink_json_decoder *d, const char *data, size_t 
     erplink__error_setf(ERPLINK_ELIMIT, "JSON document larger than %zu bytes (the size cap)", d->lim.max_bytes);
     return stick(d, ERPLINK_ELIMIT);
   }
-  if (!d->b && erplink_builder_new(&d->b, &d->lim, d->hint)) return stick(d, ERPLINK_ENOMEM);
+  if (len == 0) return 0;
+  d->total += len;
   if (!d->seen_value) {
     size_t i = 0;
-    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) i++;
+    while (i < len && is_blank(data[i])) i++;
     if (i < len) {
       d->seen_value = true;
-      if (data[i] == '<') d->html = true;
+      if (data[i] == '<') {
+        d->html = true;
+        data += i;
+        len -= i;
+      }
     }
-    if (d->html) {
-      d->total += len;
-      html_collect(d, data + i, len - i);
-      return d->html_buf.len >= HTML_DETAIL_MAX ? html_fail(d) : 0;
-    }
-  } else if (d->html) {
-    d->total += len;
+  }
+  if (d->html) {
     html_collect(d, data, len);
     return d->html_buf.len >= HTML_DETAIL_MAX ? html_fail(d) : 0;
   }
-  if (len == 0) return 0;
-  return parse_chunk(d, data, len);
+  return doc_append(d, data, len);
 }
 
 int erplink_json_decoder_finish(erplink_value **out, erplink_json_decoder *d) {
@@ -386,19 +187,14 @@ int erplink_json_decoder_finish(erplink_value **out, erplink_json_decoder *d) {
   } else if (!d->seen_value) {
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: the document is empty");
   } else {
-    d->chunk_base = d->total;
-    yajl_status st = yajl_complete_parse(d->y);
-    if (st != yajl_status_ok) {
-      rc = parse_fail(d, st, NULL, 0);
-    } else if (d->scan.st != SC_NORM || d->scan.want_low) {
-      rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: document ends inside an escape",
-                               d->total);
-    } else if (!erplink_builder_done(d->b)) {
-      rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: the document is truncated", d->total);
-    } else {
-      *out = erplink_builder_take(d->b);
-      if (!*out) rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: no value");
+    /* small documents: the thread's parser, warm even when each answer gets a new decoder;
+     * larger ones: the decoder's own, kept for its next document */
+    erplink__json_parser *p = NULL;
+    if (d->own_parser && d->len > ERPLINK_JSON_THREAD_PARSER_MAX) {
+      if (!d->parser) d->parser = erplink__json_parser_new(); /* NULL: the thread's */
+      p = d->parser;
     }
+    rc = erplink__json_parse(p, out, d->doc, d->len, &d->lim, d->len);
   }
   doc_reset(d);
   return rc;
@@ -408,36 +204,73 @@ int erplink_json_decode(erplink_value **out, const char *data, size_t len, const
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_json_decode: out is NULL");
   *out = NULL;
   if (!data && len) return erplink__error_setf(ERPLINK_EINVAL, "erplink_json_decode: data is NULL");
+  struct erplink_limits lim;
+  erplink__limits_resolve(&lim, limits);
+  size_t i = 0;
+  while (i < len && is_blank(data[i])) i++;
+  if (len <= lim.max_bytes && i < len && data[i] != '<') return erplink__json_parse_copy(out, data, len, &lim);
+  /* too large, empty or HTML: the decoder's messages */
   erplink_json_decoder d;
   memset(&d, 0, sizeof d);
-  erplink__limits_resolve(&d.lim, limits);
-  d.hint = len < d.lim.max_bytes ? len : d.lim.max_bytes;
+  d.lim = lim;
   int rc = erplink_json_decoder_feed(&d, data, len);
-  if (rc) {
-    doc_reset(&d);
-    return rc;
-  }
-  return erplink_json_decoder_finish(out, &d);
+  if (rc == 0) rc = erplink_json_decoder_finish(out, &d);
+  doc_reset(&d);
+  free(d.doc);
+  return rc;
 }
 
 /* ================================================================ encoder */
 
 static const char g_hex[] = "0123456789abcdef";
 
+/* Room for n more bytes (and the NUL): where to write them, or NULL (b->oom set). The writer
+ * fills the buffer directly and then advances b->len; erplink_json_encode() terminates it. */
+static inline char *wroom(erplink_buf *b, size_t n) {
+  if (ERPLINK_UNLIKELY(b->cap - b->len <= n) && erplink_buf_grow(b, n)) return NULL;
+  return b->ptr + b->len;
+}
+
+static inline void put_raw(erplink_buf *b, const void *p, size_t n) {
+  char *w = wroom(b, n);
+  if (!w) return;
+  memcpy(w, p, n);
+  b->len += n;
+}
+
+static inline void put_char(erplink_buf *b, char c) {
+  char *w = wroom(b, 1);
+  if (!w) return;
+  *w = c;
+  b->len++;
+}
+
+/* Bytes a JSON string cannot carry as they are: 1 = escape, 2 = maybe U+2028/U+2029. */
+static const unsigned char g_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static void put_string(erplink_buf *b, const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
-  erplink_buf_grow(b, len + 2);
-  erplink_buf_putc(b, '"');
+  put_char(b, '"');
   size_t run = 0; /* start of the pending run of bytes copied as they are */
   for (size_t i = 0; i < len; i++) {
     unsigned c = s[i];
-    const char *esc = NULL;
-    char ubuf[7];
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      if (c != 0xE2 || i + 2 >= len || s[i + 1] != 0x80 || (s[i + 2] != 0xA8 && s[i + 2] != 0xA9)) continue;
-      esc = s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
-      erplink_buf_put(b, s + run, i - run);
-      erplink_buf_puts(b, esc);
+    if (ERPLINK_LIKELY(!g_esc[c])) continue;
+    char ubuf[6];
+    const char *esc;
+    size_t elen = 2;
+    if (g_esc[c] == 2) { /* U+2028 / U+2029 (E2 80 A8 / E2 80 A9): escaped for JavaScript */
+      if (i + 2 >= len || s[i + 1] != 0x80 || (s[i + 2] != 0xA8 && s[i + 2] != 0xA9)) continue;
+      put_raw(b, s + run, i - run);
+      put_raw(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
       i += 2;
       run = i + 1;
       continue;
@@ -451,21 +284,21 @@ static void put_string(erplink_buf *b, const char *str, size_t len) {
     case '\b': esc = "\\b"; break;
     case '\f': esc = "\\f"; break;
     default:
-      ubuf[0] = '\\';
-      ubuf[1] = 'u';
-      ubuf[2] = '0';
-      ubuf[3] = '0';
+      memcpy(ubuf, "\\u00", 4);
       ubuf[4] = g_hex[c >> 4];
       ubuf[5] = g_hex[c & 15];
-      ubuf[6] = '\0';
       esc = ubuf;
+      elen = 6;
     }
-    erplink_buf_put(b, s + run, i - run);
-    erplink_buf_puts(b, esc);
+    put_raw(b, s + run, i - run);
+    put_raw(b, esc, elen);
     run = i + 1;
   }
-  erplink_buf_put(b, s + run, len - run);
-  erplink_buf_putc(b, '"');
+  char *w = wroom(b, len - run + 1);
+  if (!w) return;
+  memcpy(w, s + run, len - run);
+  w[len - run] = '"';
+  b->len += len - run + 1;
 }
 
 static void put_int(erplink_buf *b, int64_t v) {
@@ -477,7 +310,7 @@ static void put_int(erplink_buf *b, int64_t v) {
     u /= 10;
   } while (u);
   if (v < 0) *--p = '-';
-  erplink_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+  put_raw(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 typedef struct enc_frame {
@@ -488,10 +321,10 @@ typedef struct enc_frame {
 /* Writes a scalar, or the opening bracket of a container (returns 1 then). <0 on error. */
 static int put_open(erplink_buf *b, const erplink_value *v) {
   switch (v->type) {
-  case ERPLINK_TYPE_NIL: erplink_buf_put(b, "null", 4); return 0;
+  case ERPLINK_TYPE_NIL: put_raw(b, "null", 4); return 0;
   case ERPLINK_TYPE_BOOL:
-    if (v->u.b) erplink_buf_put(b, "true", 4);
-    else erplink_buf_put(b, "false", 5);
+    if (v->u.b) put_raw(b, "true", 4);
+    else put_raw(b, "false", 5);
     return 0;
   case ERPLINK_TYPE_INT: put_int(b, v->u.i); return 0;
   case ERPLINK_TYPE_DOUBLE: {
@@ -500,14 +333,14 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
                                  isnan(v->u.d) ? "NaN" : "an infinite double");
     char tmp[32];
     size_t n = erplink__fmt_double(tmp, v->u.d);
-    erplink_buf_put(b, tmp, n);
+    put_raw(b, tmp, n);
     return 0;
   }
   case ERPLINK_TYPE_STRING: put_string(b, v->u.s.ptr, v->u.s.len); return 0;
   case ERPLINK_TYPE_BYTES:
-    erplink_buf_putc(b, '"');
+    put_char(b, '"');
     erplink__base64_put(b, v->u.s.ptr, v->u.s.len, 0);
-    erplink_buf_putc(b, '"');
+    put_char(b, '"');
     return 0;
   case ERPLINK_TYPE_DATETIME: {
     const erplink_datetime *dt = &v->u.dt;
@@ -519,8 +352,8 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
                          dt->minute, dt->second);
     return 0;
   }
-  case ERPLINK_TYPE_ARRAY: erplink_buf_putc(b, '['); return 1;
-  case ERPLINK_TYPE_STRUCT: erplink_buf_putc(b, '{'); return 1;
+  case ERPLINK_TYPE_ARRAY: put_char(b, '['); return 1;
+  case ERPLINK_TYPE_STRUCT: put_char(b, '{'); return 1;
   default: return erplink__error_setf(ERPLINK_EINVAL, "cannot encode a value of unknown type %u", v->type);
   }
 }
@@ -549,16 +382,16 @@ int erplink_json_encode(char **out, size_t *out_len, const erplink_value *v) {
     bool is_struct = c->type == ERPLINK_TYPE_STRUCT;
     size_t n = is_struct ? c->u.st.len : c->u.a.len;
     if (f->i == n) {
-      erplink_buf_putc(&b, is_struct ? '}' : ']');
+      put_char(&b, is_struct ? '}' : ']');
       depth--;
       continue;
     }
-    if (f->i) erplink_buf_putc(&b, ',');
+    if (f->i) put_char(&b, ',');
     const erplink_value *item;
     if (is_struct) {
       const erplink_member *m = &c->u.st.m[f->i];
       put_string(&b, m->key, m->key_len);
-      erplink_buf_putc(&b, ':');
+      put_char(&b, ':');
       item = m->val;
     } else {
       item = c->u.a.items[f->i];
@@ -587,6 +420,8 @@ done:
     erplink_buf_free(&b);
     return rc;
   }
+  if (!b.ptr && erplink_buf_grow(&b, 0)) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while encoding JSON");
+  b.ptr[b.len] = '\0';
   *out = erplink_buf_detach(&b, out_len);
   return 0;
 }

@@ -1,6 +1,6 @@
 /* One HTTP exchange with the server: the request (headers, body, idempotency, what to log),
- * the answer decoded while it is received (XML-RPC through reusable expat decoders, JSON through
- * yajl), and the triage of failed answers: an Odoo error object kept for the protocol to map,
+ * the answer decoded while it is received (XML-RPC through reusable expat decoders, JSON gathered
+ * and decoded by simdjson as soon as it is complete), and the triage of failed answers: an Odoo error object kept for the protocol to map,
  * an answer that is not RPC at all (HTML, another media type, empty) named as such. */
 #include "erplink/json.h"
 #include "odoo_internal.h"

@@ -49,13 +49,31 @@ if out=$(c++ -std=c++11 -Wall -Wextra -Werror "$tmp/app.cpp" -o "$tmp/appxx" $(p
   ok "C++ program links (extern \"C\" linkage) and runs"
 else bad "C++ program links and runs" "$out"; fi
 
-# liberplink.a with the shared system libraries it needs (its Requires.private, and -pthread -lm):
-# a fully static binary would need static builds of libcurl's own dependencies.
-static_libs="$(pkg-config --libs $(pkg-config --print-requires-private erplink | awk '{print $1}')) -pthread -lm"
-if out=$(cc -std=c11 -DERPLINK_STATIC "$tmp/app.c" -o "$tmp/app_static" $(pkg-config --cflags erplink) \
-           "$libdir/liberplink.a" $static_libs 2>&1) && "$tmp/app_static" >/dev/null \
+# liberplink.a with the shared system libraries it needs (its Requires.private and Libs.private:
+# -lstdc++ for the JSON parser, -pthread -lm): a fully static binary would need static builds of
+# libcurl's own dependencies. The program decodes JSON, so that the C++ object is linked in.
+cat > "$tmp/app_static.c" <<'C'
+#include <erplink/erplink.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+  const char *doc = "[1,\"x\",{\"k\":2.5}]";
+  erplink_value *v = NULL;
+  if (erplink_json_decode(&v, doc, strlen(doc), NULL) != 0) return 1;
+  if (erplink_value_count(v) != 3) return 2;
+  char *s = NULL;
+  if (erplink_json_encode(&s, NULL, v) != 0) return 3;
+  printf("%s\n", s);
+  erplink_free(s);
+  erplink_value_free(v);
+  return 0;
+}
+C
+static_libs="$(pkg-config --libs $(pkg-config --print-requires-private erplink | awk '{print $1}')) $(sed -n 's/^Libs.private: //p' "$pc")"
+if out=$(cc -std=c11 -DERPLINK_STATIC "$tmp/app_static.c" -o "$tmp/app_static" $(pkg-config --cflags erplink) \
+           "$libdir/liberplink.a" $static_libs 2>&1) && [ "$("$tmp/app_static")" = '[1,"x",{"k":2.5}]' ] \
    && ! ldd "$tmp/app_static" | grep -q liberplink; then
-  ok "static liberplink.a links (with its Requires.private) and runs without liberplink.so"
+  ok "static liberplink.a links (with its Requires.private and Libs.private) and decodes JSON without liberplink.so"
 else bad "static link" "$out"; fi
 
 so=$(ls "$libdir"/liberplink.so.*.*.* | head -n 1)

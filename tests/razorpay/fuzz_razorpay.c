@@ -1,10 +1,6 @@
 /* Fuzz target for the webhook path (razorpay_event_parse + verification of untrusted input),
  * run as a deterministic mutation test in every build (so under ASan/UBSan in CI), and as a
- * libFuzzer target with clang:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DERPLINK_LIBFUZZER -Iinclude -Isrc/core -Isrc \
- *     tests/razorpay/fuzz_razorpay.c src/core/[a-z]*.c src/razorpay/[a-z]*.c \
- *     $(pkg-config --cflags --libs libcurl openssl expat yajl) -lpthread -lm -o fuzz_razorpay
+ * libFuzzer target in the fuzzing build (meson -Dfuzzing=true; see tests/fuzz/README.md).
  *
  * Properties: parsing never crashes or leaks; a failure has a negative code and a non-empty
  * message; on success the event has a name and every accessor is safe to call; verifying the

@@ -4,7 +4,12 @@
 Generates random JSON documents with a fixed seed, has the C helper (json_roundtrip) decode and
 re-encode each, and checks that json.loads() of both gives the same value with the same types
 (ints exact; integers beyond int64 come back as the nearest float, as erplink documents).
-Also checks that truncated documents that Python rejects are rejected by erplink too.
+Also checks that truncated documents that Python rejects are rejected by erplink too, and,
+on random mutations of the documents (bytes replaced, inserted, deleted, duplicated: brackets,
+quotes, escapes, digits, literals, form feeds, vertical tabs, NUL, invalid UTF-8...), that
+erplink accepts exactly what Python's json accepts, less what erplink documents refusing
+(lone surrogate escapes, NaN/Infinity, numbers beyond the double range). The helper sends each
+document through one of three paths (see json_roundtrip.c), so each is held to that.
 Prints TAP."""
 import json
 import math
@@ -16,6 +21,10 @@ import tempfile
 
 N_DOCS = 2500
 N_TRUNC = 600
+N_MUTANTS = 6000
+MUTATION_BYTES = [bytes([c]) for c in b'[]{}:,"\\ 0123456789-+.eEtrufalsnu\t\r\x0c\x0b\x00\x7f/'] + [
+    b"\xff", b"\xc3", b"\xa9", b"\xed\xa0\x80", b"\xef\xbb\xbf", b"\\u", b"\\ud800", b"\\udc00", b"true", b"null",
+    b"1e400", b"-", b"\xc2\xa0"]
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 rng = random.Random(20261121)
@@ -123,6 +132,58 @@ def run_tool(tool, docs):
     return lines
 
 
+def mutate(doc):
+    b = bytearray(doc.encode("utf-8"))
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        op = rng.random()
+        i = rng.randint(0, len(b))
+        if op < 0.35 and i < len(b):
+            b[i:i + 1] = rng.choice(MUTATION_BYTES)
+        elif op < 0.7:
+            b[i:i] = rng.choice(MUTATION_BYTES)
+        elif op < 0.85 and i < len(b):
+            del b[i:i + rng.randint(1, 3)]
+        else:
+            j = rng.randint(0, len(b))
+            b[i:i] = b[min(i, j):max(i, j)][:20]
+    return bytes(b)
+
+
+def python_accepts(b):
+    """Does Python's json accept b (as UTF-8), and would erplink keep it (no lone surrogate,
+    NaN, infinity)?"""
+    try:
+        text = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    bad = []
+
+    def constant(name):
+        bad.append(name)
+        return None
+
+    try:
+        # every member, duplicates included: erplink keeps them all (and parses each)
+        v = json.loads(text, parse_constant=constant, object_pairs_hook=list)
+    except (ValueError, RecursionError):
+        return False
+    if bad:
+        return False
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            try:
+                x.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(x, float) and not math.isfinite(x):
+            return False
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return True
+
+
 def main():
     tool = sys.argv[1]
     docs = []
@@ -131,7 +192,7 @@ def main():
         v = rand_value()
         values.append(v)
         docs.append(dump(v))
-    print("1..3")
+    print("1..4")
 
     lines = run_tool(tool, docs)
     bad = 0
@@ -175,6 +236,38 @@ def main():
         print(f"# accepted truncated document {t[:200]!r}")
     ok = not missed and len(tl) == len(trunc) and len(trunc) > 100
     print(("ok" if ok else "not ok") + f" 3 - {len(trunc)} truncated documents rejected with ERPLINK_EPROTOCOL")
+
+    # Mutations: erplink agrees with Python on what is JSON, on every path.
+    mutants = []
+    while len(mutants) < N_MUTANTS:
+        m = mutate(rng.choice(docs))
+        if b"\n" not in m and m.strip(b" \t\r") and not m.lstrip(b" \t\r").startswith(b"<"):
+            mutants.append(m)
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as f:
+        for m in mutants:
+            f.write(m + b"\n")
+        name = f.name
+    try:
+        out = subprocess.run([tool, name], capture_output=True, timeout=300, check=True).stdout
+    finally:
+        os.unlink(name)
+    ml = out.split(b"\n")
+    if ml and ml[-1] == b"":
+        ml.pop()
+    disagree = 0
+    accepted = 0
+    for i, (m, line) in enumerate(zip(mutants, ml)):
+        want = python_accepts(m)
+        got = not line.startswith(b"ERROR")
+        accepted += want
+        if want != got:
+            disagree += 1
+            if disagree <= 10:
+                print(f"# mutant {i} (path {i % 3}): python {'accepts' if want else 'rejects'}, erplink "
+                      f"{'accepts' if got else 'rejects'}: {m[:160]!r} -> {line[:160]!r}")
+    ok = disagree == 0 and len(ml) == len(mutants) and 0 < accepted < len(mutants)
+    print(("ok" if ok else "not ok") + f" 4 - {len(mutants)} mutated documents: erplink accepts what Python's json "
+          f"accepts ({accepted} valid, {disagree} disagreements)")
     return 0
 
 
