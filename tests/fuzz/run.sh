@@ -7,7 +7,7 @@
 #                                        corpus into tests/fuzz/corpus/<target> (libFuzzer -merge=1)
 #   tests/fuzz/run.sh --list             the targets
 #
-# Builds $ERPLINK_FUZZ_BUILD (default build-fuzz/) with CC=clang -Dfuzzing=true when needed.
+# Builds $ERPLINK_FUZZ_BUILD (default build-fuzz/) with CC=clang CXX=clang++ -Dfuzzing=true when needed.
 # New inputs found while fuzzing go to $ERPLINK_FUZZ_OUT/<target>/new (default
 # build-fuzz/fuzz-out), not into the committed corpus, which is only read. A finding (crash,
 # UB, leak, timeout, out-of-memory) is saved under $ERPLINK_FUZZ_OUT/<target>/artifacts and
@@ -35,7 +35,7 @@ max_len_of() { case "$1" in http_headers | jwt | razorpay) echo 4096 ;; *) echo 
 ensure_built() {
   [ -n "${ERPLINK_FUZZ_NO_BUILD:-}" ] && return 0 # the caller built them (e.g. CI, before parallel runs)
   if [ ! -f "$build/build.ninja" ]; then
-    CC="${CC:-clang}" meson setup "$build" "$root" -Dfuzzing=true -Dbuildtype=debugoptimized -Ddocs=disabled \
+    CC="${CC:-clang}" CXX="${CXX:-clang++}" meson setup "$build" "$root" -Dfuzzing=true -Dbuildtype=debugoptimized -Ddocs=disabled \
       -Dbench=false -Dexamples=false >&2 || exit 2
   fi
   local t list=()
