@@ -11,8 +11,8 @@ const { execFileSync } = require('child_process');
 const here = path.resolve(__dirname, '..');
 const root = path.resolve(here, '..', '..');
 // The pkg-config names used by dependency() in the root meson.build.
-const PKGS = ['libcurl', 'openssl', 'expat', 'yajl'];
-const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lyajl'];
+const PKGS = ['libcurl', 'openssl', 'expat', 'yajl', 'sqlite3'];
+const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lyajl', '-lsqlite3'];
 
 function sources() {
   const text = fs.readFileSync(path.join(root, 'src', 'meson.build'), 'utf8');
