@@ -69,6 +69,7 @@ int st_write_file(const char *path, const void *data, size_t len) {
 
 int st_spawn(st_child *c, int (*fn)(void *arg, int fd), void *arg) {
   memset(c, 0, sizeof *c);
+  (void)st_dir(); /* before fork(): parent and children share one scratch directory */
   int p[2];
   if (pipe(p) != 0) return -1;
   fflush(stdout);
