@@ -635,6 +635,28 @@ ERPLINK_EXTERN int erplink_outbox_enqueue(erplink_outbox *ob, const char *key, c
                                           int64_t now_ms);
 
 /**
+ * @brief Enqueues several keys' latest values at once: for the SQLite backend in one
+ *        transaction (all or nothing, committed before the call returns), which is what makes
+ *        bulk changes fast — one commit instead of @p n (see the file documentation's
+ *        durability notes: the promise is the same as for erplink_outbox_enqueue()).
+ *
+ * A key given twice ends with its last value. For a custom backend the items are upserted one
+ * by one in order; after a failure the earlier ones stay enqueued (enqueueing them all again is
+ * harmless: the latest value wins).
+ * @param ob       the outbox.
+ * @param keys     @p n NUL-terminated keys (as for erplink_outbox_enqueue()).
+ * @param payloads @p n payloads (an entry may be NULL when its length is 0).
+ * @param lens     @p n lengths.
+ * @param n        0 .. 100,000 (0 is a no-op).
+ * @param now_ms   the current time in ms since 1970, or negative for the wall clock.
+ * @return 0, ::ERPLINK_EINVAL (a bad item: nothing enqueued), ::ERPLINK_ENOMEM or a store error.
+ *         Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_outbox_enqueue_many(erplink_outbox *ob, const char *const *keys,
+                                               const void *const *payloads, const size_t *lens, size_t n,
+                                               int64_t now_ms);
+
+/**
  * @brief Leases up to @p max_items due items (earliest due first) for `lease_ms`.
  *
  * Also purges done items older than the retention (now and then), and turns items whose

@@ -63,6 +63,7 @@ struct erplink_outbox {
   void *userdata;
   bool custom;
   erplink__ob_finish_many_fn finish_many; /* SQLite: every outcome of a batch in one transaction */
+  erplink__ob_upsert_many_fn upsert_many; /* SQLite: a batch of enqueues in one transaction */
   pthread_mutex_t mu;                     /* the jitter generator */
   erplink__rng rng;
   _Atomic int64_t last_purge;
@@ -158,13 +159,15 @@ int erplink_outbox_new_sqlite(erplink_outbox **out, erplink_store *st, const cha
   if (rc) return rc;
   erplink_outbox_ops ops;
   erplink__ob_finish_many_fn many = NULL;
+  erplink__ob_upsert_many_fn upsert_many = NULL;
   void *ud = NULL;
-  if ((rc = erplink__outbox_sqlite_ops(&ops, &many, &ud, st, name)) != 0) return rc;
+  if ((rc = erplink__outbox_sqlite_ops(&ops, &many, &upsert_many, &ud, st, name)) != 0) return rc;
   if ((rc = outbox_new(out, o, &ops, ud)) != 0) {
     ops.destroy(ud);
     return rc;
   }
   (*out)->finish_many = many;
+  (*out)->upsert_many = upsert_many;
   return 0;
 }
 
@@ -225,6 +228,32 @@ int erplink_outbox_enqueue(erplink_outbox *ob, const char *key, const void *payl
                                ERPLINK_OUTBOX_MAX_PAYLOAD);
   up_arg a = {key, payload ? payload : "", len, now_or_clock(now_ms)};
   return call_prim(ob, "erplink_outbox_enqueue: upsert", up_thunk, &a);
+}
+
+int erplink_outbox_enqueue_many(erplink_outbox *ob, const char *const *keys, const void *const *payloads,
+                                const size_t *lens, size_t n, int64_t now_ms) {
+  if (!ob) return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_enqueue_many: the outbox is NULL");
+  if (n == 0) return 0;
+  if (!keys || !payloads || !lens || n > MAX_BATCH)
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_enqueue_many: NULL arrays or more than %d items",
+                               MAX_BATCH);
+  for (size_t i = 0; i < n; i++) { /* every item first: a bad one enqueues nothing */
+    char fn[64];
+    snprintf(fn, sizeof fn, "erplink_outbox_enqueue_many: item %zu", i);
+    int rc = check_key(keys[i], NULL, fn);
+    if (rc) return rc;
+    if ((!payloads[i] && lens[i]) || lens[i] > ERPLINK_OUTBOX_MAX_PAYLOAD)
+      return erplink__error_setf(ERPLINK_EINVAL, "%s: the payload is NULL or larger than %zu bytes", fn,
+                                 ERPLINK_OUTBOX_MAX_PAYLOAD);
+  }
+  int64_t now = now_or_clock(now_ms);
+  if (ob->upsert_many) return ob->upsert_many(keys, payloads, lens, n, now, ob->userdata);
+  for (size_t i = 0; i < n; i++) {
+    up_arg a = {keys[i], payloads[i] ? payloads[i] : "", lens[i], now};
+    int rc = call_prim(ob, "erplink_outbox_enqueue_many: upsert", up_thunk, &a);
+    if (rc) return rc;
+  }
+  return 0;
 }
 
 /* ---------------------------------------------------------------- batches and sinks */

@@ -103,9 +103,15 @@ typedef int (*erplink__ob_finish_many_fn)(erplink__ob_finish *f, size_t n, int64
 /* Empties the batch behind a sink (a transaction body that runs again starts over). */
 void erplink__outbox_sink_reset(erplink_outbox_sink *sink);
 
-/* The SQLite primitives of the outbox `name` of st: fills ops (destroy frees *userdata). */
-int erplink__outbox_sqlite_ops(erplink_outbox_ops *ops, erplink__ob_finish_many_fn *many, void **userdata,
-                               erplink_store *st, const char *name);
+/* Enqueues n items at once (SQLite: one transaction). */
+typedef int (*erplink__ob_upsert_many_fn)(const char *const *keys, const void *const *payloads, const size_t *lens,
+                                          size_t n, int64_t now_ms, void *userdata);
+
+/* The SQLite primitives of the outbox `name` of st: fills ops (destroy frees *userdata) and the
+ * two batch forms. */
+int erplink__outbox_sqlite_ops(erplink_outbox_ops *ops, erplink__ob_finish_many_fn *many,
+                               erplink__ob_upsert_many_fn *upsert_many, void **userdata, erplink_store *st,
+                               const char *name);
 
 /* ---------------------------------------------------------------- blob cache (tests) */
 /* Replaces the wall clock of a cache (use times); for tests. */

@@ -390,6 +390,49 @@ static void t_coalesce(void) {
   erplink_outbox_free(ob);
 }
 
+static void t_enqueue_many(void) {
+  erplink_outbox *ob = mk_default();
+  REQUIRE(ob);
+  const char *keys[] = {"a", "b", "a", "c"};
+  const void *pls[] = {"a1", "b1", "a2", NULL};
+  size_t lens[] = {2, 2, 2, 0};
+  CHECK_EQ_INT(erplink_outbox_enqueue_many(ob, keys, pls, lens, 4, T0), 0);
+  CHECK_EQ_INT(cnt(ob, ERPLINK_OUTBOX_PENDING, T0), 3);
+  /* a bad item anywhere: nothing is enqueued */
+  const char *bad_keys[] = {"d", ""};
+  CHECK_ERR(erplink_outbox_enqueue_many(ob, bad_keys, pls, lens, 2, T0), ERPLINK_EINVAL, "item 1");
+  const void *bad_pls[] = {"x", NULL};
+  size_t bad_lens[] = {1, 5};
+  const char *keys2[] = {"d", "e"};
+  CHECK_ERR(erplink_outbox_enqueue_many(ob, keys2, bad_pls, bad_lens, 2, T0), ERPLINK_EINVAL, "payload is NULL");
+  CHECK_EQ_INT(cnt(ob, ERPLINK_OUTBOX_PENDING, T0), 3);
+  CHECK_EQ_INT(erplink_outbox_enqueue_many(ob, NULL, NULL, NULL, 0, T0), 0);
+  CHECK_ERR(erplink_outbox_enqueue_many(ob, NULL, pls, lens, 1, T0), ERPLINK_EINVAL, "NULL arrays");
+  /* with one key leased: its new value waits behind the lease */
+  erplink_outbox_batch *b = claim(ob, 1, T0);
+  REQUIRE(b && erplink_outbox_batch_count(b) == 1);
+  CHECK_EQ_STR(pl(b, 0), "a2");
+  const char *k3[] = {"a", "b"};
+  const void *p3[] = {"a3", "b2"};
+  size_t l3[] = {2, 2};
+  CHECK_EQ_INT(erplink_outbox_enqueue_many(ob, k3, p3, l3, 2, T0 + 1), 0);
+  erplink_outbox_batch_done(b, 0);
+  complete(ob, b, T0 + 2);
+  erplink_outbox_batch_free(b);
+  b = claim(ob, 10, T0 + 2);
+  REQUIRE(b && erplink_outbox_batch_count(b) == 3);
+  int found = 0;
+  for (size_t i = 0; i < 3; i++) {
+    const char *k = erplink_outbox_item_key(erplink_outbox_batch_at(b, i));
+    if (strcmp(k, "a") == 0) found += strcmp(pl(b, i), "a3") == 0;
+    if (strcmp(k, "b") == 0) found += strcmp(pl(b, i), "b2") == 0;
+    if (strcmp(k, "c") == 0) found += strcmp(pl(b, i), "") == 0;
+  }
+  CHECK_EQ_INT(found, 3);
+  erplink_outbox_batch_free(b);
+  erplink_outbox_free(ob);
+}
+
 static void t_enqueue_while_leased(void) {
   erplink_outbox *ob = mk_default();
   REQUIRE(ob);
@@ -732,6 +775,7 @@ static void t_errors(void) {
 static void test_sqlite(void) {
   g_kind = SQL;
   t_coalesce();
+  t_enqueue_many();
   t_enqueue_while_leased();
   t_generations();
   t_backoff();
@@ -744,6 +788,7 @@ static void test_sqlite(void) {
 static void test_custom(void) {
   g_kind = CUSTOM;
   t_coalesce();
+  t_enqueue_many();
   t_enqueue_while_leased();
   t_generations();
   t_backoff();
