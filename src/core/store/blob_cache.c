@@ -36,14 +36,6 @@ static int64_t blob_sum(const char *key, size_t klen, const void *v, size_t len)
   return (int64_t)erplink__siphash24(hk, (uint64_t)len, v, len);
 }
 
-static int check_key(const erplink_blob_cache *c, const char *key, size_t *klen, const char *fn) {
-  if (!c) return erplink__error_setf(ERPLINK_EINVAL, "%s: the cache is NULL", fn);
-  if (!key) return erplink__error_setf(ERPLINK_EINVAL, "%s: the key is NULL", fn);
-  *klen = strnlen(key, ERPLINK_BLOB_CACHE_MAX_KEY + 1);
-  if (*klen == 0 || *klen > ERPLINK_BLOB_CACHE_MAX_KEY)
-    return erplink__error_setf(ERPLINK_EINVAL, "%s: the key must be 1 to %d bytes", fn, ERPLINK_BLOB_CACHE_MAX_KEY);
-  return 0;
-}
 
 int erplink_blob_cache_new(erplink_blob_cache **out, erplink_store *st, const char *name, size_t max_bytes) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_blob_cache_new: out is NULL");
@@ -161,6 +153,21 @@ static int evict_to(erplink__sconn *cn, int64_t ns, int64_t target, int64_t keep
   return rc;
 }
 
+/* Checks the cache and key of a call and starts its argument block. */
+static int key_arg(bc_arg *a, erplink_blob_cache *c, const char *key, const char *fn) {
+  memset(a, 0, sizeof *a);
+  if (!c) return erplink__error_setf(ERPLINK_EINVAL, "%s: the cache is NULL", fn);
+  if (!key) return erplink__error_setf(ERPLINK_EINVAL, "%s: the key is NULL", fn);
+  size_t n = strnlen(key, ERPLINK_BLOB_CACHE_MAX_KEY + 1);
+  if (n == 0 || n > ERPLINK_BLOB_CACHE_MAX_KEY)
+    return erplink__error_setf(ERPLINK_EINVAL, "%s: the key must be 1 to %d bytes", fn, ERPLINK_BLOB_CACHE_MAX_KEY);
+  a->c = c;
+  a->key = key;
+  a->klen = n;
+  a->now = cache_now(c);
+  return 0;
+}
+
 /* ---------------------------------------------------------------- get */
 
 static int get_fn(erplink__sconn *cn, void *p) {
@@ -224,14 +231,9 @@ int erplink_blob_cache_get(int *found, void **data, size_t *len, erplink_blob_ca
   *found = 0;
   *data = NULL;
   *len = 0;
-  size_t klen = 0;
-  int rc = check_key(c, key, &klen, "erplink_blob_cache_get");
+  bc_arg a;
+  int rc = key_arg(&a, c, key, "erplink_blob_cache_get");
   if (rc) return rc;
-  bc_arg a = {0};
-  a.c = c;
-  a.key = key;
-  a.klen = klen;
-  a.now = cache_now(c);
   rc = erplink__store_run(c->st, ERPLINK__TXN_READ, get_fn, &a, "blob cache: reading a blob");
   if (rc != 0) {
     free(a.out);
@@ -301,18 +303,13 @@ static int put_fn(erplink__sconn *cn, void *p) {
 }
 
 int erplink_blob_cache_put(erplink_blob_cache *c, const char *key, const void *data, size_t len) {
-  size_t klen = 0;
-  int rc = check_key(c, key, &klen, "erplink_blob_cache_put");
+  bc_arg a;
+  int rc = key_arg(&a, c, key, "erplink_blob_cache_put");
   if (rc) return rc;
   if (!data && len) return erplink__error_setf(ERPLINK_EINVAL, "erplink_blob_cache_put: data is NULL");
   if (len > (size_t)1 << 40) return erplink__error_setf(ERPLINK_EINVAL, "erplink_blob_cache_put: blob too large");
-  bc_arg a = {0};
-  a.c = c;
-  a.key = key;
-  a.klen = klen;
   a.data = data;
   a.len = len;
-  a.now = cache_now(c);
   return erplink__store_run(c->st, ERPLINK__TXN_WRITE, put_fn, &a, "blob cache: storing a blob");
 }
 
@@ -322,13 +319,9 @@ static int remove_fn(erplink__sconn *cn, void *p) {
 }
 
 int erplink_blob_cache_remove(int *removed, erplink_blob_cache *c, const char *key) {
-  size_t klen = 0;
-  int rc = check_key(c, key, &klen, "erplink_blob_cache_remove");
+  bc_arg a;
+  int rc = key_arg(&a, c, key, "erplink_blob_cache_remove");
   if (rc) return rc;
-  bc_arg a = {0};
-  a.c = c;
-  a.key = key;
-  a.klen = klen;
   rc = erplink__store_run(c->st, ERPLINK__TXN_WRITE, remove_fn, &a, "blob cache: removing a blob");
   if (rc == 0 && removed) *removed = a.found;
   return rc;

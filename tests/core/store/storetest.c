@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,47 @@ int st_write_file(const char *path, const void *data, size_t len) {
   return close(fd);
 }
 
+const char *st_last_msg(void) { return erplink_error_message(erplink_error_last()); }
+
+int st_raw_exec(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open(path, &db);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+  sqlite3_close(db);
+  return rc;
+}
+
+int st_outbox_rows(const char *path, void (*row)(const char *, int, const char *, const char *, void *), void *ud) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *q = NULL;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, "SELECT key, state, CAST(payload AS TEXT), CAST(newer AS TEXT) FROM erplink_outbox", -1,
+                            &q, NULL);
+  if (rc != SQLITE_OK) printf("# cannot read the outbox rows of %s: %s\n", path, sqlite3_errmsg(db));
+  while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+    row((const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1), (const char *)sqlite3_column_text(q, 2),
+        (const char *)sqlite3_column_text(q, 3), ud);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+void st_smash(const char *path, uint64_t seed) {
+  static char junk[65536];
+  st_rng r = {seed};
+  for (size_t i = 0; i < sizeof junk; i++) junk[i] = (char)st_next(&r);
+  const char *sfx[] = {"", "-wal", "-shm"};
+  for (int i = 0; i < 3; i++) {
+    char f[700];
+    snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+    int fd = open(f, O_WRONLY);
+    if (fd < 0) continue;
+    CHECK(pwrite(fd, junk, sizeof junk, 0) == (ssize_t)sizeof junk);
+    close(fd);
+  }
+}
+
 int st_spawn(st_child *c, int (*fn)(void *arg, int fd), void *arg) {
   memset(c, 0, sizeof *c);
   (void)st_dir(); /* before fork(): parent and children share one scratch directory */
@@ -121,6 +163,37 @@ static int drain_and_wait(st_child *c, void (*on_line)(const char *, void *), vo
 int st_kill_and_reap(st_child *c, void (*on_line)(const char *, void *), void *ud) {
   kill(c->pid, SIGKILL);
   return drain_and_wait(c, on_line, ud);
+}
+
+int st_kill_after(st_child *c, int stop_at, void (*on_line)(const char *, void *), void *ud) {
+  char line[4096];
+  for (int n = 0; n < stop_at && st_read_line(c, line, sizeof line); n++)
+    if (on_line) on_line(line, ud);
+  int status = st_kill_and_reap(c, on_line, ud);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+int st_crash_rounds(int rounds, uint64_t seed, int max_lines, int (*child)(void *, int),
+                    void (*on_line)(const char *, void *), int (*verify)(void *, bool), void *ud, int *kills) {
+  st_rng g = {seed};
+  int bad = 0;
+  *kills = 0;
+  for (int round = 0; round <= rounds; round++) {
+    st_round r = {st_next(&g), ST_T0 + (int64_t)round * 100000000, round * 10000, round == rounds};
+    st_child c;
+    if (st_spawn(&c, child, &r) != 0) return bad + 1;
+    if (r.drain) {
+      int status = st_reap(&c, on_line, ud);
+      if (status != 0) {
+        printf("# the draining child ended with status %d\n", status);
+        bad++;
+      }
+    } else {
+      *kills += st_kill_after(&c, 1 + (int)st_below(&g, (uint64_t)max_lines), on_line, ud);
+    }
+    bad += verify(ud, r.drain);
+  }
+  return bad;
 }
 
 int st_reap(st_child *c, void (*on_line)(const char *, void *), void *ud) {

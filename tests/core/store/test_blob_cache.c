@@ -14,17 +14,6 @@
 #include "storetest.h"
 #include "test.h"
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
-#define CHECK_ERR(rc, code, part)                                                                   \
-  do {                                                                                              \
-    CHECK_EQ_INT((rc), (code));                                                                     \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                 \
-    if (!strstr(last_msg(), (part))) {                                                              \
-      printf("# message \"%s\" lacks \"%s\"\n", last_msg(), (part));                               \
-      CHECK(!"message content");                                                                    \
-    }                                                                                               \
-  } while (0)
 
 static int64_t g_now = ST_T0;
 static int64_t fake_clock(void *ud) {
@@ -169,14 +158,6 @@ static void test_lru(void) {
   erplink_store_close(st);
 }
 
-static int raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open(path, &db);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-  sqlite3_close(db);
-  return rc;
-}
-
 static void test_damaged_blob(void) {
   const char *p = st_path("damaged.db");
   erplink_store *st = NULL;
@@ -187,9 +168,9 @@ static void test_damaged_blob(void) {
   REQUIRE(erplink_blob_cache_put(c, "page-2", "{\"price\": 20}", 13) == 0);
   /* damage one value in place (same length: only the checksum can tell), and store one
    * blob under another key (a wrong page for that key) */
-  REQUIRE(raw_exec(p, "UPDATE erplink_blob SET value = CAST('{\"price\": 99}' AS BLOB) WHERE key = 'page-1'") ==
+  REQUIRE(st_raw_exec(p, "UPDATE erplink_blob SET value = CAST('{\"price\": 99}' AS BLOB) WHERE key = 'page-1'") ==
           SQLITE_OK);
-  REQUIRE(raw_exec(p, "UPDATE erplink_blob SET key = 'page-3' WHERE key = 'page-2'") == SQLITE_OK);
+  REQUIRE(st_raw_exec(p, "UPDATE erplink_blob SET key = 'page-3' WHERE key = 'page-2'") == SQLITE_OK);
   CHECK_EQ_INT(get_is(c, "page-1", NULL), 0); /* never the damaged bytes */
   CHECK_EQ_INT(get_is(c, "page-3", NULL), 0); /* never another key's page */
   size_t n = 9;
@@ -234,22 +215,6 @@ static void test_persist_and_share(void) {
   erplink_store_close(st);
 }
 
-/* Garbage over the file and its companions while a cache is open on it. */
-static void smash(const char *p) {
-  char junk[65536];
-  st_rng r = {7};
-  for (size_t i = 0; i < sizeof junk; i++) junk[i] = (char)st_next(&r);
-  const char *sfx[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    char f[700];
-    snprintf(f, sizeof f, "%s%s", p, sfx[i]);
-    int fd = open(f, O_WRONLY);
-    if (fd < 0) continue;
-    CHECK(pwrite(fd, junk, sizeof junk, 0) == (ssize_t)sizeof junk);
-    close(fd);
-  }
-}
-
 static void test_file_breaks(void) {
   const char *p = st_path("breaks.db");
   erplink_store *st = NULL;
@@ -258,10 +223,10 @@ static void test_file_breaks(void) {
   REQUIRE(erplink_blob_cache_new(&c, st, "b", 1 << 20) == 0);
   REQUIRE(erplink_blob_cache_put(c, "k", "value", 5) == 0);
   CHECK_EQ_INT(get_is(c, "k", "value"), 1);
-  smash(p);
+  st_smash(p, 7);
   /* every call now fails with a store error: no crash, never the old or damaged bytes */
   int rc = get_is(c, "k", "value");
-  printf("# get after the damage: %d %s\n", rc, rc < 0 ? last_msg() : "");
+  printf("# get after the damage: %d %s\n", rc, rc < 0 ? st_last_msg() : "");
   CHECK(rc == 0 || rc == ERPLINK_ESTORE_CORRUPT || rc == ERPLINK_ESTORE);
   rc = erplink_blob_cache_put(c, "k2", "v", 1);
   CHECK(rc == ERPLINK_ESTORE_CORRUPT || rc == ERPLINK_ESTORE);

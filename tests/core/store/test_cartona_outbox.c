@@ -26,8 +26,6 @@ static test_server srv;
 static char api_url[128];
 static erplink_http_client *ctl_http; /* the parent's only (never used in a child) */
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
 static int ctl(const char *method, const char *what, const char *json, erplink_value **out) {
   char url[256];
   snprintf(url, sizeof url, "%s/_control/%s", srv.base_url, what);
@@ -82,7 +80,7 @@ static erplink_outbox *mk_outbox(erplink_store **st, const char *file, const cha
   erplink_outbox_options_set_jitter(o, 0.0);
   erplink_outbox *ob = NULL;
   if (erplink_store_open(st, st_path(file), NULL) != 0 || erplink_outbox_new_sqlite(&ob, *st, name, o) != 0) {
-    printf("# outbox: %s\n", last_msg());
+    printf("# outbox: %s\n", st_last_msg());
     erplink_store_close(*st);
     *st = NULL;
   }
@@ -102,7 +100,7 @@ static int enqueue_stock(erplink_outbox *ob, const char *id, int64_t qty, int64_
 
 static cartona_flush_report *flush(erplink_outbox *ob, cartona_client *c, const char *kind, int64_t now) {
   cartona_flush_report *r = NULL;
-  if (cartona_outbox_flush(&r, ob, c, kind, 1000, now) != 0) printf("# flush: %s\n", last_msg());
+  if (cartona_outbox_flush(&r, ob, c, kind, 1000, now) != 0) printf("# flush: %s\n", st_last_msg());
   return r;
 }
 
@@ -147,12 +145,12 @@ static void test_coalesced_flush(void) {
   cartona_flush_report_free(r);
   /* arguments */
   CHECK_EQ_INT(cartona_outbox_flush(&r, ob, c, "prices", 10, ST_T0), ERPLINK_EINVAL);
-  CHECK(strstr(last_msg(), "unknown endpoint kind") != NULL);
+  CHECK(strstr(st_last_msg(), "unknown endpoint kind") != NULL);
   CHECK_EQ_INT(cartona_outbox_flush(NULL, ob, c, "stock", 10, ST_T0), ERPLINK_EINVAL);
   erplink_value *bad = NULL;
   erplink_value_new_struct(&bad);
   CHECK_EQ_INT(cartona_outbox_enqueue(ob, bad, ST_T0), ERPLINK_EINVAL);
-  CHECK(strstr(last_msg(), "no supplier_product_id") != NULL);
+  CHECK(strstr(st_last_msg(), "no supplier_product_id") != NULL);
   erplink_value_free(bad);
   CHECK_EQ_INT(cartona_flush_report_claimed(NULL), 0);
   cartona_flush_report_free(NULL);
@@ -260,20 +258,13 @@ static void test_mapping(void) {
 #define CR_PRODUCTS 30
 #define CR_ROUNDS 10
 
-typedef struct cr_round {
-  uint64_t seed;
-  int64_t t0;
-  int first;
-  bool drain;
-} cr_round;
-
 static int crash_child(void *arg, int fd) {
-  cr_round *r = arg;
+  st_round *r = arg;
   erplink_store *st = NULL;
   erplink_outbox *ob = mk_outbox(&st, "crash.db", "stock", 1000000);
   cartona_client *c = mk_client(1); /* no transport retry: an injected fault leaves its batch not sent */
   if (!ob || !c) {
-    st_report(fd, "ERR setup %s", last_msg());
+    st_report(fd, "ERR setup %s", st_last_msg());
     return 1;
   }
   st_rng g = {r->seed};
@@ -285,13 +276,13 @@ static int crash_child(void *arg, int fd) {
     if (!r->drain && st_below(&g, 4) != 0) {
       int k = (int)st_below(&g, CR_PRODUCTS);
       snprintf(id, sizeof id, "cp%02d", k);
-      if (enqueue_stock(ob, id, ++ver, now) != 0) st_report(fd, "ERR enqueue %s", last_msg());
+      if (enqueue_stock(ob, id, ++ver, now) != 0) st_report(fd, "ERR enqueue %s", st_last_msg());
       else st_report(fd, "E %d %d", k, ver); /* acknowledged */
       continue;
     }
     cartona_flush_report *rep = NULL;
     if (cartona_outbox_flush(&rep, ob, c, "stock", r->drain ? 1000 : 1 + st_below(&g, 40), now) != 0) {
-      st_report(fd, "ERR flush %s", last_msg());
+      st_report(fd, "ERR flush %s", st_last_msg());
       continue;
     }
     size_t claimed = cartona_flush_report_claimed(rep);
@@ -331,32 +322,28 @@ static int qty_of(const unsigned char *json) {
   return q ? atoi(q + strlen("\"available_stock_quantity\":")) : -1;
 }
 
-static int cr_verify(const cr_state *s, bool final) {
+typedef struct cr_rows {
+  int have[CR_PRODUCTS], state[CR_PRODUCTS], pay[CR_PRODUCTS], cur[CR_PRODUCTS];
+} cr_rows;
+
+static void cr_row(const char *key, int state, const char *payload, const char *newer, void *ud) {
+  cr_rows *r = ud;
+  int k = atoi(key + 4); /* "b:cpNN" */
+  if (k < 0 || k >= CR_PRODUCTS) return;
+  r->have[k] = 1;
+  r->state[k] = state;
+  r->pay[k] = qty_of((const unsigned char *)payload);
+  r->cur[k] = newer ? qty_of((const unsigned char *)newer) : r->pay[k];
+}
+
+static int cr_verify(void *ud, bool final) {
+  const cr_state *s = ud;
   erplink_value *state = NULL;
   if (ctl("GET", "state", NULL, &state) != 0) return 1;
-  sqlite3 *db = NULL;
-  int bad = 0;
-  if (sqlite3_open_v2(st_path("crash.db"), &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-    erplink_value_free(state);
-    return 1;
-  }
-  int have[CR_PRODUCTS] = {0}, rstate[CR_PRODUCTS], pay[CR_PRODUCTS], cur[CR_PRODUCTS];
-  sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT key, state, CAST(payload AS TEXT), CAST(newer AS TEXT) FROM erplink_outbox", -1,
-                         &q, NULL) != SQLITE_OK) {
-    printf("# cannot read the rows: %s\n", sqlite3_errmsg(db));
-    bad++;
-  }
-  while (q && sqlite3_step(q) == SQLITE_ROW) {
-    int k = atoi((const char *)sqlite3_column_text(q, 0) + 4); /* "b:cpNN" */
-    if (k < 0 || k >= CR_PRODUCTS) continue;
-    have[k] = 1;
-    rstate[k] = sqlite3_column_int(q, 1);
-    pay[k] = qty_of(sqlite3_column_text(q, 2));
-    cur[k] = sqlite3_column_type(q, 3) == SQLITE_NULL ? pay[k] : qty_of(sqlite3_column_text(q, 3));
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(db);
+  static cr_rows rows;
+  memset(&rows, 0, sizeof rows);
+  int bad = st_outbox_rows(st_path("crash.db"), cr_row, &rows) != 0;
+  int *have = rows.have, *rstate = rows.state, *pay = rows.pay, *cur = rows.cur;
   char id[32];
   for (int k = 0; k < CR_PRODUCTS; k++) {
     if (!s->acked[k]) continue;
@@ -393,24 +380,8 @@ static void test_crash(void) {
    * which a kill lands mid-flush */
   ctl("POST", "faults", "{\"rate\":0.2,\"kinds\":[\"503\",\"reset\"],\"seed\":12,\"latency_ms\":3,\"path_prefix\":\"supplier-product/\"}", NULL);
   static cr_state s;
-  st_rng g = {8675309};
-  int kills = 0, bad = 0;
-  for (int round = 0; round <= CR_ROUNDS; round++) {
-    bool drain = round == CR_ROUNDS;
-    cr_round r = {st_next(&g), ST_T0 + (int64_t)round * 100000000, round * 10000, drain};
-    st_child c;
-    REQUIRE(st_spawn(&c, crash_child, &r) == 0);
-    if (drain) {
-      CHECK_EQ_INT(st_reap(&c, cr_line, &s), 0);
-    } else {
-      int stop_at = 1 + (int)st_below(&g, 150);
-      char line[256];
-      for (int lines = 0; lines < stop_at && st_read_line(&c, line, sizeof line); lines++) cr_line(line, &s);
-      int status = st_kill_and_reap(&c, cr_line, &s);
-      kills += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    }
-    bad += cr_verify(&s, drain);
-  }
+  int kills = 0;
+  int bad = st_crash_rounds(CR_ROUNDS, 8675309, 150, crash_child, cr_line, cr_verify, &s, &kills);
   erplink_value *state = NULL;
   int64_t injected = 0;
   if (ctl("GET", "state", NULL, &state) == 0) {

@@ -12,17 +12,6 @@
 #include "storetest.h"
 #include "test.h"
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
-#define CHECK_ERR(rc, code, part)                                                                   \
-  do {                                                                                              \
-    CHECK_EQ_INT((rc), (code));                                                                     \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                 \
-    if (!strstr(last_msg(), (part))) {                                                              \
-      printf("# message \"%s\" lacks \"%s\"\n", last_msg(), (part));                               \
-      CHECK(!"message content");                                                                    \
-    }                                                                                               \
-  } while (0)
 
 /* seen() as a value: 1 duplicate, 0 new, or the error code */
 static int seen(erplink_dedup *d, const char *id, int64_t now) {
@@ -152,7 +141,7 @@ static erplink_dedup *make(int kind, const char *name, size_t capacity, int64_t 
   int rc = kind == MEM   ? erplink_dedup_new_memory(&d, capacity, ttl)
            : kind == SQL ? erplink_dedup_new_sqlite(&d, g_store, name, capacity, ttl)
                          : erplink_dedup_new_custom(&d, capacity, ttl, &tm_ops, &g_map);
-  if (rc) printf("# %s: %s\n", kind_name[kind], last_msg());
+  if (rc) printf("# %s: %s\n", kind_name[kind], st_last_msg());
   return d;
 }
 
@@ -341,7 +330,7 @@ static void test_custom_errors(void) {
   erplink_error_set(ERPLINK_EACCESS, "an earlier failure of the caller's");
   CHECK_EQ_INT(seen(d, "a", 0), 0);
   CHECK_EQ_INT(erplink_error_code(erplink_error_last()), ERPLINK_EACCESS);
-  CHECK_EQ_STR(last_msg(), "an earlier failure of the caller's");
+  CHECK_EQ_STR(st_last_msg(), "an earlier failure of the caller's");
   erplink_dedup_free(d);
   tm_destroy(&m);
   /* purge cadence: capacity 320 → a purge every 20 recordings */
@@ -431,7 +420,7 @@ static void test_threads(void) {
 
 int main(void) {
   if (erplink_store_open(&g_store, st_path("dedup.db"), NULL) != 0) {
-    printf("Bail out! cannot open the store: %s\n", last_msg());
+    printf("Bail out! cannot open the store: %s\n", st_last_msg());
     return 1;
   }
   RUN(test_semantics);

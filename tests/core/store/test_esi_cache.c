@@ -21,8 +21,6 @@
 static test_server srv;
 static const char *const k_orders = "GET /markets/10000002/orders";
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
 typedef struct logs {
   atomic_int cache_warnings;
 } logs;
@@ -42,7 +40,7 @@ static esi_client *mk(const char *path, erplink_store **st, erplink_blob_cache *
   esi_cache_store cs;
   if (erplink_store_open(st, path, NULL) != 0 || erplink_blob_cache_new(bc, *st, "esi", 64 << 20) != 0 ||
       esi_cache_store_from_blob_cache(&cs, *bc) != 0 || esi_options_new(&o) != 0) {
-    printf("# mk: %s\n", last_msg());
+    printf("# mk: %s\n", st_last_msg());
     return NULL;
   }
   esi_options_set_base_url(o, srv.base_url);
@@ -65,7 +63,7 @@ static void done(esi_client *c, erplink_store *st, erplink_blob_cache *bc) {
 static int orders(esi_client *c, const char *type, int type_id, size_t *items) {
   esi_response *r = NULL;
   if (esi_client_market_orders(&r, c, 10000002, type, type_id) != 0) {
-    printf("# market_orders: %s\n", last_msg());
+    printf("# market_orders: %s\n", st_last_msg());
     return -1;
   }
   int st = esi_response_cache_status(r);
@@ -135,14 +133,6 @@ static void test_shared_by_processes(void) {
   done(c, st, bc);
 }
 
-static int raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open(path, &db);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-  sqlite3_close(db);
-  return rc;
-}
-
 static void test_damaged_page(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
   const char *p = st_path("esi-damaged.db");
@@ -153,7 +143,7 @@ static void test_damaged_page(void) {
   size_t n1 = 0, n2 = 0;
   CHECK_EQ_INT(orders(c, "all", 36, &n1), ESI_CACHE_MISS);
   /* flip bytes inside the stored page (same length) */
-  CHECK_EQ_INT(raw_exec(p, "UPDATE erplink_blob SET value = CAST(replace(CAST(value AS TEXT), '\"order_id\"', "
+  CHECK_EQ_INT(st_raw_exec(p, "UPDATE erplink_blob SET value = CAST(replace(CAST(value AS TEXT), '\"order_id\"', "
                            "'\"order_ix\"') AS BLOB)"),
                SQLITE_OK);
   CHECK_EQ_INT(orders(c, "all", 36, &n2), ESI_CACHE_MISS); /* fetched again, not served damaged */
@@ -161,21 +151,6 @@ static void test_damaged_page(void) {
   CHECK_EQ_INT(sim_hits(&srv, k_orders), 2);
   CHECK_EQ_INT(orders(c, "all", 36, &n2), ESI_CACHE_HIT); /* and stored again */
   done(c, st, bc);
-}
-
-static void smash(const char *p) {
-  char junk[65536];
-  st_rng r = {99};
-  for (size_t i = 0; i < sizeof junk; i++) junk[i] = (char)st_next(&r);
-  const char *sfx[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    char f[700];
-    snprintf(f, sizeof f, "%s%s", p, sfx[i]);
-    int fd = open(f, O_WRONLY);
-    if (fd < 0) continue;
-    CHECK(pwrite(fd, junk, sizeof junk, 0) == (ssize_t)sizeof junk);
-    close(fd);
-  }
 }
 
 static void test_file_breaks(void) {
@@ -190,7 +165,7 @@ static void test_file_breaks(void) {
   size_t n1 = 0, n2 = 0;
   CHECK_EQ_INT(orders(c, "sell", 40, &n1), ESI_CACHE_MISS);
   CHECK_EQ_INT(orders(c, "sell", 40, NULL), ESI_CACHE_HIT);
-  smash(p);
+  st_smash(p, 7);
   /* the cache fails: the client fetches (the right page), warns once, keeps working */
   for (int i = 0; i < 3; i++) {
     CHECK_EQ_INT(orders(c, "sell", 40, &n2), ESI_CACHE_MISS);
@@ -207,7 +182,7 @@ static void test_file_breaks(void) {
   /* a new process finds the file damaged at creation: a clear error, and it runs uncached */
   st = NULL;
   CHECK_EQ_INT(erplink_store_open(&st, p, NULL), ERPLINK_ESTORE_CORRUPT);
-  printf("# at creation: %s\n", last_msg());
+  printf("# at creation: %s\n", st_last_msg());
   CHECK(st == NULL);
 }
 

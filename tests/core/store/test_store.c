@@ -20,17 +20,6 @@
 #include "storetest.h"
 #include "test.h"
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
-#define CHECK_ERR(rc, code, part)                                                                   \
-  do {                                                                                              \
-    CHECK_EQ_INT((rc), (code));                                                                     \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                 \
-    if (!strstr(last_msg(), (part))) {                                                              \
-      printf("# message \"%s\" lacks \"%s\"\n", last_msg(), (part));                               \
-      CHECK(!"message content");                                                                    \
-    }                                                                                               \
-  } while (0)
 
 /* Reads an integer pragma of a file with SQLite directly (-1 on failure). */
 static long long raw_pragma(const char *path, const char *pragma) {
@@ -44,14 +33,6 @@ static long long raw_pragma(const char *path, const char *pragma) {
   }
   sqlite3_close(db);
   return v;
-}
-
-static int raw_exec(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open(path, &db);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-  sqlite3_close(db);
-  return rc;
 }
 
 static char *slurp(const char *path, size_t *len) { return test_read_file(path, len); }
@@ -214,20 +195,20 @@ static void test_damaged_pages(void) {
 
 static void test_foreign_and_newer(void) {
   const char *p = st_path("foreign.db");
-  REQUIRE(raw_exec(p, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES(1,'x')") ==
+  REQUIRE(st_raw_exec(p, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES(1,'x')") ==
           SQLITE_OK);
   expect_refused(p, ERPLINK_ESTORE_CORRUPT, "another program");
   const char *q = st_path("newer.db");
   erplink_store *st = NULL;
   REQUIRE(erplink_store_open(&st, q, NULL) == 0);
   erplink_store_close(st);
-  REQUIRE(raw_exec(q, "PRAGMA user_version=7") == SQLITE_OK);
+  REQUIRE(st_raw_exec(q, "PRAGMA user_version=7") == SQLITE_OK);
   expect_refused(q, ERPLINK_ESTORE_VERSION, "newer erplink");
-  CHECK(strstr(last_msg(), "version 7") != NULL);
+  CHECK(strstr(st_last_msg(), "version 7") != NULL);
   CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_STORE);
   CHECK_EQ_INT(raw_pragma(q, "PRAGMA user_version"), 7); /* untouched */
   /* an SQLite file with our id but an impossible version */
-  REQUIRE(raw_exec(q, "PRAGMA user_version=-3") == SQLITE_OK);
+  REQUIRE(st_raw_exec(q, "PRAGMA user_version=-3") == SQLITE_OK);
   expect_refused(q, ERPLINK_ESTORE_CORRUPT, "invalid schema version");
 }
 
@@ -244,11 +225,11 @@ static int readonly_child(void *arg, int fd) {
   }
   erplink_store *st = NULL;
   int rc = erplink_store_open(&st, st_path("ro/file.db"), NULL);
-  st_report(fd, "FILE %d %s", rc, rc ? last_msg() : "");
+  st_report(fd, "FILE %d %s", rc, rc ? st_last_msg() : "");
   erplink_store_close(st);
   st = NULL;
   rc = erplink_store_open(&st, st_path("rodir/file.db"), NULL);
-  st_report(fd, "DIR %d %s", rc, rc ? last_msg() : "");
+  st_report(fd, "DIR %d %s", rc, rc ? st_last_msg() : "");
   erplink_store_close(st);
   return 0;
 }
@@ -323,7 +304,7 @@ static int fork_child(void *arg, int fd) {
   (void)arg;
   int seen = 0;
   int rc = erplink_dedup_seen(&seen, g_fork_dedup, "after-fork", ST_T0);
-  st_report(fd, "%d %s", rc, last_msg());
+  st_report(fd, "%d %s", rc, st_last_msg());
   return 0;
 }
 
@@ -444,7 +425,7 @@ static int opener_child(void *arg, int fd) {
   int rc = erplink_store_open(&st, st_path("race.db"), NULL);
   if (rc == 0) rc = erplink_dedup_new_sqlite(&d, st, "race", 100, 1000000);
   if (rc == 0) rc = erplink_dedup_seen(&seen, d, "the-one-event", ST_T0);
-  st_report(fd, "%d %d %s", rc, seen, rc ? last_msg() : "");
+  st_report(fd, "%d %d %s", rc, seen, rc ? st_last_msg() : "");
   erplink_dedup_free(d);
   erplink_store_close(st);
   return 0;

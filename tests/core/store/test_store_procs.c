@@ -26,8 +26,6 @@
 #include "storetest.h"
 #include "test.h"
 
-static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
-
 static int wait_gate(int *gate) {
   close(gate[1]);
   char b;
@@ -47,7 +45,7 @@ static int dedup_hammer(void *arg, int fd) {
   erplink_dedup *d = NULL;
   if (erplink_store_open(&st, st_path("hammer.db"), NULL) != 0 ||
       erplink_dedup_new_sqlite(&d, st, "events", HAMMER_IDS * 2, 100000000) != 0) {
-    st_report(fd, "ERR %s", last_msg());
+    st_report(fd, "ERR %s", st_last_msg());
     return 1;
   }
   char id[32];
@@ -55,7 +53,7 @@ static int dedup_hammer(void *arg, int fd) {
     snprintf(id, sizeof id, "evt_%05d", i);
     int seen = -1;
     int rc = erplink_dedup_seen(&seen, d, id, ST_T0);
-    if (rc) st_report(fd, "ERR %d %s", rc, last_msg());
+    if (rc) st_report(fd, "ERR %d %s", rc, st_last_msg());
     else if (!seen) st_report(fd, "A %d", i);
   }
   erplink_dedup_free(d);
@@ -116,7 +114,7 @@ static int outbox_hammer(void *arg, int fd) {
   erplink_outbox_options_new(&o);
   erplink_outbox_options_set_lease_ms(o, 100000000);
   if (erplink_store_open(&st, st_path("hammer-ob.db"), NULL) != 0 || erplink_outbox_new_sqlite(&ob, st, "q", o) != 0) {
-    st_report(fd, "ERR %s", last_msg());
+    st_report(fd, "ERR %s", st_last_msg());
     return 1;
   }
   erplink_outbox_options_free(o);
@@ -127,14 +125,14 @@ static int outbox_hammer(void *arg, int fd) {
       snprintf(key, sizeof key, "p%d-k%d", me, k);
       snprintf(v, sizeof v, "%d", ver);
       if (erplink_outbox_enqueue(ob, key, v, strlen(v), ST_T0) != 0) {
-        st_report(fd, "ERR enqueue %s", last_msg());
+        st_report(fd, "ERR enqueue %s", st_last_msg());
         errors++;
       }
     }
     /* consume whatever is due, from either producer */
     erplink_outbox_batch *b = NULL;
     if (erplink_outbox_claim(&b, ob, 20, ST_T0) != 0) {
-      st_report(fd, "ERR claim %s", last_msg());
+      st_report(fd, "ERR claim %s", st_last_msg());
       errors++;
       continue;
     }
@@ -144,7 +142,7 @@ static int outbox_hammer(void *arg, int fd) {
       erplink_outbox_batch_done(b, i);
     }
     if (erplink_outbox_complete(NULL, ob, b, ST_T0) != 0) {
-      st_report(fd, "ERR complete %s", last_msg());
+      st_report(fd, "ERR complete %s", st_last_msg());
       errors++;
     }
     erplink_outbox_batch_free(b);
@@ -230,7 +228,7 @@ static int dedup_crash_child(void *arg, int fd) {
   erplink_dedup *d = NULL;
   if (erplink_store_open(&st, st_path("crash-dedup.db"), NULL) != 0 ||
       erplink_dedup_new_sqlite(&d, st, "events", CRASH_IDS * 2, 100000000) != 0) {
-    st_report(fd, "ERR %s", last_msg());
+    st_report(fd, "ERR %s", st_last_msg());
     return 1;
   }
   st_rng g = {r->seed};
@@ -240,20 +238,13 @@ static int dedup_crash_child(void *arg, int fd) {
     snprintf(id, sizeof id, "evt_%05d", i);
     int seen = -1;
     int rc = erplink_dedup_seen(&seen, d, id, ST_T0);
-    if (rc) st_report(fd, "ERR %d %s", rc, last_msg());
+    if (rc) st_report(fd, "ERR %d %s", rc, st_last_msg());
     else st_report(fd, "%c %d", seen ? 'S' : 'A', i); /* after the call returned: acknowledged */
   }
   erplink_dedup_free(d);
   erplink_store_close(st);
   return 0;
 }
-
-typedef struct dd_kill {
-  tally *t;
-  int lines, stop_at;
-  st_child *c;
-  bool killed;
-} dd_kill;
 
 static void test_dedup_crash(void) {
   static int accepted[CRASH_IDS];
@@ -264,15 +255,7 @@ static void test_dedup_crash(void) {
     dd_round r = {st_next(&g)};
     st_child c;
     REQUIRE(st_spawn(&c, dedup_crash_child, &r) == 0);
-    int stop_at = 1 + (int)st_below(&g, 600);
-    char line[256];
-    int lines = 0;
-    while (lines < stop_at && st_read_line(&c, line, sizeof line)) {
-      tally_line(line, &t);
-      lines++;
-    }
-    int status = st_kill_and_reap(&c, tally_line, &t);
-    kills += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    kills += st_kill_after(&c, 1 + (int)st_below(&g, 600), tally_line, &t);
   }
   printf("# %d of %d rounds killed mid-way\n", kills, CRASH_ROUNDS);
   CHECK(kills >= CRASH_ROUNDS / 2);
@@ -310,13 +293,6 @@ static void test_dedup_crash(void) {
 #define OC_ROUNDS 14
 #define OC_STEPS 800
 
-typedef struct oc_round {
-  uint64_t seed;
-  int64_t t0;  /* this round's virtual clock start */
-  int first;   /* this round's first version number */
-  bool drain;  /* the last round: no enqueues, claim until empty */
-} oc_round;
-
 static erplink_outbox *oc_open(erplink_store **st) {
   erplink_outbox_options *o = NULL;
   erplink_outbox_options_new(&o);
@@ -339,7 +315,7 @@ static void oc_enqueue(erplink_outbox *ob, st_rng *g, int *ver, int64_t now, int
   int k = (int)st_below(g, OC_KEYS);
   snprintf(key, sizeof key, "sku-%02d", k);
   snprintf(v, sizeof v, "%d", ++*ver);
-  if (erplink_outbox_enqueue(ob, key, v, strlen(v), now) != 0) st_report(fd, "ERR enqueue %s", last_msg());
+  if (erplink_outbox_enqueue(ob, key, v, strlen(v), now) != 0) st_report(fd, "ERR enqueue %s", st_last_msg());
   else st_report(fd, "E %d %d", k, *ver); /* acknowledged */
 }
 
@@ -361,16 +337,16 @@ static void oc_send(erplink_outbox_batch *b, st_rng *g, bool drain, int fd) {
 
 static erplink_outbox_batch *oc_claim(erplink_outbox *ob, st_rng *g, int64_t now, int fd) {
   erplink_outbox_batch *b = NULL;
-  if (erplink_outbox_claim(&b, ob, 1 + st_below(g, 12), now) != 0) st_report(fd, "ERR claim %s", last_msg());
+  if (erplink_outbox_claim(&b, ob, 1 + st_below(g, 12), now) != 0) st_report(fd, "ERR claim %s", st_last_msg());
   return b;
 }
 
 static int outbox_crash_child(void *arg, int fd) {
-  oc_round *r = arg;
+  st_round *r = arg;
   erplink_store *st = NULL;
   erplink_outbox *ob = oc_open(&st);
   if (!ob) {
-    st_report(fd, "ERR open %s", last_msg());
+    st_report(fd, "ERR open %s", st_last_msg());
     return 1;
   }
   st_rng g = {r->seed};
@@ -395,7 +371,7 @@ static int outbox_crash_child(void *arg, int fd) {
       for (int e = 0; e < 3; e++) oc_enqueue(ob, &g, &ver, now, fd);
       b = oc_claim(ob, &g, now, fd);
       oc_send(late, &g, false, fd);
-      if (erplink_outbox_complete(NULL, ob, late, now) != 0) st_report(fd, "ERR complete %s", last_msg());
+      if (erplink_outbox_complete(NULL, ob, late, now) != 0) st_report(fd, "ERR complete %s", st_last_msg());
       erplink_outbox_batch_free(late);
       if (!b) continue;
       n = erplink_outbox_batch_count(b);
@@ -404,7 +380,7 @@ static int outbox_crash_child(void *arg, int fd) {
       for (uint64_t e = st_below(&g, 4); e > 0; e--) oc_enqueue(ob, &g, &ver, now, fd);
     }
     oc_send(b, &g, r->drain, fd);
-    if (erplink_outbox_complete(NULL, ob, b, now) != 0) st_report(fd, "ERR complete %s", last_msg());
+    if (erplink_outbox_complete(NULL, ob, b, now) != 0) st_report(fd, "ERR complete %s", st_last_msg());
     erplink_outbox_batch_free(b);
     if (r->drain && n == 0) {
       /* nothing due now: jump past every retry time and lease once more, then stop */
@@ -439,29 +415,28 @@ static void oc_line(const char *line, void *ud) {
   }
 }
 
+typedef struct oc_rows {
+  int have[OC_KEYS], state[OC_KEYS], cur[OC_KEYS], pay[OC_KEYS];
+} oc_rows;
+
+static void oc_row(const char *key, int state, const char *payload, const char *newer, void *ud) {
+  oc_rows *r = ud;
+  int k = atoi(key + 4); /* "sku-NN" */
+  if (k < 0 || k >= OC_KEYS) return;
+  r->have[k] = 1;
+  r->state[k] = state;
+  r->pay[k] = atoi(payload);
+  r->cur[k] = newer ? atoi(newer) : r->pay[k];
+}
+
 /* Checks the file after a kill: nothing acknowledged is lost, nothing is done that the server
- * did not see. Reads the rows with SQLite directly (the value waiting behind a lease too). */
-static int oc_verify(oc_state *s, bool final) {
-  sqlite3 *db = NULL;
-  int bad = 0;
-  if (sqlite3_open_v2(st_path("crash-outbox.db"), &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) return 1;
-  int have[OC_KEYS] = {0}, state[OC_KEYS], cur[OC_KEYS], pay[OC_KEYS];
-  sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT key, state, CAST(payload AS TEXT), CAST(newer AS TEXT) FROM erplink_outbox", -1,
-                         &q, NULL) != SQLITE_OK) {
-    printf("# cannot read the rows: %s\n", sqlite3_errmsg(db));
-    bad++;
-  }
-  while (q && sqlite3_step(q) == SQLITE_ROW) {
-    int k = atoi((const char *)sqlite3_column_text(q, 0) + 4);
-    if (k < 0 || k >= OC_KEYS) continue;
-    have[k] = 1;
-    state[k] = sqlite3_column_int(q, 1);
-    pay[k] = atoi((const char *)sqlite3_column_text(q, 2));
-    cur[k] = sqlite3_column_type(q, 3) == SQLITE_NULL ? pay[k] : atoi((const char *)sqlite3_column_text(q, 3));
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(db);
+ * did not see. */
+static int oc_verify(void *ud, bool final) {
+  oc_state *s = ud;
+  static oc_rows rows;
+  memset(&rows, 0, sizeof rows);
+  int bad = st_outbox_rows(st_path("crash-outbox.db"), oc_row, &rows) != 0;
+  int *have = rows.have, *state = rows.state, *cur = rows.cur, *pay = rows.pay;
   for (int k = 0; k < OC_KEYS; k++) {
     if (!s->acked[k]) continue;
     if (!have[k]) { /* purged after the done retention: then it was delivered */
@@ -491,24 +466,8 @@ static void test_outbox_crash(void) {
   static oc_state s;
   s.seen = calloc((size_t)OC_KEYS * VMAX, 1);
   REQUIRE(s.seen);
-  st_rng g = {424242};
-  int kills = 0, bad = 0;
-  for (int round = 0; round <= OC_ROUNDS; round++) {
-    bool drain = round == OC_ROUNDS;
-    oc_round r = {st_next(&g), ST_T0 + (int64_t)round * 100000000, round * 10000, drain};
-    st_child c;
-    REQUIRE(st_spawn(&c, outbox_crash_child, &r) == 0);
-    if (drain) {
-      CHECK_EQ_INT(st_reap(&c, oc_line, &s), 0);
-    } else {
-      int stop_at = 1 + (int)st_below(&g, 700);
-      char line[256];
-      for (int lines = 0; lines < stop_at && st_read_line(&c, line, sizeof line); lines++) oc_line(line, &s);
-      int status = st_kill_and_reap(&c, oc_line, &s);
-      kills += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    }
-    bad += oc_verify(&s, drain);
-  }
+  int kills = 0;
+  int bad = st_crash_rounds(OC_ROUNDS, 424242, 700, outbox_crash_child, oc_line, oc_verify, &s, &kills);
   printf("# %d of %d rounds killed mid-way\n", kills, OC_ROUNDS);
   CHECK(kills >= OC_ROUNDS / 2);
   CHECK_EQ_INT(s.errors, 0);
