@@ -24,14 +24,17 @@
  *   system's cache, whatever the sync level. A transaction cut short by the crash is rolled
  *   back when the file is next opened: a change is either wholly there or not at all.
  * - A **power loss or kernel crash** with the default ::ERPLINK_STORE_SYNC_NORMAL may lose the
- *   transactions committed since the WAL was last synced to disk — at most those of the last
- *   checkpoint interval (SQLite syncs the WAL before each checkpoint, about every 1000 pages
- *   of changes, and at close) — but never corrupts the file: it comes back as it was at an
- *   earlier commit. A lost dedup record means a redelivered event may be accepted once more; a
- *   lost outbox enqueue means the change is not sent (the caller's source of truth, e.g. the
- *   Odoo stock level, still has it); a lost outcome means an item is sent again (updates are
- *   idempotent). With ::ERPLINK_STORE_SYNC_FULL every commit is synced (`fsync`) before the
- *   call returns: a power loss loses nothing acknowledged either, at the cost of one sync per
+ *   transactions committed since the last checkpoint: in WAL mode with `synchronous=NORMAL`,
+ *   SQLite syncs the WAL only before each checkpoint (after about 1000 pages of changes, and
+ *   at close), not at each commit. The operating system usually writes the WAL out within
+ *   about half a minute anyway, but only a sync guarantees it. The file is never corrupted:
+ *   it comes back as it was at an earlier commit (WAL frames are checksummed; a torn tail is
+ *   discarded), so what survives is a prefix of the history. A lost dedup record means a
+ *   redelivered event may be accepted once more; a lost outbox enqueue means the change is
+ *   not sent (the caller's source of truth, e.g. the Odoo stock level, still has it); a lost
+ *   outcome means an item is sent again (updates are idempotent). With
+ *   ::ERPLINK_STORE_SYNC_FULL every commit is synced (`fsync`) before the call returns: a
+ *   power loss loses nothing acknowledged either, at the cost of one sync per
  *   transaction (a few hundred per second on an SSD).
  *
  * @par Bad files

@@ -409,6 +409,63 @@ static void test_threads(void) {
   run_threads(4);
 }
 
+/* ---------------------------------------------------------------- a lock held by another process */
+
+static int locker_child(void *arg, int fd) {
+  int *gate = arg;
+  close(gate[1]);
+  sqlite3 *db = NULL;
+  if (sqlite3_open(st_path("locked.db"), &db) != SQLITE_OK ||
+      sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO erplink_ns(kind, name) VALUES('x', 'held')", NULL, NULL, NULL) !=
+          SQLITE_OK) {
+    st_report(fd, "ERR %s", sqlite3_errmsg(db));
+    return 1;
+  }
+  st_report(fd, "LOCKED");
+  char b;
+  while (read(gate[0], &b, 1) < 0 && errno == EINTR) { /* hold the write lock until the gate opens */
+  }
+  int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_close(db);
+  return rc == SQLITE_OK ? 0 : 1;
+}
+
+static void test_locked(void) {
+  erplink_store *st = NULL;
+  REQUIRE(erplink_store_open(&st, st_path("locked.db"), NULL) == 0);
+  erplink_store_close(st); /* no connection of ours across the fork */
+  int gate[2];
+  REQUIRE(pipe(gate) == 0);
+  st_child c;
+  REQUIRE(st_spawn(&c, locker_child, gate) == 0);
+  close(gate[0]);
+  char line[256] = "";
+  REQUIRE(st_read_line(&c, line, sizeof line) && strcmp(line, "LOCKED") == 0);
+  erplink_store_options *o = NULL;
+  erplink_store_options_new(&o);
+  erplink_store_options_set_busy_timeout_ms(o, 300);
+  REQUIRE(erplink_store_open(&st, st_path("locked.db"), o) == 0); /* reading is not blocked (WAL) */
+  erplink_store_options_free(o);
+  erplink_dedup *d = NULL;
+  CHECK_ERR(erplink_dedup_new_sqlite(&d, st, "locked", 10, 1000), ERPLINK_ECONFLICT, "busy timeout (300 ms)");
+  CHECK_EQ_INT(erplink_error_retryable(ERPLINK_ECONFLICT), 1);
+  /* a cancellation token stops the wait */
+  erplink_cancel *tok = NULL;
+  REQUIRE(erplink_cancel_new(&tok) == 0);
+  erplink_cancel_trigger(tok);
+  erplink_cancel_push(tok);
+  CHECK_ERR(erplink_dedup_new_sqlite(&d, st, "locked", 10, 1000), ERPLINK_ECANCELLED, "cancelled while waiting");
+  erplink_cancel_pop();
+  erplink_cancel_free(tok);
+  /* reads go on meanwhile */
+  CHECK_EQ_INT(erplink_store_check(st), 0);
+  close(gate[1]); /* the other process commits and lets go */
+  CHECK_EQ_INT(st_reap(&c, NULL, NULL), 0);
+  CHECK_EQ_INT(erplink_dedup_new_sqlite(&d, st, "locked", 10, 1000), 0);
+  erplink_dedup_free(d);
+  erplink_store_close(st);
+}
+
 /* ---------------------------------------------------------------- processes opening one new file */
 
 #define OPENERS 6
@@ -472,6 +529,7 @@ int main(void) {
   RUN(test_readonly);
   RUN(test_errors);
   RUN(test_fork_refused);
+  RUN(test_locked);
   RUN(test_threads);
   RUN(test_concurrent_open);
   st_cleanup();
