@@ -13,6 +13,7 @@
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../../include",
+        "../../src/core",
         "."
       ],
       "defines": [
