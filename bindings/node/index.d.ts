@@ -79,6 +79,7 @@ export class ConflictError extends ErplinkError {}
 export class SignatureError extends ErplinkError {}
 export class CancelledError extends ErplinkError {}
 export class ServerError extends ErplinkError {}
+export class StoreError extends ErplinkError {}
 
 /** category name -> class */
 export const errorClasses: Readonly<Record<string, typeof ErplinkError>>;
@@ -90,7 +91,7 @@ export const codes: Readonly<{
   EHTTP: number; EREDIRECT: number; EPROTOCOL: number; ELIMIT: number; ETOOLARGE: number;
   EFORBIDDEN_XML: number; EAUTH: number; EACCESS: number; EVALIDATION: number; ENOTFOUND: number;
   ERATELIMIT: number; ECONFLICT: number; ESIGNATURE: number; ECANCELLED: number; ESERVER: number;
-  EUNAVAILABLE: number; EBUDGET: number;
+  EUNAVAILABLE: number; EBUDGET: number; ESTORE: number; ESTORE_CORRUPT: number; ESTORE_VERSION: number;
   [name: string]: number;
 }>;
 

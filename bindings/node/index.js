@@ -75,6 +75,7 @@ const ConflictError = category('conflict', 'ConflictError');
 const SignatureError = category('signature', 'SignatureError');
 const CancelledError = category('cancelled', 'CancelledError');
 const ServerError = category('server', 'ServerError');
+const StoreError = category('store', 'StoreError');
 
 // The addon throws a plain Error carrying code/category/...: rethrow it as its class,
 // with a stack that starts at the caller of the public function.
@@ -127,6 +128,7 @@ module.exports = {
   SignatureError,
   CancelledError,
   ServerError,
+  StoreError,
   /** category name -> class */
   errorClasses: Object.freeze({ ...classes }),
   /** @internal the raw SWIG module */

@@ -1,10 +1,14 @@
 /* Verifies a Razorpay webhook and prints the parsed event — the first steps of a webhook
  * handler (verify the raw body, deduplicate by event id, parse), without the HTTP server.
  *
- *   RAZORPAY_WEBHOOK_SECRETS="new_secret,old_secret" webhook_verify BODY_FILE SIGNATURE [EVENT_ID]
+ *   RAZORPAY_WEBHOOK_SECRETS="new_secret,old_secret" [RAZORPAY_DEDUP_DB=events.db] \
+ *     webhook_verify BODY_FILE SIGNATURE [EVENT_ID]
  *
  * BODY_FILE holds the raw request body exactly as received; SIGNATURE is the value of the
- * X-Razorpay-Signature header; EVENT_ID the value of X-Razorpay-Event-Id. The secrets come
+ * X-Razorpay-Signature header; EVENT_ID the value of X-Razorpay-Event-Id. With
+ * RAZORPAY_DEDUP_DB, event ids are deduplicated in that store file (erplink_dedup over SQLite:
+ * kept across restarts and shared by worker processes): a second run with the same event id
+ * reports a duplicate. Without it, in memory (per process). The secrets come
  * from the environment (never from argv, where `ps` would show them), comma-separated, the
  * current one first: after a rotation, Razorpay retries older events with the old secret.
  * The secrets are never printed. Exit status: 0 verified, 1 rejected, 2 usage or I/O error.
@@ -96,7 +100,8 @@ int main(int argc, char **argv) {
   int status = 1;
   razorpay_verifier *v = NULL;
   razorpay_event *ev = NULL;
-  razorpay_dedup *dedup = NULL;
+  erplink_store *store = NULL;
+  erplink_dedup *dedup = NULL;
   int rc = razorpay_verifier_new(&v, secrets, n);
   if (rc) {
     status = fail("configuration", rc) + 1;
@@ -112,13 +117,26 @@ int main(int argc, char **argv) {
 
   const char *event_id = argc > 3 ? argv[3] : NULL;
   if (event_id) {
-    /* a real handler keeps one dedup memory for the life of the process */
-    rc = razorpay_dedup_new(&dedup, 100000, 24LL * 3600 * 1000);
+    /* a real handler opens the store and the dedup once, for the life of the process;
+     * Razorpay retries for 24 hours: remember ids that long */
+    const char *db = getenv("RAZORPAY_DEDUP_DB");
+    if (db && *db) {
+      rc = erplink_store_open(&store, db, NULL);
+      if (rc == 0) rc = erplink_dedup_new_sqlite(&dedup, store, "razorpay.events", 1000000, 24LL * 3600 * 1000);
+    } else {
+      rc = erplink_dedup_new_memory(&dedup, 100000, 24LL * 3600 * 1000);
+    }
+    if (rc) {
+      fail("dedup", rc); /* a handler answers 503 here: Razorpay retries */
+      goto done;
+    }
+    int seen = 0;
+    rc = erplink_dedup_seen(&seen, dedup, event_id, -1);
     if (rc) {
       fail("dedup", rc);
       goto done;
     }
-    if (razorpay_dedup_seen(dedup, event_id, -1) == 1) {
+    if (seen) {
       printf("duplicate delivery of %s: answer 200 without processing\n", event_id);
       status = 0;
       goto done;
@@ -126,6 +144,8 @@ int main(int argc, char **argv) {
   }
   rc = razorpay_event_parse(&ev, body, body_len, event_id);
   if (rc) {
+    /* processing failed after the id was recorded: forget it, so that the retry is processed */
+    if (dedup) erplink_dedup_forget(NULL, dedup, event_id);
     fail("parsing the event", rc);
     goto done;
   }
@@ -143,7 +163,8 @@ int main(int argc, char **argv) {
 
 done:
   razorpay_event_free(ev);
-  razorpay_dedup_free(dedup);
+  erplink_dedup_free(dedup);
+  erplink_store_close(store);
   razorpay_verifier_free(v);
   memset(list, 0, strlen(env));
   free(list);

@@ -173,5 +173,6 @@ ERPLINK_END_DECLS
 #include "cartona_products.h"
 #include "cartona_orders.h"
 #include "cartona_status.h"
+#include "cartona_outbox.h"
 
 #endif /* ERPLINK_CARTONA_H */

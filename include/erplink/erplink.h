@@ -21,6 +21,7 @@
 #include "cancel.h"
 #include "http.h"
 #include "crypto.h"
+#include "store.h"
 #include "odoo.h"
 #include "esi.h"
 #include "cartona.h"

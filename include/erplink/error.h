@@ -50,7 +50,10 @@ typedef enum erplink_error_code_t {
   ERPLINK_ECANCELLED = -130,   /**< the caller cancelled the operation */
   ERPLINK_ESERVER = -140,      /**< the server failed (5xx, remote exception without a better class) */
   ERPLINK_EUNAVAILABLE = -141, /**< the server is temporarily unavailable (502/503/504) */
-  ERPLINK_EBUDGET = -150       /**< a retry was needed but the client's retry budget is exhausted */
+  ERPLINK_EBUDGET = -150,      /**< a retry was needed but the client's retry budget is exhausted */
+  ERPLINK_ESTORE = -160,       /**< a store file cannot be used: not a regular file, not writable, I/O error, disk full (erplink/store.h) */
+  ERPLINK_ESTORE_CORRUPT = -161, /**< a store file is damaged, truncated, or not an erplink store */
+  ERPLINK_ESTORE_VERSION = -162  /**< a store file was written by a newer erplink (its schema is unknown here) */
 } erplink_error_code_t;
 
 /** @brief What a caller can do about an error: the category of an error code. */
@@ -71,7 +74,8 @@ typedef enum erplink_error_category {
   ERPLINK_CAT_CONFLICT,        /**< conflict: retry after re-reading */
   ERPLINK_CAT_SIGNATURE,       /**< signature did not verify: reject the message */
   ERPLINK_CAT_CANCELLED,       /**< cancelled by the caller */
-  ERPLINK_CAT_SERVER           /**< the server failed */
+  ERPLINK_CAT_SERVER,          /**< the server failed */
+  ERPLINK_CAT_STORE            /**< a local store file cannot be used: fix or replace the file */
 } erplink_error_category;
 
 /** @brief Opaque view of the calling thread's last error (see erplink_error_last()). */

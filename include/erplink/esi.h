@@ -55,6 +55,7 @@
 
 #include "common.h"
 #include "http.h"
+#include "store.h"
 #include "value.h"
 
 ERPLINK_BEGIN_DECLS
@@ -641,6 +642,29 @@ ERPLINK_EXTERN int esi_options_set_cache_max_bytes(esi_options *o, size_t bytes)
  * @return 0 or ::ERPLINK_EINVAL (a function pointer is NULL).
  */
 ERPLINK_EXTERN int esi_options_set_cache_store(esi_options *o, const esi_cache_store *store);
+
+/**
+ * @brief Makes a cache store that keeps pages in an ::erplink_blob_cache (erplink/store.h): in
+ *        a file that survives restarts and is shared by every process and client using it,
+ *        bounded in size with least-recently-used eviction.
+ *
+ * @code
+ * erplink_store *st;  erplink_blob_cache *bc;  esi_cache_store cs;
+ * erplink_store_open(&st, "/var/lib/app/esi-cache.db", NULL);  // a damaged file fails here
+ * erplink_blob_cache_new(&bc, st, "esi", (size_t)256 << 20);
+ * esi_cache_store_from_blob_cache(&cs, bc);
+ * esi_options_set_cache_store(o, &cs);                         // then esi_client_new()...
+ * // after the clients: erplink_blob_cache_free(bc); erplink_store_close(st);
+ * @endcode
+ * If the file breaks while clients use it (a read or write fails), the clients keep working
+ * without the cache: each such call fetches the page as if it were not cached (a warning is
+ * logged once per client). A stored page that fails its checksum is never served.
+ * @param out   receives the store (its `destroy` is NULL: the cache stays yours).
+ * @param cache the blob cache (borrowed: it must outlive every client using @p out; one cache
+ *              may serve any number of options and clients).
+ * @return 0 or ::ERPLINK_EINVAL. Thread-safe.
+ */
+ERPLINK_EXTERN int esi_cache_store_from_blob_cache(esi_cache_store *out, erplink_blob_cache *cache);
 
 /**
  * @brief Installs a log callback (see erplink/log.h; tokens are redacted).

@@ -1,7 +1,13 @@
 /**
  * @file erplink/razorpay.h
  * @brief Razorpay signature verification (webhooks, checkout payments, subscriptions, payment
- *        links), webhook event parsing and an event-id deduplication helper.
+ *        links) and webhook event parsing.
+ *
+ * **Deduplication.** Razorpay delivers a webhook at least once and retries it for 24 hours:
+ * deduplicate verified events by their `X-Razorpay-Event-Id` with an ::erplink_dedup
+ * (erplink/store.h): erplink_dedup_new_sqlite() keeps the ids across restarts and shares them
+ * between worker processes; erplink_dedup_new_memory() is per process. (The former
+ * `razorpay_dedup_*` functions are that memory backend, moved to the core.)
  *
  * All four Razorpay signatures are `lowercase hex(HMAC-SHA256(key = secret, message))`:
  *
@@ -50,8 +56,7 @@
  *
  * Thread safety: the one-shot functions are thread-safe. A ::razorpay_verifier may be used by
  * any number of threads at once (it keeps a small pool of keyed HMAC contexts). A
- * ::razorpay_event is immutable after parsing and may be read from several threads. A
- * ::razorpay_dedup is internally locked.
+ * ::razorpay_event is immutable after parsing and may be read from several threads.
  */
 #ifndef ERPLINK_RAZORPAY_H
 #define ERPLINK_RAZORPAY_H
@@ -293,7 +298,7 @@ typedef struct razorpay_entity razorpay_entity;
  * @param body     the body bytes (may be NULL when @p body_len is 0).
  * @param body_len its length (at most the default JSON size cap of erplink/limits.h).
  * @param event_id the value of the `X-Razorpay-Event-Id` header (copied), or NULL if the
- *                 caller has none; it is the key for deduplication (see ::razorpay_dedup).
+ *                 caller has none; it is the key for deduplication (see ::erplink_dedup in erplink/store.h).
  * @return 0; ::ERPLINK_EINVAL (@p out NULL, NULL body with a non-zero length, empty body);
  *         ::ERPLINK_EPROTOCOL (not valid JSON); ::ERPLINK_ELIMIT (a JSON cap exceeded);
  *         ::ERPLINK_EVALIDATION (not an object, `event` missing or not a string, a member of
@@ -488,81 +493,6 @@ ERPLINK_EXTERN int razorpay_entity_int(int64_t *out, const razorpay_entity *x, c
  * @return a borrowed, read-only struct, or NULL if @p x is NULL. Thread-safe.
  */
 ERPLINK_EXTERN const erplink_value *razorpay_entity_raw(const razorpay_entity *x);
-
-/* ================================================================ deduplication */
-
-/**
- * @brief A bounded, thread-safe memory of recently seen event ids (opaque).
- *
- * Razorpay delivers webhooks at least once and retries for 24 hours. Call
- * razorpay_dedup_seen() with the `X-Razorpay-Event-Id` of each *verified* webhook: when it
- * answers 1, the event was already accepted within the TTL: answer 2xx without processing it
- * again.
- *
- * Memory is bounded: at most `capacity` ids are kept. The table is allocated when the memory
- * is created (about 56 bytes per unit of capacity: 5.6 MB for 100,000 ids) and each recorded
- * id costs one allocation of its length + 1. An id is forgotten when its TTL has elapsed since it was recorded,
- * or earlier when the table is full and a new id arrives: the oldest id is then evicted,
- * which means that a redelivery arriving after more than `capacity` newer events is
- * processed again. Size the capacity for the expected event rate × the TTL (Razorpay retries
- * for 24 hours), and keep an idempotent store (a unique key on the event id) if a duplicate
- * would be harmful. Each call is O(1) (hash table + FIFO list; the hash is keyed with a
- * random key, so chosen ids cannot degrade it). The memory is per process and not persisted.
- *
- * Thread-safe: every function may be called from any number of threads (one mutex).
- */
-typedef struct razorpay_dedup razorpay_dedup;
-
-/**
- * @brief Creates a deduplication memory.
- * @param out      receives it; free it with razorpay_dedup_free(). NULL on failure.
- * @param capacity the maximum number of ids kept, 1 to 16,777,216.
- * @param ttl_ms   how long an id is remembered after it was recorded, in milliseconds (> 0).
- * @return 0, ::ERPLINK_EINVAL (NULL @p out, capacity or TTL out of range), ::ERPLINK_ENOMEM,
- *         ::ERPLINK_ESERVER (no random key available). Thread-safe.
- */
-ERPLINK_EXTERN int razorpay_dedup_new(razorpay_dedup **out, size_t capacity, int64_t ttl_ms);
-
-/**
- * @brief Frees a deduplication memory.
- * @param d the memory, or NULL (no-op). No other call on @p d may be running.
- */
-ERPLINK_EXTERN void razorpay_dedup_free(razorpay_dedup *d);
-
-/**
- * @brief Checks and records an event id.
- *
- * If @p event_id was recorded less than the TTL ago, returns 1 and changes nothing (the TTL
- * runs from the first recording). Otherwise records it (evicting the oldest id if the memory
- * is full) and returns 0.
- *
- * @param d        the memory.
- * @param event_id the NUL-terminated `X-Razorpay-Event-Id` value (copied), 1 to 1024 bytes.
- * @param now_ms   the current time in milliseconds on any monotonic clock, or a negative
- *                 value to use the system's monotonic clock. Tests inject a clock here; use
- *                 the same clock for every call on @p d.
- * @return 1 (seen within the TTL: a duplicate), 0 (new: recorded), or ::ERPLINK_EINVAL
- *         (NULL argument, empty or overlong id) / ::ERPLINK_ENOMEM. Thread-safe.
- */
-ERPLINK_EXTERN int razorpay_dedup_seen(razorpay_dedup *d, const char *event_id, int64_t now_ms);
-
-/**
- * @brief Forgets an event id, e.g. when processing a new event failed after
- *        razorpay_dedup_seen() recorded it, so that Razorpay's retry is processed.
- * @param d        the memory.
- * @param event_id the NUL-terminated id.
- * @return 1 if it was recorded (and is now forgotten), 0 if not, ::ERPLINK_EINVAL (NULL argument,
- *         empty or overlong id).
- *         Thread-safe.
- */
-ERPLINK_EXTERN int razorpay_dedup_forget(razorpay_dedup *d, const char *event_id);
-
-/**
- * @brief Number of ids currently recorded (expired ids not yet evicted included).
- * @param d the memory.
- * @return the count, 0 if @p d is NULL. Thread-safe.
- */
-ERPLINK_EXTERN size_t razorpay_dedup_count(razorpay_dedup *d);
 
 ERPLINK_END_DECLS
 

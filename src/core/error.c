@@ -82,6 +82,7 @@ erplink_error_category erplink_error_category_of(int code) {
   case ERPLINK_ESIGNATURE: return ERPLINK_CAT_SIGNATURE;
   case ERPLINK_ECANCELLED: return ERPLINK_CAT_CANCELLED;
   case ERPLINK_ESERVER: case ERPLINK_EUNAVAILABLE: return ERPLINK_CAT_SERVER;
+  case ERPLINK_ESTORE: case ERPLINK_ESTORE_CORRUPT: case ERPLINK_ESTORE_VERSION: return ERPLINK_CAT_STORE;
   default: return code > 0 ? ERPLINK_CAT_NONE : ERPLINK_CAT_SERVER;
   }
 }
@@ -116,6 +117,9 @@ const char *erplink_strerror(int code) {
   case ERPLINK_ESERVER: return "server error";
   case ERPLINK_EUNAVAILABLE: return "server temporarily unavailable";
   case ERPLINK_EBUDGET: return "retry budget exhausted";
+  case ERPLINK_ESTORE: return "store file unusable";
+  case ERPLINK_ESTORE_CORRUPT: return "store file damaged or not an erplink store";
+  case ERPLINK_ESTORE_VERSION: return "store file written by a newer erplink";
   default: return "unknown error";
   }
 }
@@ -124,7 +128,7 @@ const char *erplink_error_category_name(erplink_error_category c) {
   static const char *const names[] = {
       "none", "invalid_argument", "out_of_memory", "network", "timeout", "tls", "http",
       "protocol", "auth", "access", "validation", "not_found", "rate_limited", "conflict",
-      "signature", "cancelled", "server"};
+      "signature", "cancelled", "server", "store"};
   if ((unsigned)c < sizeof names / sizeof names[0]) return names[c];
   return "unknown";
 }

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,7 @@ struct esi_client {
   int floor;
   bool caching;
   esi_cache_store store;
+  atomic_bool cache_warned; /* a failing cache store was reported (once per client) */
   erplink_http_client *http;
   pthread_mutex_t mu; /* error-limit and rate-limit state */
   int el_remain, el_reset;
@@ -750,6 +752,18 @@ static int set_esi_error(int rc, erplink_http_response *rs, const char *method, 
   return rc;
 }
 
+/* A cache store that fails (a file that broke, a store server that is down) never fails a call:
+ * the page is fetched as if it were not cached, and the first failure is logged (once). */
+static void cache_trouble(esi_client *c, const char *op, int code) {
+  if (atomic_exchange(&c->cache_warned, true)) return;
+  const erplink__logger *lg = erplink__http_client_logger(c->http);
+  if (!erplink__log_on(lg, ERPLINK_LOG_WARN)) return;
+  const erplink_error *e = erplink_error_last();
+  erplink__logf(lg, ERPLINK_LOG_WARN, "ESI cache store: %s failed (%s): pages are fetched without the cache while it "
+                "fails (further failures are not logged)", op,
+                e && erplink_error_code(e) == code ? erplink_error_message(e) : erplink_strerror(code));
+}
+
 /* One call (GET through the cache, or POST), in two halves shared by the single-request path
  * (fetch_one) and the batch path (pager): call_prepare() makes the request (or answers from
  * the cache), call_process() digests the answer. */
@@ -811,11 +825,18 @@ static int call_prepare(page_call *pc) {
     if (kb.oom) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     pc->key = erplink_buf_detach(&kb, NULL);
     int g = c->store.get(c->store.userdata, pc->key, &pc->cached, &pc->cached_len);
-    if (g < 0) return g;
+    if (g < 0) {
+      cache_trouble(c, "get", g);
+      pc->cached = NULL;
+      g = 0;
+    }
     pc->have_blob = g == 1 && blob_parse(&pc->cb, pc->cached, pc->cached_len);
+    if (pc->have_blob && !pc->force && erplink__now_wall_ms() < pc->cb.exp &&
+        erplink_json_decode(&pr->value, pc->cb.body, pc->cb.len, NULL) != 0) {
+      pc->have_blob = false; /* a stored body that does not decode is never served: fetch */
+      pr->value = NULL;
+    }
     if (pc->have_blob && !pc->force && erplink__now_wall_ms() < pc->cb.exp) {
-      rc = erplink_json_decode(&pr->value, pc->cb.body, pc->cb.len, NULL);
-      if (rc != 0) return rc;
       pr->status = 200;
       pr->cache = ESI_CACHE_HIT;
       pr->etag = pc->cb.etag ? strdup(pc->cb.etag) : NULL;
@@ -914,8 +935,10 @@ static int call_process(page_call *pc, int rc, erplink_http_response *rs) {
   if (rc != 0) erplink__error_prefix("ESI %s %s: ", method, route);
   if (rc == 0 && pc->is_get && pc->key && (status / 100 == 2 || status == 304)) {
     erplink_buf bb = ERPLINK_BUF_INIT;
-    if (blob_make(&bb, pr->etag, pr->lm, pr->expires_ms, pr->pages, rbody, rlen) == 0)
-      c->store.put(c->store.userdata, pc->key, bb.ptr, bb.len);
+    if (blob_make(&bb, pr->etag, pr->lm, pr->expires_ms, pr->pages, rbody, rlen) == 0) {
+      int p = c->store.put(c->store.userdata, pc->key, bb.ptr, bb.len);
+      if (p < 0) cache_trouble(c, "put", p);
+    }
     erplink_buf_free(&bb);
   }
   erplink_http_response_free(rs);

@@ -252,7 +252,7 @@ def test_error_after_a_failure_is_fresh():
 
 def test_every_category_has_its_class():
     cats = {n: getattr(_erplink, n) for n in dir(_erplink) if n.startswith("CAT_")}
-    assert len(cats) == 17
+    assert len(cats) == 18
     for name, cat in cats.items():
         cname = _erplink.error_category_name(cat)
         if name == "CAT_NONE":
@@ -261,12 +261,12 @@ def test_every_category_has_its_class():
         assert issubclass(cls, erplink.Error) and cls is not erplink.Error
         assert cls.category_name == cname
         assert getattr(erplink, cls.__name__) is cls
-    assert len(_errors.CLASSES) == 16
+    assert len(_errors.CLASSES) == 17
 
 
 def test_every_code_is_exported_and_maps_to_its_category_class():
     codes = {n: getattr(_erplink, n) for n in dir(_erplink) if re.fullmatch(r"E[A-Z_]+", n)}
-    assert len(codes) == 27
+    assert len(codes) == 30
     stub = (Path(erplink.__file__).parent / "__init__.pyi").read_text()
     for name, code in codes.items():
         assert getattr(erplink, name) == code

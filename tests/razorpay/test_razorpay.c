@@ -1,6 +1,7 @@
 /* Tests of src/razorpay: signature verification (official SDK vectors from
  * tests/fixtures/razorpay/vectors.json, secret rotation, malformed input), the structural
- * timing check (HMAC count), webhook event parsing and the deduplication helper. TAP. */
+ * timing check (HMAC count) and webhook event parsing. TAP. (Event-id deduplication is the
+ * core's erplink_dedup: tests/core/store/test_dedup.c.) */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -635,159 +636,6 @@ static void test_parse_errors(void) {
   CHECK(razorpay_entity_notes(NULL) == NULL);
 }
 
-/* ---------------------------------------------------------------- dedup */
-
-static void test_dedup_ttl(void) {
-  razorpay_dedup *d;
-  REQUIRE(razorpay_dedup_new(&d, 8, 1000) == 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_A", 0), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_A", 1), 1);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_B", 500), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_A", 999), 1);  /* still within the TTL */
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_A", 1000), 0); /* expired: recorded again */
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_B", 1499), 1);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_A", 1500), 1);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_B", 1500), 0);
-  CHECK_EQ_INT(razorpay_dedup_count(d), 2);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_C", 10000), 0); /* expires A and B */
-  CHECK_EQ_INT(razorpay_dedup_count(d), 1);
-  /* forget: a failed processing lets the retry through */
-  CHECK_EQ_INT(razorpay_dedup_forget(d, "evt_C"), 1);
-  CHECK_EQ_INT(razorpay_dedup_forget(d, "evt_C"), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_C", 10001), 0);
-  /* a clock going backwards never breaks it */
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_C", 5), 1);
-  /* the real clock */
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_real", -1), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_real", -1), 1);
-  razorpay_dedup_free(d);
-  razorpay_dedup_free(NULL);
-}
-
-static void test_dedup_capacity(void) {
-  razorpay_dedup *d;
-  REQUIRE(razorpay_dedup_new(&d, 100, 1000000) == 0);
-  char id[32];
-  for (int i = 0; i < 100; i++) {
-    snprintf(id, sizeof id, "evt_%d", i);
-    CHECK_EQ_INT(razorpay_dedup_seen(d, id, i), 0);
-  }
-  CHECK_EQ_INT(razorpay_dedup_count(d), 100);
-  for (int i = 0; i < 100; i++) {
-    snprintf(id, sizeof id, "evt_%d", i);
-    CHECK_EQ_INT(razorpay_dedup_seen(d, id, 200), 1);
-  }
-  /* 10 more evict the 10 oldest */
-  for (int i = 100; i < 110; i++) {
-    snprintf(id, sizeof id, "evt_%d", i);
-    CHECK_EQ_INT(razorpay_dedup_seen(d, id, 300), 0);
-  }
-  CHECK_EQ_INT(razorpay_dedup_count(d), 100);
-  for (int i = 10; i < 110; i++) {
-    snprintf(id, sizeof id, "evt_%d", i);
-    CHECK_EQ_INT(razorpay_dedup_seen(d, id, 400), 1);
-  }
-  /* the documented weakness: an evicted id is let through again (and evicts evt_10) */
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_0", 500), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "evt_11", 500), 1);
-  CHECK_EQ_INT(razorpay_dedup_forget(d, "evt_10"), 0);
-  CHECK_EQ_INT(razorpay_dedup_count(d), 100);
-  razorpay_dedup_free(d);
-
-  /* capacity 1 */
-  REQUIRE(razorpay_dedup_new(&d, 1, 10) == 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "a", 0), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "b", 0), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "a", 0), 0);
-  CHECK_EQ_INT(razorpay_dedup_seen(d, "a", 0), 1);
-  razorpay_dedup_free(d);
-
-  /* errors */
-  d = (razorpay_dedup *)1;
-  CHECK_ERR(razorpay_dedup_new(&d, 0, 10), ERPLINK_EINVAL, "capacity 0 is out of range");
-  CHECK(d == NULL);
-  CHECK_ERR(razorpay_dedup_new(&d, 10, 0), ERPLINK_EINVAL, "TTL must be positive");
-  CHECK_ERR(razorpay_dedup_new(&d, (size_t)1 << 30, 10), ERPLINK_EINVAL, "out of range");
-  REQUIRE(razorpay_dedup_new(&d, 4, 10) == 0);
-  CHECK_ERR(razorpay_dedup_seen(d, NULL, 0), ERPLINK_EINVAL, "event id is NULL");
-  CHECK_ERR(razorpay_dedup_seen(d, "", 0), ERPLINK_EINVAL, "event id is empty");
-  char *big = malloc(2000);
-  memset(big, 'x', 1999);
-  big[1999] = 0;
-  CHECK_ERR(razorpay_dedup_seen(d, big, 0), ERPLINK_EINVAL, "longer than 1024 bytes");
-  big[1024] = 0;
-  CHECK_EQ_INT(razorpay_dedup_seen(d, big, 0), 0);
-  free(big);
-  CHECK_ERR(razorpay_dedup_seen(NULL, "a", 0), ERPLINK_EINVAL, "NULL");
-  CHECK_ERR(razorpay_dedup_forget(d, NULL), ERPLINK_EINVAL, "NULL");
-  CHECK_EQ_INT(razorpay_dedup_count(NULL), 0);
-  razorpay_dedup_free(d);
-}
-
-/* 4 threads present the same 5000 ids (each in its own order): with a large enough capacity
- * and TTL, every id is "new" for exactly one thread. A second phase with capacity pressure
- * checks that nothing crashes or leaks and counts stay within bounds. */
-#define DD_IDS 5000
-typedef struct {
-  razorpay_dedup *d;
-  atomic_int *news; /* per id: how many threads got 0 */
-  int seed;
-  atomic_int errors;
-} dd_arg;
-
-static void *dedup_thread(void *p) {
-  dd_arg *a = p;
-  char id[32];
-  unsigned x = (unsigned)a->seed * 2654435761u + 1;
-  for (int k = 0; k < DD_IDS; k++) {
-    int i = (int)((unsigned)(k * 7919 + a->seed * 1013) % DD_IDS); /* a permutation per thread */
-    snprintf(id, sizeof id, "evt_%06d", i);
-    int r = razorpay_dedup_seen(a->d, id, 1000);
-    if (r == 0) atomic_fetch_add(&a->news[i], 1);
-    else if (r != 1) atomic_fetch_add(&a->errors, 1);
-    x = x * 1103515245u + 12345u;
-    if ((x >> 16) % 97 == 0) (void)razorpay_dedup_count(a->d);
-  }
-  return NULL;
-}
-
-static void test_dedup_threads(void) {
-  static atomic_int news[DD_IDS];
-  for (int i = 0; i < DD_IDS; i++) atomic_init(&news[i], 0);
-  dd_arg args[4];
-  razorpay_dedup *d;
-  REQUIRE(razorpay_dedup_new(&d, DD_IDS, 1000000) == 0);
-  pthread_t t[4];
-  for (int i = 0; i < 4; i++) {
-    args[i].d = d;
-    args[i].news = news;
-    args[i].seed = i + 1;
-    atomic_init(&args[i].errors, 0);
-    REQUIRE(pthread_create(&t[i], NULL, dedup_thread, &args[i]) == 0);
-  }
-  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
-  int bad = 0;
-  for (int i = 0; i < DD_IDS; i++)
-    if (atomic_load(&news[i]) != 1) bad++;
-  CHECK_EQ_INT(bad, 0);
-  for (int i = 0; i < 4; i++) CHECK_EQ_INT(atomic_load(&args[i].errors), 0);
-  CHECK_EQ_INT(razorpay_dedup_count(d), DD_IDS);
-  razorpay_dedup_free(d);
-
-  /* capacity pressure: 4 threads × 5000 ids through a table of 64 */
-  REQUIRE(razorpay_dedup_new(&d, 64, 1000000) == 0);
-  for (int i = 0; i < 4; i++) {
-    args[i].d = d;
-    args[i].seed = 10 + i;
-    atomic_init(&args[i].errors, 0);
-    REQUIRE(pthread_create(&t[i], NULL, dedup_thread, &args[i]) == 0);
-  }
-  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
-  for (int i = 0; i < 4; i++) CHECK_EQ_INT(atomic_load(&args[i].errors), 0);
-  CHECK_EQ_INT(razorpay_dedup_count(d), 64);
-  razorpay_dedup_free(d);
-}
-
 int main(void) {
   RUN(test_vectors);
   RUN(test_malformed);
@@ -798,8 +646,5 @@ int main(void) {
   RUN(test_parse_fixture);
   RUN(test_parse_synthetic);
   RUN(test_parse_errors);
-  RUN(test_dedup_ttl);
-  RUN(test_dedup_capacity);
-  RUN(test_dedup_threads);
   return test_done();
 }

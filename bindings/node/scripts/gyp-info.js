@@ -11,8 +11,8 @@ const { execFileSync } = require('child_process');
 const here = path.resolve(__dirname, '..');
 const root = path.resolve(here, '..', '..');
 // The pkg-config names used by dependency() in the root meson.build.
-const PKGS = ['libcurl', 'openssl', 'expat', 'simdjson'];
-const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lsimdjson'];
+const PKGS = ['libcurl', 'openssl', 'expat', 'simdjson', 'sqlite3'];
+const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lsimdjson', '-lsqlite3'];
 
 function sources() {
   const text = fs.readFileSync(path.join(root, 'src', 'meson.build'), 'utf8');

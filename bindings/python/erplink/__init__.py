@@ -42,6 +42,7 @@ from ._errors import (  # noqa: F401  (re-exported)
     RateLimitError,
     ServerError,
     SignatureError,
+    StoreError,
     TimeoutError,
     TLSError,
     ValidationError,
@@ -60,7 +61,7 @@ __all__ = [
     "Error", "InvalidArgumentError", "OutOfMemoryError", "NetworkError", "TimeoutError",
     "TLSError", "HTTPError", "ProtocolError", "AuthError", "AccessError", "ValidationError",
     "NotFoundError", "RateLimitError", "ConflictError", "SignatureError", "CancelledError",
-    "ServerError",
+    "ServerError", "StoreError",
 ]
 
 

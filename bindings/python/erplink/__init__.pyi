@@ -16,6 +16,7 @@ from ._errors import (
     ProtocolError as ProtocolError,
     RateLimitError as RateLimitError,
     ServerError as ServerError,
+    StoreError as StoreError,
     SignatureError as SignatureError,
     TimeoutError as TimeoutError,
     TLSError as TLSError,
@@ -59,6 +60,9 @@ ECANCELLED: int
 ESERVER: int
 EUNAVAILABLE: int
 EBUDGET: int
+ESTORE: int
+ESTORE_CORRUPT: int
+ESTORE_VERSION: int
 
 def version() -> str: ...
 def version_number() -> int: ...

@@ -168,12 +168,17 @@ class ServerError(Error):
     category_name = "server"
 
 
+class StoreError(Error):
+    """A local store file cannot be used (erplink/store.h): damaged, not writable, newer schema."""
+    category_name = "store"
+
+
 #: category name -> exception class
 CLASSES: Dict[str, Type[Error]] = {
     cls.category_name: cls
     for cls in (InvalidArgumentError, OutOfMemoryError, NetworkError, TimeoutError, TLSError,
                 HTTPError, ProtocolError, AuthError, AccessError, ValidationError, NotFoundError,
-                RateLimitError, ConflictError, SignatureError, CancelledError, ServerError)
+                RateLimitError, ConflictError, SignatureError, CancelledError, ServerError, StoreError)
 }
 
 

@@ -1,5 +1,6 @@
-/* A bounded, thread-safe memory of recently seen webhook event ids. See
- * include/erplink/razorpay.h (razorpay_dedup).
+/* The memory backend of erplink_dedup (see include/erplink/store.h): a bounded, thread-safe
+ * memory of recently seen ids (moved here from the Razorpay module, which used it for webhook
+ * event ids).
  *
  * Layout: a fixed pool of `capacity` entries allocated up front; a chained hash table
  * (power-of-two buckets, at least 2 × capacity, chains linked through entry indices); a
@@ -13,12 +14,10 @@
 #include <string.h>
 
 #include "erplink/crypto.h"
-#include "erplink/razorpay.h"
-#include "internal.h"
+#include "store_internal.h"
 
 #define NONE UINT32_MAX
 #define MAX_CAPACITY ((size_t)1 << 24)
-#define MAX_ID_LEN 1024
 
 typedef struct dd_entry {
   char *id;
@@ -29,7 +28,7 @@ typedef struct dd_entry {
   uint32_t prev, next; /* FIFO neighbours */
 } dd_entry;
 
-struct razorpay_dedup {
+struct erplink__dd_mem {
   pthread_mutex_t lock;
   size_t capacity, count;
   int64_t ttl_ms;
@@ -40,60 +39,17 @@ struct razorpay_dedup {
   uint32_t free_head, head, tail;
 };
 
-/* ---------------------------------------------------------------- SipHash-2-4 */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                                 \
-  do {                                                                                                           \
-    v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                                    \
-    v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                                       \
-    v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                                       \
-    v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                                    \
-  } while (0)
-
-static uint64_t load64_le(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-  return v;
-}
-
-static uint64_t siphash24(uint64_t k0, uint64_t k1, const unsigned char *in, size_t len) {
-  uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
-  uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
-  size_t end = len - len % 8;
-  for (size_t i = 0; i < end; i += 8) {
-    uint64_t m = load64_le(in + i);
-    v3 ^= m;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= m;
-  }
-  uint64_t b = (uint64_t)len << 56;
-  for (size_t i = 0; i < len % 8; i++) b |= (uint64_t)in[end + i] << (8 * i);
-  v3 ^= b;
-  SIPROUND;
-  SIPROUND;
-  v0 ^= b;
-  v2 ^= 0xff;
-  SIPROUND;
-  SIPROUND;
-  SIPROUND;
-  SIPROUND;
-  return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* ---------------------------------------------------------------- table */
 
-int razorpay_dedup_new(razorpay_dedup **out, size_t capacity, int64_t ttl_ms) {
-  if (!out) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_dedup_new: out is NULL");
+int erplink__dd_mem_new(erplink__dd_mem **out, size_t capacity, int64_t ttl_ms) {
   *out = NULL;
   if (capacity == 0 || capacity > MAX_CAPACITY)
-    return erplink__error_setf(ERPLINK_EINVAL, "razorpay_dedup_new: capacity %zu is out of range (1 to %zu)",
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_dedup_new_memory: capacity %zu is out of range (1 to %zu)",
                                capacity, MAX_CAPACITY);
   if (ttl_ms <= 0)
-    return erplink__error_setf(ERPLINK_EINVAL, "razorpay_dedup_new: the TTL must be positive (got %lld ms)",
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_dedup_new_memory: the TTL must be positive (got %lld ms)",
                                (long long)ttl_ms);
-  razorpay_dedup *d = calloc(1, sizeof *d);
+  erplink__dd_mem *d = calloc(1, sizeof *d);
   if (!d) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   size_t nb = 16;
   while (nb < 2 * capacity) nb <<= 1;
@@ -111,10 +67,10 @@ int razorpay_dedup_new(razorpay_dedup **out, size_t capacity, int64_t ttl_ms) {
     free(d->buckets);
     free(d->e);
     free(d);
-    return rc ? rc : erplink__error_setf(ERPLINK_ENOMEM, "razorpay_dedup_new: cannot create a mutex");
+    return rc ? rc : erplink__error_setf(ERPLINK_ENOMEM, "erplink_dedup_new_memory: cannot create a mutex");
   }
-  d->k0 = load64_le(key);
-  d->k1 = load64_le(key + 8);
+  memcpy(&d->k0, key, 8);
+  memcpy(&d->k1, key + 8, 8);
   erplink__wipe(key, sizeof key);
   for (size_t i = 0; i < nb; i++) d->buckets[i] = NONE;
   d->mask = nb - 1;
@@ -127,7 +83,7 @@ int razorpay_dedup_new(razorpay_dedup **out, size_t capacity, int64_t ttl_ms) {
   return 0;
 }
 
-void razorpay_dedup_free(razorpay_dedup *d) {
+void erplink__dd_mem_free(erplink__dd_mem *d) {
   if (!d) return;
   for (uint32_t i = d->head; i != NONE; i = d->e[i].next) free(d->e[i].id);
   pthread_mutex_destroy(&d->lock);
@@ -137,7 +93,7 @@ void razorpay_dedup_free(razorpay_dedup *d) {
 }
 
 /* Finds an id; returns its index or NONE. */
-static uint32_t dd_find(const razorpay_dedup *d, uint64_t h, const char *id, size_t len) {
+static uint32_t dd_find(const erplink__dd_mem *d, uint64_t h, const char *id, size_t len) {
   for (uint32_t i = d->buckets[h & d->mask]; i != NONE; i = d->e[i].bnext) {
     const dd_entry *x = &d->e[i];
     if (x->hash == h && x->len == len && memcmp(x->id, id, len) == 0) return i;
@@ -146,7 +102,7 @@ static uint32_t dd_find(const razorpay_dedup *d, uint64_t h, const char *id, siz
 }
 
 /* Unlinks entry i from its bucket and the FIFO, frees its id and returns it to the pool. */
-static void dd_remove(razorpay_dedup *d, uint32_t i) {
+static void dd_remove(erplink__dd_mem *d, uint32_t i) {
   dd_entry *x = &d->e[i];
   uint32_t *pp = &d->buckets[x->hash & d->mask];
   while (*pp != i) pp = &d->e[*pp].bnext;
@@ -162,22 +118,8 @@ static void dd_remove(razorpay_dedup *d, uint32_t i) {
   d->count--;
 }
 
-static int check_id(const char *event_id, size_t *len, const char *fn) {
-  if (!event_id) return erplink__error_setf(ERPLINK_EINVAL, "%s: the event id is NULL", fn);
-  *len = strnlen(event_id, MAX_ID_LEN + 1);
-  if (*len == 0) return erplink__error_setf(ERPLINK_EINVAL, "%s: the event id is empty", fn);
-  if (*len > MAX_ID_LEN)
-    return erplink__error_setf(ERPLINK_EINVAL, "%s: the event id is longer than %d bytes", fn, MAX_ID_LEN);
-  return 0;
-}
-
-int razorpay_dedup_seen(razorpay_dedup *d, const char *event_id, int64_t now_ms) {
-  if (!d) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_dedup_seen: the dedup memory is NULL");
-  size_t len = 0;
-  int rc = check_id(event_id, &len, "razorpay_dedup_seen");
-  if (rc) return rc;
-  if (now_ms < 0) now_ms = erplink__now_mono_ms();
-  uint64_t h = siphash24(d->k0, d->k1, (const unsigned char *)event_id, len);
+int erplink__dd_mem_seen(int *seen_before, erplink__dd_mem *d, const char *event_id, size_t len, int64_t now_ms) {
+  uint64_t h = erplink__siphash24(d->k0, d->k1, event_id, len);
   char *copy = malloc(len + 1); /* outside the lock; freed again for a duplicate */
   if (!copy) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   memcpy(copy, event_id, len + 1);
@@ -191,7 +133,8 @@ int razorpay_dedup_seen(razorpay_dedup *d, const char *event_id, int64_t now_ms)
     if (now_ms - d->e[i].t < d->ttl_ms) {
       pthread_mutex_unlock(&d->lock);
       free(copy);
-      return 1;
+      *seen_before = 1;
+      return 0;
     }
     dd_remove(d, i);
   }
@@ -212,15 +155,12 @@ int razorpay_dedup_seen(razorpay_dedup *d, const char *event_id, int64_t now_ms)
   d->tail = i;
   d->count++;
   pthread_mutex_unlock(&d->lock);
+  *seen_before = 0;
   return 0;
 }
 
-int razorpay_dedup_forget(razorpay_dedup *d, const char *event_id) {
-  if (!d) return erplink__error_setf(ERPLINK_EINVAL, "razorpay_dedup_forget: the dedup memory is NULL");
-  size_t len = 0;
-  int rc = check_id(event_id, &len, "razorpay_dedup_forget");
-  if (rc) return rc;
-  uint64_t h = siphash24(d->k0, d->k1, (const unsigned char *)event_id, len);
+bool erplink__dd_mem_forget(erplink__dd_mem *d, const char *event_id, size_t len) {
+  uint64_t h = erplink__siphash24(d->k0, d->k1, event_id, len);
   pthread_mutex_lock(&d->lock);
   uint32_t i = dd_find(d, h, event_id, len);
   if (i != NONE) dd_remove(d, i);
@@ -228,8 +168,7 @@ int razorpay_dedup_forget(razorpay_dedup *d, const char *event_id) {
   return i != NONE;
 }
 
-size_t razorpay_dedup_count(razorpay_dedup *d) {
-  if (!d) return 0;
+size_t erplink__dd_mem_count(erplink__dd_mem *d) {
   pthread_mutex_lock(&d->lock);
   size_t n = d->count;
   pthread_mutex_unlock(&d->lock);

@@ -1,0 +1,28 @@
+/* The ESI HTTP cache in a store file: an esi_cache_store over an erplink_blob_cache (see
+ * esi_cache_store_from_blob_cache() in include/erplink/esi.h). The blob cache bounds the size,
+ * evicts the least recently used pages, checks every blob against its checksum and is shared
+ * by every process using the file; this file only adapts the calls. */
+#include <stdlib.h>
+
+#include "erplink/esi.h"
+#include "erplink/store.h"
+#include "internal.h"
+
+static int sq_get(void *userdata, const char *key, void **data, size_t *len) {
+  int found = 0;
+  int rc = erplink_blob_cache_get(&found, data, len, userdata, key);
+  return rc != 0 ? rc : found;
+}
+
+static int sq_put(void *userdata, const char *key, const void *data, size_t len) {
+  return erplink_blob_cache_put(userdata, key, data, len);
+}
+
+int esi_cache_store_from_blob_cache(esi_cache_store *out, erplink_blob_cache *cache) {
+  if (!out || !cache) return erplink__error_setf(ERPLINK_EINVAL, "esi_cache_store_from_blob_cache: NULL argument");
+  out->get = sq_get;
+  out->put = sq_put;
+  out->destroy = NULL; /* the cache is the caller's: it outlives the clients */
+  out->userdata = cache;
+  return 0;
+}
