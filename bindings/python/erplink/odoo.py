@@ -39,8 +39,8 @@ _PROTOCOL_NAMES = {v: k for k, v in PROTOCOLS.items()}
 _e = _erplink
 
 
-def _names(fields: Optional[Iterable[str]]) -> Optional[List[str]]:
-    return None if fields is None else list(fields)
+def _names(fields: Optional[Iterable[str]]) -> Optional[Iterable[str]]:
+    return fields  # the typemap takes any iterable of str (and refuses a lone str)
 
 
 class Client:
@@ -215,7 +215,7 @@ class Client:
                    offset: int = 0, limit: int = 0, orderby: Optional[str] = None,
                    lazy: bool = True) -> List[Dict[str, Any]]:
         """``read_group(domain, fields, groupby, offset, limit, orderby, lazy)`` -> groups."""
-        return _e.odoo_client_read_group(self._c, model, list(domain), list(fields), list(groupby),  # type: ignore[no-any-return]
+        return _e.odoo_client_read_group(self._c, model, list(domain), _names(fields), _names(groupby),  # type: ignore[no-any-return]
                                          offset, limit, orderby, int(lazy))
 
     def iter_search_read(self, model: str, domain: Sequence[Any] = (), fields: Optional[Iterable[str]] = None,
