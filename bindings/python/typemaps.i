@@ -56,6 +56,7 @@
   $result = elpy_append($result, *$1 ? SWIG_NewPointerObj((void *)*$1, $*1_descriptor, 0) : SWIG_Py_Void());
   if (!$result) SWIG_fail;
 }
+%typemap(freearg) const TYPE **ERPLINK_HANDLE_OUT ""; /* borrowed (never the T ** freearg) */
 %enddef
 
 /* ------------------------------------------------------------------ values */
@@ -82,6 +83,8 @@
   $result = elpy_append($result, *$1 ? elpy_from_value(*$1) : SWIG_Py_Void());
   if (!$result) SWIG_fail;
 }
+
+%typemap(freearg) const erplink_value **ERPLINK_VALUE_BORROWED_OUT ""; /* borrowed: not erplink_value **'s */
 
 /* returned const erplink_value * (borrowed) -> native value (None for NULL) */
 %typemap(out) const erplink_value *ERPLINK_VALUE_RET {
@@ -117,6 +120,8 @@
   $result = elpy_append($result, elpy_str_or_none(*$1));
   if (!$result) SWIG_fail;
 }
+
+%typemap(freearg) const char **ERPLINK_STR_BORROWED_OUT ""; /* borrowed: not char **'s erplink_free */
 
 /* (const char *const *names, size_t n): any iterable of str (a str alone is refused) */
 %typemap(in) (const char *const *ERPLINK_NAMES, size_t ERPLINK_NAMES_N) (elpy_names names_ = ELPY_NAMES_INIT) {
