@@ -10,7 +10,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator
 
 import pytest
 
@@ -110,5 +110,3 @@ def cartona_base(s: Server) -> str:
     return s.url + "/api/v1/"
 
 
-def unused(_: Optional[List[Any]] = None) -> None:
-    """(keeps mypy quiet about helpers some suites do not use)"""
