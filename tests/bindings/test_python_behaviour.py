@@ -205,7 +205,7 @@ def test_odoo_callback_loops_run_python_with_the_gil(odoo17: Server) -> None:
         assert sum(len(p) for p in pages) == c.search_count("res.partner")
         with pytest.raises(KeyError):
             erplink._erplink.odoo_client_search_read_each(c._c, "res.partner", [], None, 2,
-                                                          lambda r: {}["missing"])
+                                                          lambda r: {"a": 1}["missing"])
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
@@ -218,7 +218,7 @@ def test_no_leak_over_many_calls(odoo17: Server, cartona_sim: Server) -> None:
     sig = hmac.new(b"s", body, hashlib.sha256).hexdigest()
     v = razorpay.Verifier("s")
     m = cartona.StatusMap()
-    value = {"a": [1, 2.5, "x" * 100, b"y" * 100, None, True], "b": {"c": "d"}}
+    value: Any = {"a": [1, 2.5, "x" * 100, b"y" * 100, None, True], "b": {"c": "d"}}
     c = odoo.Client(odoo17.url, ODOO_DB[17], "admin", api_key=ODOO_KEY[17], protocol="xmlrpc")
     cc = cartona.Client(CARTONA_TOKEN, base_url=cartona_base(cartona_sim))
 

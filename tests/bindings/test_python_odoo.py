@@ -204,7 +204,7 @@ def test_invalid_arguments(odoo17: Server) -> None:
         with pytest.raises(TypeError):
             c.read("res.partner", [1], "name")  # a str is not a list of names
         with pytest.raises(TypeError):
-            c.read("res.partner", ["1"])
+            c.read("res.partner", ["1"])  # type: ignore[list-item]
         with pytest.raises(erplink.InvalidArgumentError):
             c.search("res.partner", [("name", "=", {1, 2})])  # a set has no erplink value
         with pytest.raises(erplink.InvalidArgumentError):

@@ -93,10 +93,10 @@ def test_parse_event() -> None:
     assert p is not None
     assert (p.id, p.order_id, p.amount, p.currency, p.status, p.method, p.email, p.contact) == \
         ("pay_1", "order_1", 50000, "INR", "captured", "upi", "a@example.com", "+91")
-    assert p.notes == {} and p.string("vpa") == "a@upi" and p.int("fee") == 12 and p.int("nope") is None
+    assert p.notes == {} and p.string("vpa") == "a@upi" and p.integer("fee") == 12 and p.integer("nope") is None
     assert p.raw["id"] == "pay_1"
     with pytest.raises(erplink.ValidationError):
-        p.int("vpa")
+        p.integer("vpa")
     o = ev.order
     assert o is not None and o.notes == {"k": "v"} and o.status is None
     assert ev.entity("refund") is None

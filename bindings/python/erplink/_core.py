@@ -15,11 +15,11 @@ from . import _erplink
 __all__ = ["Transport", "TRACE", "logger"]
 
 #: logging level of erplink's most verbose lines (request headers, redacted bodies).
-TRACE = 5
+TRACE: int = 5
 logging.addLevelName(TRACE, "TRACE")
 
 #: the logger every erplink client logs to (levels: ERROR, WARNING, INFO, DEBUG, TRACE).
-logger = logging.getLogger("erplink")
+logger: logging.Logger = logging.getLogger("erplink")
 logger.addHandler(logging.NullHandler())  # a library does not print unless the application says so
 
 # C level (erplink/log.h) -> logging level
@@ -55,8 +55,8 @@ class _Handle:
     __slots__ = ("ptr", "_free", "__weakref__")
 
     def __init__(self, ptr: Any, free: Callable[[Any], None]) -> None:
-        self.ptr = ptr
-        self._free = free
+        self.ptr: Any = ptr
+        self._free: Callable[[Any], None] = free
 
     def close(self) -> None:
         ptr, self.ptr = self.ptr, None
@@ -137,26 +137,26 @@ class Transport:
         secret_names: Sequence[str] = (),
         log_level: Optional[int] = None,
     ) -> None:
-        self.timeout_ms = timeout_ms
-        self.connect_timeout_ms = connect_timeout_ms
-        self.ca_file = ca_file
-        self.ca_dir = ca_dir
-        self.proxy = proxy
-        self.max_attempts = max_attempts
-        self.backoff_ms = backoff_ms
-        self.max_retry_after_ms = max_retry_after_ms
-        self.retry_all_5xx = retry_all_5xx
-        self.retry_budget = retry_budget
-        self.retry_seed = retry_seed
-        self.rate_limit = rate_limit
-        self.user_agent = user_agent
-        self.low_speed = low_speed
-        self.max_response_bytes = max_response_bytes
-        self.follow_redirects = follow_redirects
-        self.max_redirects = max_redirects
-        self.pool_size = pool_size
-        self.secret_names = tuple(secret_names)
-        self.log_level = log_level
+        self.timeout_ms: Optional[int] = timeout_ms
+        self.connect_timeout_ms: Optional[int] = connect_timeout_ms
+        self.ca_file: Optional[str] = ca_file
+        self.ca_dir: Optional[str] = ca_dir
+        self.proxy: Optional[str] = proxy
+        self.max_attempts: Optional[int] = max_attempts
+        self.backoff_ms: Optional[Tuple[int, int]] = backoff_ms
+        self.max_retry_after_ms: Optional[int] = max_retry_after_ms
+        self.retry_all_5xx: Optional[bool] = retry_all_5xx
+        self.retry_budget: Optional[Tuple[float, int]] = retry_budget
+        self.retry_seed: Optional[int] = retry_seed
+        self.rate_limit: Union[None, float, Tuple[float, int]] = rate_limit
+        self.user_agent: Optional[str] = user_agent
+        self.low_speed: Optional[Tuple[int, int]] = low_speed
+        self.max_response_bytes: Optional[int] = max_response_bytes
+        self.follow_redirects: Optional[bool] = follow_redirects
+        self.max_redirects: Optional[int] = max_redirects
+        self.pool_size: Optional[int] = pool_size
+        self.secret_names: Tuple[str, ...] = tuple(secret_names)
+        self.log_level: Optional[int] = log_level
 
     def __repr__(self) -> str:
         set_ = ", ".join("%s=%r" % (k, getattr(self, k)) for k in self.__slots__

@@ -26,7 +26,7 @@ from . import _erplink, _errors
 from ._core import Transport, _apply_transport, _Handle
 from ._errors import Error
 
-__all__ = ["Client", "BulkResult", "Outcome", "Order", "OrderLine", "OrderChanges", "SyncReport",
+__all__ = ["Client", "parse_orders", "BulkResult", "Outcome", "Order", "OrderLine", "OrderChanges", "SyncReport",
            "SyncEntry", "StatusMap", "status_settable", "cancellation_reason_valid", "unit_valid",
            "BASE_URL_PRODUCTION", "BASE_URL_STAGING"]
 
@@ -75,11 +75,11 @@ class Outcome:
 
     def __init__(self, index: int, status: str, message: Optional[str], error: Optional[Error],
                  http_status: int) -> None:
-        self.index = index
-        self.status = status
-        self.message = message
-        self.error = error
-        self.http_status = http_status
+        self.index: int = index
+        self.status: str = status
+        self.message: Optional[str] = message
+        self.error: Optional[Error] = error
+        self.http_status: int = http_status
 
     @property
     def ok(self) -> bool:
@@ -275,7 +275,10 @@ class SyncEntry:
 
     def __init__(self, hashed_id: str, outcome: str, message: Optional[str],
                  exception: Optional[BaseException]) -> None:
-        self.hashed_id, self.outcome, self.message, self.exception = hashed_id, outcome, message, exception
+        self.hashed_id: str = hashed_id
+        self.outcome: str = outcome
+        self.message: Optional[str] = message
+        self.exception: Optional[BaseException] = exception
 
     def __repr__(self) -> str:
         return "SyncEntry(%r, %r)" % (self.hashed_id, self.outcome)
@@ -302,7 +305,7 @@ class SyncReport:
                                           _e.cartona_sync_entry_message(en), exceptions.get(hid)))
         self.counts: Dict[str, int] = {n: _e.cartona_sync_report_count_outcome(ptr, v) for v, n in _SYNC_NAMES.items()}
         self.pages: int = _e.cartona_sync_report_pages(ptr)
-        self.error = error
+        self.error: Optional[Error] = error
 
     def __len__(self) -> int:
         return len(self.entries)

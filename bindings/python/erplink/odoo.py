@@ -20,7 +20,7 @@ from :meth:`Client.iter_search_read` belongs to one thread at a time.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Generator, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _erplink, _errors
 from ._core import Transport, _apply_transport, _Handle
@@ -219,7 +219,7 @@ class Client:
                                          offset, limit, orderby, int(lazy))
 
     def iter_search_read(self, model: str, domain: Sequence[Any] = (), fields: Optional[Iterable[str]] = None,
-                         page_size: int = 1000) -> Iterator[Dict[str, Any]]:
+                         page_size: int = 1000) -> Generator[Dict[str, Any], None, None]:
         """Every record matching ``domain``, in id order, read ``page_size`` at a time through an
         ``odoo_cursor`` (``id > last`` paging: memory bounded by one page). Leaving the loop
         early (``break``, an exception, ``close()`` of the generator) frees the cursor; no
@@ -229,7 +229,7 @@ class Client:
         self._cursors.add(cur)
         return self._iterate(cur)
 
-    def _iterate(self, cur: _Handle) -> Iterator[Dict[str, Any]]:
+    def _iterate(self, cur: _Handle) -> Generator[Dict[str, Any], None, None]:
         try:
             while True:
                 if cur.ptr is None or self._h.ptr is None:

@@ -154,7 +154,7 @@ class Entity:
         """A string member by name (``None`` when absent, null or not a string)."""
         return _e.razorpay_entity_string(self._ptr, name)  # type: ignore[no-any-return]
 
-    def int(self, name: str) -> Optional[int]:
+    def integer(self, name: str) -> Optional[int]:
         """An integer member by name (``None`` when absent or null; ``ValidationError`` when
         present but not an integer)."""
         return _opt_int(_e.razorpay_entity_int, self._ptr, name)
