@@ -65,7 +65,6 @@ typedef int erplink_status;
 /* ------------------------------------------------------------------ constants */
 %rename("$ignore", %$isfunction) "";
 %rename("%(strip:[ERPLINK_])s", %$isenumitem) "";
-%include "erplink/common.h"
 %include "erplink/error.h"
 %include "erplink/value.h"
 %include "erplink/log.h"

@@ -38,7 +38,10 @@ def make_call(name, url):
         conn = odoolib.get_connection(hostname='127.0.0.1', protocol='jsonrpc', port=port, database='bench',
                                       login='admin', password='admin')
         model = conn.get_model('product.product')
-        return lambda: model.search_read([], FIELDS, limit=10000)
+        # one execute_kw('search_read') through the library's model proxy (its own search_read()
+        # helper sends search + read, two requests, for servers older than Odoo 8)
+        search_read = type(model).__getattr__(model, 'search_read')
+        return lambda: search_read([], fields=FIELDS, limit=10000)
     raise SystemExit('unknown client ' + name)
 
 
@@ -91,6 +94,8 @@ def main():
     for peer in ('python_xmlrpc', 'odoo_client_lib'):
         if peer in results:
             out['ratio_vs_' + peer] = round(out['erplink'] / out[peer], 2)
+    if 'odoo_client_lib' in results:  # the same wire protocol as that peer
+        out['ratio_jsonrpc_vs_odoo_client_lib'] = round(out['erplink_jsonrpc'] / out['odoo_client_lib'], 2)
     for k, r in results.items():
         out[k + '_peak_rss_mb'] = r['peak_rss_mb']
     print(json.dumps(out))

@@ -8,9 +8,11 @@ each applied with one ``erplink_http_options_set_*`` call.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar, Union
 
-from . import _erplink
+from . import _erplink, _errors
+
+_C = TypeVar("_C", bound="_Client")
 
 __all__ = ["Transport", "TRACE", "logger"]
 
@@ -68,6 +70,29 @@ class _Handle:
             self.close()
         except Exception:  # interpreter shutdown
             pass
+
+
+class _Client:
+    """Base of the service clients: an owned C client handle, ``close()``, context manager."""
+
+    _h: _Handle
+
+    def close(self) -> None:
+        """Frees the client (idempotent; not while another thread uses it)."""
+        self._h.close()
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _c(self) -> Any:
+        c = self._h.ptr
+        if c is None:
+            raise _errors.InvalidArgumentError("the client is closed")
+        return c
 
 
 def _ms(seconds: Optional[float]) -> Optional[int]:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any as Incomplete
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 __all__ = ['Transport', 'TRACE', 'logger']
 
+_C = TypeVar('_C', bound='_Client')
 TRACE: int
 logger: logging.Logger
 
@@ -16,6 +17,14 @@ class _Handle:
     def __init__(self, ptr: Any, free: Callable[[Any], None]) -> None: ...
     def close(self) -> None: ...
     def __del__(self) -> None: ...
+
+class _Client:
+    _h: _Handle
+    def close(self) -> None: ...
+    def __enter__(self: _C) -> _C: ...
+    def __exit__(self, *exc: object) -> None: ...
+    @property
+    def _c(self) -> Any: ...
 
 class Transport:
     __slots__: Incomplete

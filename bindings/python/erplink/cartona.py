@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from . import _erplink, _errors
-from ._core import Transport, _apply_transport, _Handle
+from ._core import Transport, _apply_transport, _Client, _Handle
 from ._errors import Error
 
 __all__ = ["Client", "parse_orders", "BulkResult", "Outcome", "Order", "OrderLine", "OrderChanges", "SyncReport",
@@ -350,7 +350,7 @@ class StatusMap:
 ProgressFn = Callable[[int, int], Any]
 
 
-class Client:
+class Client(_Client):
     """A Cartona client (``cartona_client_new``); every request carries
     ``AuthorizationToken: <token>`` (redacted in logs, never in error messages).
 
@@ -382,23 +382,6 @@ class Client:
             self._h = _Handle(_e.cartona_client_new(o), _e.cartona_client_free)
         finally:
             opts.close()
-
-    def close(self) -> None:
-        """Frees the client (idempotent; not while another thread uses it)."""
-        self._h.close()
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def _c(self) -> Any:
-        c = self._h.ptr
-        if c is None:
-            raise _errors.InvalidArgumentError("the client is closed")
-        return c
 
     def test_connection(self) -> None:
         """``GET supplier-product?page=1&per_page=1``: raises ``AuthError`` for a refused token."""

@@ -23,7 +23,7 @@ import weakref
 from typing import Any, Dict, Generator, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _erplink, _errors
-from ._core import Transport, _apply_transport, _Handle
+from ._core import Transport, _apply_transport, _Client, _Handle
 
 __all__ = ["Client", "PROTOCOLS"]
 
@@ -43,7 +43,7 @@ def _names(fields: Optional[Iterable[str]]) -> Optional[Iterable[str]]:
     return fields  # the typemap takes any iterable of str (and refuses a lone str)
 
 
-class Client:
+class Client(_Client):
     """A client of one Odoo database (``odoo_client_new``). No request is sent here.
 
     Args:
@@ -115,19 +115,6 @@ class Client:
         for cur in list(self._cursors):
             cur.close()
         self._h.close()
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def _c(self) -> Any:
-        c = self._h.ptr
-        if c is None:
-            raise _errors.InvalidArgumentError("the client is closed")
-        return c
 
     # ---------------------------------------------------------------- server
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import weakref
 from . import _erplink
-from ._core import Transport, _Handle
+from ._core import Transport, _Client, _Handle
 from typing import Any as Incomplete
 from typing import Any, Generator, Iterable, Mapping, Sequence
 
@@ -11,15 +11,11 @@ __all__ = ['Client', 'PROTOCOLS']
 PROTOCOLS: dict[str, int]
 _e = _erplink
 
-class Client:
+class Client(_Client):
     _cursors: weakref.WeakSet[_Handle]
     _h: Incomplete
     def __init__(self, url: str, db: str, login: str | None = None, password: str | None = None, api_key: str | None = None, protocol: str = 'auto', timeout: float | None = None, transport: Transport | None = None, context: Mapping[str, Any] | None = None) -> None: ...
     def close(self) -> None: ...
-    def __enter__(self) -> Client: ...
-    def __exit__(self, *exc: object) -> None: ...
-    @property
-    def _c(self) -> Any: ...
     @property
     def protocol(self) -> str: ...
     def version(self) -> dict[str, Any]: ...
