@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Returned by the converters when a Python exception is already set. */
 #define ELPY_PYERR INT_MIN
@@ -186,27 +187,22 @@ static int elpy_to_value(PyObject *o, erplink_value **out) {
   return elpy_to_value_rec(o, out, 0);
 }
 
-static PyObject *elpy_none(void) {
-  Py_INCREF(Py_None);
-  return Py_None;
+static PyObject *elpy_str_or_none(const char *s) {
+  if (!s) Py_RETURN_NONE;
+  return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
-/* Raises the exception for the calling thread's last erplink error (rc if none matches). */
-static void elpy_raise_last(int rc) {
-  const erplink_error *e = erplink_error_last();
-  int code = e ? erplink_error_code(e) : 0;
-  if (code != rc) e = NULL; /* stale: describe rc alone */
+/* An erplink.Error instance (not raised) for code rc described by e (NULL: rc alone), built by
+ * erplink._errors._from_c(); NULL with an exception set on failure. */
+static PyObject *elpy_error_for(int rc, const erplink_error *e) {
   const char *msg = e ? erplink_error_message(e) : erplink_strerror(rc);
-  const char *remote = e ? erplink_error_remote_class(e) : NULL;
-  const char *detail = e ? erplink_error_detail(e) : NULL;
   PyObject *mod = PyImport_ImportModule("erplink._errors");
-  if (!mod) return;
-  PyObject *args = Py_BuildValue(
-      "(isNiNNL)", rc, erplink_error_category_name(erplink_error_category_of(rc)),
-      PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace"), e ? erplink_error_http_status(e) : 0,
-      remote ? PyUnicode_DecodeUTF8(remote, (Py_ssize_t)strlen(remote), "replace") : elpy_none(),
-      detail ? PyUnicode_DecodeUTF8(detail, (Py_ssize_t)strlen(detail), "replace") : elpy_none(),
-      (long long)(e ? erplink_error_retry_after_ms(e) : -1));
+  if (!mod) return NULL;
+  PyObject *args = Py_BuildValue("(isNiNNL)", rc, erplink_error_category_name(erplink_error_category_of(rc)),
+                                 elpy_str_or_none(msg), e ? erplink_error_http_status(e) : 0,
+                                 elpy_str_or_none(e ? erplink_error_remote_class(e) : NULL),
+                                 elpy_str_or_none(e ? erplink_error_detail(e) : NULL),
+                                 (long long)(e ? erplink_error_retry_after_ms(e) : -1));
   PyObject *exc = NULL;
   if (args) {
     PyObject *fn = PyObject_GetAttrString(mod, "_from_c");
@@ -217,6 +213,20 @@ static void elpy_raise_last(int rc) {
     Py_DECREF(args);
   }
   Py_DECREF(mod);
+  return exc;
+}
+
+/* The exception object of a borrowed error (cartona_outcome_error()), or None. */
+static PyObject *elpy_error_object(const erplink_error *e) {
+  if (!e) Py_RETURN_NONE;
+  return elpy_error_for(erplink_error_code(e), e);
+}
+
+/* Raises the exception for the calling thread's last erplink error (rc if none matches). */
+static void elpy_raise_last(int rc) {
+  const erplink_error *e = erplink_error_last();
+  if (e && erplink_error_code(e) != rc) e = NULL; /* stale: describe rc alone */
+  PyObject *exc = elpy_error_for(rc, e);
   if (exc) {
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
@@ -312,6 +322,324 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
 static PyObject *elpy_from_value(const erplink_value *v) {
   if (elpy_init() != 0) return NULL;
   return elpy_from_value_rec(v, 0);
+}
+
+
+/* ------------------------------------------------------------------ typemap helpers */
+
+/* Appends an out value to a wrapper's result: the first one is the result, two or more make a
+ * tuple. Consumes obj; on NULL obj (exception set) drops result and returns NULL. */
+static PyObject *elpy_append(PyObject *result, PyObject *obj) {
+  if (!obj) {
+    Py_XDECREF(result);
+    return NULL;
+  }
+  if (!result) return obj;
+  if (PyTuple_Check(result)) {
+    Py_ssize_t n = PyTuple_GET_SIZE(result);
+    if (_PyTuple_Resize(&result, n + 1) != 0) {
+      Py_DECREF(obj);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(result, n, obj);
+    return result;
+  }
+  PyObject *t = PyTuple_Pack(2, result, obj);
+  Py_DECREF(result);
+  Py_DECREF(obj);
+  return t;
+}
+
+/* const char * argument: str (its cached UTF-8: no copy) or None; a NUL inside is refused. */
+static int elpy_str_arg(PyObject *o, const char **out) {
+  if (o == Py_None) {
+    *out = NULL;
+    return 0;
+  }
+  if (!PyUnicode_Check(o)) {
+    PyErr_Format(PyExc_TypeError, "expected str or None, got %.80s", Py_TYPE(o)->tp_name);
+    return -1;
+  }
+  Py_ssize_t len = 0;
+  const char *s = NULL;
+  int rc = elpy_str_utf8(o, &s, &len);
+  if (rc == 0 && memchr(s, '\0', (size_t)len)) rc = elpy_fail(ERPLINK_EINVAL, "str argument contains a NUL character");
+  if (rc != 0) {
+    elpy_raise_conversion(rc);
+    return -1;
+  }
+  *out = s;
+  return 0;
+}
+
+/* (const char *const *names, size_t n) from any iterable of str. */
+typedef struct elpy_names {
+  const char **v;
+  size_t n;
+  PyObject *seq; /* keeps the str objects (and so their UTF-8) alive */
+} elpy_names;
+#define ELPY_NAMES_INIT {NULL, 0, NULL}
+
+static void elpy_names_free(elpy_names *nm) {
+  PyMem_Free((void *)nm->v);
+  Py_XDECREF(nm->seq);
+  nm->v = NULL;
+  nm->seq = NULL;
+  nm->n = 0;
+}
+
+static int elpy_names_from(PyObject *o, elpy_names *nm) {
+  nm->v = NULL;
+  nm->n = 0;
+  nm->seq = NULL;
+  if (o == Py_None) return 0;
+  if (PyUnicode_Check(o) || PyBytes_Check(o)) {
+    PyErr_SetString(PyExc_TypeError, "expected an iterable of str, got a single str");
+    return -1;
+  }
+  nm->seq = PySequence_Fast(o, "expected an iterable of str");
+  if (!nm->seq) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(nm->seq);
+  nm->v = (const char **)PyMem_Malloc(sizeof(char *) * (size_t)(n ? n : 1));
+  if (!nm->v) {
+    elpy_names_free(nm);
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *it = PySequence_Fast_GET_ITEM(nm->seq, i);
+    if (!PyUnicode_Check(it)) {
+      PyErr_Format(PyExc_TypeError, "expected str items, item %zd is %.80s", i, Py_TYPE(it)->tp_name);
+      elpy_names_free(nm);
+      return -1;
+    }
+    if (elpy_str_arg(it, &nm->v[i]) != 0) {
+      elpy_names_free(nm);
+      return -1;
+    }
+  }
+  nm->n = (size_t)n;
+  return 0;
+}
+
+/* (const int64_t *ids, size_t n) from any iterable of int. */
+typedef struct elpy_ints {
+  int64_t *v;
+  size_t n;
+} elpy_ints;
+#define ELPY_INTS_INIT {NULL, 0}
+
+static void elpy_ints_free(elpy_ints *a) {
+  PyMem_Free(a->v);
+  a->v = NULL;
+  a->n = 0;
+}
+
+static int elpy_ints_from(PyObject *o, elpy_ints *a) {
+  a->v = NULL;
+  a->n = 0;
+  if (o == Py_None) return 0;
+  if (PyLong_Check(o)) { /* a lone id */
+    long long x = PyLong_AsLongLong(o);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    a->v = (int64_t *)PyMem_Malloc(sizeof(int64_t));
+    if (!a->v) { PyErr_NoMemory(); return -1; }
+    a->v[0] = (int64_t)x;
+    a->n = 1;
+    return 0;
+  }
+  PyObject *seq = PySequence_Fast(o, "expected an int or an iterable of int");
+  if (!seq) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  a->v = (int64_t *)PyMem_Malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  if (!a->v) {
+    Py_DECREF(seq);
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *it = PySequence_Fast_GET_ITEM(seq, i);
+    if (!PyLong_Check(it) || PyBool_Check(it)) {
+      PyErr_Format(PyExc_TypeError, "expected int items, item %zd is %.80s", i, Py_TYPE(it)->tp_name);
+      Py_DECREF(seq);
+      elpy_ints_free(a);
+      return -1;
+    }
+    long long x = PyLong_AsLongLong(it);
+    if (x == -1 && PyErr_Occurred()) {
+      Py_DECREF(seq);
+      elpy_ints_free(a);
+      return -1;
+    }
+    a->v[i] = (int64_t)x;
+  }
+  Py_DECREF(seq);
+  a->n = (size_t)n;
+  return 0;
+}
+
+/* (const void *data, size_t len) from a buffer (read in place) or a str (its UTF-8) or None. */
+static int elpy_bytes_arg(PyObject *o, Py_buffer *view, int *have_view, const void **p, size_t *n) {
+  *have_view = 0;
+  if (o == Py_None) {
+    *p = NULL;
+    *n = 0;
+    return 0;
+  }
+  if (PyBytes_Check(o)) { /* the common case, without the buffer protocol's bookkeeping */
+    *p = PyBytes_AS_STRING(o);
+    *n = (size_t)PyBytes_GET_SIZE(o);
+    return 0;
+  }
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t len = 0;
+    const char *s = NULL;
+    int rc = elpy_str_utf8(o, &s, &len);
+    if (rc != 0) {
+      elpy_raise_conversion(rc);
+      return -1;
+    }
+    *p = s;
+    *n = (size_t)len;
+    return 0;
+  }
+  if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE) != 0) {
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "expected bytes, bytearray, memoryview (contiguous) or str, got %.80s",
+                 Py_TYPE(o)->tp_name);
+    return -1;
+  }
+  *have_view = 1;
+  *p = view->buf;
+  *n = (size_t)view->len;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ callback exceptions */
+/* The exception a callback raised (or KeyboardInterrupt from the Ctrl-C poll), kept per thread
+ * until the wrapper of the C call that ran the callback re-raises it. Touched with the GIL held. */
+static _Thread_local PyObject *elpy_pend_type, *elpy_pend_value, *elpy_pend_tb;
+
+static int elpy_pending_exists(void) { return elpy_pend_type != NULL; }
+
+/* Moves the current Python exception into the slot (the first one wins). */
+static void elpy_pending_store(void) {
+  if (!PyErr_Occurred()) return;
+  if (elpy_pend_type) {
+    PyErr_Clear();
+    return;
+  }
+  PyErr_Fetch(&elpy_pend_type, &elpy_pend_value, &elpy_pend_tb);
+  PyErr_NormalizeException(&elpy_pend_type, &elpy_pend_value, &elpy_pend_tb);
+  if (elpy_pend_tb && elpy_pend_value) PyException_SetTraceback(elpy_pend_value, elpy_pend_tb);
+}
+
+/* Raises the kept exception (empties the slot). */
+static void elpy_pending_restore(void) {
+  PyErr_Restore(elpy_pend_type, elpy_pend_value, elpy_pend_tb);
+  elpy_pend_type = elpy_pend_value = elpy_pend_tb = NULL;
+}
+
+/* Calls a callback (GIL held; consumes args). Returns 0 to go on, 1 to stop (the callable
+ * raised: the exception is kept, or it returned something true). */
+static int elpy_call_callback(PyObject *callable, PyObject *args) {
+  if (!args) {
+    elpy_pending_store();
+    return 1;
+  }
+  PyObject *r = PyObject_CallObject(callable, args);
+  Py_DECREF(args);
+  if (!r) {
+    elpy_pending_store();
+    return 1;
+  }
+  int stop = r != Py_None && PyObject_IsTrue(r) == 1;
+  Py_DECREF(r);
+  return stop;
+}
+
+/* A borrowed C pointer as a SWIG pointer object of the named type (callback arguments). */
+static PyObject *elpy_borrowed_ptr(void *p, const char *type_name) {
+  swig_type_info *ti = SWIG_TypeQuery(type_name);
+  if (!ti) {
+    PyErr_Format(PyExc_SystemError, "erplink: unknown SWIG type %s", type_name);
+    return NULL;
+  }
+  return SWIG_NewPointerObj(p, ti, 0);
+}
+
+/* ------------------------------------------------------------------ Ctrl-C and cancellation */
+/* Every blocking call pushes the calling thread's token (made on first use, with the poll
+ * below). On the main thread the poll, at most every ELPY_POLL_MS, takes the GIL and runs
+ * PyErr_CheckSignals(): a raised KeyboardInterrupt (or any exception of a signal handler) is
+ * kept as the pending exception and cancels the C call, whose wrapper re-raises it. A fired
+ * token stays fired, so it is replaced once the outermost call on the thread returns. */
+#define ELPY_POLL_MS 100
+static unsigned long elpy_main_ident;
+static _Thread_local erplink_cancel *elpy_tok;
+static _Thread_local int elpy_tok_depth;
+static _Thread_local int64_t elpy_last_poll_ms;
+
+static int64_t elpy_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int elpy_poll(void *userdata) {
+  (void)userdata;
+  if (PyThread_get_thread_ident() != elpy_main_ident) return 0;
+  int64_t now = elpy_now_ms();
+  if (now - elpy_last_poll_ms < ELPY_POLL_MS) return 0;
+  elpy_last_poll_ms = now;
+  PyGILState_STATE g = PyGILState_Ensure();
+  int stop = 0;
+  if (PyErr_CheckSignals() != 0) {
+    elpy_pending_store();
+    stop = 1;
+  }
+  PyGILState_Release(g);
+  return stop;
+}
+
+/* Before a blocking call (GIL held): pushes the thread's token; NULL if none could be pushed. */
+static erplink_cancel *elpy_cancel_enter(void) {
+  if (!elpy_tok) {
+    if (erplink_cancel_new(&elpy_tok) != 0) return NULL;
+    erplink_cancel_set_poll(elpy_tok, elpy_poll, NULL);
+  }
+  if (erplink_cancel_push(elpy_tok) != 0) return NULL;
+  elpy_tok_depth++;
+  return elpy_tok;
+}
+
+/* After it: pops; a fired token is replaced once no call on the thread watches it any more. */
+static void elpy_cancel_leave(erplink_cancel *tok) {
+  if (!tok) return;
+  erplink_cancel_pop();
+  if (--elpy_tok_depth == 0 && erplink_cancel_is_triggered(tok)) {
+    erplink_cancel_free(tok);
+    elpy_tok = NULL;
+  }
+}
+
+/* A void callback failed: stop the C call that runs it through the thread's token. */
+static void elpy_cancel_current(void) {
+  if (elpy_tok && elpy_tok_depth > 0) erplink_cancel_trigger(elpy_tok);
+}
+
+/* Module initialisation (SWIG %init): the datetime C API and the main thread's identity. */
+static void elpy_module_init(void) {
+  elpy_init();
+  PyErr_Clear();
+  PyObject *th = PyImport_ImportModule("threading");
+  PyObject *mt = th ? PyObject_CallMethod(th, "main_thread", NULL) : NULL;
+  PyObject *id = mt ? PyObject_GetAttrString(mt, "ident") : NULL;
+  elpy_main_ident = id ? PyLong_AsUnsignedLong(id) : PyThread_get_thread_ident();
+  Py_XDECREF(id);
+  Py_XDECREF(mt);
+  Py_XDECREF(th);
+  PyErr_Clear();
 }
 
 #endif /* ERPLINK_PYTHON_H */

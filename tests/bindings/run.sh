@@ -2,7 +2,10 @@
 # Builds both language bindings from this checkout in throwaway locations and runs their tests.
 #
 #   Python: `pip install --target <work>/py <repo> pytest` (meson-python builds the extension in
-#           pip's isolated build environment, with PyPI's swig), then pytest on test_python.py.
+#           pip's isolated build environment, with PyPI's swig), then pytest on test_python*.py
+#           (against the loopback simulators of tests/servers), `mypy --strict` over those tests
+#           and examples/python, and the reference docs with pdoc (warnings are errors) into
+#           <work>/pydoc. mypy and pdoc come from .ci/install-deps.
 #   Node:   `npm install` in bindings/node (its install script runs SWIG and node-gyp; the
 #           addon lands in bindings/node/build, dependencies in bindings/node/node_modules,
 #           both git-ignored), then `node --test` on test_node.js.
@@ -30,8 +33,17 @@ if [ "$skip" != python ]; then
       > "$work/pip-install.log" 2>&1; then
     tail -n 3 "$work/pip-install.log"
     echo "=== Python binding: pytest"
-    (cd "$work" && PYTHONPATH="$work/py" PYTHONDONTWRITEBYTECODE=1 \
-      "$python" -m pytest -p no:cacheprovider -v --junitxml="$work/pytest.xml" "$root/tests/bindings/test_python.py") || status=1
+    (cd "$work" && PYTHONPATH="$work/py:$root/tests/bindings" PYTHONDONTWRITEBYTECODE=1 \
+      "$python" -m pytest -p no:cacheprovider -v --junitxml="$work/pytest.xml" "$root"/tests/bindings/test_python*.py) || status=1
+    echo "=== Python binding: mypy --strict (tests and examples)"
+    # only the erplink package on MYPYPATH (pytest, installed next to it, is checked as installed code)
+    mkdir -p "$work/mypy-path" && ln -sfn "$work/py/erplink" "$work/mypy-path/erplink"
+    (cd "$work" && MYPYPATH="$work/mypy-path:$root/tests/bindings" "$python" -m mypy --strict --no-incremental \
+      --cache-dir "$work/mypy-cache" --ignore-missing-imports "$root"/tests/bindings/test_python_*.py \
+      "$root/tests/bindings/conftest.py" "$root"/examples/python/*.py) || { echo "mypy failed"; status=1; }
+    echo "=== Python binding: reference docs (pdoc, warnings are errors) -> $work/pydoc"
+    (cd "$work" && PYTHONPATH="$work/py" "$python" -W error -m pdoc -o "$work/pydoc" erplink) \
+      || { echo "pdoc failed"; status=1; }
   else
     tail -n 60 "$work/pip-install.log"
     echo "Python binding: pip install failed (full log: $work/pip-install.log)"

@@ -1,8 +1,19 @@
 """erplink: one client library for Odoo, EVE ESI/SSO, Cartona and Razorpay.
 
-This first cut of the Python binding exposes the library version, the conversion of
-native values to erplink's value tree and back, and the exception hierarchy. Values
-map as follows (both ways, one walk each):
+The Python binding of the C library liberplink (linked into the extension ``erplink._erplink``):
+
+- :mod:`erplink.odoo` - ``odoo.Client`` (XML-RPC, JSON-RPC, JSON-2);
+- :mod:`erplink.cartona` - ``cartona.Client``, bulk updates, order intake, ``StatusMap``;
+- :mod:`erplink.razorpay` - signature verification, ``Verifier``, ``parse_event``;
+- :class:`Transport` - timeouts, TLS, proxy, retries, rate limit of any client;
+- the exceptions: :class:`Error` and one subclass per category.
+
+Blocking calls release the GIL and can be interrupted with Ctrl-C (``KeyboardInterrupt``);
+an exception raised by a callback (progress, import, log handler) stops the C call and is
+re-raised. Log lines go to the :mod:`logging` logger ``"erplink"`` (already redacted).
+Clients created before ``os.fork()`` work in the child.
+
+Values map as follows (both ways, one walk each):
 
 ======================  ==========================================================
 Python                  erplink value
@@ -48,6 +59,9 @@ from ._errors import (  # noqa: F401  (re-exported)
     ValidationError,
 )
 
+from ._core import TRACE, Transport  # noqa: E402,F401  (re-exported)
+from . import cartona, odoo, razorpay  # noqa: E402,F401  (submodules)
+
 __version__: str = _erplink.version()
 
 # Error codes (ERPLINK_EINVAL -> erplink.EINVAL, ...), from the C enum.
@@ -57,6 +71,7 @@ for _code, _name in CODE_NAMES.items():
 del _name, _code
 
 __all__ = [
+    "odoo", "cartona", "razorpay", "Transport", "TRACE", "error_retryable",
     "version", "version_number", "roundtrip", "dump", "get_int", "strerror",
     "Error", "InvalidArgumentError", "OutOfMemoryError", "NetworkError", "TimeoutError",
     "TLSError", "HTTPError", "ProtocolError", "AuthError", "AccessError", "ValidationError",
@@ -103,3 +118,9 @@ def get_int(value: Any) -> int:
 def strerror(code: int) -> str:
     """A short description of an ``ERPLINK_E*`` code (``erplink_strerror()``)."""
     return _erplink.strerror(code)
+
+
+def error_retryable(code: int) -> bool:
+    """Whether trying an operation that failed with ``code`` again later may succeed
+    (``erplink_error_retryable()``: network, timeout, server, conflict, budget, rate limit)."""
+    return bool(_erplink.error_retryable(code))

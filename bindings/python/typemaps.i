@@ -1,0 +1,174 @@
+/*
+ * typemaps.i - the Python typemaps of erplink.i: one per parameter pattern of bindings/swig/api.i
+ * (the pattern names are gen_api.py's), plus the per-function features
+ * %erplink_blocking / %erplink_nonblocking and the per-type / per-callback macros api.i invokes.
+ * The C helpers they call are in erplink_python.h.
+ *
+ * Threads: the module is generated with -threads. A blocking call (%erplink_blocking) runs with
+ * the GIL released and the calling thread's cancellation token pushed (Ctrl-C: the token's poll
+ * function checks for signals on the main thread); every other call keeps the GIL (%nothread:
+ * they are CPU-only and short, and releasing the GIL would cost more than the call).
+ * Callbacks re-take the GIL (PyGILState_Ensure); an exception they raise is kept in a
+ * thread-local slot, stops the C call and is re-raised by the status typemap.
+ */
+
+/* ------------------------------------------------------------------ features */
+%define %erplink_blocking(NAME)
+%thread NAME;
+%exception NAME {
+  erplink_cancel *tok_ = elpy_cancel_enter();
+  $action
+  elpy_cancel_leave(tok_);
+}
+%enddef
+
+%define %erplink_nonblocking(NAME)
+%nothread NAME;
+%enddef
+
+/* ------------------------------------------------------------------ status */
+/* 0 -> nothing (or the out parameters); < 0 -> the exception of erplink_error_last().
+ * A pending callback exception (or KeyboardInterrupt from the Ctrl-C poll) wins. */
+%typemap(out) erplink_status {
+  if (elpy_pending_exists()) { elpy_pending_restore(); SWIG_fail; }
+  if ($1 < 0) { elpy_raise_last($1); SWIG_fail; }
+  $result = NULL;
+}
+%typemap(ret) erplink_status "if (!$result) $result = SWIG_Py_Void();";
+
+/* ------------------------------------------------------------------ handles */
+/* T **out (owned): a SWIG pointer object; the pure-Python class owns it and calls T_free.
+ * Freed here when the call fails after setting it (e.g. ECANCELLED with a partial result). */
+%define %erplink_handle_out(TYPE, FREE)
+%typemap(in, numinputs=0) TYPE **ERPLINK_HANDLE_OUT (TYPE *tmp = NULL) "$1 = &tmp;";
+%typemap(argout) TYPE **ERPLINK_HANDLE_OUT {
+  $result = elpy_append($result, SWIG_NewPointerObj((void *)*$1, $*1_descriptor, 0));
+  *$1 = NULL;
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) TYPE **ERPLINK_HANDLE_OUT "if ($1 && *$1) FREE(*$1);";
+%enddef
+
+/* const T **out (borrowed from its owner): a SWIG pointer object, or None. */
+%define %erplink_borrowed_out(TYPE)
+%typemap(in, numinputs=0) const TYPE **ERPLINK_HANDLE_OUT (const TYPE *tmp = NULL) "$1 = ($1_ltype)&tmp;";
+%typemap(argout) const TYPE **ERPLINK_HANDLE_OUT {
+  $result = elpy_append($result, *$1 ? SWIG_NewPointerObj((void *)*$1, $*1_descriptor, 0) : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) const TYPE **ERPLINK_HANDLE_OUT ""; /* borrowed (never the T ** freearg) */
+%enddef
+
+/* ------------------------------------------------------------------ values */
+/* native value -> erplink_value tree (one walk); freed after the call */
+%typemap(in) const erplink_value *ERPLINK_VALUE_IN {
+  erplink_value *tree_ = NULL;
+  int rc_ = elpy_to_value($input, &tree_);
+  if (rc_ != 0) { elpy_raise_conversion(rc_); SWIG_fail; }
+  $1 = tree_;
+}
+%typemap(freearg) const erplink_value *ERPLINK_VALUE_IN "erplink_value_free((erplink_value *)$1);";
+
+/* erplink_value **out (owned) -> native value (None for NULL) */
+%typemap(in, numinputs=0) erplink_value **ERPLINK_VALUE_OUT (erplink_value *tmp = NULL) "$1 = &tmp;";
+%typemap(argout) erplink_value **ERPLINK_VALUE_OUT {
+  $result = elpy_append($result, *$1 ? elpy_from_value(*$1) : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) erplink_value **ERPLINK_VALUE_OUT "if ($1) erplink_value_free(*$1);";
+
+/* const erplink_value **out (borrowed) -> native value (None for NULL) */
+%typemap(in, numinputs=0) const erplink_value **ERPLINK_VALUE_BORROWED_OUT (const erplink_value *tmp = NULL) "$1 = ($1_ltype)&tmp;";
+%typemap(argout) const erplink_value **ERPLINK_VALUE_BORROWED_OUT {
+  $result = elpy_append($result, *$1 ? elpy_from_value(*$1) : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+
+%typemap(freearg) const erplink_value **ERPLINK_VALUE_BORROWED_OUT ""; /* borrowed: not erplink_value **'s */
+
+/* returned const erplink_value * (borrowed) -> native value (None for NULL) */
+%typemap(out) const erplink_value *ERPLINK_VALUE_RET {
+  $result = $1 ? elpy_from_value($1) : SWIG_Py_Void();
+  if (!$result) SWIG_fail;
+}
+
+/* returned const erplink_error * (borrowed) -> an erplink.Error instance (not raised), or None */
+%typemap(out) const erplink_error *ERPLINK_ERROR_OBJ {
+  $result = elpy_error_object($1);
+  if (!$result) SWIG_fail;
+}
+
+/* ------------------------------------------------------------------ strings */
+/* const char *: str (UTF-8 cached in the str object: no copy) or None (NULL); NUL refused. */
+%typemap(in) const char *ERPLINK_STR_IN {
+  const char *s_ = NULL;
+  if (elpy_str_arg($input, &s_) != 0) SWIG_fail;
+  $1 = ($1_ltype)s_;
+}
+
+/* char **out: text allocated by erplink (erplink_free) -> str */
+%typemap(in, numinputs=0) char **ERPLINK_STR_OUT (char *tmp = NULL) "$1 = &tmp;";
+%typemap(argout) char **ERPLINK_STR_OUT {
+  $result = elpy_append($result, elpy_str_or_none(*$1));
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) char **ERPLINK_STR_OUT "if ($1) erplink_free(*$1);";
+
+/* const char **out: borrowed text -> str (None for NULL) */
+%typemap(in, numinputs=0) const char **ERPLINK_STR_BORROWED_OUT (const char *tmp = NULL) "$1 = ($1_ltype)&tmp;";
+%typemap(argout) const char **ERPLINK_STR_BORROWED_OUT {
+  $result = elpy_append($result, elpy_str_or_none(*$1));
+  if (!$result) SWIG_fail;
+}
+
+%typemap(freearg) const char **ERPLINK_STR_BORROWED_OUT ""; /* borrowed: not char **'s erplink_free */
+
+/* (const char *const *names, size_t n): any iterable of str (a str alone is refused) */
+%typemap(in) (const char *const *ERPLINK_NAMES, size_t ERPLINK_NAMES_N) (elpy_names names_ = ELPY_NAMES_INIT) {
+  if (elpy_names_from($input, &names_) != 0) SWIG_fail;
+  $1 = ($1_ltype)names_.v;
+  $2 = names_.n;
+}
+%typemap(freearg) (const char *const *ERPLINK_NAMES, size_t ERPLINK_NAMES_N) "elpy_names_free(&names_$argnum);";
+
+/* (const int64_t *ids, size_t n): any iterable of int */
+%typemap(in) (const int64_t *ERPLINK_INTS, size_t ERPLINK_INTS_N) (elpy_ints ints_ = ELPY_INTS_INIT) {
+  if (elpy_ints_from($input, &ints_) != 0) SWIG_fail;
+  $1 = ($1_ltype)ints_.v;
+  $2 = ints_.n;
+}
+%typemap(freearg) (const int64_t *ERPLINK_INTS, size_t ERPLINK_INTS_N) "elpy_ints_free(&ints_$argnum);";
+
+/* (const void *data, size_t len): any contiguous buffer (bytes, bytearray, memoryview, ...)
+ * read in place, without a copy; a str is read as its UTF-8 bytes (cached, no copy either). */
+%typemap(in) (const void *ERPLINK_BYTES, size_t ERPLINK_BYTES_N) (Py_buffer view_, int have_view_ = 0) {
+  const void *p_ = NULL;
+  size_t n_ = 0;
+  if (elpy_bytes_arg($input, &view_, &have_view_, &p_, &n_) != 0) SWIG_fail;
+  $1 = ($1_ltype)p_;
+  $2 = n_;
+}
+%typemap(freearg) (const void *ERPLINK_BYTES, size_t ERPLINK_BYTES_N) "if (have_view_$argnum) PyBuffer_Release(&view_$argnum);";
+
+/* ------------------------------------------------------------------ scalar outs */
+/* also enum out parameters (odoo_protocol *out): C enums of this API are int-sized */
+%typemap(in, numinputs=0) int *ERPLINK_OUT_INT (int tmp = 0) "$1 = ($1_ltype)&tmp;";
+%typemap(argout) int *ERPLINK_OUT_INT { $result = elpy_append($result, PyLong_FromLong((long)*$1)); if (!$result) SWIG_fail; }
+%typemap(in, numinputs=0) int64_t *ERPLINK_OUT_INT64 (int64_t tmp = 0) "$1 = &tmp;";
+%typemap(argout) int64_t *ERPLINK_OUT_INT64 { $result = elpy_append($result, PyLong_FromLongLong((long long)*$1)); if (!$result) SWIG_fail; }
+%typemap(in, numinputs=0) size_t *ERPLINK_OUT_SIZE (size_t tmp = 0) "$1 = &tmp;";
+%typemap(argout) size_t *ERPLINK_OUT_SIZE { $result = elpy_append($result, PyLong_FromSize_t(*$1)); if (!$result) SWIG_fail; }
+%typemap(in, numinputs=0) double *ERPLINK_OUT_DOUBLE (double tmp = 0) "$1 = &tmp;";
+%typemap(argout) double *ERPLINK_OUT_DOUBLE { $result = elpy_append($result, PyFloat_FromDouble(*$1)); if (!$result) SWIG_fail; }
+
+/* ------------------------------------------------------------------ callbacks */
+/* (fn, userdata): a Python callable, called by the generated trampoline elpy_cb_<T> with the
+ * GIL held. The callable is borrowed: the pure-Python object that installs it keeps it alive as
+ * long as C may call it (for the call, or the client's life for a log callback). None -> NULL. */
+%define %erplink_callback(T)
+%typemap(in) (T ERPLINK_CALLBACK, void *ERPLINK_USERDATA) {
+  if ($input == Py_None) { $1 = NULL; $2 = NULL; }
+  else if (!PyCallable_Check($input)) { PyErr_SetString(PyExc_TypeError, "expected a callable or None"); SWIG_fail; }
+  else { $1 = elpy_cb_##T; $2 = (void *)$input; }
+}
+%enddef
