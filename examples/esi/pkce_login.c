@@ -46,7 +46,7 @@ static int simulate_browser(const char *url, char **code, char **state) {
 }
 
 /* Where a real application would store the (possibly rotated) refresh token. */
-static void store_refresh_token(void *ud, const char *refresh_token, int64_t character_id) {
+static void store_refresh_token(const char *refresh_token, int64_t character_id, void *ud) {
   int *count = ud;
   (*count)++;
   printf("refresh token rotated for character %" PRId64 " (%zu characters; store it securely)\n", character_id,
@@ -68,8 +68,8 @@ int main(int argc, char **argv) {
   esi_sso *sso = NULL;
   if (esi_sso_options_new(&so) != 0 || esi_sso_options_set_client_id(so, argv[3]) != 0 ||
       esi_sso_options_set_redirect_uri(so, "http://localhost/callback") != 0 ||
-      esi_sso_options_set_metadata_url(so, argv[1]) != 0 || esi_sso_options_set_user_agent(so, ua) != 0 ||
-      esi_sso_new(&sso, so) != 0)
+      esi_sso_options_set_metadata_url(so, argv[1]) != 0 ||
+      erplink_http_options_set_user_agent(esi_sso_options_http(so), ua) != 0 || esi_sso_new(&sso, so) != 0)
     return fail("SSO setup");
   esi_sso_options_free(so);
 
@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
   esi_client *esi = NULL;
   esi_response *r = NULL;
   if (esi_options_new(&eo) != 0 || esi_options_set_base_url(eo, argv[2]) != 0 ||
-      esi_options_set_user_agent(eo, ua) != 0 || esi_client_new(&esi, eo) != 0)
+      erplink_http_options_set_user_agent(esi_options_http(eo), ua) != 0 || esi_client_new(&esi, eo) != 0)
     return fail("ESI setup");
   esi_options_free(eo);
   if (esi_client_character_assets(&r, esi, tok, char_id) != 0) return fail("assets");
