@@ -25,7 +25,9 @@ static const char *last_msg(void) {
   return m ? m : "";
 }
 
-static esi_sso *mk_sso(const char *client_id, const char *secret) {
+/* An SSO client against the simulator; max_age_s: the login lifetime (0: the default). The JWKS
+ * may be re-fetched for every unknown kid (interval 0). */
+static esi_sso *mk_sso_age(const char *client_id, const char *secret, int64_t max_age_s) {
   esi_sso_options *o = NULL;
   esi_sso *s = NULL;
   if (esi_sso_options_new(&o) != 0) return NULL;
@@ -36,10 +38,13 @@ static esi_sso *mk_sso(const char *client_id, const char *secret) {
   erplink_http_options_set_user_agent(esi_sso_options_http(o), "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
   esi_sso_options_set_jwks_refresh_interval_s(o, 0);
   erplink_http_options_set_timeout_ms(esi_sso_options_http(o), 10000);
+  if (max_age_s) esi_sso_options_set_login_max_age_s(o, max_age_s);
   esi_sso_new(&s, o);
   esi_sso_options_free(o);
   return s;
 }
+
+static esi_sso *mk_sso(const char *client_id, const char *secret) { return mk_sso_age(client_id, secret, 0); }
 
 /* Runs a whole login: URL -> simulated consent -> code exchange. */
 static int login(esi_sso_tokens **out, esi_sso *s, const char *const *scopes, size_t n) {
@@ -268,22 +273,6 @@ static void test_refresh_rotation_revoke(void) {
 
 
 /* ---------------------------------------------------------------- logins across processes */
-
-/* An SSO client like mk_sso(), with a login lifetime of max_age_s (0: the default). */
-static esi_sso *mk_sso_age(const char *client_id, const char *secret, int64_t max_age_s) {
-  esi_sso_options *o = NULL;
-  esi_sso *s = NULL;
-  if (esi_sso_options_new(&o) != 0) return NULL;
-  esi_sso_options_set_client_id(o, client_id);
-  if (secret) esi_sso_options_set_client_secret(o, secret);
-  esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
-  esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
-  erplink_http_options_set_user_agent(esi_sso_options_http(o), "erplink-tests/1.0 (tests@example.com)");
-  if (max_age_s) esi_sso_options_set_login_max_age_s(o, max_age_s);
-  esi_sso_new(&s, o);
-  esi_sso_options_free(o);
-  return s;
-}
 
 /* Starts a login in a first SSO client ("the process that redirects"): *exported receives its
  * export, *code and *state what the simulated browser brings back; the first client is freed.
