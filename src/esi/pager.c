@@ -97,10 +97,8 @@ static void pager_reset(esi_pager *p) {
   erplink_http_batch_free(p->b);
   p->b = NULL;
   p->in_batch = 0;
-  pthread_mutex_lock(&p->mu);
+  pthread_mutex_lock(&p->mu); /* the workers read the queue under mu */
   while (p->outstanding > 0) pthread_cond_wait(&p->done_cv, &p->mu);
-  p->nresend = 0;
-  pthread_mutex_unlock(&p->mu);
   for (int i = 0; p->ring && i < p->window; i++) {
     slot *s = &p->ring[i];
     esi__call_done(&s->call);
@@ -115,8 +113,9 @@ static void pager_reset(esi_pager *p) {
   p->ring = NULL;
   p->q = NULL;
   p->resend = NULL;
-  p->qhead = p->qlen = 0;
+  p->qhead = p->qlen = p->nresend = 0;
   p->window = 0;
+  pthread_mutex_unlock(&p->mu);
   p->n = 0;
   free(p->lm);
   p->lm = NULL;
@@ -341,9 +340,9 @@ static int fetch_first(esi__page *out, esi_pager *p) {
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   if (p->n > 1) {
-    p->window = p->bounded ? 2 * (p->c->concurrency < 1 ? 1 : p->c->concurrency) : p->n - 1;
-    if (p->window > p->n - 1) p->window = p->n - 1;
+    int window = p->bounded ? 2 * (p->c->concurrency < 1 ? 1 : p->c->concurrency) : p->n - 1;
     pthread_mutex_lock(&p->mu); /* the workers read the queue under mu */
+    p->window = window < p->n - 1 ? window : p->n - 1;
     p->ring = calloc((size_t)p->window, sizeof *p->ring);
     p->q = calloc((size_t)p->window, sizeof *p->q);
     p->resend = calloc((size_t)p->window, sizeof *p->resend);
