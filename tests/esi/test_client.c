@@ -74,6 +74,15 @@ static void test_options(void) {
   CHECK_EQ_INT(esi_options_set_concurrency(o, 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(esi_client_new(&c, o), 0);
   esi_client_free(c);
+  /* every transport knob reaches ESI through the embedded options, e.g. the size cap */
+  CHECK_EQ_INT(esi_options_set_base_url(o, srv.base_url), 0);
+  CHECK_EQ_INT(erplink_http_options_set_max_response_bytes(esi_options_http(o), 1000), 0);
+  CHECK_EQ_INT(esi_options_set_cache_max_bytes(o, 0), 0);
+  REQUIRE(esi_client_new(&c, o) == 0);
+  esi_response *big = NULL;
+  CHECK_EQ_INT(esi_client_market_orders(&big, c, 10000002, "all", 0), ERPLINK_ETOOLARGE);
+  CHECK(big == NULL);
+  esi_client_free(c);
   esi_options_free(o);
   esi_client_free(NULL);
   esi_response_free(NULL);
@@ -168,11 +177,13 @@ typedef struct my_store {
   void *data[8];
   size_t len[8];
   int n, gets, puts, destroyed;
+  int legacy; /* answer 1 for "found", as stores written for 0.1 do */
 } my_store;
 
 /* The store contract: *data stays NULL when the key is absent; 0 either way. */
 static int st_get(const char *key, void **data, size_t *len, void *ud) {
   my_store *s = ud;
+  int found = 0;
   pthread_mutex_lock(&s->mu);
   s->gets++;
   for (int i = 0; i < s->n; i++)
@@ -180,9 +191,10 @@ static int st_get(const char *key, void **data, size_t *len, void *ud) {
       *data = malloc(s->len[i]);
       memcpy(*data, s->data[i], s->len[i]);
       *len = s->len[i];
+      if (s->legacy) found = 1;
     }
   pthread_mutex_unlock(&s->mu);
-  return 0;
+  return found;
 }
 
 static int st_put(const char *key, const void *data, size_t len, void *ud) {
@@ -207,7 +219,7 @@ static void st_destroy(void *ud) { ((my_store *)ud)->destroyed++; }
 
 static void test_cache_store(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
-  my_store st = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0, 0, 0, 0};
+  my_store st = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0, 0, 0, 0, 0};
   esi_cache_store cs = {st_get, st_put, st_destroy, &st};
   esi_options *o = NULL;
   esi_options_new(&o);
@@ -224,13 +236,18 @@ static void test_cache_store(void) {
   CHECK_EQ_INT(st.puts, 1);
   CHECK(strstr(st.key[0], "/markets/10000002/orders?order_type=all&type_id=35") != NULL);
   CHECK(strstr(st.key[0], "d=2026-08-18") != NULL);
-  /* a second client over the same store: served without a request */
+  /* a second client over the same store: served without a request (also when the store
+   * answers 1 for "found", as 0.1 stores did) */
   esi_client *c2 = NULL;
   REQUIRE(esi_client_new(&c2, o) == 0);
-  r = NULL;
-  CHECK_EQ_INT(esi_client_market_orders(&r, c2, 10000002, "all", 35), 0);
-  CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_HIT);
-  esi_response_free(r);
+  for (int legacy = 0; legacy < 2; legacy++) {
+    st.legacy = legacy;
+    r = NULL;
+    CHECK_EQ_INT(esi_client_market_orders(&r, c2, 10000002, "all", 35), 0);
+    CHECK_EQ_INT(esi_response_cache_status(r), ESI_CACHE_HIT);
+    esi_response_free(r);
+  }
+  st.legacy = 0;
   CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000002/orders"), 1);
   /* a corrupted blob is ignored (fetched again), never trusted */
   memcpy(st.data[0], "XXXX", 4);

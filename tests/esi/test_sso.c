@@ -86,6 +86,12 @@ static void test_options(void) {
   CHECK_EQ_INT(esi_sso_new(&s, o), 0);
   CHECK_EQ_INT(esi_sso_is_confidential(s), 0);
   esi_sso_free(s);
+  /* every transport knob reaches the SSO through the embedded options, e.g. the size cap */
+  esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
+  CHECK_EQ_INT(erplink_http_options_set_max_response_bytes(esi_sso_options_http(o), 16), 0);
+  REQUIRE(esi_sso_new(&s, o) == 0);
+  CHECK_EQ_INT(esi_sso_discover(s), ERPLINK_ETOOLARGE);
+  esi_sso_free(s);
   esi_sso_options_free(o);
   esi_sso_options_free(NULL);
   esi_sso_free(NULL);
