@@ -18,10 +18,11 @@
  * page after it is started any more.
  *
  * The answers are digested (esi__call_process: JSON decoding, cache, limits) by a few worker
- * threads while the calling thread keeps driving the transfers: measured on the 400-page market
- * benchmark (bench/run esi_market_pages, 2 cores), decoding on the calling thread made the walk
- * about 20 % slower. With concurrency 1, or fewer than three pages, everything stays on the
- * calling thread. The workers only ever touch the slot of the answer they digest; the slot's
+ * threads while the calling thread keeps driving the transfers. Measured on the 400-page market
+ * benchmark (400 x 235 KB, 20 ms latency, concurrency 20, 2 shared cores; medians of 7
+ * alternating runs): with workers 0.73 s collected / 0.68 s streamed, decoding on the calling
+ * thread 1.07 s / 0.89 s. With concurrency 1, or fewer than three pages, everything stays on
+ * the calling thread. The workers only ever touch the slot of the answer they digest; the slot's
  * state, the resend list and the job queue are guarded by the pager's mutex. */
 #include <inttypes.h>
 #include <stdio.h>
