@@ -12,7 +12,7 @@
 
 #include "erplink/erplink.h"
 
-static int count_page(void *ud, int page, int pages, const erplink_value *items) {
+static int count_page(int page, int pages, const erplink_value *items, void *ud) {
   (void)pages;
   size_t *n = ud;
   if (page == 0) *n = 0; /* the set starts over */
@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
   esi_response *r = NULL;
   int rc = esi_options_new(&o);
   if (rc == 0) rc = esi_options_set_base_url(o, argv[1]);
-  if (rc == 0) rc = esi_options_set_user_agent(o, "erplink-bench/1.0 (bench@example.com)");
+  if (rc == 0) rc = erplink_http_options_set_user_agent(esi_options_http(o), "erplink-bench/1.0 (bench@example.com)");
   if (rc == 0) rc = esi_options_set_concurrency(o, conc);
   if (rc == 0) rc = esi_options_set_cache_max_bytes(o, 0);
   if (rc == 0) rc = esi_client_new(&c, o);

@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
   int rc = esi_options_new(&o);
   if (rc == 0) rc = esi_options_set_base_url(o, base);
   /* ESI wants to know who to contact: put your own address here */
-  if (rc == 0) rc = esi_options_set_user_agent(o, "erplink-example/1.0 (erplink-example@example.com)");
+  if (rc == 0) rc = erplink_http_options_set_user_agent(esi_options_http(o), "erplink-example/1.0 (erplink-example@example.com)");
   if (rc == 0) rc = esi_client_new(&c, o);
   esi_options_free(o);
   if (rc == 0) rc = esi_client_market_orders(&r, c, 10000002, "sell", type_id);
@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
   order *v = calloc(n ? n : 1, sizeof *v);
   size_t k = 0;
   for (size_t i = 0; v && i < n; i++) {
-    const erplink_value *it = esi_response_item(r, i);
+    const erplink_value *it = esi_response_item_at(r, i);
     int is_buy = 1;
     erplink_value_get_bool(&is_buy, erplink_value_struct_get(it, "is_buy_order"));
     if (is_buy) continue; /* the route already filters; be defensive */

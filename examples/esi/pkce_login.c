@@ -1,5 +1,7 @@
 /* EVE SSO login for a native application (PKCE, no client secret), then a verified token,
- * a self-refreshing credential and an authenticated ESI call.
+ * a self-refreshing credential and an authenticated ESI call. The login is started by one SSO
+ * client and finished by another, as when the redirect and the callback land in different
+ * worker processes: the login travels as an exported string (esi_sso_login_export/_import).
  *
  *   pkce_login SSO_METADATA_URL ESI_BASE_URL CLIENT_ID
  *
@@ -46,7 +48,7 @@ static int simulate_browser(const char *url, char **code, char **state) {
 }
 
 /* Where a real application would store the (possibly rotated) refresh token. */
-static void store_refresh_token(void *ud, const char *refresh_token, int64_t character_id) {
+static void store_refresh_token(const char *refresh_token, int64_t character_id, void *ud) {
   int *count = ud;
   (*count)++;
   printf("refresh token rotated for character %" PRId64 " (%zu characters; store it securely)\n", character_id,
@@ -68,15 +70,17 @@ int main(int argc, char **argv) {
   esi_sso *sso = NULL;
   if (esi_sso_options_new(&so) != 0 || esi_sso_options_set_client_id(so, argv[3]) != 0 ||
       esi_sso_options_set_redirect_uri(so, "http://localhost/callback") != 0 ||
-      esi_sso_options_set_metadata_url(so, argv[1]) != 0 || esi_sso_options_set_user_agent(so, ua) != 0 ||
-      esi_sso_new(&sso, so) != 0)
+      esi_sso_options_set_metadata_url(so, argv[1]) != 0 ||
+      erplink_http_options_set_user_agent(esi_sso_options_http(so), ua) != 0 || esi_sso_new(&sso, so) != 0)
     return fail("SSO setup");
-  esi_sso_options_free(so);
 
   const char *scopes[] = {"esi-assets.read_assets.v1", "esi-wallet.read_character_wallet.v1"};
   esi_sso_login *login = NULL;
   if (esi_sso_login_new(&login, sso, scopes, 2) != 0) return fail("starting the login");
   printf("1. send the user to:\n   %.80s...\n", esi_sso_login_url(login));
+  /* keep the login where the user cannot change it (a signed session cookie, a store) */
+  char *exported = NULL;
+  if (esi_sso_login_export(&exported, login) != 0) return fail("exporting the login");
 
   char *code = NULL, *state = NULL;
   if (simulate_browser(esi_sso_login_url(login), &code, &state) != 0) {
@@ -84,13 +88,24 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("2. the callback received a code and state=%s\n", state);
+  esi_sso_login_free(login);
 
+  /* the process that receives the callback: its own SSO client rebuilds the login */
+  esi_sso *callback_sso = NULL;
+  esi_sso_login *resumed = NULL;
+  if (esi_sso_new(&callback_sso, so) != 0 || esi_sso_login_import(&resumed, callback_sso, exported) != 0)
+    return fail("resuming the login");
+  esi_sso_options_free(so);
+  memset(exported, 0, strlen(exported)); /* a secret */
+  erplink_free(exported);
   esi_sso_tokens *tokens = NULL;
-  int rc = esi_sso_exchange_code(&tokens, sso, login, code, state);
+  int rc = esi_sso_exchange_code(&tokens, callback_sso, resumed, code, state);
   free(code);
   free(state);
-  esi_sso_login_free(login);
+  esi_sso_login_free(resumed);
+  esi_sso_free(callback_sso);
   if (rc != 0) return fail("exchanging the code");
+  printf("   finished by another SSO client from the exported login\n");
 
   esi_token_claims *claims = NULL;
   if (esi_sso_verify(&claims, sso, esi_sso_tokens_access_token(tokens)) != 0) return fail("verifying the token");
@@ -109,7 +124,7 @@ int main(int argc, char **argv) {
   esi_client *esi = NULL;
   esi_response *r = NULL;
   if (esi_options_new(&eo) != 0 || esi_options_set_base_url(eo, argv[2]) != 0 ||
-      esi_options_set_user_agent(eo, ua) != 0 || esi_client_new(&esi, eo) != 0)
+      erplink_http_options_set_user_agent(esi_options_http(eo), ua) != 0 || esi_client_new(&esi, eo) != 0)
     return fail("ESI setup");
   esi_options_free(eo);
   if (esi_client_character_assets(&r, esi, tok, char_id) != 0) return fail("assets");

@@ -21,6 +21,7 @@ case "$which" in
     ;;
   pkce_login)
     "$bin" "$base/.well-known/oauth-authorization-server" "$base" sim-native-client | tee "$tmp/out"
+    grep -q "finished by another SSO client" "$tmp/out"
     grep -q "logged in as Sim Pilot" "$tmp/out"
     grep -q "refresh token revoked" "$tmp/out"
     ;;

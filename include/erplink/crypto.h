@@ -1,7 +1,8 @@
 /**
  * @file erplink/crypto.h
  * @brief SHA-256, HMAC-SHA256 with a reusable keyed context, hex, base64/base64url,
- *        constant-time comparison and secure random bytes (all over OpenSSL 3).
+ *        constant-time comparison, secure random bytes, and JWS signature verification
+ *        (RS256, ES256) with public keys built from their JWK parameters (all over OpenSSL 3).
  *
  * Typical use (verifying a Razorpay webhook): create one ::erplink_hmac with the webhook
  * secret when the application starts, then for each request compute
@@ -275,6 +276,82 @@ ERPLINK_EXTERN int erplink_base64_decode(unsigned char **out, size_t *out_len, c
  *         generator failed, e.g. no entropy source: the buffer must not be used). Thread-safe.
  */
 ERPLINK_EXTERN int erplink_random_bytes(void *out, size_t len);
+
+/* ---------------------------------------------------------------- signature verification */
+
+/**
+ * @brief A public verification key (opaque, immutable once built): RSA or EC P-256, built from
+ *        the parameters a JSON Web Key carries (RFC 7518 §6: `n`/`e`, `x`/`y`, already
+ *        base64url-decoded). Safe to share between threads: several threads may verify with
+ *        one key at once.
+ */
+typedef struct erplink_pkey erplink_pkey;
+
+/** @brief Signature algorithms of erplink_pkey_verify() (JWS names, RFC 7518 §3). */
+typedef enum erplink_sig_alg {
+  ERPLINK_SIG_RS256 = 1, /**< RSASSA-PKCS1-v1_5 with SHA-256, on an RSA key */
+  ERPLINK_SIG_ES256 = 2  /**< ECDSA on P-256 with SHA-256, on an EC P-256 key; the signature is
+                              the JWS form: r ‖ s, 32 bytes each, big-endian (not DER) */
+} erplink_sig_alg;
+
+/**
+ * @brief Builds an RSA public key from its modulus and public exponent (big-endian unsigned
+ *        integers, leading zero bytes allowed), refusing keys that no honest issuer publishes.
+ *
+ * Refused with ::ERPLINK_EINVAL, the message saying why (never quoting the key): a modulus
+ * outside 2048 .. 16384 bits or even; a public exponent that is not odd with 3 <= e < n
+ * (with e = 1 a PKCS#1 signature "verifies" as its own padded digest, so data could be
+ * "signed" without any private key); a key OpenSSL's public-key check refuses (a modulus with
+ * small factors, a prime or a prime power: SP 800-56B §6.4.2.2).
+ * @param out   receives the key; free it with erplink_pkey_free(). NULL on failure.
+ * @param n     the modulus.
+ * @param n_len its length in bytes (>= 1).
+ * @param e     the public exponent.
+ * @param e_len its length in bytes (>= 1).
+ * @return 0; ::ERPLINK_EINVAL (NULL or empty argument, or an unsafe key as above);
+ *         ::ERPLINK_ENOMEM; ::ERPLINK_ESERVER (an OpenSSL failure that is not the key's fault).
+ *         Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_pkey_new_rsa(erplink_pkey **out, const unsigned char *n, size_t n_len,
+                                        const unsigned char *e, size_t e_len);
+
+/**
+ * @brief Builds an EC public key on the P-256 curve (secp256r1) from its affine coordinates.
+ * @param out   receives the key; free it with erplink_pkey_free(). NULL on failure.
+ * @param x     the x coordinate, big-endian.
+ * @param x_len its length: exactly 32 bytes.
+ * @param y     the y coordinate, big-endian.
+ * @param y_len its length: exactly 32 bytes.
+ * @return 0; ::ERPLINK_EINVAL (NULL argument, coordinates of another length, or a point that is
+ *         not on the curve — a point off the curve would leak a private key in ECDH and is
+ *         never a real key); ::ERPLINK_ENOMEM; ::ERPLINK_ESERVER. Thread-safe.
+ */
+ERPLINK_EXTERN int erplink_pkey_new_ec_p256(erplink_pkey **out, const unsigned char *x, size_t x_len,
+                                            const unsigned char *y, size_t y_len);
+
+/**
+ * @brief Verifies a signature over @p data (the whole message: for a JWS, the signing input
+ *        `base64url(header) "." base64url(payload)`).
+ * @param k       the key.
+ * @param alg     ::ERPLINK_SIG_RS256 for an RSA key, ::ERPLINK_SIG_ES256 for an EC P-256 key.
+ * @param data    the signed bytes (may be NULL when @p len is 0).
+ * @param len     their length.
+ * @param sig     the signature (may be NULL when @p sig_len is 0).
+ * @param sig_len its length (ES256: 64).
+ * @return 0 when the signature verifies; ::ERPLINK_ESIGNATURE when it does not (altered data,
+ *         another key, a truncated signature, an ES256 signature that is not 64 bytes, an empty
+ *         one); ::ERPLINK_EINVAL (NULL key or data, an unknown algorithm, or an algorithm the
+ *         key's type cannot verify: RS256 on an EC key, ES256 on an RSA key); ::ERPLINK_ENOMEM;
+ *         ::ERPLINK_ESERVER. Thread-safe (also with one key from several threads).
+ */
+ERPLINK_EXTERN int erplink_pkey_verify(const erplink_pkey *k, erplink_sig_alg alg, const void *data, size_t len,
+                                       const unsigned char *sig, size_t sig_len);
+
+/**
+ * @brief Frees a key (NULL is a no-op).
+ * @param k the key. Not thread-safe: no other thread may be verifying with @p k.
+ */
+ERPLINK_EXTERN void erplink_pkey_free(erplink_pkey *k);
 
 ERPLINK_END_DECLS
 

@@ -1,5 +1,6 @@
 /* Crypto helpers over OpenSSL 3: SHA-256, HMAC-SHA256 with a reusable keyed context, hex,
- * base64/base64url, constant-time compare, secure random. See include/erplink/crypto.h.
+ * base64/base64url, constant-time compare, secure random, and JWS verification (RS256, ES256)
+ * with public keys built from JWK parameters. See include/erplink/crypto.h.
  *
  * HMAC design: the key is absorbed once into an inner (key ^ ipad) and an outer
  * (key ^ opad) SHA-256 state; a message copies the inner state, hashes the message, then
@@ -12,9 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 
 #include "erplink/crypto.h"
@@ -528,4 +533,181 @@ int erplink_random_bytes(void *out, size_t len) {
     len -= (size_t)n;
   }
   return 0;
+}
+
+/* ---------------------------------------------------------------- public keys, JWS verification
+ *
+ * Keys are built with OSSL_PARAM_BLD + EVP_PKEY_fromdata (the OpenSSL 3 way, no deprecated
+ * RSA_/EC_KEY_ calls), then checked: an RSA key must be one an honest issuer could publish
+ * (see erplink_pkey_new_rsa() in crypto.h), an EC point must be on P-256. Verification is
+ * EVP_DigestVerify with SHA-256; an ES256 signature (JWS r || s) is re-encoded as DER first. */
+
+#define PKEY_MIN_RSA_BITS 2048
+#define PKEY_MAX_RSA_BITS 16384 /* OpenSSL's own ceiling; larger moduli only cost verification time */
+
+enum { PKEY_RSA = 1, PKEY_EC = 2 };
+
+struct erplink_pkey {
+  EVP_PKEY *pk;
+  int type;
+};
+
+static int pkey_wrap(erplink_pkey **out, EVP_PKEY *pk, int type) {
+  erplink_pkey *k = malloc(sizeof *k);
+  if (!k) {
+    EVP_PKEY_free(pk);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  k->pk = pk;
+  k->type = type;
+  *out = k;
+  return 0;
+}
+
+/* EVP_PKEY_fromdata of a public key of type name ("RSA", "EC"), then OpenSSL's public-key
+ * check. 0 with *pk set; 1 when OpenSSL refused the parameters (*pk NULL, no error set);
+ * 2 when the check refused the key; or an error. */
+static int pkey_fromdata(EVP_PKEY **pk, const char *name, OSSL_PARAM_BLD *bld) {
+  OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
+  int rc = 0;
+  *pk = NULL;
+  if (!params) return ossl_fail("building key parameters");
+  ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL);
+  if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0) {
+    rc = ossl_fail("creating a key context");
+  } else if (EVP_PKEY_fromdata(ctx, pk, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+    *pk = NULL;
+    rc = 1;
+  } else if (!(chk = EVP_PKEY_CTX_new_from_pkey(NULL, *pk, NULL)) || EVP_PKEY_public_check(chk) <= 0) {
+    EVP_PKEY_free(*pk);
+    *pk = NULL;
+    rc = 2;
+  }
+  ERR_clear_error();
+  EVP_PKEY_CTX_free(chk);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  return rc;
+}
+
+int erplink_pkey_new_rsa(erplink_pkey **out, const unsigned char *n, size_t n_len, const unsigned char *e,
+                         size_t e_len) {
+  if (out) *out = NULL;
+  if (!out || !n || !e || !n_len || !e_len)
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_pkey_new_rsa: NULL or empty argument");
+  if (n_len > PKEY_MAX_RSA_BITS / 8 + 64 || e_len > PKEY_MAX_RSA_BITS / 8 + 64)
+    return erplink__error_setf(ERPLINK_EINVAL, "RSA key parameters of %zu and %zu bytes (at most %d bits allowed)",
+                               n_len, e_len, PKEY_MAX_RSA_BITS);
+  BIGNUM *bn = BN_bin2bn(n, (int)n_len, NULL), *be = BN_bin2bn(e, (int)e_len, NULL);
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+  EVP_PKEY *pk = NULL;
+  int rc = 0;
+  if (!bn || !be || !bld) {
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  } else if (BN_num_bits(bn) < PKEY_MIN_RSA_BITS || BN_num_bits(bn) > PKEY_MAX_RSA_BITS) {
+    rc = erplink__error_setf(ERPLINK_EINVAL, "RSA modulus of %d bits (%d to %d required)", BN_num_bits(bn),
+                             PKEY_MIN_RSA_BITS, PKEY_MAX_RSA_BITS);
+  } else if (!BN_is_odd(bn)) {
+    rc = erplink__error_setf(ERPLINK_EINVAL, "the RSA modulus is even (not an RSA key)");
+  } else if (BN_is_word(be, 0) || BN_is_word(be, 1) || !BN_is_odd(be) || BN_cmp(be, bn) >= 0) {
+    /* e = 2 is even, so "odd and not 1" is e >= 3 */
+    rc = erplink__error_setf(ERPLINK_EINVAL, "invalid RSA public exponent (an odd e with 3 <= e < n is required)");
+  } else if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+             !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be)) {
+    rc = ossl_fail("building RSA key parameters");
+  } else {
+    rc = pkey_fromdata(&pk, "RSA", bld);
+    if (rc == 1) rc = erplink__error_setf(ERPLINK_EINVAL, "OpenSSL refused the RSA key");
+    else if (rc == 2)
+      rc = erplink__error_setf(ERPLINK_EINVAL, "OpenSSL's RSA public-key check refuses it (a modulus with small "
+                                               "factors, or prime)");
+  }
+  OSSL_PARAM_BLD_free(bld);
+  BN_free(bn);
+  BN_free(be);
+  return rc == 0 ? pkey_wrap(out, pk, PKEY_RSA) : rc;
+}
+
+int erplink_pkey_new_ec_p256(erplink_pkey **out, const unsigned char *x, size_t x_len, const unsigned char *y,
+                             size_t y_len) {
+  if (out) *out = NULL;
+  if (!out || !x || !y) return erplink__error_setf(ERPLINK_EINVAL, "erplink_pkey_new_ec_p256: NULL argument");
+  if (x_len != 32 || y_len != 32)
+    return erplink__error_setf(ERPLINK_EINVAL, "P-256 coordinates must be 32 bytes (got %zu and %zu)", x_len, y_len);
+  unsigned char point[65];
+  point[0] = 0x04; /* uncompressed */
+  memcpy(point + 1, x, 32);
+  memcpy(point + 33, y, 32);
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+  EVP_PKEY *pk = NULL;
+  int rc = 0;
+  if (!bld) {
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  } else if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+             !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point)) {
+    rc = ossl_fail("building EC key parameters");
+  } else {
+    rc = pkey_fromdata(&pk, "EC", bld);
+    if (rc == 1 || rc == 2) rc = erplink__error_setf(ERPLINK_EINVAL, "the EC point is not on the P-256 curve");
+  }
+  OSSL_PARAM_BLD_free(bld);
+  return rc == 0 ? pkey_wrap(out, pk, PKEY_EC) : rc;
+}
+
+/* The DER encoding of an ECDSA signature given as r || s (32 bytes each); *der for OPENSSL_free. */
+static int ecdsa_der(unsigned char **der, int *der_len, const unsigned char *sig) {
+  ECDSA_SIG *es = ECDSA_SIG_new();
+  BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
+  *der = NULL;
+  if (!es || !r || !s || !ECDSA_SIG_set0(es, r, s)) {
+    ECDSA_SIG_free(es);
+    BN_free(r);
+    BN_free(s);
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  }
+  *der_len = i2d_ECDSA_SIG(es, der);
+  ECDSA_SIG_free(es);
+  return *der_len > 0 ? 0 : ossl_fail("encoding an ECDSA signature");
+}
+
+int erplink_pkey_verify(const erplink_pkey *k, erplink_sig_alg alg, const void *data, size_t len,
+                        const unsigned char *sig, size_t sig_len) {
+  if (!k || (!data && len) || (!sig && sig_len))
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_pkey_verify: NULL argument");
+  if (alg != ERPLINK_SIG_RS256 && alg != ERPLINK_SIG_ES256)
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_pkey_verify: unknown algorithm %d", (int)alg);
+  const char *name = alg == ERPLINK_SIG_RS256 ? "RS256" : "ES256";
+  if ((alg == ERPLINK_SIG_RS256) != (k->type == PKEY_RSA))
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_pkey_verify: an %s key cannot verify %s",
+                               k->type == PKEY_RSA ? "RSA" : "EC P-256", name);
+  if (sig_len == 0) return erplink__error_setf(ERPLINK_ESIGNATURE, "the %s signature is empty", name);
+  unsigned char *der = NULL;
+  int der_len = 0, rc = 0;
+  if (alg == ERPLINK_SIG_ES256) {
+    if (sig_len != 64)
+      return erplink__error_setf(ERPLINK_ESIGNATURE, "ES256 signature of %zu bytes (64 expected)", sig_len);
+    if ((rc = ecdsa_der(&der, &der_len, sig)) != 0) return rc;
+    sig = der;
+    sig_len = (size_t)der_len;
+  }
+  const EVP_MD *md = sha256_md();
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!md || !ctx) {
+    rc = md ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory") : ossl_fail("fetching SHA-256");
+  } else if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, k->pk) <= 0) {
+    rc = ossl_fail("initialising signature verification");
+  } else if (EVP_DigestVerify(ctx, sig, sig_len, data ? data : (const void *)"", len) != 1) {
+    ERR_clear_error();
+    rc = erplink__error_setf(ERPLINK_ESIGNATURE, "the %s signature does not verify", name);
+  }
+  EVP_MD_CTX_free(ctx);
+  OPENSSL_free(der);
+  return rc;
+}
+
+void erplink_pkey_free(erplink_pkey *k) {
+  if (!k) return;
+  EVP_PKEY_free(k->pk);
+  free(k);
 }

@@ -42,6 +42,9 @@ int erplink__redact_form_into(erplink_buf *b, const char *body, size_t len, cons
 int erplink__value_dump_for(char **out, const erplink_value *v, const erplink__logger *l);
 /* The logger of a client (NULL-safe): for service modules that log through the client. */
 const erplink__logger *erplink__http_client_logger(const erplink_http_client *c);
+/* The User-Agent set with erplink_http_options_set_user_agent(), or NULL while the default
+ * "erplink/<version>" is in force (for services that require the caller's own, e.g. ESI). */
+const char *erplink__http_options_user_agent(const erplink_http_options *o);
 
 /* ---------------------------------------------------------------- URL text */
 

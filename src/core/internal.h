@@ -113,17 +113,6 @@ size_t erplink__base64_decoded_max(size_t len);
  * naming the offset and the problem. */
 int erplink__base64_decode_to(unsigned char *p, size_t *out_len, const char *text, size_t len, unsigned flags);
 
-/* ---------------------------------------------------------------- parallel (parallel.c)
- * Runs fn(i, ud) for every i in [0, n) on up to `concurrency` threads (the caller's included),
- * claiming items in increasing order; stops claiming new items once *cancel (may be NULL)
- * becomes non-zero. Returns how many items were started: items [started, n) never ran.
- * fn records its own outcome per item (it must be thread-safe for distinct i). */
-#ifndef __cplusplus /* C11 atomics; the C++ translation units (json_parse.cpp) do not use it */
-#include <stdatomic.h>
-typedef void (*erplink__task_fn)(size_t i, void *ud);
-size_t erplink__parallel_for(size_t n, int concurrency, erplink__task_fn fn, void *ud, const atomic_int *cancel);
-#endif
-
 /* ---------------------------------------------------------------- values */
 
 typedef struct erplink_arena erplink_arena;

@@ -1,5 +1,5 @@
 /* The ESI HTTP cache in a store file: an esi_cache_store over an erplink_blob_cache (see
- * esi_cache_store_from_blob_cache() in include/erplink/esi.h). The blob cache bounds the size,
+ * esi_cache_store_from_blob_cache() in include/erplink/esi_client.h). The blob cache bounds the size,
  * evicts the least recently used pages, checks every blob against its checksum and is shared
  * by every process using the file; this file only adapts the calls. */
 #include <stdlib.h>
@@ -8,13 +8,15 @@
 #include "erplink/store.h"
 #include "internal.h"
 
-static int sq_get(void *userdata, const char *key, void **data, size_t *len) {
+static int sq_get(const char *key, void **data, size_t *len, void *userdata) {
   int found = 0;
+  *data = NULL;
   int rc = erplink_blob_cache_get(&found, data, len, userdata, key);
-  return rc != 0 ? rc : found;
+  if (rc == 0 && !found) *data = NULL; /* absent: 0 with no data (esi_cache_store's contract) */
+  return rc;
 }
 
-static int sq_put(void *userdata, const char *key, const void *data, size_t len) {
+static int sq_put(const char *key, const void *data, size_t len, void *userdata) {
   return erplink_blob_cache_put(userdata, key, data, len);
 }
 

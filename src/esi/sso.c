@@ -1,90 +1,49 @@
-/* EVE SSO: metadata discovery, authorization URLs (state, PKCE S256), code exchange, refresh,
- * revoke, JWKS-cached verification, and the self-refreshing esi_token. Every request goes
- * through the SSO client's own erplink_http_client; secrets travel in the Authorization
- * header (redacted by the transport) or in form bodies that are wiped after use. */
-#include <pthread.h>
+/* EVE SSO: options (with the embedded transport options) and client, metadata discovery, the
+ * token endpoint (code exchange, refresh, revoke) and JWKS-cached verification. Every request
+ * goes through the SSO client's own erplink_http_client; secrets travel in the Authorization
+ * header (redacted by the transport) or in form bodies that are wiped after use. Logins are
+ * in login.c, the self-refreshing esi_token in token.c. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "erplink/crypto.h"
-#include "erplink/json.h"
 #include "esi_internal.h"
-#include "http_internal.h"
 
 struct esi_sso_options {
   char *client_id;
   char *client_secret;
   char *redirect_uri;
   char *metadata_url;
-  char *user_agent;
-  int64_t timeout_ms;
   int64_t leeway_s;
   int64_t jwks_interval_s;
-  erplink_log_fn log_fn;
-  void *log_ud;
-  int log_level;
+  int64_t login_max_age_s;
+  erplink_http_options *http; /* the transport knobs, with the SSO's defaults */
 };
-
-typedef struct meta {
-  char *issuer, *authorize, *token, *revoke, *jwks_uri;
-} meta;
-
-struct esi_sso {
-  char *client_id;
-  char *client_secret; /* NULL for native applications */
-  char *redirect_uri;
-  char *metadata_url;
-  int64_t leeway_s;
-  int64_t jwks_interval_ms;
-  erplink_http_client *http;
-  pthread_mutex_t mu;       /* guards the cached metadata and JWKS pointers */
-  pthread_mutex_t fetch_mu; /* serialises network fetches of metadata and JWKS */
-  bool have_meta;
-  meta m;
-  esi_jwks *jwks;
-  int64_t jwks_fetched_ms; /* monotonic; 0 = never */
-};
-
-struct esi_sso_login {
-  char *url;
-  char *state;
-  char *verifier; /* NULL for web applications; secret */
-};
-
-struct esi_sso_tokens {
-  char *access;
-  char *refresh;
-  int64_t expires_in;
-  int64_t expires_at;
-};
-
-static void free_secret(char *s) {
-  if (s) {
-    erplink__wipe(s, strlen(s));
-    free(s);
-  }
-}
-
-static int set_str(char **dst, const char *src, bool secret) {
-  char *c = NULL;
-  if (src && !(c = strdup(src))) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  if (secret) free_secret(*dst);
-  else free(*dst);
-  *dst = c;
-  return 0;
-}
 
 /* ------------------------------------------------------------------ options */
 
+/* The SSO's transport defaults (see esi_sso_options_new() in erplink/esi_sso.h). */
+static int http_defaults(erplink_http_options *h) {
+  int rc = erplink_http_options_set_timeout_ms(h, 30000);
+  if (rc == 0) rc = erplink_http_options_set_connect_timeout_ms(h, 10000);
+  if (rc == 0) rc = erplink_http_options_set_max_attempts(h, 3);
+  /* the PKCE verifier; `code`, `token`, `refresh_token` and `client_secret` are generic */
+  if (rc == 0) rc = erplink_http_options_add_secret_name(h, "code_verifier");
+  return rc;
+}
+
 int esi_sso_options_new(esi_sso_options **out) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_new: NULL out");
+  *out = NULL;
   esi_sso_options *o = calloc(1, sizeof *o);
   if (!o) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  o->timeout_ms = 30000;
   o->leeway_s = 60;
   o->jwks_interval_s = 60;
+  o->login_max_age_s = 600;
+  int rc = erplink_http_options_new(&o->http);
+  if (rc == 0) rc = http_defaults(o->http);
+  if (rc != 0) {
+    esi_sso_options_free(o);
+    return rc;
+  }
   *out = o;
   return 0;
 }
@@ -92,18 +51,20 @@ int esi_sso_options_new(esi_sso_options **out) {
 void esi_sso_options_free(esi_sso_options *o) {
   if (!o) return;
   free(o->client_id);
-  free_secret(o->client_secret);
+  esi__free_secret(o->client_secret);
   free(o->redirect_uri);
   free(o->metadata_url);
-  free(o->user_agent);
+  erplink_http_options_free(o->http);
   free(o);
 }
+
+erplink_http_options *esi_sso_options_http(esi_sso_options *o) { return o ? o->http : NULL; }
 
 int esi_sso_options_set_client_id(esi_sso_options *o, const char *id) {
   if (!o || !esi__printable_ok(id) || strchr(id, ' ') || strchr(id, ':'))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_client_id: the client id must be a non-empty "
                                                "printable string without spaces or ':'");
-  return set_str(&o->client_id, id, false);
+  return esi__set_str(&o->client_id, id, false);
 }
 
 int esi_sso_options_set_client_secret(esi_sso_options *o, const char *secret) {
@@ -111,14 +72,14 @@ int esi_sso_options_set_client_secret(esi_sso_options *o, const char *secret) {
   if (secret && !esi__printable_ok(secret))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_client_secret: the secret must be non-empty and "
                                                "printable");
-  return set_str(&o->client_secret, secret, true);
+  return esi__set_str(&o->client_secret, secret, true);
 }
 
 int esi_sso_options_set_redirect_uri(esi_sso_options *o, const char *uri) {
   if (!o || !esi__printable_ok(uri))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_redirect_uri: a non-empty URI without control "
                                                "characters is required");
-  return set_str(&o->redirect_uri, uri, false);
+  return esi__set_str(&o->redirect_uri, uri, false);
 }
 
 static bool http_url(const char *u) {
@@ -128,50 +89,36 @@ static bool http_url(const char *u) {
 int esi_sso_options_set_metadata_url(esi_sso_options *o, const char *url) {
   if (!o || (url && !http_url(url)))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_metadata_url: an http(s) URL is required");
-  return set_str(&o->metadata_url, url, false);
+  return esi__set_str(&o->metadata_url, url, false);
 }
 
-int esi_sso_options_set_user_agent(esi_sso_options *o, const char *ua) {
-  if (!o || !esi__printable_ok(ua))
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_user_agent: a non-empty User-Agent without "
-                                               "control characters is required");
-  return set_str(&o->user_agent, ua, false);
-}
-
-int esi_sso_options_set_timeout_ms(esi_sso_options *o, int64_t ms) {
-  if (!o || ms < 1 || ms > 600000)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_timeout_ms: %lld outside 1..600000", (long long)ms);
-  o->timeout_ms = ms;
+/* Sets *dst to s when lo <= s <= hi, else EINVAL naming the setter. */
+static int set_range(int64_t *dst, int64_t s, int64_t lo, int64_t hi, const char *fn) {
+  if (s < lo || s > hi)
+    return erplink__error_setf(ERPLINK_EINVAL, "%s: %lld outside %lld..%lld", fn, (long long)s, (long long)lo,
+                               (long long)hi);
+  *dst = s;
   return 0;
 }
 
 int esi_sso_options_set_leeway_s(esi_sso_options *o, int64_t s) {
-  if (!o || s < 0 || s > 3600)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_leeway_s: %lld outside 0..3600", (long long)s);
-  o->leeway_s = s;
-  return 0;
+  if (!o) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_leeway_s: NULL options");
+  return set_range(&o->leeway_s, s, 0, 3600, "esi_sso_options_set_leeway_s");
 }
 
 int esi_sso_options_set_jwks_refresh_interval_s(esi_sso_options *o, int64_t s) {
-  if (!o || s < 0 || s > 86400)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_jwks_refresh_interval_s: %lld outside 0..86400",
-                               (long long)s);
-  o->jwks_interval_s = s;
-  return 0;
+  if (!o) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_jwks_refresh_interval_s: NULL options");
+  return set_range(&o->jwks_interval_s, s, 0, 86400, "esi_sso_options_set_jwks_refresh_interval_s");
 }
 
-int esi_sso_options_set_log(esi_sso_options *o, erplink_log_fn fn, void *userdata, int max_level) {
-  if (!o || max_level < ERPLINK_LOG_NONE || max_level > ERPLINK_LOG_TRACE)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_log: bad arguments");
-  o->log_fn = fn;
-  o->log_ud = userdata;
-  o->log_level = max_level;
-  return 0;
+int esi_sso_options_set_login_max_age_s(esi_sso_options *o, int64_t s) {
+  if (!o) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_login_max_age_s: NULL options");
+  return set_range(&o->login_max_age_s, s, 1, 86400, "esi_sso_options_set_login_max_age_s");
 }
 
 /* ------------------------------------------------------------------ client */
 
-static void meta_clear(meta *m) {
+static void meta_clear(esi__meta *m) {
   free(m->issuer);
   free(m->authorize);
   free(m->token);
@@ -183,7 +130,7 @@ static void meta_clear(meta *m) {
 void esi_sso_free(esi_sso *s) {
   if (!s) return;
   free(s->client_id);
-  free_secret(s->client_secret);
+  esi__free_secret(s->client_secret);
   free(s->redirect_uri);
   free(s->metadata_url);
   erplink_http_client_free(s->http);
@@ -200,28 +147,23 @@ int esi_sso_new(esi_sso **out, const esi_sso_options *o) {
   if (!o->client_id) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no client id (esi_sso_options_set_client_id)");
   if (!o->redirect_uri)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no redirect URI (esi_sso_options_set_redirect_uri)");
-  if (!o->user_agent)
+  if (!erplink__http_options_user_agent(o->http))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no User-Agent: CCP asks every application to identify "
-                                               "itself with contact details (esi_sso_options_set_user_agent)");
+                                               "itself with contact details (erplink_http_options_set_user_agent("
+                                               "esi_sso_options_http(o), \"MyApp/1.0 (me@example.com)\"))");
   esi_sso *s = calloc(1, sizeof *s);
   if (!s) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   pthread_mutex_init(&s->mu, NULL);
   pthread_mutex_init(&s->fetch_mu, NULL);
   s->leeway_s = o->leeway_s;
   s->jwks_interval_ms = o->jwks_interval_s * 1000;
+  s->login_max_age_s = o->login_max_age_s;
   int rc = 0;
   if (!(s->client_id = strdup(o->client_id)) || !(s->redirect_uri = strdup(o->redirect_uri)) ||
       !(s->metadata_url = strdup(o->metadata_url ? o->metadata_url : ESI_SSO_DEFAULT_METADATA_URL)) ||
       (o->client_secret && !(s->client_secret = strdup(o->client_secret))))
     rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  erplink_http_options *ho = NULL;
-  if (rc == 0) rc = erplink_http_options_new(&ho);
-  if (rc == 0) rc = erplink_http_options_set_user_agent(ho, o->user_agent);
-  if (rc == 0) rc = erplink_http_options_set_timeout_ms(ho, o->timeout_ms);
-  if (rc == 0) rc = erplink_http_options_set_connect_timeout_ms(ho, o->timeout_ms < 10000 ? o->timeout_ms : 10000);
-  if (rc == 0 && o->log_fn) rc = erplink_http_options_set_log(ho, o->log_level, o->log_fn, o->log_ud);
-  if (rc == 0) rc = erplink_http_client_new(&s->http, ho);
-  erplink_http_options_free(ho);
+  if (rc == 0) rc = erplink_http_client_new(&s->http, o->http);
   if (rc != 0) {
     esi_sso_free(s);
     return rc;
@@ -281,7 +223,7 @@ int esi_sso_discover(esi_sso *s) {
   int rc = 0;
   if (!have) {
     erplink_value *doc = NULL;
-    meta m = {0};
+    esi__meta m = {0};
     rc = get_json(&doc, s, s->metadata_url, "metadata document");
     if (rc == 0) rc = meta_member(&m.issuer, doc, "issuer", false);
     if (rc == 0) rc = meta_member(&m.authorize, doc, "authorization_endpoint", true);
@@ -317,96 +259,18 @@ int esi_sso_endpoint(const char **out, esi_sso *s, const char *name) {
   return 0;
 }
 
-/* ------------------------------------------------------------------ login */
-
-void esi_sso_login_free(esi_sso_login *l) {
-  if (!l) return;
-  free(l->url);
-  free(l->state);
-  free_secret(l->verifier);
-  free(l);
-}
-
-const char *esi_sso_login_url(const esi_sso_login *l) { return l ? l->url : NULL; }
-const char *esi_sso_login_state(const esi_sso_login *l) { return l ? l->state : NULL; }
-
-static int random_b64u(char **out) {
-  unsigned char raw[32];
-  int rc = erplink_random_bytes(raw, sizeof raw);
-  if (rc == 0) rc = erplink_base64_encode(out, NULL, raw, sizeof raw, ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD);
-  erplink__wipe(raw, sizeof raw);
-  return rc;
-}
-
-int esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes, size_t n_scopes) {
-  if (out) *out = NULL;
-  if (!out || !s || (!scopes && n_scopes)) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: NULL argument");
-  for (size_t i = 0; i < n_scopes; i++)
-    if (!esi__printable_ok(scopes[i]) || strchr(scopes[i], ' '))
-      return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: scope %zu is empty or contains a space or a "
-                                                 "control character", i);
-  int rc = esi_sso_discover(s);
-  if (rc != 0) return rc;
-  esi_sso_login *l = calloc(1, sizeof *l);
-  if (!l) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  char *challenge = NULL;
-  rc = random_b64u(&l->state);
-  if (rc == 0 && !s->client_secret) {
-    unsigned char dg[ERPLINK_SHA256_LEN];
-    rc = random_b64u(&l->verifier);
-    if (rc == 0) rc = erplink_sha256(dg, l->verifier, strlen(l->verifier));
-    if (rc == 0) rc = erplink_base64_encode(&challenge, NULL, dg, sizeof dg, ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD);
-  }
-  if (rc == 0) {
-    erplink_buf b = ERPLINK_BUF_INIT;
-    erplink_buf_puts(&b, s->m.authorize);
-    erplink_buf_puts(&b, strchr(s->m.authorize, '?') ? "&" : "?");
-    erplink_buf_puts(&b, "response_type=code&redirect_uri=");
-    esi__pct_put(&b, s->redirect_uri);
-    erplink_buf_puts(&b, "&client_id=");
-    esi__pct_put(&b, s->client_id);
-    erplink_buf_puts(&b, "&scope=");
-    for (size_t i = 0; i < n_scopes; i++) {
-      if (i) erplink_buf_puts(&b, "%20");
-      esi__pct_put(&b, scopes[i]);
-    }
-    erplink_buf_puts(&b, "&state=");
-    erplink_buf_puts(&b, l->state);
-    if (challenge) {
-      erplink_buf_puts(&b, "&code_challenge=");
-      erplink_buf_puts(&b, challenge);
-      erplink_buf_puts(&b, "&code_challenge_method=S256");
-    }
-    if (b.oom) {
-      erplink_buf_free(&b);
-      rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    } else {
-      l->url = erplink_buf_detach(&b, NULL);
-    }
-  }
-  erplink_free(challenge);
-  if (rc != 0) {
-    esi_sso_login_free(l);
-    return rc;
-  }
-  *out = l;
-  return 0;
-}
-
 /* ------------------------------------------------------------------ token endpoint */
 
 void esi_sso_tokens_free(esi_sso_tokens *t) {
   if (!t) return;
-  free_secret(t->access);
-  free_secret(t->refresh);
+  esi__free_secret(t->access);
+  esi__free_secret(t->refresh);
   free(t);
 }
 const char *esi_sso_tokens_access_token(const esi_sso_tokens *t) { return t ? t->access : NULL; }
 const char *esi_sso_tokens_refresh_token(const esi_sso_tokens *t) { return t ? t->refresh : NULL; }
 int64_t esi_sso_tokens_expires_in(const esi_sso_tokens *t) { return t ? t->expires_in : 0; }
 int64_t esi_sso_tokens_expires_at(const esi_sso_tokens *t) { return t ? t->expires_at : 0; }
-
-static int64_t now_s(void) { return erplink__now_wall_ms() / 1000; }
 
 typedef enum { OP_CODE, OP_REFRESH, OP_REVOKE } token_op;
 
@@ -527,7 +391,7 @@ static int parse_tokens(esi_sso_tokens **out, erplink_http_response *rs, const c
       rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
     } else {
       t->expires_in = exp;
-      t->expires_at = now_s() + exp;
+      t->expires_at = esi__now_s() + exp;
     }
   }
   (void)op;
@@ -547,13 +411,6 @@ static void wipe_response(erplink_http_response *rs) {
   erplink_http_response_free(rs);
 }
 
-static void form_field(erplink_buf *b, const char *name, const char *value) {
-  if (b->len) erplink_buf_putc(b, '&');
-  erplink_buf_puts(b, name);
-  erplink_buf_putc(b, '=');
-  esi__pct_put(b, value);
-}
-
 int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login *login, const char *code,
                           const char *returned_state) {
   if (out) *out = NULL;
@@ -561,20 +418,33 @@ int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login 
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: NULL argument");
   if (!*code || strnlen(code, 4097) > 4096)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: empty or oversized authorization code");
+  if (strcmp(login->client_id, s->client_id) != 0)
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: the login was started by a client with "
+                                               "another client id");
   if (!erplink_ct_equal(login->state, strlen(login->state), returned_state, strlen(returned_state)))
     return erplink__error_setf(ERPLINK_EAUTH, "EVE SSO callback: the returned state does not match the login's state "
                                               "(stale or forged callback; start a new login)");
+  int64_t age = esi__now_s() - login->created_s;
+  if (age > s->login_max_age_s)
+    return erplink__error_setf(ERPLINK_EAUTH, "EVE SSO callback: the login expired: it was started %lld s ago, at "
+                                              "most %lld s are allowed (esi_sso_options_set_login_max_age_s); start a "
+                                              "new login", (long long)age, (long long)s->login_max_age_s);
+  if (age < -300)
+    return erplink__error_setf(ERPLINK_EAUTH, "EVE SSO callback: the login expired: its creation time is %lld s in "
+                                              "the future (clocks of the processes differ, or the export was altered)",
+                               (long long)-age);
   if (!s->client_secret && !login->verifier)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: the login has no PKCE verifier");
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: the login has no PKCE verifier (it was "
+                                               "started by a web application)");
   int rc = esi_sso_discover(s);
   if (rc != 0) return rc;
   erplink_buf f = ERPLINK_BUF_INIT;
   f.secret = true;
-  form_field(&f, "grant_type", "authorization_code");
-  form_field(&f, "code", code);
+  erplink__form_add(&f, "grant_type", "authorization_code");
+  erplink__form_add(&f, "code", code);
   if (!s->client_secret) {
-    form_field(&f, "client_id", s->client_id);
-    form_field(&f, "code_verifier", login->verifier);
+    erplink__form_add(&f, "client_id", s->client_id);
+    erplink__form_add(&f, "code_verifier", login->verifier);
   }
   erplink_http_response *rs = NULL;
   if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
@@ -597,10 +467,10 @@ int esi_sso_refresh(esi_sso_tokens **out, esi_sso *s, const char *refresh_token,
   if (rc != 0) return rc;
   erplink_buf f = ERPLINK_BUF_INIT;
   f.secret = true;
-  form_field(&f, "grant_type", "refresh_token");
-  form_field(&f, "refresh_token", refresh_token);
-  if (scope) form_field(&f, "scope", scope);
-  if (!s->client_secret) form_field(&f, "client_id", s->client_id);
+  erplink__form_add(&f, "grant_type", "refresh_token");
+  erplink__form_add(&f, "refresh_token", refresh_token);
+  if (scope) erplink__form_add(&f, "scope", scope);
+  if (!s->client_secret) erplink__form_add(&f, "client_id", s->client_id);
   erplink_http_response *rs = NULL;
   if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   else rc = post_form(&rs, s, s->m.token, &f);
@@ -618,9 +488,9 @@ int esi_sso_revoke(esi_sso *s, const char *refresh_token) {
   if (rc != 0) return rc;
   erplink_buf f = ERPLINK_BUF_INIT;
   f.secret = true;
-  form_field(&f, "token_type_hint", "refresh_token");
-  form_field(&f, "token", refresh_token);
-  if (!s->client_secret) form_field(&f, "client_id", s->client_id);
+  erplink__form_add(&f, "token_type_hint", "refresh_token");
+  erplink__form_add(&f, "token", refresh_token);
+  if (!s->client_secret) erplink__form_add(&f, "client_id", s->client_id);
   erplink_http_response *rs = NULL;
   if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   else rc = post_form(&rs, s, s->m.revoke, &f);
@@ -688,7 +558,7 @@ int esi_sso_verify(esi_token_claims **out, esi_sso *s, const char *token) {
     k = current_jwks(s);
   }
   bool unknown = false;
-  rc = esi__jwt_verify(out, k, token, s->client_id, now_s(), s->leeway_s, &unknown);
+  rc = esi__jwt_verify(out, k, token, s->client_id, esi__now_s(), s->leeway_s, &unknown);
   if (rc != 0 && unknown) {
     erplink__error_saved *saved = erplink__error_save();
     int frc = refresh_jwks(s, k, true);
@@ -696,7 +566,7 @@ int esi_sso_verify(esi_token_claims **out, esi_sso *s, const char *token) {
     if (frc == 0 && k2 != k) {
       erplink__error_restore(saved);
       saved = NULL;
-      rc = esi__jwt_verify(out, k2, token, s->client_id, now_s(), s->leeway_s, NULL);
+      rc = esi__jwt_verify(out, k2, token, s->client_id, esi__now_s(), s->leeway_s, NULL);
     } else if (frc != 0) {
       erplink__error_restore(saved);
       saved = NULL;
@@ -709,166 +579,3 @@ int esi_sso_verify(esi_token_claims **out, esi_sso *s, const char *token) {
   return rc;
 }
 
-/* ------------------------------------------------------------------ esi_token */
-
-struct esi_token {
-  esi_sso *sso;
-  pthread_mutex_t mu;
-  char *refresh;
-  char *access;            /* NULL until the first refresh */
-  esi_token_claims *claims;
-  int64_t expires_at;      /* wall seconds */
-  int64_t margin_s;
-  int64_t refreshes;
-  esi_token_refresh_fn cb;
-  void *ud;
-};
-
-static int token_alloc(esi_token **out, esi_sso *sso, const char *refresh, esi_token_refresh_fn cb, void *ud) {
-  esi_token *t = calloc(1, sizeof *t);
-  if (!t || !(t->refresh = strdup(refresh))) {
-    free(t);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  pthread_mutex_init(&t->mu, NULL);
-  t->sso = sso;
-  t->margin_s = 60;
-  t->cb = cb;
-  t->ud = ud;
-  *out = t;
-  return 0;
-}
-
-int esi_token_new(esi_token **out, esi_sso *sso, const char *refresh_token, esi_token_refresh_fn on_refresh,
-                  void *userdata) {
-  if (out) *out = NULL;
-  if (!out || !sso || !refresh_token || !*refresh_token)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_token_new: NULL argument or empty refresh token");
-  return token_alloc(out, sso, refresh_token, on_refresh, userdata);
-}
-
-int esi_token_new_from_tokens(esi_token **out, esi_sso *sso, const esi_sso_tokens *tokens,
-                              esi_token_refresh_fn on_refresh, void *userdata) {
-  if (out) *out = NULL;
-  if (!out || !sso || !tokens) return erplink__error_setf(ERPLINK_EINVAL, "esi_token_new_from_tokens: NULL argument");
-  esi_token_claims *c = NULL;
-  int rc = esi_sso_verify(&c, sso, tokens->access);
-  if (rc != 0) return rc;
-  esi_token *t = NULL;
-  rc = token_alloc(&t, sso, tokens->refresh, on_refresh, userdata);
-  if (rc == 0 && !(t->access = strdup(tokens->access))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  if (rc != 0) {
-    esi_token_claims_free(c);
-    esi_token_free(t);
-    return rc;
-  }
-  t->claims = c;
-  t->expires_at = tokens->expires_at < esi_token_claims_expires_at(c) ? tokens->expires_at : esi_token_claims_expires_at(c);
-  *out = t;
-  return 0;
-}
-
-void esi_token_free(esi_token *t) {
-  if (!t) return;
-  free_secret(t->refresh);
-  free_secret(t->access);
-  esi_token_claims_free(t->claims);
-  pthread_mutex_destroy(&t->mu);
-  free(t);
-}
-
-int esi_token_set_refresh_margin_s(esi_token *t, int64_t s) {
-  if (!t || s < 0 || s > 3600)
-    return erplink__error_setf(ERPLINK_EINVAL, "esi_token_set_refresh_margin_s: %lld outside 0..3600", (long long)s);
-  pthread_mutex_lock(&t->mu);
-  t->margin_s = s;
-  pthread_mutex_unlock(&t->mu);
-  return 0;
-}
-
-int esi_token_invalidate(esi_token *t) {
-  if (!t) return erplink__error_setf(ERPLINK_EINVAL, "esi_token_invalidate: NULL token");
-  pthread_mutex_lock(&t->mu);
-  t->expires_at = 0;
-  pthread_mutex_unlock(&t->mu);
-  return 0;
-}
-
-/* Called with t->mu held. */
-static int ensure_fresh(esi_token *t) {
-  if (t->access && now_s() + t->margin_s < t->expires_at) return 0;
-  esi_sso_tokens *nt = NULL;
-  esi_token_claims *c = NULL;
-  int rc = esi_sso_refresh(&nt, t->sso, t->refresh, NULL);
-  if (rc != 0) return rc;
-  /* the new refresh token replaces the old one even if the access token fails to verify:
-   * the old one may be dead already after rotation */
-  bool rotated = strcmp(nt->refresh, t->refresh) != 0;
-  char *nr = strdup(nt->refresh), *na = strdup(nt->access);
-  if (!nr || !na) {
-    free_secret(nr);
-    free_secret(na);
-    esi_sso_tokens_free(nt);
-    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  free_secret(t->refresh);
-  t->refresh = nr;
-  rc = esi_sso_verify(&c, t->sso, nt->access);
-  int64_t exp = nt->expires_at;
-  esi_sso_tokens_free(nt);
-  if (rc != 0) {
-    free_secret(na);
-    if (rotated && t->cb) t->cb(t->ud, t->refresh, t->claims ? esi_token_claims_character_id(t->claims) : 0);
-    erplink__error_prefix("the refreshed access token failed verification: ");
-    return rc;
-  }
-  free_secret(t->access);
-  t->access = na;
-  esi_token_claims_free(t->claims);
-  t->claims = c;
-  t->expires_at = exp < esi_token_claims_expires_at(c) ? exp : esi_token_claims_expires_at(c);
-  t->refreshes++;
-  if (t->cb) t->cb(t->ud, t->refresh, esi_token_claims_character_id(c));
-  return 0;
-}
-
-int esi_token_access_token(char **out, esi_token *t) {
-  if (out) *out = NULL;
-  if (!out || !t) return erplink__error_setf(ERPLINK_EINVAL, "esi_token_access_token: NULL argument");
-  pthread_mutex_lock(&t->mu);
-  int rc = ensure_fresh(t);
-  if (rc == 0 && !(*out = strdup(t->access))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  pthread_mutex_unlock(&t->mu);
-  return rc;
-}
-
-int esi_token_get_claims(esi_token_claims **out, esi_token *t) {
-  if (out) *out = NULL;
-  if (!out || !t) return erplink__error_setf(ERPLINK_EINVAL, "esi_token_get_claims: NULL argument");
-  pthread_mutex_lock(&t->mu);
-  int rc = ensure_fresh(t);
-  if (rc == 0) rc = esi__claims_clone(out, t->claims);
-  pthread_mutex_unlock(&t->mu);
-  return rc;
-}
-
-int64_t esi_token_refresh_count(esi_token *t) {
-  if (!t) return 0;
-  pthread_mutex_lock(&t->mu);
-  int64_t n = t->refreshes;
-  pthread_mutex_unlock(&t->mu);
-  return n;
-}
-
-int esi__token_auth(esi_token *t, char **access, int64_t *character_id) {
-  *access = NULL;
-  *character_id = 0;
-  pthread_mutex_lock(&t->mu);
-  int rc = ensure_fresh(t);
-  if (rc == 0) {
-    if (!(*access = strdup(t->access))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    else *character_id = esi_token_claims_character_id(t->claims);
-  }
-  pthread_mutex_unlock(&t->mu);
-  return rc;
-}

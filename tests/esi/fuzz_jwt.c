@@ -71,7 +71,7 @@ static int fuzz_token(const uint8_t *data, size_t len) {
     if (!c || (strcmp(t, TOKEN_ES256) != 0 && strcmp(t, TOKEN_RS256) != 0)) abort(); /* only the seeds verify */
     if (esi_token_claims_character_id(c) <= 0 || !esi_token_claims_name(c)) abort();
     for (size_t i = 0; i < esi_token_claims_scope_count(c); i++)
-      if (!esi_token_claims_scope(c, i)) abort();
+      if (!esi_token_claims_scope_at(c, i)) abort();
     esi_token_claims_free(c);
   } else {
     if (c) abort();

@@ -25,7 +25,9 @@ static const char *last_msg(void) {
   return m ? m : "";
 }
 
-static esi_sso *mk_sso(const char *client_id, const char *secret) {
+/* An SSO client against the simulator; max_age_s: the login lifetime (0: the default). The JWKS
+ * may be re-fetched for every unknown kid (interval 0). */
+static esi_sso *mk_sso_age(const char *client_id, const char *secret, int64_t max_age_s) {
   esi_sso_options *o = NULL;
   esi_sso *s = NULL;
   if (esi_sso_options_new(&o) != 0) return NULL;
@@ -33,13 +35,16 @@ static esi_sso *mk_sso(const char *client_id, const char *secret) {
   if (secret) esi_sso_options_set_client_secret(o, secret);
   esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
   esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
-  esi_sso_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
+  erplink_http_options_set_user_agent(esi_sso_options_http(o), "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
   esi_sso_options_set_jwks_refresh_interval_s(o, 0);
-  esi_sso_options_set_timeout_ms(o, 10000);
+  erplink_http_options_set_timeout_ms(esi_sso_options_http(o), 10000);
+  if (max_age_s) esi_sso_options_set_login_max_age_s(o, max_age_s);
   esi_sso_new(&s, o);
   esi_sso_options_free(o);
   return s;
 }
+
+static esi_sso *mk_sso(const char *client_id, const char *secret) { return mk_sso_age(client_id, secret, 0); }
 
 /* Runs a whole login: URL -> simulated consent -> code exchange. */
 static int login(esi_sso_tokens **out, esi_sso *s, const char *const *scopes, size_t n) {
@@ -65,6 +70,11 @@ static void test_options(void) {
   CHECK_EQ_INT(esi_sso_options_set_redirect_uri(o, "http://x/\n"), ERPLINK_EINVAL);
   CHECK_EQ_INT(esi_sso_options_set_metadata_url(o, "ftp://x"), ERPLINK_EINVAL);
   CHECK_EQ_INT(esi_sso_options_set_leeway_s(o, -1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_sso_options_set_login_max_age_s(o, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_sso_options_set_login_max_age_s(o, 86401), ERPLINK_EINVAL);
+  CHECK_EQ_INT(esi_sso_options_set_login_max_age_s(o, 600), 0);
+  CHECK(esi_sso_options_http(NULL) == NULL);
+  CHECK_EQ_INT(erplink_http_options_set_timeout_ms(esi_sso_options_http(NULL), 1), ERPLINK_EINVAL);
   CHECK_EQ_INT(esi_sso_new(&s, o), ERPLINK_EINVAL);
   CHECK(strstr(last_msg(), "client id") != NULL);
   esi_sso_options_set_client_id(o, WEB_ID);
@@ -72,9 +82,15 @@ static void test_options(void) {
   CHECK_EQ_INT(esi_sso_new(&s, o), ERPLINK_EINVAL);
   CHECK(strstr(last_msg(), "User-Agent") != NULL);
   CHECK(s == NULL);
-  esi_sso_options_set_user_agent(o, "t/1 (t@example.com)");
+  erplink_http_options_set_user_agent(esi_sso_options_http(o), "t/1 (t@example.com)");
   CHECK_EQ_INT(esi_sso_new(&s, o), 0);
   CHECK_EQ_INT(esi_sso_is_confidential(s), 0);
+  esi_sso_free(s);
+  /* every transport knob reaches the SSO through the embedded options, e.g. the size cap */
+  esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
+  CHECK_EQ_INT(erplink_http_options_set_max_response_bytes(esi_sso_options_http(o), 16), 0);
+  REQUIRE(esi_sso_new(&s, o) == 0);
+  CHECK_EQ_INT(esi_sso_discover(s), ERPLINK_ETOOLARGE);
   esi_sso_free(s);
   esi_sso_options_free(o);
   esi_sso_options_free(NULL);
@@ -261,6 +277,168 @@ static void test_refresh_rotation_revoke(void) {
   esi_sso_free(s);
 }
 
+
+/* ---------------------------------------------------------------- logins across processes */
+
+/* Starts a login in a first SSO client ("the process that redirects"): *exported receives its
+ * export, *code and *state what the simulated browser brings back; the first client is freed.
+ * Returns 0 or -1. */
+static int start_elsewhere(char **exported, char **code, char **state, const char *client_id, const char *secret) {
+  esi_sso *a = mk_sso(client_id, secret);
+  esi_sso_login *l = NULL;
+  *exported = *code = *state = NULL;
+  int rc = a && esi_sso_login_new(&l, a, SCOPES, 2) == 0 && esi_sso_login_export(exported, l) == 0 &&
+                   sim_authorize(esi_sso_login_url(l), code, state) == 0
+               ? 0
+               : -1;
+  esi_sso_login_free(l);
+  esi_sso_free(a);
+  return rc;
+}
+
+/* The export with the character at i replaced (a different base64url character). */
+static char *altered(const char *exported, size_t i) {
+  char *t = strdup(exported);
+  t[i] = t[i] == 'A' ? 'B' : 'A';
+  return t;
+}
+
+static void check_refused(esi_sso *s, const char *exported, const char *needle) {
+  esi_sso_login *l = (esi_sso_login *)&l;
+  CHECK_EQ_INT(esi_sso_login_import(&l, s, exported), ERPLINK_EINVAL);
+  CHECK(l == NULL);
+  if (!strstr(last_msg(), needle)) printf("# import: \"%s\" lacks \"%s\"\n", last_msg(), needle);
+  CHECK(strstr(last_msg(), needle) != NULL);
+  if (strlen(exported) > 8) CHECK(strstr(last_msg(), exported + 3) == NULL); /* never quoted */
+}
+
+static void test_login_export_import(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  const char *ids[] = {WEB_ID, NATIVE_ID}, *secrets[] = {WEB_SECRET, NULL};
+  for (int k = 0; k < 2; k++) {
+    char *code = NULL, *state = NULL, *exported = NULL;
+    REQUIRE(start_elsewhere(&exported, &code, &state, ids[k], secrets[k]) == 0);
+    CHECK(strncmp(exported, "v1.", 3) == 0);
+    CHECK(strstr(exported, state) == NULL); /* not in the clear */
+    /* the callback lands in another process: a separate client rebuilds the login */
+    esi_sso *b = mk_sso(ids[k], secrets[k]);
+    REQUIRE(b);
+    esi_sso_login *l = NULL;
+    CHECK_EQ_INT(esi_sso_login_import(&l, b, exported), 0);
+    REQUIRE(l);
+    CHECK_EQ_STR(esi_sso_login_state(l), state);
+    CHECK(esi_sso_login_url(l) == NULL);
+    CHECK(llabs(esi_sso_login_created_at(l) - (int64_t)time(NULL)) <= 5);
+    /* a re-export of the import is the same string */
+    char *again = NULL;
+    CHECK_EQ_INT(esi_sso_login_export(&again, l), 0);
+    if (again) CHECK_EQ_STR(again, exported);
+    erplink_free(again);
+    /* wrong state: refused before any request */
+    esi_sso_tokens *t = NULL;
+    int64_t posts = sim_hits(&srv, "POST /v2/oauth/token");
+    CHECK_EQ_INT(esi_sso_exchange_code(&t, b, l, code, "forged-state"), ERPLINK_EAUTH);
+    CHECK(strstr(last_msg(), "state") != NULL);
+    CHECK_EQ_INT(sim_hits(&srv, "POST /v2/oauth/token"), posts);
+    /* the exchange works (for the native application: the PKCE verifier came across) */
+    CHECK_EQ_INT(esi_sso_exchange_code(&t, b, l, code, state), 0);
+    esi_token_claims *c = NULL;
+    if (t) CHECK_EQ_INT(esi_sso_verify(&c, b, esi_sso_tokens_access_token(t)), 0);
+    CHECK_EQ_INT(esi_token_claims_character_id(c), CHAR_ID);
+    CHECK_EQ_INT(esi_token_claims_scope_count(c), 2);
+    esi_token_claims_free(c);
+    esi_sso_tokens_free(t);
+    esi_sso_login_free(l);
+
+    /* tampered, truncated, garbage, other versions */
+    size_t n = strlen(exported), dot = (size_t)(strrchr(exported, '.') - exported);
+    for (size_t i = 3; i < n; i += 7) { /* any one character changed */
+      char *bad = altered(exported, i);
+      check_refused(b, bad, "esi_sso_login_import");
+      free(bad);
+    }
+    char *bad = altered(exported, 10);
+    check_refused(b, bad, "corrupt or was altered");
+    free(bad);
+    bad = strdup(exported);
+    bad[n - 5] = '\0';
+    check_refused(b, bad, "esi_sso_login_import");
+    bad[dot] = '\0';
+    check_refused(b, bad, "three dot-separated parts");
+    free(bad);
+    check_refused(b, "", "not an exported login");
+    check_refused(b, "hello", "not an exported login");
+    check_refused(b, "v1.", "not an exported login");
+    check_refused(b, "v1.!!!.???", "base64url");
+    check_refused(b, "v2.AAAA.BBBB", "another version");
+    esi_sso_login *l3 = NULL;
+    CHECK_EQ_INT(esi_sso_login_import(&l3, b, NULL), ERPLINK_EINVAL);
+    char *huge = malloc(9000);
+    memset(huge, 'A', 8999);
+    memcpy(huge, "v1.", 3);
+    huge[8999] = '\0';
+    check_refused(b, huge, "longer than");
+    free(huge);
+    /* imported by a client of another application, or of the other kind, or with another secret */
+    esi_sso *other = mk_sso(k == 0 ? NATIVE_ID : WEB_ID, k == 0 ? NULL : WEB_SECRET);
+    check_refused(other, exported, k == 0 ? "or by a web application" : "or by a native application");
+    esi_sso_free(other);
+    other = mk_sso("another-client", secrets[k]);
+    check_refused(other, exported, "another client id");
+    esi_sso_free(other);
+    if (k == 0) {
+      other = mk_sso(WEB_ID, "another-secret");
+      check_refused(other, exported, "another client secret");
+      esi_sso_free(other);
+    }
+    free(code);
+    free(state);
+    erplink_free(exported);
+    esi_sso_free(b);
+  }
+}
+
+/* A login older than the maximum age is refused at the exchange, before any request. */
+static void test_login_expiry(void) {
+  esi_sso *a = mk_sso_age(NATIVE_ID, NULL, 1);
+  REQUIRE(a);
+  esi_sso_login *l = NULL;
+  REQUIRE(esi_sso_login_new(&l, a, SCOPES, 1) == 0);
+  char *code = NULL, *state = NULL, *exported = NULL;
+  REQUIRE(sim_authorize(esi_sso_login_url(l), &code, &state) == 0);
+  REQUIRE(esi_sso_login_export(&exported, l) == 0);
+  struct timespec ts = {2, 200000000}; /* the login ages past 1 s (time passing, not synchronisation) */
+  nanosleep(&ts, NULL);
+  int64_t posts = sim_hits(&srv, "POST /v2/oauth/token");
+  esi_sso_tokens *t = NULL;
+  CHECK_EQ_INT(esi_sso_exchange_code(&t, a, l, code, state), ERPLINK_EAUTH);
+  CHECK(strstr(last_msg(), "login expired") != NULL);
+  CHECK(strstr(last_msg(), "esi_sso_options_set_login_max_age_s") != NULL);
+  /* the export of an expired login is imported (well-formed) and refused at the exchange */
+  esi_sso *b = mk_sso_age(NATIVE_ID, NULL, 1);
+  esi_sso_login *l2 = NULL;
+  CHECK_EQ_INT(esi_sso_login_import(&l2, b, exported), 0);
+  CHECK_EQ_INT(esi_sso_exchange_code(&t, b, l2, code, state), ERPLINK_EAUTH);
+  CHECK(strstr(last_msg(), "login expired") != NULL);
+  CHECK_EQ_INT(sim_hits(&srv, "POST /v2/oauth/token"), posts);
+  CHECK(t == NULL);
+  /* with the default lifetime (600 s) the same export is still good */
+  esi_sso *d = mk_sso(NATIVE_ID, NULL);
+  esi_sso_login *l3 = NULL;
+  CHECK_EQ_INT(esi_sso_login_import(&l3, d, exported), 0);
+  CHECK_EQ_INT(esi_sso_exchange_code(&t, d, l3, code, state), 0);
+  esi_sso_tokens_free(t);
+  esi_sso_login_free(l3);
+  esi_sso_free(d);
+  esi_sso_login_free(l2);
+  esi_sso_free(b);
+  erplink_free(exported);
+  free(code);
+  free(state);
+  esi_sso_login_free(l);
+  esi_sso_free(a);
+}
+
 /* ---------------------------------------------------------------- self-refreshing token */
 
 typedef struct saved {
@@ -270,7 +448,7 @@ typedef struct saved {
   int64_t char_id;
 } saved;
 
-static void on_refresh(void *ud, const char *rt, int64_t char_id) {
+static void on_refresh(const char *rt, int64_t char_id, void *ud) {
   saved *sv = ud;
   pthread_mutex_lock(&sv->mu);
   sv->calls++;
@@ -399,8 +577,8 @@ static void test_jwt_valid(void) {
   esi_token_claims_free(c);
   c = NULL;
   CHECK_EQ_INT(verify(s, es, &c), 0);
-  CHECK_EQ_STR(esi_token_claims_scope(c, 0), "a.v1");
-  CHECK(esi_token_claims_scope(c, 1) == NULL);
+  CHECK_EQ_STR(esi_token_claims_scope_at(c, 0), "a.v1");
+  CHECK(esi_token_claims_scope_at(c, 1) == NULL);
   esi_token_claims_free(c);
   /* every accepted issuer form */
   const char *iss[] = {"https://login.eveonline.com", "https://login.eveonline.com/", "login.eveonline.com/"};
@@ -539,7 +717,7 @@ static void test_jwt_unknown_kid(void) {
   esi_sso_options_set_client_id(o, WEB_ID);
   esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
   esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
-  esi_sso_options_set_user_agent(o, "t/1 (t@example.com)");
+  erplink_http_options_set_user_agent(esi_sso_options_http(o), "t/1 (t@example.com)");
   REQUIRE(esi_sso_new(&s, o) == 0);
   esi_sso_options_free(o);
   t = sim_mint(&srv, "{\"header\": {\"kid\": \"forged-kid\"}}");
@@ -626,8 +804,8 @@ static void test_no_secrets_in_logs(void) {
     if (k == 0) esi_sso_options_set_client_secret(o, WEB_SECRET);
     esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
     esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
-    esi_sso_options_set_user_agent(o, "t/1 (t@example.com)");
-    CHECK_EQ_INT(esi_sso_options_set_log(o, log_cb, &lb, ERPLINK_LOG_TRACE), 0);
+    erplink_http_options_set_user_agent(esi_sso_options_http(o), "t/1 (t@example.com)");
+    CHECK_EQ_INT(erplink_http_options_set_log(esi_sso_options_http(o), ERPLINK_LOG_TRACE, log_cb, &lb), 0);
     REQUIRE(esi_sso_new(&s, o) == 0);
     esi_sso_options_free(o);
     esi_sso_login *l = NULL;
@@ -648,6 +826,7 @@ static void test_no_secrets_in_logs(void) {
     CHECK(strstr(lb.text, WEB_SECRET) == NULL);
     CHECK(strstr(lb.text, "c2ltLXdlYi1jbGllbnQ6c2ltLXdlYi1zZWNyZXQ") == NULL); /* base64 of id:secret */
     CHECK(strstr(lb.text, "/v2/oauth/token") != NULL);                       /* the requests were logged */
+    if (k == 1) CHECK(strstr(lb.text, "code_verifier=<redacted>") != NULL); /* declared secret by the SSO */
     free(code);
     free(state);
     esi_sso_tokens_free(t);
@@ -668,6 +847,8 @@ int main(void) {
   RUN(test_web_bad_secret);
   RUN(test_native_pkce);
   RUN(test_refresh_rotation_revoke);
+  RUN(test_login_export_import);
+  RUN(test_login_expiry);
   RUN(test_token_object);
   RUN(test_jwt_valid);
   RUN(test_jwt_rejections);

@@ -91,7 +91,7 @@ typedef struct esi_feed {
 
 static esi_feed *g_feed; /* the input being run (fuzz targets run one input at a time) */
 
-static int feed_get(void *ud, const char *key, void **data, size_t *len) {
+static int feed_get(const char *key, void **data, size_t *len, void *ud) {
   (void)ud;
   esi_feed *f = g_feed;
   const char *p = strstr(key, "page=");
@@ -107,10 +107,10 @@ static int feed_get(void *ud, const char *key, void **data, size_t *len) {
   if (f->plen[i]) memcpy(b + hl, f->page[i], f->plen[i]);
   *data = b;
   *len = (size_t)hl + f->plen[i];
-  return 1;
+  return 0;
 }
 
-static int feed_put(void *ud, const char *key, const void *data, size_t len) {
+static int feed_put(const char *key, const void *data, size_t len, void *ud) {
   (void)ud, (void)key, (void)data, (void)len;
   return 0;
 }
@@ -122,9 +122,11 @@ static esi_client *esi_fuzz_client(void) {
   esi_client *c = NULL;
   esi_options *o = NULL;
   esi_cache_store st = {feed_get, feed_put, NULL, NULL};
-  if (esi_options_new(&o) || esi_options_set_user_agent(o, "erplink-fuzz/1 (fuzz@example.com)") ||
+  if (esi_options_new(&o) ||
+      erplink_http_options_set_user_agent(esi_options_http(o), "erplink-fuzz/1 (fuzz@example.com)") ||
       esi_options_set_base_url(o, "http://127.0.0.1:9/") || esi_options_set_concurrency(o, 1) ||
-      esi_options_set_retry(o, 1, 1, 1) || esi_options_set_cache_store(o, &st) || esi_client_new(&c, o))
+      erplink_http_options_set_max_attempts(esi_options_http(o), 1) || esi_options_set_cache_store(o, &st) ||
+      esi_client_new(&c, o))
     abort();
   esi_options_free(o);
   return g_esi = c;
@@ -144,7 +146,7 @@ typedef struct stream_state {
   int last;
 } stream_state;
 
-static int on_page(void *ud, int page, int pages, const erplink_value *items) {
+static int on_page(int page, int pages, const erplink_value *items, void *ud) {
   stream_state *s = ud;
   if (page < 1 || page > pages || pages != s->f->n || page != s->last + 1)
     fuzz_fail("ESI streaming: pages out of order or miscounted", s->data, s->len);
@@ -179,7 +181,7 @@ int fuzz_esi_pages(const uint8_t *data, size_t len) {
     size_t pages = esi_response_page_count(r), items = 0;
     if ((int)pages != f.n) fuzz_fail("ESI: page count differs from the pages served", data, len);
     for (size_t i = 0; i < pages; i++) {
-      const erplink_value *pv = esi_response_page(r, i);
+      const erplink_value *pv = esi_response_page_at(r, i);
       erplink_value *want = NULL;
       if (erplink_json_decode(&want, (const char *)f.page[i], f.plen[i], NULL) != 0 || !erplink_value_equal(want, pv))
         fuzz_fail("ESI: a page is not its body decoded", data, len);
@@ -189,8 +191,8 @@ int fuzz_esi_pages(const uint8_t *data, size_t len) {
     }
     if (esi_response_item_count(r) != items) fuzz_fail("ESI: item count is not the sum of the pages", data, len);
     for (size_t i = 0; i < items; i++)
-      if (!esi_response_item(r, i)) fuzz_fail("ESI: an item index below the count has no item", data, len);
-    if (esi_response_item(r, items)) fuzz_fail("ESI: an item past the end", data, len);
+      if (!esi_response_item_at(r, i)) fuzz_fail("ESI: an item index below the count has no item", data, len);
+    if (esi_response_item_at(r, items)) fuzz_fail("ESI: an item past the end", data, len);
     (void)esi_response_etag(r);
     (void)esi_response_last_modified(r);
     esi_response_free(r);
@@ -202,6 +204,22 @@ int fuzz_esi_pages(const uint8_t *data, size_t len) {
   if ((rc == 0) != (rc2 == 0)) fuzz_fail("ESI: streaming disagrees with collecting", data, len);
   if (rc2 == 0 && s.last != f.n) fuzz_fail("ESI: streaming did not deliver every page", data, len);
   if (rc2 != 0) fuzz_check_error(rc2, data, len);
+  erplink_error_clear();
+  /* and pulled with a pager */
+  esi_pager *pg = NULL;
+  int rc3 = esi_pager_new(&pg, c, "/universe/types/", NULL, NULL), pulled = 0;
+  for (int guard = 0; rc3 == 0 && guard <= ESI_MAX_PAGES + 1; guard++) {
+    const erplink_value *items = NULL;
+    int page = 0;
+    rc3 = esi_pager_next(&items, &page, pg);
+    if (rc3 != 0 || !items) break;
+    if (page != pulled + 1) fuzz_fail("ESI pager: pages out of order", data, len);
+    pulled = page;
+  }
+  esi_pager_free(pg);
+  if ((rc == 0) != (rc3 == 0)) fuzz_fail("ESI: the pager disagrees with collecting", data, len);
+  if (rc3 == 0 && pulled != f.n) fuzz_fail("ESI: the pager did not deliver every page", data, len);
+  if (rc3 != 0) fuzz_check_error(rc3, data, len);
   g_feed = NULL;
   erplink_error_clear();
   return 0;

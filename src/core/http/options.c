@@ -117,6 +117,8 @@ int erplink_http_options_set_user_agent(erplink_http_options *o, const char *ua)
   return set_str(&o->user_agent, ua && *ua ? ua : NULL, false, "user agent");
 }
 
+const char *erplink__http_options_user_agent(const erplink_http_options *o) { return o ? o->user_agent : NULL; }
+
 int erplink_http_options_set_connect_timeout_ms(erplink_http_options *o, int64_t ms) {
   OPT_CHECK(o, "erplink_http_options_set_connect_timeout_ms");
   if (ms < 1 || ms > ERPLINK__HTTP_MAX_TIMEOUT_MS)

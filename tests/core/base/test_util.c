@@ -1,6 +1,5 @@
 #include <locale.h>
 #include <math.h>
-#include <stdatomic.h>
 
 #include "erplink/erplink.h"
 #include "http_internal.h"
@@ -130,52 +129,7 @@ static void test_limits(void) {
   CHECK_EQ_INT(erplink_version_number(), ERPLINK_VERSION_NUMBER);
 }
 
-typedef struct {
-  atomic_int running, max_running, done;
-  atomic_int cancel;
-  int hits[1000];
-} par_state;
-
-static void par_task(size_t i, void *ud) {
-  par_state *st = ud;
-  int now = atomic_fetch_add(&st->running, 1) + 1;
-  int m = atomic_load(&st->max_running);
-  while (now > m && !atomic_compare_exchange_weak(&st->max_running, &m, now)) {
-  }
-  erplink__sleep_ms(1, NULL, NULL);
-  st->hits[i]++;
-  if (atomic_fetch_add(&st->done, 1) + 1 == 100) atomic_store(&st->cancel, 1);
-  atomic_fetch_sub(&st->running, 1);
-}
-
-static void test_parallel(void) {
-  static par_state st;
-  memset(&st, 0, sizeof st);
-  size_t started = erplink__parallel_for(300, 4, par_task, &st, NULL);
-  CHECK_EQ_INT(started, 300);
-  int ok = 1;
-  for (int i = 0; i < 300; i++) ok &= st.hits[i] == 1;
-  CHECK(ok); /* every item ran exactly once */
-  CHECK(atomic_load(&st.max_running) <= 4);
-  CHECK(atomic_load(&st.max_running) >= 2); /* it did run concurrently */
-  /* cancellation: items after the cancel point are never started, and the count says which */
-  memset(&st, 0, sizeof st);
-  started = erplink__parallel_for(1000, 3, par_task, &st, &st.cancel);
-  CHECK(started >= 100 && started < 1000);
-  for (size_t i = 0; i < 1000; i++) {
-    if (st.hits[i] != (i < started ? 1 : 0)) {
-      CHECK(!"item ran although it was not started, or a started item did not run");
-      break;
-    }
-  }
-  CHECK_EQ_INT(erplink__parallel_for(0, 4, par_task, &st, NULL), 0);
-  memset(&st, 0, sizeof st);
-  CHECK_EQ_INT(erplink__parallel_for(5, 0, par_task, &st, NULL), 5); /* concurrency < 1 means 1 */
-  CHECK_EQ_INT(atomic_load(&st.max_running), 1);
-}
-
 int main(void) {
-  RUN(test_parallel);
   RUN(test_buf);
   RUN(test_utf8);
   RUN(test_numbers);

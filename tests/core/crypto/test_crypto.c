@@ -483,6 +483,25 @@ static void test_base64_errors(void) {
   erplink_free(p);
 }
 
+/* The argument checks of erplink_pkey_* (the signatures themselves are checked against the
+ * Python package cryptography by pkey_oracle.py). */
+static void test_pkey_arguments(void) {
+  unsigned char x[32] = {1}, sig[64] = {0};
+  erplink_pkey *k = (erplink_pkey *)&k;
+  CHECK_EQ_INT(erplink_pkey_new_rsa(&k, NULL, 0, x, 1), ERPLINK_EINVAL);
+  CHECK(k == NULL);
+  CHECK_EQ_INT(erplink_pkey_new_rsa(NULL, x, 32, x, 1), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_pkey_new_rsa(&k, x, 32, x, 0), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_pkey_new_rsa(&k, x, 32, x, 1), ERPLINK_EINVAL); /* 249 bits */
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "bits") != NULL);
+  CHECK_EQ_INT(erplink_pkey_new_ec_p256(&k, x, 32, NULL, 32), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_pkey_new_ec_p256(&k, x, 31, x, 32), ERPLINK_EINVAL);
+  CHECK_EQ_INT(erplink_pkey_new_ec_p256(&k, x, 32, x, 32), ERPLINK_EINVAL); /* not on the curve */
+  CHECK(k == NULL);
+  CHECK_EQ_INT(erplink_pkey_verify(NULL, ERPLINK_SIG_ES256, "m", 1, sig, 64), ERPLINK_EINVAL);
+  erplink_pkey_free(NULL);
+}
+
 int main(void) {
   RUN(test_sha256_vectors);
   RUN(test_sha256_errors);
@@ -495,5 +514,6 @@ int main(void) {
   RUN(test_random);
   RUN(test_base64_vectors);
   RUN(test_base64_errors);
+  RUN(test_pkey_arguments);
   return test_done();
 }

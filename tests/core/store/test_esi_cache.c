@@ -44,10 +44,12 @@ static esi_client *mk(const char *path, erplink_store **st, erplink_blob_cache *
     return NULL;
   }
   esi_options_set_base_url(o, srv.base_url);
-  esi_options_set_user_agent(o, "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
-  esi_options_set_retry(o, 3, 1, 5);
+  erplink_http_options *ho = esi_options_http(o); /* the transport knobs */
+  erplink_http_options_set_user_agent(ho, "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
+  erplink_http_options_set_max_attempts(ho, 3);
+  erplink_http_options_set_backoff_ms(ho, 1, 5);
   esi_options_set_cache_store(o, &cs);
-  if (lg) esi_options_set_log(o, on_log, lg, ERPLINK_LOG_WARN);
+  if (lg) erplink_http_options_set_log(ho, ERPLINK_LOG_WARN, on_log, lg);
   esi_client_new(&c, o);
   esi_options_free(o);
   return c;

@@ -1,0 +1,57 @@
+/* Small helpers shared by the files of src/esi (see esi_internal.h). */
+#include "esi_internal.h"
+
+char *esi__printable(char *out, const char *s, size_t len, size_t max) {
+  size_t n = len < max ? len : max, i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+  }
+  out[n] = '\0';
+  if (len > max && max >= 3) memcpy(out + max - 3, "...", 3);
+  return out;
+}
+
+bool esi__printable_ok(const char *s) {
+  if (!s || !*s) return false;
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+  return true;
+}
+
+void esi__free_secret(char *s) {
+  if (s) {
+    erplink__wipe(s, strlen(s));
+    free(s);
+  }
+}
+
+int esi__set_str(char **dst, const char *src, bool secret) {
+  char *c = NULL;
+  if (src && !(c = strdup(src))) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (secret) esi__free_secret(*dst);
+  else free(*dst);
+  *dst = c;
+  return 0;
+}
+
+int esi__b64u_decode(unsigned char **out, size_t *out_len, const char *s, size_t len) {
+  unsigned char *p = malloc(erplink__base64_decoded_max(len) + 1);
+  if (!p) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  int rc = erplink__base64_decode_to(p, out_len, s, len, ERPLINK_BASE64_URL | ERPLINK_BASE64_PAD_OPTIONAL);
+  if (rc != 0) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+const char *esi__str_member(const erplink_value *obj, const char *key) {
+  const erplink_value *v = erplink_value_struct_get(obj, key);
+  const char *s = NULL;
+  if (v && erplink_value_get_string(&s, NULL, v) == 0) return s;
+  return NULL;
+}
+
+int64_t esi__now_s(void) { return erplink__now_wall_ms() / 1000; }
