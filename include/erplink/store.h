@@ -405,7 +405,8 @@ ERPLINK_EXTERN int erplink_blob_cache_remove(int *removed, erplink_blob_cache *c
  *        (0 empties the cache).
  * @param c            the cache.
  * @param target_bytes the size to get down to.
- * @return 0 or a store error. Thread-safe.
+ * @return 0, ::ERPLINK_EINVAL (NULL @p c) or a store error (::ERPLINK_ESTORE, ::ERPLINK_ECONFLICT
+ *         when the file stays locked). Thread-safe.
  */
 ERPLINK_EXTERN int erplink_blob_cache_evict(erplink_blob_cache *c, size_t target_bytes);
 

@@ -60,35 +60,35 @@ typedef struct erplink_value erplink_value;
 /**
  * @brief Creates nil.
  * @param out receives the new value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_nil(erplink_value **out);
 /**
  * @brief Creates a bool.
  * @param out receives the new value.
  * @param b the truth value: any non-zero value is true.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_bool(erplink_value **out, int b);
 /**
  * @brief Creates a 64-bit integer.
  * @param out receives the new value.
  * @param i the integer.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_int(erplink_value **out, int64_t i);
 /**
  * @brief Creates a double.
  * @param out receives the new value.
  * @param d the number (encoders refuse NaN and infinities, which the protocols cannot carry).
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_double(erplink_value **out, double d);
 /**
  * @brief Creates a string from NUL-terminated UTF-8 text (copied).
  * @param out receives the new value.
  * @param s the text.
- * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM.
+ * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_string(erplink_value **out, const char *s);
 /**
@@ -97,6 +97,7 @@ ERPLINK_EXTERN int erplink_value_new_string(erplink_value **out, const char *s);
  * @param s the text (may be NULL when @p len is 0).
  * @param len its length in bytes.
  * @return 0; ::ERPLINK_EINVAL if @p s is NULL while @p len > 0, or the text is not valid UTF-8; ::ERPLINK_ENOMEM.
+ *         Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_stringn(erplink_value **out, const char *s, size_t len);
 /**
@@ -104,7 +105,7 @@ ERPLINK_EXTERN int erplink_value_new_stringn(erplink_value **out, const char *s,
  *        string, printed as `"<redacted>"` by dumps and logs, wiped from memory when freed.
  * @param out receives the new value.
  * @param s the secret text (copied; wipe your own copy if you can).
- * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM.
+ * @return 0; ::ERPLINK_EINVAL if @p s is NULL or not valid UTF-8; ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_secret(erplink_value **out, const char *s);
 /**
@@ -112,7 +113,7 @@ ERPLINK_EXTERN int erplink_value_new_secret(erplink_value **out, const char *s);
  * @param out receives the new value.
  * @param data the bytes (may be NULL when @p len is 0).
  * @param len their number.
- * @return 0; ::ERPLINK_EINVAL if @p data is NULL while @p len > 0; ::ERPLINK_ENOMEM.
+ * @return 0; ::ERPLINK_EINVAL if @p data is NULL while @p len > 0; ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_bytes(erplink_value **out, const void *data, size_t len);
 /**
@@ -125,7 +126,7 @@ ERPLINK_EXTERN int erplink_value_new_bytes(erplink_value **out, const void *data
  * @param minute 0–59.
  * @param second 0–59.
  * @param microsecond 0–999999.
- * @return 0; ::ERPLINK_EINVAL if a part is out of range; ::ERPLINK_ENOMEM.
+ * @return 0; ::ERPLINK_EINVAL if a part is out of range; ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_datetime(erplink_value **out, int year, int month, int day,
                                               int hour, int minute, int second, int microsecond);
@@ -134,18 +135,19 @@ ERPLINK_EXTERN int erplink_value_new_datetime(erplink_value **out, int year, int
  * @param out receives the new value.
  * @param unix_us the instant.
  * @return 0; ::ERPLINK_ERANGE if the instant is outside years 1–9999; ::ERPLINK_EINVAL; ::ERPLINK_ENOMEM.
+ *         Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_datetime_unix_us(erplink_value **out, int64_t unix_us);
 /**
  * @brief Creates an empty array.
  * @param out receives the new value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_array(erplink_value **out);
 /**
  * @brief Creates an empty struct.
  * @param out receives the new value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ENOMEM. Thread-safe.
  */
 ERPLINK_EXTERN int erplink_value_new_struct(erplink_value **out);
 /** @} */
@@ -180,39 +182,40 @@ ERPLINK_EXTERN int erplink_value_clone(erplink_value **out, const erplink_value 
  * @brief The type of a value.
  * @param v the value.
  * @return its type, ::ERPLINK_TYPE_NIL when @p v is NULL.
+ *         Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN erplink_type erplink_value_type(const erplink_value *v);
 /**
  * @brief A static lowercase name of a type, e.g. "struct".
  * @param t the type.
- * @return a static string, "unknown" for a value outside the enumeration.
+ * @return a static string, "unknown" for a value outside the enumeration. Thread-safe.
  */
 ERPLINK_EXTERN const char *erplink_type_name(erplink_type t);
 /**
  * @brief Tells whether a value is a secret string (see erplink_value_new_secret()).
  * @param v the value, or NULL.
- * @return 1 if it is, else 0.
+ * @return 1 if it is, else 0. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_is_secret(const erplink_value *v);
 /**
  * @brief Reads a bool.
  * @param out receives 0 or 1.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_bool(int *out, const erplink_value *v);
 /**
  * @brief Reads an integer.
  * @param out receives the integer.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_int(int64_t *out, const erplink_value *v);
 /**
  * @brief Reads a double; an integer is converted (exactly when |i| <= 2^53).
  * @param out receives the number.
  * @param v the value (double or int).
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_double(double *out, const erplink_value *v);
 /**
@@ -220,7 +223,7 @@ ERPLINK_EXTERN int erplink_value_get_double(double *out, const erplink_value *v)
  * @param out receives a NUL-terminated pointer borrowed from the tree.
  * @param out_len receives the length in bytes (the string may contain NUL); may be NULL.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_string(const char **out, size_t *out_len, const erplink_value *v);
 /**
@@ -228,7 +231,7 @@ ERPLINK_EXTERN int erplink_value_get_string(const char **out, size_t *out_len, c
  * @param out receives a pointer borrowed from the tree.
  * @param out_len receives the number of bytes; may be NULL.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_bytes(const void **out, size_t *out_len, const erplink_value *v);
 /**
@@ -241,7 +244,7 @@ ERPLINK_EXTERN int erplink_value_get_bytes(const void **out, size_t *out_len, co
  * @param second receives the second.
  * @param microsecond receives the microsecond.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_datetime(int *year, int *month, int *day, int *hour, int *minute, int *second,
                                               int *microsecond, const erplink_value *v);
@@ -249,13 +252,13 @@ ERPLINK_EXTERN int erplink_value_get_datetime(int *year, int *month, int *day, i
  * @brief Reads a datetime as microseconds since 1970-01-01T00:00:00 (the datetime read as UTC).
  * @param out receives the instant.
  * @param v the value.
- * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE.
+ * @return 0, ::ERPLINK_EINVAL or ::ERPLINK_ETYPE. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN int erplink_value_get_datetime_unix_us(int64_t *out, const erplink_value *v);
 /**
  * @brief Number of items of an array or members of a struct.
  * @param v the value.
- * @return the count; 0 for any other value or NULL.
+ * @return the count; 0 for any other value or NULL. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN size_t erplink_value_count(const erplink_value *v);
 /**
@@ -263,6 +266,7 @@ ERPLINK_EXTERN size_t erplink_value_count(const erplink_value *v);
  * @param v the array.
  * @param i the index.
  * @return the item (borrowed), or NULL if @p v is not an array or @p i is out of range.
+ *         Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_array_at(const erplink_value *v, size_t i);
 /**
@@ -274,6 +278,7 @@ ERPLINK_EXTERN const erplink_value *erplink_value_array_at(const erplink_value *
  * @param v the struct.
  * @param key the NUL-terminated key.
  * @return the value (borrowed), or NULL if absent or @p v is not a struct.
+ *         Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_get(const erplink_value *v, const char *key);
 /**
@@ -281,7 +286,7 @@ ERPLINK_EXTERN const erplink_value *erplink_value_struct_get(const erplink_value
  * @param v the struct.
  * @param key the key (need not be NUL-terminated).
  * @param key_len its length in bytes.
- * @return the value (borrowed), or NULL.
+ * @return the value (borrowed), or NULL. Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_getn(const erplink_value *v, const char *key, size_t key_len);
 /**
@@ -290,6 +295,7 @@ ERPLINK_EXTERN const erplink_value *erplink_value_struct_getn(const erplink_valu
  * @param i the position, in member order (0 .. erplink_value_count() - 1).
  * @return the key (borrowed, NUL-terminated; see erplink_value_struct_key_len_at() for keys
  *         holding a NUL), or NULL if out of range or @p v is not a struct.
+ * Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN const char *erplink_value_struct_key_at(const erplink_value *v, size_t i);
 /**
@@ -297,6 +303,7 @@ ERPLINK_EXTERN const char *erplink_value_struct_key_at(const erplink_value *v, s
  * @param v the struct.
  * @param i the position.
  * @return the length, or 0 if out of range or @p v is not a struct.
+ *         Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN size_t erplink_value_struct_key_len_at(const erplink_value *v, size_t i);
 /**
@@ -304,6 +311,7 @@ ERPLINK_EXTERN size_t erplink_value_struct_key_len_at(const erplink_value *v, si
  * @param v the struct.
  * @param i the position.
  * @return the member's value (borrowed), or NULL if out of range or @p v is not a struct.
+ *         Thread-safe (a value may be read from several threads at once).
  */
 ERPLINK_EXTERN const erplink_value *erplink_value_struct_value_at(const erplink_value *v, size_t i);
 /** @} */
@@ -322,6 +330,7 @@ ERPLINK_EXTERN const erplink_value *erplink_value_struct_value_at(const erplink_
  * @param item the item (consumed).
  * @return 0; ::ERPLINK_EINVAL if @p array is NULL, not an array or read-only, or @p item is NULL,
  *         already inside a container, or would create a cycle; ::ERPLINK_ENOMEM.
+ * Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_array_append(erplink_value *array, erplink_value *item);
 /**
@@ -332,6 +341,7 @@ ERPLINK_EXTERN int erplink_value_array_append(erplink_value *array, erplink_valu
  * @param item the value (consumed).
  * @return 0; ::ERPLINK_EINVAL (NULL or invalid UTF-8 key, not a struct, read-only, item NULL,
  *         already inside a container or a cycle); ::ERPLINK_ENOMEM.
+ * Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_set(erplink_value *st, const char *key, erplink_value *item);
 /**
@@ -345,20 +355,23 @@ ERPLINK_EXTERN int erplink_value_struct_set(erplink_value *st, const char *key, 
  * @param key the NUL-terminated UTF-8 key (copied).
  * @param item the value (consumed).
  * @return 0; ::ERPLINK_EINVAL (as for erplink_value_struct_set()); ::ERPLINK_ENOMEM.
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_append(erplink_value *st, const char *key, erplink_value *item);
 /**
  * @brief Appends a new string to an array (erplink_value_new_string() + erplink_value_array_append()).
  * @param array the array.
  * @param s the NUL-terminated UTF-8 text (copied).
- * @return 0 or the error of either step.
+ * @return 0 or the errors of either step (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_array_append_string(erplink_value *array, const char *s);
 /**
  * @brief Appends a new integer to an array.
  * @param array the array.
  * @param i the integer.
- * @return 0 or the error of either step.
+ * @return 0 or the errors of either step (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_array_append_int(erplink_value *array, int64_t i);
 /**
@@ -366,7 +379,9 @@ ERPLINK_EXTERN int erplink_value_array_append_int(erplink_value *array, int64_t 
  * @param st the struct.
  * @param key the key (copied).
  * @param s the NUL-terminated UTF-8 text (copied).
- * @return 0 or the error of erplink_value_new_string() / erplink_value_struct_set().
+ * @return 0 or the errors of erplink_value_new_string() / erplink_value_struct_set()
+ *         (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_set_string(erplink_value *st, const char *key, const char *s);
 /**
@@ -374,7 +389,8 @@ ERPLINK_EXTERN int erplink_value_struct_set_string(erplink_value *st, const char
  * @param st the struct.
  * @param key the key (copied).
  * @param i the integer.
- * @return 0 or the error of erplink_value_struct_set().
+ * @return 0 or the errors of erplink_value_struct_set() (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_set_int(erplink_value *st, const char *key, int64_t i);
 /**
@@ -382,7 +398,8 @@ ERPLINK_EXTERN int erplink_value_struct_set_int(erplink_value *st, const char *k
  * @param st the struct.
  * @param key the key (copied).
  * @param b the truth value.
- * @return 0 or the error of erplink_value_struct_set().
+ * @return 0 or the errors of erplink_value_struct_set() (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_set_bool(erplink_value *st, const char *key, int b);
 /**
@@ -390,7 +407,8 @@ ERPLINK_EXTERN int erplink_value_struct_set_bool(erplink_value *st, const char *
  * @param st the struct.
  * @param key the key (copied).
  * @param d the number.
- * @return 0 or the error of erplink_value_struct_set().
+ * @return 0 or the errors of erplink_value_struct_set() (::ERPLINK_EINVAL, ::ERPLINK_ENOMEM).
+ *         Not thread-safe: no other thread may read or modify the container meanwhile.
  */
 ERPLINK_EXTERN int erplink_value_struct_set_double(erplink_value *st, const char *key, double d);
 /** @} */
