@@ -97,7 +97,12 @@ int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t n
   tmp[len] = '\0';
   time_t t = curl_getdate(tmp, NULL);
   if (t == (time_t)-1) return erplink__error_setf(ERPLINK_EINVAL, "Retry-After: unparsable HTTP-date");
-  int64_t ms = (int64_t)t * 1000 - now_unix_ms;
+  /* curl_getdate() accepts years far beyond any sensible date: clamp in seconds before the
+   * conversion to milliseconds can overflow (found by the http_headers fuzz target). */
+  int64_t secs = (int64_t)t;
+  int64_t ms;
+  if (secs > (RETRY_AFTER_MAX_MS + (now_unix_ms > 0 ? now_unix_ms : 0)) / 1000) ms = RETRY_AFTER_MAX_MS;
+  else ms = secs * 1000 - now_unix_ms;
   if (ms < 0) ms = 0;
   if (ms > RETRY_AFTER_MAX_MS) ms = RETRY_AFTER_MAX_MS;
   *out_ms = ms;

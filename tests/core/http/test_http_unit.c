@@ -66,6 +66,9 @@ static void test_retry_after_parse(void) {
   CHECK_EQ_INT(erplink_http_parse_retry_after(&ms, "soon", 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_parse_retry_after(&ms, "12abc", 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_parse_retry_after(&ms, "Sun, garbage", 0), ERPLINK_EINVAL);
+  /* a year libcurl accepts but no clock reaches: clamped, not an overflow (a fuzzing finding) */
+  CHECK_EQ_INT(erplink_http_parse_retry_after(&ms, "Wed, 21 Oct 820154000 07:28:00 GMT", 1700000000000LL), 0);
+  CHECK_EQ_INT(ms, 1000000000000LL);
   CHECK_EQ_INT(erplink_http_parse_retry_after(NULL, "1", 0), ERPLINK_EINVAL);
   CHECK_EQ_INT(erplink_http_parse_retry_after(&ms, NULL, 0), ERPLINK_EINVAL);
   /* Sun, 06 Nov 1994 08:49:37 GMT = 784111777 */
