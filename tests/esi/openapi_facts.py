@@ -10,6 +10,7 @@ property and required names of the schemas of their items.
   openapi_facts.py --check OPENAPI.yaml FACTS.json                       compare (a test)
 """
 import json
+import os
 import sys
 
 ROUTES = ['/characters/{character_id}/assets', '/markets/{region_id}/orders',
@@ -42,7 +43,7 @@ def facts(path):
 def main():
     args = sys.argv[1:]
     if args and args[0] == '--check':
-        spec, facts_file = args[1], args[2]
+        spec, facts_file = os.environ.get('ERPLINK_ESI_OPENAPI') or args[1], args[2]
         try:
             open(spec).close()
         except OSError:
