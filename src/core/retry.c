@@ -97,10 +97,10 @@ int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t n
   tmp[len] = '\0';
   time_t t = curl_getdate(tmp, NULL);
   if (t == (time_t)-1) return erplink__error_setf(ERPLINK_EINVAL, "Retry-After: unparsable HTTP-date");
-  int64_t ms = (int64_t)t * 1000 - now_unix_ms;
-  if (ms < 0) ms = 0;
-  if (ms > RETRY_AFTER_MAX_MS) ms = RETRY_AFTER_MAX_MS;
-  *out_ms = ms;
+  /* In double: curl_getdate() takes any year ("Wed, 21 Oct 488944968" is 1.5e16 s), and
+   * t * 1000 in int64 would overflow (found by libFuzzer); exact in the range that matters. */
+  double ms = (double)t * 1000.0 - (double)now_unix_ms;
+  *out_ms = ms <= 0 ? 0 : ms >= (double)RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : (int64_t)ms;
   return 0;
 }
 

@@ -6,6 +6,8 @@
 #   tests/fuzz/run.sh --merge            minimise the seeds (seed_corpus.py) and the current
 #                                        corpus into tests/fuzz/corpus/<target> (libFuzzer -merge=1)
 #   tests/fuzz/run.sh --list             the targets
+#   tests/fuzz/run.sh --build            build every target (then run several at once with
+#                                        ERPLINK_FUZZ_NO_BUILD=1)
 #
 # Builds $ERPLINK_FUZZ_BUILD (default build-fuzz/) with CC=clang -Dfuzzing=true when needed.
 # New inputs found while fuzzing go to $ERPLINK_FUZZ_OUT/<target>/new (default
@@ -107,16 +109,17 @@ merge() {
 
 case "${1:-}" in
   --list) printf '%s\n' "${targets[@]}" ;;
+  --build) ensure_built "${targets[@]}" ;;
   --merge) merge ;;
   all)
-    [ $# -eq 2 ] || { sed -n '2,20p' "$0"; exit 2; }
+    [ $# -eq 2 ] || { sed -n '2,22p' "$0"; exit 2; }
     ensure_built "${targets[@]}"
     failed=0
     for t in "${targets[@]}"; do run_one "$t" "$2" || failed=$((failed + 1)); done
     [ "$failed" -eq 0 ] ;;
-  "" | -h | --help) sed -n '2,20p' "$0"; exit 2 ;;
+  "" | -h | --help) sed -n '2,22p' "$0"; exit 2 ;;
   *)
-    [ $# -eq 2 ] || { sed -n '2,20p' "$0"; exit 2; }
+    [ $# -eq 2 ] || { sed -n '2,22p' "$0"; exit 2; }
     printf '%s\n' "${targets[@]}" | grep -qx "$1" || { echo "unknown target $1 (--list)" >&2; exit 2; }
     ensure_built "$1"
     run_one "$1" "$2" ;;
