@@ -98,8 +98,17 @@ merge() {
   for t in "${targets[@]}"; do
     local tmp="$seeds/merged-$t"
     mkdir -p "$tmp" "$seeds/$t" "$out/$t/new"
-    "$build/tests/fuzz/fuzz-$t" -merge=1 -max_len="$(max_len_of "$t")" "$tmp" "$here/corpus/$t" "$seeds/$t" \
-      "$out/$t/new" > "$seeds/merge-$t.log" 2>&1 || { tail -n 20 "$seeds/merge-$t.log"; exit 1; }
+    mkdir -p "$seeds/crashes-$t"
+    "$build/tests/fuzz/fuzz-$t" -merge=1 -max_len="$(max_len_of "$t")" -artifact_prefix="$seeds/crashes-$t/" "$tmp" \
+      "$here/corpus/$t" "$seeds/$t" "$out/$t/new" > "$seeds/merge-$t.log" 2>&1 || { tail -n 20 "$seeds/merge-$t.log"; exit 1; }
+    # -merge=1 skips an input that crashes: that is a finding, not something to drop quietly
+    if [ -n "$(ls "$seeds/crashes-$t")" ]; then
+      mkdir -p "$out/$t/artifacts"
+      cp "$seeds/crashes-$t"/* "$out/$t/artifacts/"
+      echo "fuzz-$t: inputs crash during the merge (copied to $out/$t/artifacts):" >&2
+      ls "$seeds/crashes-$t" >&2
+      exit 1
+    fi
     # keep the regression inputs (named regress-*) whatever their coverage, replace the rest
     find "$here/corpus/$t" -type f ! -name 'regress-*' -delete
     cp "$tmp"/* "$here/corpus/$t/" 2>/dev/null || true
