@@ -6,6 +6,8 @@
 #   tests/fuzz/run.sh --merge            minimise the seeds (seed_corpus.py) and the current
 #                                        corpus into tests/fuzz/corpus/<target> (libFuzzer -merge=1)
 #   tests/fuzz/run.sh --list             the targets
+#   tests/fuzz/run.sh --build            build every target (then run several at once with
+#                                        ERPLINK_FUZZ_NO_BUILD=1)
 #
 # Builds $ERPLINK_FUZZ_BUILD (default build-fuzz/) with CC=clang CXX=clang++ -Dfuzzing=true when needed.
 # New inputs found while fuzzing go to $ERPLINK_FUZZ_OUT/<target>/new (default
@@ -96,8 +98,17 @@ merge() {
   for t in "${targets[@]}"; do
     local tmp="$seeds/merged-$t"
     mkdir -p "$tmp" "$seeds/$t" "$out/$t/new"
-    "$build/tests/fuzz/fuzz-$t" -merge=1 -max_len="$(max_len_of "$t")" "$tmp" "$here/corpus/$t" "$seeds/$t" \
-      "$out/$t/new" > "$seeds/merge-$t.log" 2>&1 || { tail -n 20 "$seeds/merge-$t.log"; exit 1; }
+    mkdir -p "$seeds/crashes-$t"
+    "$build/tests/fuzz/fuzz-$t" -merge=1 -max_len="$(max_len_of "$t")" -artifact_prefix="$seeds/crashes-$t/" "$tmp" \
+      "$here/corpus/$t" "$seeds/$t" "$out/$t/new" > "$seeds/merge-$t.log" 2>&1 || { tail -n 20 "$seeds/merge-$t.log"; exit 1; }
+    # -merge=1 skips an input that crashes: that is a finding, not something to drop quietly
+    if [ -n "$(ls "$seeds/crashes-$t")" ]; then
+      mkdir -p "$out/$t/artifacts"
+      cp "$seeds/crashes-$t"/* "$out/$t/artifacts/"
+      echo "fuzz-$t: inputs crash during the merge (copied to $out/$t/artifacts):" >&2
+      ls "$seeds/crashes-$t" >&2
+      exit 1
+    fi
     # keep the regression inputs (named regress-*) whatever their coverage, replace the rest
     find "$here/corpus/$t" -type f ! -name 'regress-*' -delete
     cp "$tmp"/* "$here/corpus/$t/" 2>/dev/null || true
@@ -107,16 +118,17 @@ merge() {
 
 case "${1:-}" in
   --list) printf '%s\n' "${targets[@]}" ;;
+  --build) ensure_built "${targets[@]}" ;;
   --merge) merge ;;
   all)
-    [ $# -eq 2 ] || { sed -n '2,20p' "$0"; exit 2; }
+    [ $# -eq 2 ] || { sed -n '2,22p' "$0"; exit 2; }
     ensure_built "${targets[@]}"
     failed=0
     for t in "${targets[@]}"; do run_one "$t" "$2" || failed=$((failed + 1)); done
     [ "$failed" -eq 0 ] ;;
-  "" | -h | --help) sed -n '2,20p' "$0"; exit 2 ;;
+  "" | -h | --help) sed -n '2,22p' "$0"; exit 2 ;;
   *)
-    [ $# -eq 2 ] || { sed -n '2,20p' "$0"; exit 2; }
+    [ $# -eq 2 ] || { sed -n '2,22p' "$0"; exit 2; }
     printf '%s\n' "${targets[@]}" | grep -qx "$1" || { echo "unknown target $1 (--list)" >&2; exit 2; }
     ensure_built "$1"
     run_one "$1" "$2" ;;
