@@ -17,6 +17,7 @@ query has `key=K` is counted under K before it is served (read the count with /h
   /echo                        200 application/json: conn_id, method, path, headers, body
   /big?bytes=N                 200 chunked (no Content-Length), N bytes of 'x'
   /flaky?fail=N&key=K[&mode=503|503ra|reset|truncate|500]  fails the first N requests of key K
+  /status/N?delay_ms=D         the status N after D ms (also with retry_after, retry_after_date)
   /hits?key=K                  the number of requests counted for K (plain text)
   /max_in_flight?key=K         the most requests of K the server handled at the same time
   /reset_hits                  forgets every count
@@ -217,6 +218,8 @@ class Handler(socketserver.BaseRequestHandler):
             return self.respond(200, b"ok\n")
         if path.startswith("/status/"):
             code = int(path[len("/status/"):])
+            if "delay_ms" in q:  # answer late (tests that need an order of completion)
+                sleep_ms(q["delay_ms"])
             extra = []
             if "retry_after" in q:
                 extra.append("Retry-After: " + q["retry_after"])

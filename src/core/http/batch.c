@@ -457,10 +457,14 @@ typedef struct send_batch_ctx {
   erplink__error_saved *first_err;
 } send_batch_ctx;
 
+/* Frees a saved error without disturbing the thread's current one (which is about to be
+ * reported: restoring the saved error into the thread's slot first would overwrite it). */
 static void saved_drop(erplink__error_saved *sv) {
   if (!sv) return;
+  erplink__error_saved *cur = erplink__error_save();
   erplink__error_restore(sv);
   erplink_error_clear();
+  erplink__error_restore(cur);
 }
 
 static int send_batch_done(size_t i, int code, erplink_http_response *resp, void *ud) {

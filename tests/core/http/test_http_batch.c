@@ -183,6 +183,24 @@ static void test_failures(void) {
   erplink_http_client_free(c);
 }
 
+/* The summary names the lowest failing index even when a later request fails first (the
+ * first failure's saved error must not overwrite the one being reported). */
+static void test_failure_order(void) {
+  erplink_http_client *c = mk(1, 0, NULL, NULL);
+  erplink_http_request *rq[2] = {0};
+  REQUIRE(erplink_http_request_new(&rq[0], "GET", U("/status/500?delay_ms=300&key=fo0")) == 0);
+  REQUIRE(erplink_http_request_new(&rq[1], "GET", U("/status/404?key=fo1")) == 0);
+  int codes[2];
+  CHECK_EQ_INT(erplink_http_client_send_batch(NULL, codes, c, rq, 2, 2), ERPLINK_ESERVER);
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "request 0: ") != NULL);
+  CHECK(strstr(erplink_error_message(erplink_error_last()), "2 of 2 requests failed") != NULL);
+  CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 500);
+  CHECK_EQ_INT(codes[1], ERPLINK_ENOTFOUND);
+  erplink_http_request_free(rq[0]);
+  erplink_http_request_free(rq[1]);
+  erplink_http_client_free(c);
+}
+
 /* The callback keeps a window: each finished request adds the next one. */
 typedef struct chain {
   erplink_http_batch *b;
@@ -350,6 +368,7 @@ int main(void) {
   RUN(test_batch_50);
   RUN(test_bounded_parallel);
   RUN(test_failures);
+  RUN(test_failure_order);
   RUN(test_add_from_callback);
   RUN(test_rate_limit);
   RUN(test_next_and_cancel);
