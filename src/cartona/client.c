@@ -21,13 +21,6 @@ struct cartona_options {
   int concurrency;
 };
 
-static void free_secret(char *s) {
-  if (s) {
-    erplink__wipe(s, strlen(s));
-    free(s);
-  }
-}
-
 /* Cartona's transport defaults (see cartona_options_new() in erplink/cartona.h). */
 static int http_defaults(erplink_http_options *ho) {
   char ua[96];
@@ -69,33 +62,23 @@ int cartona_options_new(cartona_options **out) {
 void cartona_options_free(cartona_options *o) {
   if (!o) return;
   erplink_http_options_free(o->http);
-  free_secret(o->token);
+  erplink__free_str(o->token, true);
   free(o->base_url);
   free(o);
 }
 
 erplink_http_options *cartona_options_http(cartona_options *o) { return o ? o->http : NULL; }
 
-static bool has_ctl(const char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f) return true;
-  return false;
-}
-
 int cartona_options_set_token(cartona_options *o, const char *token) {
   if (!o || !token) return erplink__error_setf(ERPLINK_EINVAL, "cartona_options_set_token: NULL argument");
-  if (!*token || has_ctl(token))
+  if (!*token || erplink__has_ctl(token, false))
     return erplink__error_setf(ERPLINK_EINVAL, "cartona token must be non-empty and free of control characters");
-  char *t = strdup(token);
-  if (!t) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  free_secret(o->token);
-  o->token = t;
-  return 0;
+  return erplink__set_str(&o->token, token, true);
 }
 
 int cartona_options_set_base_url(cartona_options *o, const char *url) {
   if (!o || !url) return erplink__error_setf(ERPLINK_EINVAL, "cartona_options_set_base_url: NULL argument");
-  if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || has_ctl(url) ||
+  if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || erplink__has_ctl(url, false) ||
       strlen(url) < 9)
     return erplink__error_setf(ERPLINK_EINVAL, "cartona base URL must be an http:// or https:// URL");
   size_t n = strlen(url);
@@ -160,7 +143,7 @@ int cartona_client_new(cartona_client **out, const cartona_options *o) {
 void cartona_client_free(cartona_client *c) {
   if (!c) return;
   erplink_http_client_free(c->http);
-  free_secret(c->token);
+  erplink__free_str(c->token, true);
   free(c->base_url);
   free(c);
 }

@@ -95,6 +95,13 @@ int erplink__sleep_ms(int64_t ms, int (*cancel)(void *), void *ud);
 bool erplink__cancel_requested(void);
 /* Does this thread watch any token (so that waits must poll)? */
 bool erplink__cancel_watched(void);
+/* Frees a string (NULL is a no-op), wiping it first when it holds a secret. */
+void erplink__free_str(char *s, bool secret);
+/* Replaces *slot by a copy of v (NULL clears it), freeing the old value (wiped when secret).
+ * 0 or ERPLINK_ENOMEM (last error set; *slot unchanged). */
+int erplink__set_str(char **slot, const char *v, bool secret);
+/* Does s hold a control character (C0 or DEL; tab allowed when allow_tab)? */
+bool erplink__has_ctl(const char *s, bool allow_tab);
 /* Case-insensitive ASCII comparisons. */
 bool erplink__ascii_ieq(const char *a, size_t alen, const char *b);
 /* Does this key (header name, struct member, form field, query parameter) name a credential? */

@@ -384,6 +384,30 @@ int erplink__sleep_ms(int64_t ms, int (*cancel)(void *), void *ud) {
   }
 }
 
+/* ---------------------------------------------------------------- strings */
+
+void erplink__free_str(char *s, bool secret) {
+  if (!s) return;
+  if (secret) erplink__wipe(s, strlen(s));
+  free(s);
+}
+
+int erplink__set_str(char **slot, const char *v, bool secret) {
+  char *copy = NULL;
+  if (v && !(copy = strdup(v))) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  erplink__free_str(*slot, secret);
+  *slot = copy;
+  return 0;
+}
+
+bool erplink__has_ctl(const char *s, bool allow_tab) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f) return true;
+  }
+  return false;
+}
+
 /* ---------------------------------------------------------------- names */
 
 bool erplink__ascii_ieq(const char *a, size_t alen, const char *b) {

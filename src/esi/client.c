@@ -73,7 +73,7 @@ int esi_options_set_base_url(esi_options *o, const char *url) {
   if (!o || !esi__printable_ok(url) || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
       strchr(url, ' ') || strchr(url, '?'))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_base_url: an http(s) URL without query is required");
-  int rc = esi__set_str(&o->base_url, url, false);
+  int rc = erplink__set_str(&o->base_url, url, false);
   size_t n = strlen(o->base_url);
   while (rc == 0 && n > 8 && o->base_url[n - 1] == '/') o->base_url[--n] = '\0';
   return rc;
@@ -93,7 +93,7 @@ int esi_options_set_compatibility_date(esi_options *o, const char *date) {
 int esi_options_set_tenant(esi_options *o, const char *tenant) {
   if (!o || !esi__printable_ok(tenant) || strpbrk(tenant, " \t"))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_tenant: a non-empty token is required");
-  return esi__set_str(&o->tenant, tenant, false);
+  return erplink__set_str(&o->tenant, tenant, false);
 }
 
 int esi_options_set_concurrency(esi_options *o, int n) {

@@ -46,10 +46,6 @@
 char *esi__printable(char *out, const char *s, size_t len, size_t max);
 /* Strict validation of option strings: non-empty, printable (no control characters). */
 bool esi__printable_ok(const char *s);
-/* Replaces *dst with a copy of src (NULL clears it); the old value is wiped first when secret. */
-int esi__set_str(char **dst, const char *src, bool secret);
-/* Wipes and frees a NUL-terminated secret (NULL is a no-op). */
-void esi__free_secret(char *s);
 /* Decodes base64url (padding optional) into a fresh buffer (free()). */
 int esi__b64u_decode(unsigned char **out, size_t *out_len, const char *s, size_t len);
 /* The string member key of obj, or NULL (absent or not a string). */

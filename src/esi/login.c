@@ -22,8 +22,8 @@ void esi_sso_login_free(esi_sso_login *l) {
   if (!l) return;
   erplink__wipe(l->tag_key, sizeof l->tag_key);
   free(l->url);
-  esi__free_secret(l->state);
-  esi__free_secret(l->verifier);
+  erplink__free_str(l->state, true);
+  erplink__free_str(l->verifier, true);
   for (size_t i = 0; i < l->n_scopes; i++) free(l->scopes[i]);
   free(l->scopes);
   free(l->client_id);

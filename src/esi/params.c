@@ -49,7 +49,7 @@ int esi_params_set_path(esi_params *p, const char *name, const char *value) {
   if (!p || !esi__printable_ok(name) || !value || !*value)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_params_set_path: a name and a non-empty value are required");
   for (size_t i = 0; i < p->np; i++)
-    if (strcmp(p->path[i].k, name) == 0) return esi__set_str(&p->path[i].v, value, false);
+    if (strcmp(p->path[i].k, name) == 0) return erplink__set_str(&p->path[i].v, value, false);
   return kv_add(&p->path, &p->np, name, value);
 }
 

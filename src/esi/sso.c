@@ -51,7 +51,7 @@ int esi_sso_options_new(esi_sso_options **out) {
 void esi_sso_options_free(esi_sso_options *o) {
   if (!o) return;
   free(o->client_id);
-  esi__free_secret(o->client_secret);
+  erplink__free_str(o->client_secret, true);
   free(o->redirect_uri);
   free(o->metadata_url);
   erplink_http_options_free(o->http);
@@ -64,7 +64,7 @@ int esi_sso_options_set_client_id(esi_sso_options *o, const char *id) {
   if (!o || !esi__printable_ok(id) || strchr(id, ' ') || strchr(id, ':'))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_client_id: the client id must be a non-empty "
                                                "printable string without spaces or ':'");
-  return esi__set_str(&o->client_id, id, false);
+  return erplink__set_str(&o->client_id, id, false);
 }
 
 int esi_sso_options_set_client_secret(esi_sso_options *o, const char *secret) {
@@ -72,14 +72,14 @@ int esi_sso_options_set_client_secret(esi_sso_options *o, const char *secret) {
   if (secret && !esi__printable_ok(secret))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_client_secret: the secret must be non-empty and "
                                                "printable");
-  return esi__set_str(&o->client_secret, secret, true);
+  return erplink__set_str(&o->client_secret, secret, true);
 }
 
 int esi_sso_options_set_redirect_uri(esi_sso_options *o, const char *uri) {
   if (!o || !esi__printable_ok(uri))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_redirect_uri: a non-empty URI without control "
                                                "characters is required");
-  return esi__set_str(&o->redirect_uri, uri, false);
+  return erplink__set_str(&o->redirect_uri, uri, false);
 }
 
 static bool http_url(const char *u) {
@@ -89,7 +89,7 @@ static bool http_url(const char *u) {
 int esi_sso_options_set_metadata_url(esi_sso_options *o, const char *url) {
   if (!o || (url && !http_url(url)))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_options_set_metadata_url: an http(s) URL is required");
-  return esi__set_str(&o->metadata_url, url, false);
+  return erplink__set_str(&o->metadata_url, url, false);
 }
 
 /* Sets *dst to s when lo <= s <= hi, else EINVAL naming the setter. */
@@ -130,7 +130,7 @@ static void meta_clear(esi__meta *m) {
 void esi_sso_free(esi_sso *s) {
   if (!s) return;
   free(s->client_id);
-  esi__free_secret(s->client_secret);
+  erplink__free_str(s->client_secret, true);
   free(s->redirect_uri);
   free(s->metadata_url);
   erplink_http_client_free(s->http);
@@ -263,8 +263,8 @@ int esi_sso_endpoint(const char **out, esi_sso *s, const char *name) {
 
 void esi_sso_tokens_free(esi_sso_tokens *t) {
   if (!t) return;
-  esi__free_secret(t->access);
-  esi__free_secret(t->refresh);
+  erplink__free_str(t->access, true);
+  erplink__free_str(t->refresh, true);
   free(t);
 }
 const char *esi_sso_tokens_access_token(const esi_sso_tokens *t) { return t ? t->access : NULL; }

@@ -62,8 +62,8 @@ int esi_token_new_from_tokens(esi_token **out, esi_sso *sso, const esi_sso_token
 
 void esi_token_free(esi_token *t) {
   if (!t) return;
-  esi__free_secret(t->refresh);
-  esi__free_secret(t->access);
+  erplink__free_str(t->refresh, true);
+  erplink__free_str(t->access, true);
   esi_token_claims_free(t->claims);
   pthread_mutex_destroy(&t->mu);
   free(t);
@@ -98,23 +98,23 @@ static int ensure_fresh(esi_token *t) {
   bool rotated = strcmp(nt->refresh, t->refresh) != 0;
   char *nr = strdup(nt->refresh), *na = strdup(nt->access);
   if (!nr || !na) {
-    esi__free_secret(nr);
-    esi__free_secret(na);
+    erplink__free_str(nr, true);
+    erplink__free_str(na, true);
     esi_sso_tokens_free(nt);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
-  esi__free_secret(t->refresh);
+  erplink__free_str(t->refresh, true);
   t->refresh = nr;
   rc = esi_sso_verify(&c, t->sso, nt->access);
   int64_t exp = nt->expires_at;
   esi_sso_tokens_free(nt);
   if (rc != 0) {
-    esi__free_secret(na);
+    erplink__free_str(na, true);
     if (rotated && t->cb) t->cb(t->refresh, t->claims ? esi_token_claims_character_id(t->claims) : 0, t->ud);
     erplink__error_prefix("the refreshed access token failed verification: ");
     return rc;
   }
-  esi__free_secret(t->access);
+  erplink__free_str(t->access, true);
   t->access = na;
   esi_token_claims_free(t->claims);
   t->claims = c;

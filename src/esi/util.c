@@ -12,28 +12,7 @@ char *esi__printable(char *out, const char *s, size_t len, size_t max) {
   return out;
 }
 
-bool esi__printable_ok(const char *s) {
-  if (!s || !*s) return false;
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
-  return true;
-}
-
-void esi__free_secret(char *s) {
-  if (s) {
-    erplink__wipe(s, strlen(s));
-    free(s);
-  }
-}
-
-int esi__set_str(char **dst, const char *src, bool secret) {
-  char *c = NULL;
-  if (src && !(c = strdup(src))) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  if (secret) esi__free_secret(*dst);
-  else free(*dst);
-  *dst = c;
-  return 0;
-}
+bool esi__printable_ok(const char *s) { return s && *s && !erplink__has_ctl(s, false); }
 
 int esi__b64u_decode(unsigned char **out, size_t *out_len, const char *s, size_t len) {
   unsigned char *p = malloc(erplink__base64_decoded_max(len) + 1);

@@ -20,10 +20,10 @@ int odoo_client_new(odoo_client **out, const odoo_options *o) {
   pthread_mutex_init(&c->mu, NULL);
   atomic_init(&c->next_id, 1);
   int rc = 0;
-  if ((rc = odoo__dup_opt(&c->url, o->url, 0)) || (rc = odoo__dup_opt(&c->db, o->db, 0)) ||
-      (rc = odoo__dup_opt(&c->login, o->login, 0)) ||
-      (rc = odoo__dup_opt(&c->secret, o->api_key ? o->api_key : o->password, 1)) ||
-      (rc = odoo__dup_opt(&c->lang, o->lang, 0)) || (rc = odoo__dup_opt(&c->tz, o->tz, 0)))
+  if ((rc = erplink__set_str(&c->url, o->url, false)) || (rc = erplink__set_str(&c->db, o->db, false)) ||
+      (rc = erplink__set_str(&c->login, o->login, false)) ||
+      (rc = erplink__set_str(&c->secret, o->api_key ? o->api_key : o->password, true)) ||
+      (rc = erplink__set_str(&c->lang, o->lang, false)) || (rc = erplink__set_str(&c->tz, o->tz, false)))
     goto fail;
   c->has_api_key = o->api_key != NULL;
   if (o->n_companies) {
@@ -55,7 +55,7 @@ void odoo_client_free(odoo_client *c) {
   free(c->url);
   free(c->db);
   free(c->login);
-  odoo__free_secret(c->secret);
+  erplink__free_str(c->secret, true);
   free(c->lang);
   free(c->tz);
   free(c->companies);

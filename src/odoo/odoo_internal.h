@@ -59,9 +59,7 @@ struct odoo_client {
 /* ERPLINK_EINVAL with "odoo: <what>". */
 int odoo__einval(const char *what);
 /* Replaces *dst by a copy of s (NULL clears it); the old value is wiped first when secret. */
-int odoo__dup_opt(char **dst, const char *s, int secret);
 /* Wipes and frees a secret string (NULL is a no-op). */
-void odoo__free_secret(char *s);
 
 /* ---------------------------------------------------------------- one exchange (exchange.c) */
 

@@ -4,27 +4,6 @@
 
 int odoo__einval(const char *what) { return erplink__error_setf(ERPLINK_EINVAL, "odoo: %s", what); }
 
-int odoo__dup_opt(char **dst, const char *s, int secret) {
-  char *n = NULL;
-  if (s) {
-    n = strdup(s);
-    if (!n) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  if (*dst) {
-    if (secret) erplink__wipe(*dst, strlen(*dst));
-    free(*dst);
-  }
-  *dst = n;
-  return 0;
-}
-
-void odoo__free_secret(char *s) {
-  if (s) {
-    erplink__wipe(s, strlen(s));
-    free(s);
-  }
-}
-
 /* Odoo's transport defaults: a long total timeout (a big search_read or a report takes a
  * while), a short connect timeout, 3 attempts with a backoff capped at 5 s. */
 static int http_defaults(erplink_http_options *h) {
@@ -57,8 +36,8 @@ void odoo_options_free(odoo_options *o) {
   free(o->url);
   free(o->db);
   free(o->login);
-  odoo__free_secret(o->password);
-  odoo__free_secret(o->api_key);
+  erplink__free_str(o->password, true);
+  erplink__free_str(o->api_key, true);
   free(o->lang);
   free(o->tz);
   free(o->companies);
@@ -72,7 +51,7 @@ int odoo_options_set_url(odoo_options *o, const char *url) {
   if (!o || !url) return odoo__einval("odoo_options_set_url: NULL argument");
   if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
     return odoo__einval("the URL must start with http:// or https://");
-  int rc = odoo__dup_opt(&o->url, url, 0);
+  int rc = erplink__set_str(&o->url, url, false);
   if (rc) return rc;
   size_t n = strlen(o->url);
   while (n > 8 && o->url[n - 1] == '/') o->url[--n] = '\0';
@@ -81,17 +60,17 @@ int odoo_options_set_url(odoo_options *o, const char *url) {
 
 int odoo_options_set_db(odoo_options *o, const char *db) {
   if (!o || !db || !*db) return odoo__einval("odoo_options_set_db: NULL or empty argument");
-  return odoo__dup_opt(&o->db, db, 0);
+  return erplink__set_str(&o->db, db, false);
 }
 
 int odoo_options_set_login(odoo_options *o, const char *login) {
   if (!o || !login || !*login) return odoo__einval("odoo_options_set_login: NULL or empty argument");
-  return odoo__dup_opt(&o->login, login, 0);
+  return erplink__set_str(&o->login, login, false);
 }
 
 int odoo_options_set_password(odoo_options *o, const char *password) {
   if (!o || !password) return odoo__einval("odoo_options_set_password: NULL argument");
-  return odoo__dup_opt(&o->password, password, 1);
+  return erplink__set_str(&o->password, password, true);
 }
 
 int odoo_options_set_api_key(odoo_options *o, const char *api_key) {
@@ -99,7 +78,7 @@ int odoo_options_set_api_key(odoo_options *o, const char *api_key) {
   for (const char *p = api_key; *p; p++)
     if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
       return odoo__einval("odoo_options_set_api_key: the key contains a space or control character");
-  return odoo__dup_opt(&o->api_key, api_key, 1);
+  return erplink__set_str(&o->api_key, api_key, true);
 }
 
 int odoo_options_set_protocol(odoo_options *o, odoo_protocol protocol) {
@@ -111,12 +90,12 @@ int odoo_options_set_protocol(odoo_options *o, odoo_protocol protocol) {
 
 int odoo_options_set_lang(odoo_options *o, const char *lang) {
   if (!o) return odoo__einval("odoo_options_set_lang: NULL options");
-  return odoo__dup_opt(&o->lang, lang, 0);
+  return erplink__set_str(&o->lang, lang, false);
 }
 
 int odoo_options_set_tz(odoo_options *o, const char *tz) {
   if (!o) return odoo__einval("odoo_options_set_tz: NULL options");
-  return odoo__dup_opt(&o->tz, tz, 0);
+  return erplink__set_str(&o->tz, tz, false);
 }
 
 int odoo_options_set_allowed_company_ids(odoo_options *o, const int64_t *ids, size_t n) {

@@ -36,11 +36,6 @@ typedef struct erplink__hdr {
   bool secret;
 } erplink__hdr;
 
-static inline void erplink__free_secret_str(char *s, bool secret) {
-  if (s && secret) erplink__wipe(s, strlen(s));
-  free(s);
-}
-
 static inline bool erplink__http_ieq(const char *a, const char *b) { return erplink__ascii_ieq(a, strlen(a), b); }
 
 static inline bool erplink__http_starts_with_ci(const char *s, const char *prefix) {
@@ -50,8 +45,6 @@ static inline bool erplink__http_starts_with_ci(const char *s, const char *prefi
 
 /* An RFC 9110 token (method, header name). */
 bool erplink__http_is_token(const char *s);
-/* Does s hold a control character (tab allowed when allow_tab)? */
-bool erplink__http_has_ctl(const char *s, bool allow_tab);
 /* Frees the names and values of n headers (values wiped when secret). */
 void erplink__http_hdrs_clear(erplink__hdr *h, size_t n);
 

@@ -35,7 +35,7 @@ void erplink__http_options_release(erplink_http_options *o) {
   free(o->user_agent);
   free(o->ca_file);
   free(o->ca_dir);
-  erplink__free_secret_str(o->proxy, true); /* a proxy URL may carry credentials */
+  erplink__free_str(o->proxy, true); /* a proxy URL may carry credentials */
   o->user_agent = o->ca_file = o->ca_dir = o->proxy = NULL;
   for (size_t i = 0; i < o->log.n_secret_names; i++) free(o->log.secret_names[i]);
   free(o->log.secret_names);
@@ -101,15 +101,9 @@ void erplink_http_options_free(erplink_http_options *o) {
   } while (0)
 
 static int set_str(char **slot, const char *v, bool secret, const char *what) {
-  char *copy = NULL;
-  if (v) {
-    if (erplink__http_has_ctl(v, false)) return erplink__error_setf(ERPLINK_EINVAL, "%s contains a control character", what);
-    copy = strdup(v);
-    if (!copy) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  }
-  erplink__free_secret_str(*slot, secret);
-  *slot = copy;
-  return 0;
+  if (v && erplink__has_ctl(v, false))
+    return erplink__error_setf(ERPLINK_EINVAL, "%s contains a control character", what);
+  return erplink__set_str(slot, v, secret);
 }
 
 int erplink_http_options_set_user_agent(erplink_http_options *o, const char *ua) {
@@ -255,7 +249,7 @@ int erplink_http_options_set_log(erplink_http_options *o, int max_level, erplink
 
 int erplink_http_options_add_secret_name(erplink_http_options *o, const char *name) {
   OPT_CHECK(o, "erplink_http_options_add_secret_name");
-  if (!name || !*name || erplink__http_has_ctl(name, false))
+  if (!name || !*name || erplink__has_ctl(name, false))
     return erplink__error_setf(ERPLINK_EINVAL, "a secret name must be a non-empty string without control characters");
   for (size_t i = 0; i < o->log.n_secret_names; i++)
     if (erplink__http_ieq(o->log.secret_names[i], name)) return 0;

@@ -17,18 +17,10 @@ bool erplink__http_is_token(const char *s) {
   return true;
 }
 
-bool erplink__http_has_ctl(const char *s, bool allow_tab) {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f) return true;
-  }
-  return false;
-}
-
 void erplink__http_hdrs_clear(erplink__hdr *h, size_t n) {
   for (size_t i = 0; i < n; i++) {
     free(h[i].name);
-    erplink__free_secret_str(h[i].value, h[i].secret);
+    erplink__free_str(h[i].value, h[i].secret);
   }
 }
 
@@ -72,7 +64,7 @@ void erplink_http_request_free(erplink_http_request *r) {
   erplink__http_hdrs_clear(r->h, r->nh);
   free(r->h);
   body_drop(r);
-  erplink__free_secret_str(r->url, true); /* may hold userinfo */
+  erplink__free_str(r->url, true); /* may hold userinfo */
   free(r->method);
   free(r);
 }
@@ -80,7 +72,7 @@ void erplink_http_request_free(erplink_http_request *r) {
 static int header_check(const erplink_http_request *r, const char *name, const char *value) {
   if (!r) return erplink__error_setf(ERPLINK_EINVAL, "request is NULL");
   if (!erplink__http_is_token(name)) return erplink__error_setf(ERPLINK_EINVAL, "header name is missing or not a token");
-  if (value && erplink__http_has_ctl(value, true))
+  if (value && erplink__has_ctl(value, true))
     return erplink__error_setf(ERPLINK_EINVAL, "value of header %s contains a control character", name);
   return 0;
 }
@@ -99,7 +91,7 @@ int erplink_http_request_add_header(erplink_http_request *r, const char *name, c
   erplink__hdr h = {strdup(name), strdup(value), erplink__is_secret_name(name, strlen(name))};
   if (!h.name || !h.value) {
     free(h.name);
-    erplink__free_secret_str(h.value, true);
+    erplink__free_str(h.value, true);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   r->h[r->nh++] = h;
@@ -113,7 +105,7 @@ int erplink_http_request_set_header(erplink_http_request *r, const char *name, c
   for (size_t i = 0; i < r->nh; i++) {
     if (erplink__http_ieq(r->h[i].name, name)) {
       free(r->h[i].name);
-      erplink__free_secret_str(r->h[i].value, r->h[i].secret);
+      erplink__free_str(r->h[i].value, r->h[i].secret);
     } else {
       r->h[o++] = r->h[i];
     }

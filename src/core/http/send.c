@@ -170,11 +170,11 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
                   status, safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
     free(safe_next);
     free(safe_url);
-    erplink__free_secret_str(url, true);
+    erplink__free_str(url, true);
     url = next;
   }
   a->code = rc;
-  erplink__free_secret_str(url, true);
+  erplink__free_str(url, true);
   erplink__http_pool_release(c, easy, gen, false);
   return rc;
 }
