@@ -14,6 +14,7 @@
 
 #include "erplink/erplink.h"
 #include "server.h"
+#include "logcap.h"
 #include "test.h"
 
 #define TOKEN "sim-token-7f3a9c"
@@ -1058,31 +1059,11 @@ static void test_status_updates(void) {
 
 /* ------------------------------------------------------------------ logs */
 
-typedef struct logbuf {
-  pthread_mutex_t mu;
-  size_t lines;
-  int leaked;
-  int saw_header;
-  int saw_redacted;
-  int saw_otp_body;
-} logbuf;
-
-static void on_log(int level, const char *msg, void *ud) {
-  logbuf *b = ud;
-  pthread_mutex_lock(&b->mu);
-  b->lines++;
-  if (strstr(msg, TOKEN) || strstr(msg, "2468") || strstr(msg, "97531")) b->leaked++;
-  if (level == ERPLINK_LOG_TRACE && strstr(msg, "> body") && strstr(msg, "retailer_otp")) b->saw_otp_body = 1;
-  if (level == ERPLINK_LOG_TRACE && strstr(msg, "AuthorizationToken")) b->saw_header = 1;
-  if (strstr(msg, "<redacted>")) b->saw_redacted = 1;
-  pthread_mutex_unlock(&b->mu);
-}
-
 static void test_token_never_logged(void) {
   sim_reset();
   REQUIRE(ctl("POST", "orders", k_seed, NULL) == 0);
-  logbuf lb = {.mu = PTHREAD_MUTEX_INITIALIZER};
-  ccfg k = {.log = on_log, .log_ud = &lb};
+  test_log lb = TEST_LOG_INIT;
+  ccfg k = {.log = test_log_cb, .log_ud = &lb};
   cartona_client *c = mk(&k);
   CHECK_EQ_INT(cartona_client_test_connection(c), 0);
   cartona_items *it = mk_items(250, 1.0);
@@ -1103,17 +1084,18 @@ static void test_token_never_logged(void) {
   cartona_sync_report_free(rep);
   cartona_client_free(c);
   /* A refused token is not logged either. */
-  ccfg k2 = {.log = on_log, .log_ud = &lb, .token = TOKEN "-wrong"};
+  ccfg k2 = {.log = test_log_cb, .log_ud = &lb, .token = TOKEN "-wrong"};
   c = mk(&k2);
   CHECK_EQ_INT(cartona_client_test_connection(c), ERPLINK_EAUTH);
   CHECK(strstr(erplink_error_message(erplink_error_last()), TOKEN) == NULL);
   cartona_client_free(c);
-  printf("# %zu log lines\n", lb.lines);
-  CHECK(lb.lines > 10);
-  CHECK(lb.saw_header);   /* trace level really logged the headers... */
-  CHECK(lb.saw_redacted); /* ...with the token redacted */
-  CHECK(lb.saw_otp_body); /* the status bodies are logged, their OTPs redacted */
-  CHECK_EQ_INT(lb.leaked, 0);
+  printf("# %d log lines\n", lb.total);
+  CHECK(lb.total > 10);
+  CHECK(test_log_lines_with(&lb, "[trace]", "AuthorizationToken") > 0); /* trace level logged the headers... */
+  CHECK(test_log_count(&lb, "<redacted>") > 0);                         /* ...with the token redacted */
+  CHECK(test_log_lines_with(&lb, "[trace] > body", "retailer_otp") > 0); /* status bodies, OTPs redacted */
+  CHECK_EQ_INT(test_log_count(&lb, TOKEN) + test_log_count(&lb, "2468") + test_log_count(&lb, "97531"), 0);
+  test_log_free(&lb);
 }
 
 int main(void) {

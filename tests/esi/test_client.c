@@ -12,6 +12,7 @@
 #include "erplink/erplink.h"
 #include "internal.h"
 #include "simctl.h"
+#include "logcap.h"
 #include "test.h"
 
 #define NATIVE_ID "sim-native-client"
@@ -874,38 +875,17 @@ static void test_typed_helpers(void) {
   esi_client_free(c);
 }
 
-typedef struct logbuf {
-  pthread_mutex_t mu;
-  char *text;
-  size_t len;
-} logbuf;
-
-static void log_cb(int level, const char *message, void *ud) {
-  logbuf *lb = ud;
-  (void)level;
-  pthread_mutex_lock(&lb->mu);
-  size_t n = strlen(message);
-  char *t = realloc(lb->text, lb->len + n + 2);
-  if (t) {
-    memcpy(t + lb->len, message, n);
-    t[lb->len + n] = '\n';
-    t[lb->len + n + 1] = 0;
-    lb->text = t;
-    lb->len += n + 1;
-  }
-  pthread_mutex_unlock(&lb->mu);
-}
 
 /* Authenticated calls logged at TRACE: the bearer token never appears; pauses are logged. */
 static void test_log_redaction(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+  test_log lb = TEST_LOG_INIT;
   esi_options *o = NULL;
   esi_client *c = NULL;
   esi_options_new(&o);
   esi_options_set_base_url(o, srv.base_url);
   erplink_http_options_set_user_agent(esi_options_http(o), "erplink-tests/1.0 (tests@example.com)");
-  CHECK_EQ_INT(erplink_http_options_set_log(esi_options_http(o), ERPLINK_LOG_TRACE, log_cb, &lb), 0);
+  CHECK_EQ_INT(erplink_http_options_set_log(esi_options_http(o), ERPLINK_LOG_TRACE, test_log_cb, &lb), 0);
   REQUIRE(esi_client_new(&c, o) == 0);
   esi_options_free(o);
   esi_response *r = NULL;
@@ -916,12 +896,12 @@ static void test_log_redaction(void) {
   CHECK_EQ_INT(esi_client_send_mail(&id, c, tok, CHAR_ID, rc1, 1, "log test", "body", 0), 0);
   char *at = NULL;
   REQUIRE(esi_token_access_token(&at, tok) == 0);
-  REQUIRE(lb.text);
-  CHECK(strstr(lb.text, "/blueprints") != NULL);
-  CHECK(strstr(lb.text, "Authorization: <redacted>") != NULL);
-  CHECK(strstr(lb.text, strrchr(at, '.') + 1) == NULL);
-  CHECK(strstr(lb.text, at) == NULL);
-  CHECK(strstr(lb.text, "erplink/") != NULL); /* the User-Agent carries erplink's version */
+  REQUIRE(lb.total > 0);
+  CHECK(strstr(test_log_text(&lb), "/blueprints") != NULL);
+  CHECK(strstr(test_log_text(&lb), "Authorization: <redacted>") != NULL);
+  CHECK(strstr(test_log_text(&lb), strrchr(at, '.') + 1) == NULL);
+  CHECK(strstr(test_log_text(&lb), at) == NULL);
+  CHECK(strstr(test_log_text(&lb), "erplink/") != NULL); /* the User-Agent carries erplink's version */
   free(at);
   /* ESI refuses the access token (401): the token is refreshed once and the call repeated */
   sim_ctl(&srv, "/_ctl/forget_access", "{}", NULL);
@@ -937,7 +917,7 @@ static void test_log_redaction(void) {
   esi_response_free(r);
   esi_params_free(p);
   esi_client_free(c);
-  free(lb.text);
+  test_log_free(&lb);
 }
 
 static void setup_token(void) {

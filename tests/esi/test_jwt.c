@@ -18,6 +18,7 @@
 #include "esi/esi_internal.h"
 #include "http_internal.h"
 #include "internal.h"
+#include "logcap.h"
 #include "test.h"
 
 #define NOW 1800000000
@@ -325,18 +326,6 @@ static void test_time_claims(void) {
 
 /* ------------------------------------------------------------------ (3) skip or refuse */
 
-typedef struct {
-  char text[4096];
-  int lines;
-} logcap;
-
-static void cap_log(int level, const char *message, void *ud) {
-  logcap *c = ud;
-  (void)level;
-  c->lines++;
-  snprintf(c->text, sizeof c->text, "%s", message);
-}
-
 static void test_skipped_keys(void) {
   char *good = ec_jwk("ec-1");
   const char *rsa_n = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
@@ -354,8 +343,8 @@ static void test_skipped_keys(void) {
            "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"},"
            "{\"kty\":\"KYBER\",\"kid\":\"future\"}]}",
            good, rsa_n, rsa_n, rsa_n, rsa_n, rsa_n);
-  logcap cap = {{0}, 0};
-  erplink__logger lg = {cap_log, &cap, ERPLINK_LOG_INFO, NULL, 0};
+  test_log cap = TEST_LOG_INIT;
+  erplink__logger lg = {test_log_cb, &cap, ERPLINK_LOG_INFO, NULL, 0};
   esi_jwks *k = NULL;
   int rc = esi__jwks_parse(&k, js, strlen(js), &lg);
   if (rc) printf("# %s\n", last_msg());
@@ -363,13 +352,15 @@ static void test_skipped_keys(void) {
   CHECK_EQ_INT(esi_jwks_count(k), 1);
   CHECK_EQ_INT(verify_with(k, NULL, NOW, 0), 0);
   /* one line per set, naming the keys, without key material */
-  CHECK_EQ_INT(cap.lines, 1);
-  printf("# log: %s\n", cap.text);
-  CHECK(strstr(cap.text, "skipped 10") != NULL);
-  CHECK(strstr(cap.text, "'enc-1': use enc") && strstr(cap.text, "'hmac': key type oct") &&
-        strstr(cap.text, "'p384': curve P-384") && strstr(cap.text, "'rs512': algorithm RS512"));
-  CHECK(!strstr(cap.text, rsa_n) && !strstr(cap.text, "c2VjcmV0") && !strstr(cap.text, ec_x) &&
-        !strstr(cap.text, "11qYAYKx"));
+  CHECK_EQ_INT(cap.total, 1);
+  const char *text = test_log_text(&cap);
+  printf("# log: %s", text);
+  CHECK(strstr(text, "skipped 10") != NULL);
+  CHECK(strstr(text, "'enc-1': use enc") && strstr(text, "'hmac': key type oct") &&
+        strstr(text, "'p384': curve P-384") && strstr(text, "'rs512': algorithm RS512"));
+  CHECK(!strstr(text, rsa_n) && !strstr(text, "c2VjcmV0") && !strstr(text, ec_x) &&
+        !strstr(text, "11qYAYKx"));
+  test_log_free(&cap);
   esi_jwks_free(k);
   /* the same set without the usable key: refused, the message says what was skipped */
   char *start = strstr(js, good);

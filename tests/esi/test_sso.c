@@ -11,6 +11,7 @@
 
 #include "erplink/erplink.h"
 #include "simctl.h"
+#include "logcap.h"
 #include "test.h"
 
 #define WEB_ID "sim-web-client"
@@ -768,33 +769,10 @@ static void test_jwks_offline(void) {
   esi_jwks_free(k);
 }
 
-typedef struct logbuf {
-  pthread_mutex_t mu;
-  char *text;
-  size_t len;
-  int lines;
-} logbuf;
-
-static void log_cb(int level, const char *message, void *ud) {
-  logbuf *lb = ud;
-  (void)level;
-  pthread_mutex_lock(&lb->mu);
-  size_t n = strlen(message);
-  char *t = realloc(lb->text, lb->len + n + 2);
-  if (t) {
-    memcpy(t + lb->len, message, n);
-    t[lb->len + n] = '\n';
-    t[lb->len + n + 1] = 0;
-    lb->text = t;
-    lb->len += n + 1;
-    lb->lines++;
-  }
-  pthread_mutex_unlock(&lb->mu);
-}
 
 /* A whole web and native flow logged at TRACE: no secret ever reaches a log line. */
 static void test_no_secrets_in_logs(void) {
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+  test_log lb = TEST_LOG_INIT;
   const char *ids[] = {WEB_ID, NATIVE_ID};
   for (int k = 0; k < 2; k++) {
     esi_sso_options *o = NULL;
@@ -805,7 +783,7 @@ static void test_no_secrets_in_logs(void) {
     esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
     esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
     erplink_http_options_set_user_agent(esi_sso_options_http(o), "t/1 (t@example.com)");
-    CHECK_EQ_INT(erplink_http_options_set_log(esi_sso_options_http(o), ERPLINK_LOG_TRACE, log_cb, &lb), 0);
+    CHECK_EQ_INT(erplink_http_options_set_log(esi_sso_options_http(o), ERPLINK_LOG_TRACE, test_log_cb, &lb), 0);
     REQUIRE(esi_sso_new(&s, o) == 0);
     esi_sso_options_free(o);
     esi_sso_login *l = NULL;
@@ -816,17 +794,17 @@ static void test_no_secrets_in_logs(void) {
     REQUIRE(esi_sso_exchange_code(&t, s, l, code, state) == 0);
     REQUIRE(esi_sso_refresh(&t2, s, esi_sso_tokens_refresh_token(t), NULL) == 0);
     CHECK_EQ_INT(esi_sso_revoke(s, esi_sso_tokens_refresh_token(t2)), 0);
-    CHECK(lb.lines > 5);
-    REQUIRE(lb.text);
-    CHECK(strstr(lb.text, code) == NULL);
-    CHECK(strstr(lb.text, esi_sso_tokens_refresh_token(t)) == NULL);
-    CHECK(strstr(lb.text, esi_sso_tokens_refresh_token(t2)) == NULL);
-    CHECK(strstr(lb.text, esi_sso_tokens_access_token(t)) == NULL);
-    CHECK(strstr(lb.text, strrchr(esi_sso_tokens_access_token(t2), '.') + 1) == NULL);
-    CHECK(strstr(lb.text, WEB_SECRET) == NULL);
-    CHECK(strstr(lb.text, "c2ltLXdlYi1jbGllbnQ6c2ltLXdlYi1zZWNyZXQ") == NULL); /* base64 of id:secret */
-    CHECK(strstr(lb.text, "/v2/oauth/token") != NULL);                       /* the requests were logged */
-    if (k == 1) CHECK(strstr(lb.text, "code_verifier=<redacted>") != NULL); /* declared secret by the SSO */
+    CHECK(lb.total > 5);
+    REQUIRE(lb.total > 0);
+    CHECK(strstr(test_log_text(&lb), code) == NULL);
+    CHECK(strstr(test_log_text(&lb), esi_sso_tokens_refresh_token(t)) == NULL);
+    CHECK(strstr(test_log_text(&lb), esi_sso_tokens_refresh_token(t2)) == NULL);
+    CHECK(strstr(test_log_text(&lb), esi_sso_tokens_access_token(t)) == NULL);
+    CHECK(strstr(test_log_text(&lb), strrchr(esi_sso_tokens_access_token(t2), '.') + 1) == NULL);
+    CHECK(strstr(test_log_text(&lb), WEB_SECRET) == NULL);
+    CHECK(strstr(test_log_text(&lb), "c2ltLXdlYi1jbGllbnQ6c2ltLXdlYi1zZWNyZXQ") == NULL); /* base64 of id:secret */
+    CHECK(strstr(test_log_text(&lb), "/v2/oauth/token") != NULL);                       /* the requests were logged */
+    if (k == 1) CHECK(strstr(test_log_text(&lb), "code_verifier=<redacted>") != NULL); /* declared secret by the SSO */
     free(code);
     free(state);
     esi_sso_tokens_free(t);
@@ -834,7 +812,7 @@ static void test_no_secrets_in_logs(void) {
     esi_sso_login_free(l);
     esi_sso_free(s);
   }
-  free(lb.text);
+  test_log_free(&lb);
 }
 
 int main(void) {

@@ -12,6 +12,7 @@
 #include "erplink/erplink.h"
 #include "internal.h"
 #include "server.h"
+#include "logcap.h"
 #include "test.h"
 
 static test_server s17, s19;
@@ -973,22 +974,12 @@ static void test_default_context(void) {
   }
 }
 
-typedef struct logbuf {
-  erplink_buf b;
-} logbuf;
-
-static void collect(int level, const char *msg, void *ud) {
-  (void)level;
-  logbuf *l = ud;
-  erplink_buf_puts(&l->b, msg);
-  erplink_buf_putc(&l->b, '\n');
-}
 
 static void test_secrets_not_logged(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
     const combo *k = &combos[i];
-    logbuf lb = {{0}};
-    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .log = collect, .log_ud = &lb};
+    test_log lb = TEST_LOG_INIT;
+    setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .log = test_log_cb, .log_ud = &lb};
     const char *secret = k->json2 ? KEY19 : KEY17;
     if (k->v19 && !k->json2) secret = KEY19; /* 19 XML-RPC/JSON-RPC accept the admin key too */
     s.key = secret;
@@ -1002,10 +993,10 @@ static void test_secrets_not_logged(void) {
     CHECK(strstr(errmsg(), secret) == NULL);
     CHECK(!errdetail() || strstr(errdetail(), secret) == NULL);
     erplink_value_free(vals);
-    CHECK(lb.b.len > 0);
-    CHECK(lb.b.ptr && strstr(lb.b.ptr, secret) == NULL);
-    CHECK(lb.b.ptr && strstr(lb.b.ptr, "redacted") != NULL);
-    erplink_buf_free(&lb.b);
+    CHECK(lb.total > 0);
+    CHECK(strstr(test_log_text(&lb), secret) == NULL);
+    CHECK(strstr(test_log_text(&lb), "redacted") != NULL);
+    test_log_free(&lb);
     odoo_client_free(c);
   }
 }
@@ -1158,15 +1149,15 @@ static void test_options_http(void) {
   odoo_options_free(o);
 
   /* the log callback set through it receives the transport's lines and the client's own */
-  logbuf lb = {{0}};
-  setup ls = {.srv = &s19, .proto = ODOO_PROTOCOL_AUTO, .key = KEY19, .log = collect, .log_ud = &lb};
+  test_log lb = TEST_LOG_INIT;
+  setup ls = {.srv = &s19, .proto = ODOO_PROTOCOL_AUTO, .key = KEY19, .log = test_log_cb, .log_ud = &lb};
   c = mk(&ls);
   REQUIRE(c);
   odoo_protocol p;
   CHECK_EQ_INT(odoo_client_protocol(&p, c), 0);
-  CHECK(lb.b.ptr && strstr(lb.b.ptr, "odoo: server is Odoo 19: using JSON-2") != NULL);
-  CHECK(lb.b.ptr && strstr(lb.b.ptr, "/web/version") != NULL);
-  erplink_buf_free(&lb.b);
+  CHECK(strstr(test_log_text(&lb), "odoo: server is Odoo 19: using JSON-2") != NULL);
+  CHECK(strstr(test_log_text(&lb), "/web/version") != NULL);
+  test_log_free(&lb);
   odoo_client_free(c);
 
   /* the CA file set through it reaches the TLS handshake; NULL is the system store, which does

@@ -12,6 +12,7 @@
 #include "erplink/erplink.h"
 #include "internal.h"
 #include "server.h"
+#include "logcap.h"
 #include "test.h"
 
 static test_server srv;
@@ -322,25 +323,11 @@ static void test_next_and_cancel(void) {
   erplink_http_client_free(c);
 }
 
-typedef struct logbuf {
-  erplink_buf text;
-} logbuf;
-
-static void log_cb(int level, const char *msg, void *ud) {
-  logbuf *lb = ud;
-  erplink_buf_printf(&lb->text, "%d %s\n", level, msg);
-}
-
-static int count_sub(const char *s, const char *needle) {
-  int n = 0;
-  for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
-  return n;
-}
 
 /* A refused connection is retried like a synchronous send (attempts seen in the log). */
 static void test_refused_attempts(void) {
-  logbuf lb = {ERPLINK_BUF_INIT};
-  erplink_http_client *c = mk(4, 0, log_cb, &lb);
+  test_log lb = TEST_LOG_INIT;
+  erplink_http_client *c = mk(4, 0, test_log_cb, &lb);
   char url[128];
   snprintf(url, sizeof url, "http://127.0.0.1:%d/x", test_unused_port());
   erplink_http_request *rq = NULL;
@@ -348,13 +335,13 @@ static void test_refused_attempts(void) {
   int code = 0;
   CHECK_EQ_INT(erplink_http_client_send_batch(NULL, &code, c, &rq, 1, 1), ERPLINK_ECONNECT);
   CHECK(strstr(erplink_error_message(erplink_error_last()), "(after 4 attempts)") != NULL);
-  const char *t = lb.text.ptr ? lb.text.ptr : "";
-  CHECK_EQ_INT(count_sub(t, "starting"), 4);
-  CHECK_EQ_INT(count_sub(t, "retrying in"), 3);
+  const char *t = test_log_text(&lb);
+  CHECK_EQ_INT(test_log_count(&lb, "starting"), 4);
+  CHECK_EQ_INT(test_log_count(&lb, "retrying in"), 3);
   CHECK(strstr(t, "request failed after 4 attempts") != NULL);
   erplink_http_request_free(rq);
   erplink_http_client_free(c);
-  erplink_buf_free(&lb.text);
+  test_log_free(&lb);
 }
 
 int main(void) {

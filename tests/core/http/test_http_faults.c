@@ -16,6 +16,7 @@
 #include "erplink/erplink.h"
 #include "internal.h"
 #include "server.h"
+#include "logcap.h"
 #include "test.h"
 
 static test_server srv;
@@ -665,29 +666,10 @@ static void test_pause(void) {
 
 /* ---------------------------------------------------------------- log redaction */
 
-typedef struct logbuf {
-  pthread_mutex_t mu;
-  erplink_buf text;
-  int lines[6];
-} logbuf;
-
-static void log_cb(int level, const char *msg, void *ud) {
-  logbuf *l = ud;
-  pthread_mutex_lock(&l->mu);
-  erplink_buf_printf(&l->text, "[%s] %s\n", erplink_log_level_name(level), msg);
-  if (level >= 0 && level < 6) l->lines[level]++;
-  pthread_mutex_unlock(&l->mu);
-}
-
-static int count_sub(const char *s, const char *needle) {
-  int n = 0;
-  for (const char *p = s; (p = strstr(p, needle)) != NULL; p++) n++;
-  return n;
-}
 
 static void test_log_redaction(void) {
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, ERPLINK_BUF_INIT, {0}};
-  erplink_http_client *c = mk(&(cfg){.log = log_cb, .log_ud = &lb, .max_attempts = 2});
+  test_log lb = TEST_LOG_INIT;
+  erplink_http_client *c = mk(&(cfg){.log = test_log_cb, .log_ud = &lb, .max_attempts = 2});
   char url[512];
   snprintf(url, sizeof url, "http://alice:URLPASSWORD@127.0.0.1:%d/echo?api_key=QUERYKEY&page=7", srv.port);
   erplink_http_request *r = NULL;
@@ -738,7 +720,7 @@ static void test_log_redaction(void) {
   CHECK(strstr(last_msg(), "QTOKEN") == NULL);
   erplink_http_client_free(c);
 
-  const char *t = lb.text.ptr ? lb.text.ptr : "";
+  const char *t = test_log_text(&lb);
   static const char *const secrets[] = {"URLPASSWORD", "QUERYKEY", "AUTHHEADERSECRET", "CARTONATOKEN",
                                         "COOKIESECRET", "FORMPASSWORD", "CLIENTSECRET", "TREESECRET",
                                         "FAILPASSWORD", "QTOKEN", "alice:", "bob:"};
@@ -760,29 +742,29 @@ static void test_log_redaction(void) {
     }
     CHECK(strstr(t, visible[i]) != NULL);
   }
-  CHECK_EQ_INT(count_sub(t, "retrying in"), 1); /* 2 attempts: one retry decision */
+  CHECK_EQ_INT(test_log_count(&lb, "retrying in"), 1); /* 2 attempts: one retry decision */
   CHECK(lb.lines[ERPLINK_LOG_TRACE] > 0);
   CHECK_EQ_INT(lb.lines[ERPLINK_LOG_INFO], 3);     /* the three successes */
   CHECK(strstr(t, "-> 503 in") != NULL);           /* the HTTP error, at warn */
   CHECK_EQ_INT(lb.lines[ERPLINK_LOG_ERROR], 0);
   if (getenv("ERPLINK_TEST_SHOW_LOG")) printf("%s", t);
-  erplink_buf_free(&lb.text);
+  test_log_free(&lb);
 }
 
 /* Attempts of a refused connection seen through the log (no server to count them). */
 static void test_refused_attempts_logged(void) {
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, ERPLINK_BUF_INIT, {0}};
-  erplink_http_client *c = mk(&(cfg){.log = log_cb, .log_ud = &lb, .max_attempts = 4});
+  test_log lb = TEST_LOG_INIT;
+  erplink_http_client *c = mk(&(cfg){.log = test_log_cb, .log_ud = &lb, .max_attempts = 4});
   char url[128];
   snprintf(url, sizeof url, "http://127.0.0.1:%d/x", test_unused_port());
   CHECK_EQ_INT(req(c, "POST", url, "a=1", NULL), ERPLINK_ECONNECT);
-  const char *t = lb.text.ptr ? lb.text.ptr : "";
-  CHECK_EQ_INT(count_sub(t, "starting"), 4);
-  CHECK_EQ_INT(count_sub(t, "never reached the server"), 3);
+  const char *t = test_log_text(&lb);
+  CHECK_EQ_INT(test_log_count(&lb, "starting"), 4);
+  CHECK_EQ_INT(test_log_count(&lb, "never reached the server"), 3);
   CHECK(strstr(t, "request failed after 4 attempts") != NULL);
   CHECK_EQ_INT(lb.lines[ERPLINK_LOG_ERROR], 1);
   erplink_http_client_free(c);
-  erplink_buf_free(&lb.text);
+  test_log_free(&lb);
 }
 
 
@@ -804,13 +786,13 @@ static void test_connect_timeout(void) {
     if (fillers[i] >= 0) connect(fillers[i], (struct sockaddr *)&a, sizeof a);
   }
   usleep(100000);
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, ERPLINK_BUF_INIT, {0}};
+  test_log lb = TEST_LOG_INIT;
   erplink_http_options *o = NULL;
   erplink_http_options_new(&o);
   erplink_http_options_set_connect_timeout_ms(o, 300);
   erplink_http_options_set_max_attempts(o, 2);
   erplink_http_options_set_backoff_ms(o, 1, 5);
-  erplink_http_options_set_log(o, ERPLINK_LOG_DEBUG, log_cb, &lb);
+  erplink_http_options_set_log(o, ERPLINK_LOG_DEBUG, test_log_cb, &lb);
   erplink_http_client *c = NULL;
   erplink_http_client_new(&c, o);
   erplink_http_options_free(o);
@@ -821,9 +803,9 @@ static void test_connect_timeout(void) {
   int64_t el = erplink__now_mono_ms() - t0;
   CHECK(strstr(last_msg(), "connect timeout") != NULL);
   CHECK(el >= 550);
-  CHECK_EQ_INT(count_sub(lb.text.ptr ? lb.text.ptr : "", "starting"), 2);
+  CHECK_EQ_INT(test_log_count(&lb, "starting"), 2);
   erplink_http_client_free(c);
-  erplink_buf_free(&lb.text);
+  test_log_free(&lb);
   for (int i = 0; i < 8; i++)
     if (fillers[i] >= 0) close(fillers[i]);
   close(lfd);
@@ -840,7 +822,7 @@ static void test_tls(void) {
   snprintf(ok_url, sizeof ok_url, "https://127.0.0.1:%d/echo", tls.port);
   snprintf(localhost_url, sizeof localhost_url, "https://localhost:%d/echo", tls.port);
 
-  logbuf lb = {PTHREAD_MUTEX_INITIALIZER, ERPLINK_BUF_INIT, {0}};
+  test_log lb = TEST_LOG_INIT;
   erplink_http_options *o = NULL;
   erplink_http_options_new(&o);
   erplink_http_options_set_ca_file(o, ca);
@@ -876,13 +858,13 @@ static void test_tls(void) {
     CHECK_EQ_INT(total, 200);
   }
   /* the certificate does not name "localhost": rejected, and not retried */
-  erplink_http_options_set_log(o, ERPLINK_LOG_DEBUG, log_cb, &lb);
+  erplink_http_options_set_log(o, ERPLINK_LOG_DEBUG, test_log_cb, &lb);
   erplink_http_client_free(c);
   erplink_http_client_new(&c, o);
   CHECK_EQ_INT(req(c, "GET", localhost_url, NULL, NULL), ERPLINK_ETLS);
   CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_TLS);
   CHECK(strstr(last_msg(), "localhost") != NULL);
-  CHECK_EQ_INT(count_sub(lb.text.ptr ? lb.text.ptr : "", "starting"), 1);
+  CHECK_EQ_INT(test_log_count(&lb, "starting"), 1);
   erplink_http_client_free(c);
   erplink_http_options_free(o);
 
@@ -899,14 +881,14 @@ static void test_tls(void) {
   erplink_http_client_free(c);
   /* https to a plain-HTTP server: the handshake fails before any request was sent, so even
    * a POST is retried, up to max_attempts */
-  erplink_buf_clear(&lb.text);
-  c = mk(&(cfg){.max_attempts = 3, .log = log_cb, .log_ud = &lb});
+  test_log_clear(&lb);
+  c = mk(&(cfg){.max_attempts = 3, .log = test_log_cb, .log_ud = &lb});
   char plain[256];
   snprintf(plain, sizeof plain, "https://127.0.0.1:%d/echo", srv.port);
   CHECK_EQ_INT(req(c, "POST", plain, "x", NULL), ERPLINK_ETLS);
-  CHECK_EQ_INT(count_sub(lb.text.ptr ? lb.text.ptr : "", "starting"), 3);
+  CHECK_EQ_INT(test_log_count(&lb, "starting"), 3);
   erplink_http_client_free(c);
-  erplink_buf_free(&lb.text);
+  test_log_free(&lb);
 
   test_tls_server_stop(&tls, dir);
 }

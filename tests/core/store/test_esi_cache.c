@@ -16,25 +16,14 @@
 #include "internal.h"
 #include "simctl.h"
 #include "storetest.h"
+#include "logcap.h"
 #include "test.h"
 
 static test_server srv;
 static const char *const k_orders = "GET /markets/10000002/orders";
 
-typedef struct logs {
-  atomic_int cache_warnings;
-} logs;
-
-static void on_log(int level, const char *message, void *ud) {
-  logs *l = ud;
-  if (level == ERPLINK_LOG_WARN && strstr(message, "ESI cache store")) {
-    atomic_fetch_add(&l->cache_warnings, 1);
-    printf("# warning: %s\n", message);
-  }
-}
-
 /* A client over the store file at path (opened here; *st and *bc returned for closing). */
-static esi_client *mk(const char *path, erplink_store **st, erplink_blob_cache **bc, logs *lg) {
+static esi_client *mk(const char *path, erplink_store **st, erplink_blob_cache **bc, test_log *lg) {
   esi_client *c = NULL;
   esi_options *o = NULL;
   esi_cache_store cs;
@@ -49,7 +38,7 @@ static esi_client *mk(const char *path, erplink_store **st, erplink_blob_cache *
   erplink_http_options_set_max_attempts(ho, 3);
   erplink_http_options_set_backoff_ms(ho, 1, 5);
   esi_options_set_cache_store(o, &cs);
-  if (lg) erplink_http_options_set_log(ho, ERPLINK_LOG_WARN, on_log, lg);
+  if (lg) erplink_http_options_set_log(ho, ERPLINK_LOG_WARN, test_log_cb, lg);
   esi_client_new(&c, o);
   esi_options_free(o);
   return c;
@@ -160,8 +149,7 @@ static void test_file_breaks(void) {
   const char *p = st_path("esi-breaks.db");
   erplink_store *st = NULL;
   erplink_blob_cache *bc = NULL;
-  logs lg;
-  atomic_init(&lg.cache_warnings, 0);
+  test_log lg = TEST_LOG_INIT;
   esi_client *c = mk(p, &st, &bc, &lg);
   REQUIRE(c);
   size_t n1 = 0, n2 = 0;
@@ -175,7 +163,7 @@ static void test_file_breaks(void) {
   }
   CHECK_EQ_INT(orders(c, "buy", 40, NULL), ESI_CACHE_MISS);
   CHECK_EQ_INT(sim_hits(&srv, k_orders), 5);
-  CHECK_EQ_INT(atomic_load(&lg.cache_warnings), 1);
+  CHECK_EQ_INT(test_log_lines_with(&lg, "[warn]", "ESI cache store"), 1);
   /* paged walks too */
   esi_response *r = NULL;
   CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 0), 0);
@@ -186,6 +174,7 @@ static void test_file_breaks(void) {
   CHECK_EQ_INT(erplink_store_open(&st, p, NULL), ERPLINK_ESTORE_CORRUPT);
   printf("# at creation: %s\n", st_last_msg());
   CHECK(st == NULL);
+  test_log_free(&lg);
 }
 
 int main(void) {
