@@ -46,6 +46,9 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverkit  # noqa: E402  (the PORT line, stdin-EOF exit)
+
 MAX_SLEEP_MS = 10000
 MAX_BODY = 32 * 1024 * 1024
 API = "/api/v1/"
@@ -451,19 +454,7 @@ def main():
     ap.add_argument("--token", default="test-token")
     a = ap.parse_args()
     TOKEN[0] = a.token
-    srv = Server(("127.0.0.1", a.port), Handler)
-    print("PORT %d" % srv.server_address[1], flush=True)
-
-    def watch_stdin():
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except OSError:
-            pass
-        os._exit(0)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    srv.serve_forever(poll_interval=0.2)
+    serverkit.serve(Server(("127.0.0.1", a.port), Handler))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverkit  # noqa: E402  (the PORT line, stdin-EOF exit)
+
 MAX_BODY = 1024 * 1024
 MAX_SLEEP_MS = 5000
 LOCK = threading.RLock()
@@ -859,15 +862,7 @@ def main():
     reset_state()
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 256
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("PORT %d" % srv.server_address[1], flush=True)
-    try:
-        while sys.stdin.buffer.read(4096):
-            pass
-    except Exception:
-        pass
-    os._exit(0)
+    serverkit.serve(ThreadingHTTPServer(("127.0.0.1", a.port), Handler))
 
 
 if __name__ == "__main__":

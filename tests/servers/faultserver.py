@@ -43,6 +43,9 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverkit  # noqa: E402  (the PORT line, stdin-EOF exit)
+
 MAX_SLEEP_MS = 30000
 MAX_BODY = 64 * 1024 * 1024
 MAX_HEADER = 64 * 1024
@@ -334,22 +337,7 @@ def main():
     args = ap.parse_args()
     if args.tls_dir:
         tls_context[0] = make_tls_context(args.tls_dir)
-    srv = Server(("127.0.0.1", args.port), Handler)
-    print("PORT %d" % srv.server_address[1], flush=True)
-
-    def watch_stdin():
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except OSError:
-            pass
-        os._exit(0)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    # Safety net: never outlive a forgotten test by more than an hour.
-    time.sleep(3600)
-    os._exit(0)
+    serverkit.serve(Server(("127.0.0.1", args.port), Handler))
 
 
 if __name__ == "__main__":

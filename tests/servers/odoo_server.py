@@ -68,6 +68,9 @@ import traceback
 import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverkit  # noqa: E402  (the PORT line, stdin-EOF exit)
+
 # ---------------------------------------------------------------------------------------
 # Exceptions, named like Odoo's (the wire shows module.Class)
 
@@ -2102,14 +2105,7 @@ def main():
 
     httpd = Server_(('127.0.0.1', a.port), make_handler(app, a.keepalive))
     httpd.daemon_threads = True
-    print('PORT %d' % httpd.server_address[1], flush=True)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    try:
-        sys.stdin.read()
-    except KeyboardInterrupt:
-        pass
-    httpd.shutdown()
+    serverkit.serve(httpd)
 
 
 if __name__ == '__main__':
