@@ -81,6 +81,11 @@ typedef int erplink_status;
 /* the ops structs are implemented by target-language objects (the ERPLINK_OPS pattern), not wrapped */
 %ignore erplink_dedup_ops;
 %ignore erplink_outbox_ops;
+/* the size limits lose the prefix too (ERPLINK_E* names are the error codes') */
+%rename(STORE_SCHEMA_VERSION) ERPLINK_STORE_SCHEMA_VERSION;
+%rename(DEDUP_MAX_ID) ERPLINK_DEDUP_MAX_ID;
+%rename(BLOB_CACHE_MAX_KEY) ERPLINK_BLOB_CACHE_MAX_KEY;
+%rename(OUTBOX_MAX_KEY) ERPLINK_OUTBOX_MAX_KEY;
 %include "erplink/store.h"
 %include "erplink/cartona_outbox.h"
 /* the opaque types of http.h without its functions and macros */
