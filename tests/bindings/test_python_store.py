@@ -986,3 +986,36 @@ def test_example_sql_store_ops_runs(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert "evt_1 seen before: False - again: True" in p.stdout
     assert '"available_stock_quantity": 4' in p.stdout and "'retry_wait': 1" in p.stdout
+
+
+def test_example_razorpay_webhook_processes_each_event_once(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import hmac
+    import importlib
+
+    monkeypatch.setenv("ERPLINK_STORE", str(tmp_path / "webhooks.db"))
+    monkeypatch.setenv("RAZORPAY_WEBHOOK_SECRET", "whsec")
+    sys.modules.pop("razorpay_webhook", None)
+    wh = importlib.import_module("razorpay_webhook")
+    body = b'{"entity":"event","event":"payment.captured","contains":["payment"],"payload":{"payment":' \
+           b'{"entity":{"id":"pay_1","amount":100,"currency":"INR"}}},"created_at":1}'
+    sig = hmac.new(b"whsec", body, hashlib.sha256).hexdigest()
+    assert wh.handle(body, sig, "evt_1") == ("ok", 200)
+    assert wh.handle(body, sig, "evt_1") == ("duplicate", 200)  # Razorpay's redelivery
+    assert wh.handle(body, "0" * 64, "evt_2") == ("bad signature", 400)
+    calls: List[str] = []
+
+    def failing(event: Any) -> None:
+        calls.append(event.id)
+        raise RuntimeError("the ERP is down")
+
+    monkeypatch.setattr(wh, "process", failing)
+    assert wh.handle(body, sig, "evt_3") == ("error", 500)
+    monkeypatch.undo()
+    monkeypatch.setenv("RAZORPAY_WEBHOOK_SECRET", "whsec")
+    assert wh.handle(body, sig, "evt_3") == ("ok", 200)  # forgotten after the failure: the retry goes through
+    assert calls == ["evt_3"]
+    wh.events.close()
+    with store.Store(tmp_path / "webhooks.db") as st:  # kept in the file
+        assert razorpay.Dedup(store=st).seen("evt_1")
