@@ -43,7 +43,9 @@ primitive's failure: the C call stops with an erplink error naming the method (t
 ``ESTORE``) and the original exception is re-raised to the caller once the C call has returned.
 Exceptions of ``purge`` (the C library purges on a best-effort basis and ignores its failure)
 and ``destroy`` are logged on the ``erplink`` logger instead (WARNING). A method returning the
-wrong type (``None`` from ``insert_if_absent``...) raises ``TypeError`` the same way.
+wrong type (``None`` from ``insert_if_absent``...) raises ``TypeError`` the same way. The dedup
+or outbox keeps its ops object alive until it is closed (through C, where the garbage collector
+does not look): an ops object that refers back to its dedup is a cycle - close the dedup.
 """
 
 from __future__ import annotations
