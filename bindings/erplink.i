@@ -31,6 +31,8 @@
 #include "erplink/odoo.h"
 #include "erplink/cartona.h"
 #include "erplink/razorpay.h"
+#include "erplink/store.h"
+#include "erplink/cartona_outbox.h"
 
 /* The return type of every wrapped function that returns 0 or a negative ERPLINK_E* code. */
 typedef int erplink_status;
@@ -76,6 +78,16 @@ typedef int erplink_status;
 %include "erplink/cartona_orders.h"
 %include "erplink/cartona_status.h"
 %include "erplink/razorpay.h"
+/* the ops structs are implemented by target-language objects (the ERPLINK_OPS pattern), not wrapped */
+%ignore erplink_dedup_ops;
+%ignore erplink_outbox_ops;
+/* the size limits lose the prefix too (ERPLINK_E* names are the error codes') */
+%rename(STORE_SCHEMA_VERSION) ERPLINK_STORE_SCHEMA_VERSION;
+%rename(DEDUP_MAX_ID) ERPLINK_DEDUP_MAX_ID;
+%rename(BLOB_CACHE_MAX_KEY) ERPLINK_BLOB_CACHE_MAX_KEY;
+%rename(OUTBOX_MAX_KEY) ERPLINK_OUTBOX_MAX_KEY;
+%include "erplink/store.h"
+%include "erplink/cartona_outbox.h"
 /* the opaque types of http.h without its functions and macros */
 typedef struct erplink_http_options erplink_http_options;
 

@@ -568,6 +568,310 @@ static PyObject *elpy_borrowed_ptr(void *p, const char *type_name) {
   return SWIG_NewPointerObj(p, ti, 0);
 }
 
+/* ------------------------------------------------------------------ keyed payloads */
+/* (keys, payloads, lens, n) from a mapping key -> payload or an iterable of (key, payload)
+ * pairs. Keys: str (no NUL); payloads: any buffer (read in place) or str (its UTF-8). */
+typedef struct elpy_keyed {
+  const char **keys;
+  const void **payloads;
+  size_t *lens;
+  size_t n;
+  Py_buffer *views; /* one per item, used when have[i] */
+  char *have;
+  PyObject *seq;    /* keeps the pairs (and so their keys and payloads) alive */
+} elpy_keyed;
+#define ELPY_KEYED_INIT {NULL, NULL, NULL, 0, NULL, NULL, NULL}
+
+static void elpy_keyed_free(elpy_keyed *k) {
+  if (k->have)
+    for (size_t i = 0; i < k->n; i++)
+      if (k->have[i]) PyBuffer_Release(&k->views[i]);
+  PyMem_Free((void *)k->keys);
+  PyMem_Free((void *)k->payloads);
+  PyMem_Free(k->lens);
+  PyMem_Free(k->views);
+  PyMem_Free(k->have);
+  Py_XDECREF(k->seq);
+  memset(k, 0, sizeof *k);
+}
+
+static int elpy_keyed_from(PyObject *o, elpy_keyed *k) {
+  memset(k, 0, sizeof *k);
+  if (PyUnicode_Check(o) || PyBytes_Check(o)) {
+    PyErr_SetString(PyExc_TypeError, "expected a mapping of key -> payload or an iterable of (key, payload) pairs");
+    return -1;
+  }
+  PyObject *src = PyDict_Check(o) ? PyDict_Items(o) : (Py_INCREF(o), o);
+  if (!src) return -1;
+  k->seq = PySequence_Fast(src, "expected a mapping of key -> payload or an iterable of (key, payload) pairs");
+  Py_DECREF(src);
+  if (!k->seq) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(k->seq);
+  size_t m = (size_t)(n ? n : 1);
+  k->keys = (const char **)PyMem_Calloc(m, sizeof *k->keys);
+  k->payloads = (const void **)PyMem_Calloc(m, sizeof *k->payloads);
+  k->lens = (size_t *)PyMem_Calloc(m, sizeof *k->lens);
+  k->views = (Py_buffer *)PyMem_Calloc(m, sizeof *k->views);
+  k->have = (char *)PyMem_Calloc(m, 1);
+  if (!k->keys || !k->payloads || !k->lens || !k->views || !k->have) {
+    elpy_keyed_free(k);
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *pair = PySequence_Fast_GET_ITEM(k->seq, i);
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+      PyErr_Format(PyExc_TypeError, "item %zd: expected a (key, payload) pair, got %.80s", i, Py_TYPE(pair)->tp_name);
+      k->n = (size_t)i;
+      elpy_keyed_free(k);
+      return -1;
+    }
+    int have = 0;
+    int bad = elpy_str_arg(PyTuple_GET_ITEM(pair, 0), &k->keys[i]) != 0 ||
+              elpy_bytes_arg(PyTuple_GET_ITEM(pair, 1), &k->views[i], &have, &k->payloads[i], &k->lens[i]) != 0;
+    k->have[i] = (char)have;
+    if (!bad && PyTuple_GET_ITEM(pair, 0) == Py_None) {
+      PyErr_Format(PyExc_TypeError, "item %zd: the key is None", i);
+      bad = 1;
+    }
+    if (bad) {
+      k->n = (size_t)i + 1;
+      elpy_keyed_free(k);
+      return -1;
+    }
+  }
+  k->n = (size_t)n;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ ops structs */
+/* A Python object implementing a C ops struct (erplink_dedup_ops, erplink_outbox_ops, ...): the
+ * userdata of the C object, owned by it once its constructor succeeded (released by the
+ * generated destroy trampoline). Touched with the GIL held. */
+#define ELPY_OPS_MAX 16
+typedef struct elpy_ops {
+  PyObject *obj;             /* the object (strong reference) */
+  const char *type;          /* the C struct's name */
+  const char *const *names;  /* the op (method) names, by index */
+  int n;
+  PyObject *m[ELPY_OPS_MAX]; /* its bound methods, NULL where it has none */
+} elpy_ops;
+
+static void elpy_ops_free(elpy_ops *h) {
+  if (!h) return;
+  for (int i = 0; i < h->n; i++) Py_XDECREF(h->m[i]);
+  Py_XDECREF(h->obj);
+  PyMem_Free(h);
+}
+
+/* Looks the methods up (an attribute that is absent or None: no op; one that is not callable:
+ * TypeError). NULL with an exception set on failure. */
+static elpy_ops *elpy_ops_new(PyObject *obj, const char *type, const char *const *names, int n) {
+  if (n > ELPY_OPS_MAX) {
+    PyErr_Format(PyExc_SystemError, "erplink: %s has more than %d ops", type, ELPY_OPS_MAX);
+    return NULL;
+  }
+  elpy_ops *h = (elpy_ops *)PyMem_Calloc(1, sizeof *h);
+  if (!h) return (elpy_ops *)PyErr_NoMemory();
+  h->type = type;
+  h->names = names;
+  h->n = n;
+  Py_INCREF(obj);
+  h->obj = obj;
+  for (int i = 0; i < n; i++) {
+    PyObject *m = PyObject_GetAttrString(obj, names[i]);
+    if (!m) {
+      if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        elpy_ops_free(h);
+        return NULL;
+      }
+      PyErr_Clear();
+      continue;
+    }
+    if (m == Py_None) {
+      Py_DECREF(m);
+      continue;
+    }
+    if (!PyCallable_Check(m)) {
+      PyErr_Format(PyExc_TypeError, "%.80s.%s is not callable (an object implementing %s has one method per op)",
+                   Py_TYPE(obj)->tp_name, names[i], type);
+      Py_DECREF(m);
+      elpy_ops_free(h);
+      return NULL;
+    }
+    h->m[i] = m;
+  }
+  return h;
+}
+
+/* "DictDedup.insert_if_absent" (the method's __qualname__, else type.name) into buf. */
+static void elpy_op_name(const elpy_ops *h, int i, char *buf, size_t size) {
+  PyObject *q = h->m[i] ? PyObject_GetAttrString(h->m[i], "__qualname__") : NULL;
+  const char *s = q && PyUnicode_Check(q) ? PyUnicode_AsUTF8(q) : NULL;
+  if (s) snprintf(buf, size, "%s", s);
+  else snprintf(buf, size, "%.80s.%s", Py_TYPE(h->obj)->tp_name, h->names[i]);
+  Py_XDECREF(q);
+  PyErr_Clear();
+}
+
+/* Logs the current exception of op i (one whose failure the C library cannot or does not report)
+ * on the `erplink` logger, WARNING, with its traceback (erplink._core._log_op_exception). */
+static void elpy_op_log(const elpy_ops *h, int i) {
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  if (tb && v) PyException_SetTraceback(v, tb);
+  char what[160];
+  elpy_op_name(h, i, what, sizeof what);
+  PyObject *mod = PyImport_ImportModule("erplink._core");
+  PyObject *r = mod ? PyObject_CallMethod(mod, "_log_op_exception", "sO", what, v ? v : Py_None) : NULL;
+  if (!r) PyErr_WriteUnraisable(h->m[i] ? h->m[i] : h->obj);
+  Py_XDECREF(r);
+  Py_XDECREF(mod);
+  Py_XDECREF(t);
+  Py_XDECREF(v);
+  Py_XDECREF(tb);
+}
+
+/* The current exception of op i becomes the op's failure: an erplink error (the code of an
+ * erplink.Error, ERPLINK_ECANCELLED for KeyboardInterrupt and the other BaseExceptions that are
+ * not Exceptions, else plain_code; the message names the method) and the thread's pending
+ * exception, re-raised by the wrapper of the C call that ran the op. Returns the code. */
+static int elpy_op_failed(const elpy_ops *h, int i, int plain_code) {
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  int code = plain_code;
+  if (t && !PyErr_GivenExceptionMatches(t, PyExc_Exception)) {
+    code = ERPLINK_ECANCELLED;
+  } else if (v) {
+    PyObject *mod = PyImport_ImportModule("erplink._errors");
+    PyObject *cls = mod ? PyObject_GetAttrString(mod, "Error") : NULL;
+    if (cls && PyObject_IsInstance(v, cls) == 1) {
+      PyObject *c = PyObject_GetAttrString(v, "code");
+      long x = c && PyLong_Check(c) ? PyLong_AsLong(c) : 0;
+      if (x < 0 && x > INT_MIN) code = (int)x;
+      Py_XDECREF(c);
+    }
+    Py_XDECREF(cls);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+  }
+  char what[160], msg[512];
+  elpy_op_name(h, i, what, sizeof what);
+  PyObject *str = v ? PyObject_Str(v) : NULL;
+  const char *text = str ? PyUnicode_AsUTF8(str) : NULL;
+  PyErr_Clear();
+  snprintf(msg, sizeof msg, "%s() raised %.80s%s%.300s", what, t ? ((PyTypeObject *)t)->tp_name : "an exception",
+           text && *text ? ": " : "", text ? text : "");
+  Py_XDECREF(str);
+  if (tb && v) PyException_SetTraceback(v, tb);
+  PyErr_Restore(t, v, tb);
+  elpy_pending_store();
+  return erplink_error_set(code, msg);
+}
+
+/* Calls op i with args (consumed; NULL: the conversion failed). Returns the result, or NULL with
+ * *rc set: the op failed (elpy_op_failed), or an earlier op of this C call raised already (its
+ * exception is pending: the op is not called). best_effort: an Exception is logged instead of
+ * kept (the C library ignores this op's failure); other BaseExceptions are kept. */
+static PyObject *elpy_op_call(const elpy_ops *h, int i, PyObject *args, int best_effort, int *rc) {
+  if (elpy_pending_exists()) {
+    Py_XDECREF(args);
+    *rc = erplink_error_set(ERPLINK_ECANCELLED, "an earlier operation of this call raised an exception");
+    return NULL;
+  }
+  PyObject *r = args ? PyObject_CallObject(h->m[i], args) : NULL;
+  Py_XDECREF(args);
+  if (r) return r;
+  if (best_effort && PyErr_ExceptionMatches(PyExc_Exception)) {
+    elpy_op_log(h, i);
+    *rc = erplink_error_set(ERPLINK_ESTORE, "the custom store's best-effort operation raised (logged)");
+    return NULL;
+  }
+  *rc = elpy_op_failed(h, i, ERPLINK_ESTORE);
+  return NULL;
+}
+
+/* A result of the wrong shape or type: TypeError, kept as the op's failure (ERPLINK_EPROTOCOL). */
+static int elpy_op_bad_result(const elpy_ops *h, int i, const char *want, PyObject *got) {
+  char what[160];
+  elpy_op_name(h, i, what, sizeof what);
+  PyErr_Format(PyExc_TypeError, "%s() must return %s, not %.80s", what, want, Py_TYPE(got)->tp_name);
+  return elpy_op_failed(h, i, ERPLINK_EPROTOCOL);
+}
+
+/* The n out values of op i from its result r: r itself for one, a tuple of n for several. */
+static int elpy_op_outs(const elpy_ops *h, int i, PyObject *r, int n, PyObject **outs) {
+  if (n == 1) {
+    outs[0] = r;
+    return 0;
+  }
+  if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != n) {
+    char want[48];
+    snprintf(want, sizeof want, "a tuple of %d values", n);
+    return elpy_op_bad_result(h, i, want, r);
+  }
+  for (int k = 0; k < n; k++) outs[k] = PyTuple_GET_ITEM(r, k);
+  return 0;
+}
+
+/* int * flag out (inserted, removed, applied): a bool, or the int 0 or 1. Anything else is an
+ * error - None in particular (a forgotten return) must not read as "no". */
+static int elpy_op_out_flag(const elpy_ops *h, int i, PyObject *o, int *out) {
+  if (o == Py_True || o == Py_False) {
+    *out = o == Py_True;
+    return 0;
+  }
+  if (PyLong_Check(o)) {
+    long x = PyLong_AsLong(o);
+    if (x == 0 || x == 1) {
+      *out = (int)x;
+      return 0;
+    }
+    PyErr_Clear();
+  }
+  return elpy_op_bad_result(h, i, "a bool", o);
+}
+
+/* size_t * out (a count): an int >= 0. */
+static int elpy_op_out_size(const elpy_ops *h, int i, PyObject *o, size_t *out) {
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    size_t x = PyLong_AsSize_t(o);
+    if (!(x == (size_t)-1 && PyErr_Occurred())) {
+      *out = x;
+      return 0;
+    }
+    PyErr_Clear();
+  }
+  return elpy_op_bad_result(h, i, "an int >= 0", o);
+}
+
+/* int64_t * out: an int of 64 bits. */
+static int elpy_op_out_int64(const elpy_ops *h, int i, PyObject *o, int64_t *out) {
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow && !(x == -1 && PyErr_Occurred())) {
+      *out = (int64_t)x;
+      return 0;
+    }
+    PyErr_Clear();
+  }
+  return elpy_op_bad_result(h, i, "an int of 64 bits", o);
+}
+
+/* The destroy op: calls the object's destroy() if it has one (an exception is logged: the C
+ * free function cannot report it), then drops the object. */
+static void elpy_ops_release(elpy_ops *h, int i) {
+  if (h->m[i]) {
+    PyObject *r = PyObject_CallObject(h->m[i], NULL);
+    if (!r) elpy_op_log(h, i);
+    Py_XDECREF(r);
+  }
+  elpy_ops_free(h);
+}
+
 /* ------------------------------------------------------------------ Ctrl-C and cancellation */
 /* Every blocking call pushes the calling thread's token (made on first use, with the poll
  * below). On the main thread the poll, at most every ELPY_POLL_MS, takes the GIL and runs

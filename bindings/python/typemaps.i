@@ -172,3 +172,58 @@
   else { $1 = elpy_cb_##T; $2 = (void *)$input; }
 }
 %enddef
+
+/* ------------------------------------------------------------------ bytes out */
+/* (void **data, size_t *len): bytes allocated by erplink (erplink_free) -> bytes (None for NULL) */
+%typemap(in, numinputs=0) (void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N) (void *data_ = NULL, size_t len_ = 0) {
+  $1 = &data_;
+  $2 = &len_;
+}
+%typemap(argout) (void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N) {
+  $result = elpy_append($result, *$1 ? PyBytes_FromStringAndSize((const char *)*$1, (Py_ssize_t)*$2) : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) (void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N) "if ($1) erplink_free(*$1);";
+
+/* returned const void * (borrowed) whose length comes through a size_t *len parameter -> bytes
+ * (None for NULL). The out typemap leaves the result to the parameter's argout, which reads the
+ * C return value (`result` in every SWIG wrapper). */
+%typemap(out) const void *ERPLINK_BYTES_RET "$result = NULL;";
+%typemap(in, numinputs=0) size_t *ERPLINK_BYTES_RET_N (size_t tmp = 0) "$1 = &tmp;";
+%typemap(argout) size_t *ERPLINK_BYTES_RET_N {
+  $result = elpy_append($result, result ? PyBytes_FromStringAndSize((const char *)result, (Py_ssize_t)*$1) : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+
+/* (const char *const *keys, const void *const *payloads, const size_t *lens, size_t n): a
+ * mapping key -> payload or an iterable of (key, payload) pairs; keys are str, payloads any
+ * buffer or str (as ERPLINK_BYTES: read in place, no copy). */
+%typemap(in) (const char *const *ERPLINK_KEYED_KEYS, const void *const *ERPLINK_KEYED_PAYLOADS,
+              const size_t *ERPLINK_KEYED_LENS, size_t ERPLINK_KEYED_N) (elpy_keyed keyed_ = ELPY_KEYED_INIT) {
+  if (elpy_keyed_from($input, &keyed_) != 0) SWIG_fail;
+  $1 = ($1_ltype)keyed_.keys;
+  $2 = ($2_ltype)keyed_.payloads;
+  $3 = ($3_ltype)keyed_.lens;
+  $4 = keyed_.n;
+}
+%typemap(freearg) (const char *const *ERPLINK_KEYED_KEYS, const void *const *ERPLINK_KEYED_PAYLOADS,
+                   const size_t *ERPLINK_KEYED_LENS, size_t ERPLINK_KEYED_N) "elpy_keyed_free(&keyed_$argnum);";
+
+/* ------------------------------------------------------------------ ops structs */
+/* (const T *ops, void *userdata): a Python object with one method per op of T (the generated
+ * elpy_op_<T>_<op> trampolines call them with the GIL held; bindings/README.md, "Ops structs").
+ * The wrapper looks the methods up once (a missing one leaves the op NULL), fills a T on its
+ * stack (the C library copies it) and passes a holder (elpy_ops: a strong reference to the object
+ * and its bound methods) as userdata. Once the call succeeded the C object owns the holder and
+ * releases it through `destroy`; if the call failed, the wrapper releases it. */
+%define %erplink_ops(T)
+%typemap(in) (const T *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) (T ops_, elpy_ops *holder_ = NULL) {
+  holder_ = elpy_ops_new($input, #T, elpy_ops_names_##T, ELPY_OPS_N_##T);
+  if (!holder_) SWIG_fail;
+  elpy_ops_fill_##T(&ops_, holder_);
+  $1 = &ops_;
+  $2 = (void *)holder_;
+}
+%typemap(argout) (const T *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) "holder_$argnum = NULL; /* owned by the C object now */";
+%typemap(freearg) (const T *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) "elpy_ops_free(holder_$argnum);";
+%enddef

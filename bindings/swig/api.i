@@ -5,6 +5,7 @@
 /* ---- opaque types handed out through out parameters */
 %erplink_handle_out(cartona_bulk_result, cartona_bulk_result_free)
 %erplink_handle_out(cartona_client, cartona_client_free)
+%erplink_handle_out(cartona_flush_report, cartona_flush_report_free)
 %erplink_handle_out(cartona_intake, cartona_intake_free)
 %erplink_handle_out(cartona_items, cartona_items_free)
 %erplink_handle_out(cartona_options, cartona_options_free)
@@ -13,8 +14,15 @@
 %erplink_handle_out(cartona_orders, cartona_orders_free)
 %erplink_handle_out(cartona_status_map, cartona_status_map_free)
 %erplink_handle_out(cartona_sync_report, cartona_sync_report_free)
+%erplink_handle_out(erplink_blob_cache, erplink_blob_cache_free)
 %erplink_handle_out(erplink_cancel, erplink_cancel_free)
+%erplink_handle_out(erplink_dedup, erplink_dedup_free)
 %erplink_handle_out(erplink_http_options, erplink_http_options_free)
+%erplink_handle_out(erplink_outbox, erplink_outbox_free)
+%erplink_handle_out(erplink_outbox_batch, erplink_outbox_batch_free)
+%erplink_handle_out(erplink_outbox_options, erplink_outbox_options_free)
+%erplink_handle_out(erplink_store, erplink_store_close)
+%erplink_handle_out(erplink_store_options, erplink_store_options_free)
 %erplink_handle_out(odoo_client, odoo_client_free)
 %erplink_handle_out(odoo_cursor, odoo_cursor_free)
 %erplink_handle_out(odoo_options, odoo_options_free)
@@ -90,6 +98,200 @@ static int elpy_cb_odoo_record_fn(const erplink_value *record, void *userdata) {
 %}
 #endif
 
+/* ---- ops structs: an object with one method per op (trampolines per language below; the
+ * languages without the pattern leave these functions unwrapped or refuse the pair) */
+#ifdef SWIGPYTHON
+%erplink_ops(erplink_dedup_ops)
+%erplink_ops(erplink_outbox_ops)
+%{
+/* ops struct erplink_dedup_ops: methods insert_if_absent, remove, purge, count, destroy */
+enum { ELPY_OP_erplink_dedup_ops_insert_if_absent, ELPY_OP_erplink_dedup_ops_remove, ELPY_OP_erplink_dedup_ops_purge, ELPY_OP_erplink_dedup_ops_count, ELPY_OP_erplink_dedup_ops_destroy, ELPY_OPS_N_erplink_dedup_ops };
+static const char *const elpy_ops_names_erplink_dedup_ops[] = {"insert_if_absent", "remove", "purge", "count", "destroy"};
+static int elpy_op_erplink_dedup_ops_insert_if_absent(int *inserted, const char *id, int64_t expires_at_ms, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_dedup_ops_insert_if_absent, Py_BuildValue("(NLL)", elpy_str_or_none(id), (long long)expires_at_ms, (long long)now_ms), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_dedup_ops_insert_if_absent, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_flag(h_, ELPY_OP_erplink_dedup_ops_insert_if_absent, o_[0], inserted);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_dedup_ops_remove(int *removed, const char *id, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_dedup_ops_remove, Py_BuildValue("(N)", elpy_str_or_none(id)), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_dedup_ops_remove, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_flag(h_, ELPY_OP_erplink_dedup_ops_remove, o_[0], removed);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_dedup_ops_purge(int64_t now_ms, size_t max_entries, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_dedup_ops_purge, Py_BuildValue("(Ln)", (long long)now_ms, (Py_ssize_t)max_entries), 1, &rc_);
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_dedup_ops_count(size_t *count, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_dedup_ops_count, Py_BuildValue("(L)", (long long)now_ms), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_dedup_ops_count, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_size(h_, ELPY_OP_erplink_dedup_ops_count, o_[0], count);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static void elpy_op_erplink_dedup_ops_destroy(void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  elpy_ops_release(h_, ELPY_OP_erplink_dedup_ops_destroy); /* the method destroy(), if any, then the object */
+  PyGILState_Release(gil_);
+}
+/* the ops of erplink_dedup_ops for the object held by h (a missing method: NULL; destroy always) */
+static void elpy_ops_fill_erplink_dedup_ops(erplink_dedup_ops *ops, const elpy_ops *h) {
+  memset(ops, 0, sizeof *ops);
+  if (h->m[ELPY_OP_erplink_dedup_ops_insert_if_absent]) ops->insert_if_absent = elpy_op_erplink_dedup_ops_insert_if_absent;
+  if (h->m[ELPY_OP_erplink_dedup_ops_remove]) ops->remove = elpy_op_erplink_dedup_ops_remove;
+  if (h->m[ELPY_OP_erplink_dedup_ops_purge]) ops->purge = elpy_op_erplink_dedup_ops_purge;
+  if (h->m[ELPY_OP_erplink_dedup_ops_count]) ops->count = elpy_op_erplink_dedup_ops_count;
+  ops->destroy = elpy_op_erplink_dedup_ops_destroy;
+}
+/* ops struct erplink_outbox_ops: methods upsert, claim, finish, list, requeue, discard, count, purge, destroy */
+enum { ELPY_OP_erplink_outbox_ops_upsert, ELPY_OP_erplink_outbox_ops_claim, ELPY_OP_erplink_outbox_ops_finish, ELPY_OP_erplink_outbox_ops_list, ELPY_OP_erplink_outbox_ops_requeue, ELPY_OP_erplink_outbox_ops_discard, ELPY_OP_erplink_outbox_ops_count, ELPY_OP_erplink_outbox_ops_purge, ELPY_OP_erplink_outbox_ops_destroy, ELPY_OPS_N_erplink_outbox_ops };
+static const char *const elpy_ops_names_erplink_outbox_ops[] = {"upsert", "claim", "finish", "list", "requeue", "discard", "count", "purge", "destroy"};
+static int elpy_op_erplink_outbox_ops_upsert(const char *key, const void *payload, size_t len, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_upsert, Py_BuildValue("(NNL)", elpy_str_or_none(key), PyBytes_FromStringAndSize((const char *)payload, (Py_ssize_t)len), (long long)now_ms), 0, &rc_);
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_claim(erplink_outbox_sink *sink, size_t max, int64_t now_ms, int64_t lease_until_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_claim, Py_BuildValue("(NnLL)", elpy_borrowed_ptr((void *)sink, "erplink_outbox_sink *"), (Py_ssize_t)max, (long long)now_ms, (long long)lease_until_ms), 0, &rc_);
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_finish(int *applied, const char *key, int64_t generation, erplink_outbox_outcome outcome, int64_t ready_at_ms, int code, const char *message, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_finish, Py_BuildValue("(NLiLiNL)", elpy_str_or_none(key), (long long)generation, (int)outcome, (long long)ready_at_ms, code, elpy_str_or_none(message), (long long)now_ms), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_outbox_ops_finish, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_flag(h_, ELPY_OP_erplink_outbox_ops_finish, o_[0], applied);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_list(erplink_outbox_sink *sink, erplink_outbox_state state, size_t offset, size_t max, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_list, Py_BuildValue("(Ninn)", elpy_borrowed_ptr((void *)sink, "erplink_outbox_sink *"), (int)state, (Py_ssize_t)offset, (Py_ssize_t)max), 0, &rc_);
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_requeue(size_t *count, const char *key, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_requeue, Py_BuildValue("(NL)", elpy_str_or_none(key), (long long)now_ms), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_outbox_ops_requeue, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_size(h_, ELPY_OP_erplink_outbox_ops_requeue, o_[0], count);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_discard(size_t *count, const char *key, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_discard, Py_BuildValue("(N)", elpy_str_or_none(key)), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_outbox_ops_discard, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_size(h_, ELPY_OP_erplink_outbox_ops_discard, o_[0], count);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_count(size_t *count, erplink_outbox_state state, int64_t now_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_count, Py_BuildValue("(iL)", (int)state, (long long)now_ms), 0, &rc_);
+  if (r_) {
+    PyObject *o_[1];
+    rc_ = elpy_op_outs(h_, ELPY_OP_erplink_outbox_ops_count, r_, 1, o_);
+    if (!rc_) rc_ = elpy_op_out_size(h_, ELPY_OP_erplink_outbox_ops_count, o_[0], count);
+  }
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static int elpy_op_erplink_outbox_ops_purge(int64_t done_before_ms, void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int rc_ = 0;
+  PyObject *r_ = elpy_op_call(h_, ELPY_OP_erplink_outbox_ops_purge, Py_BuildValue("(L)", (long long)done_before_ms), 1, &rc_);
+  Py_XDECREF(r_);
+  PyGILState_Release(gil_);
+  return rc_;
+}
+static void elpy_op_erplink_outbox_ops_destroy(void *userdata) {
+  elpy_ops *h_ = (elpy_ops *)userdata;
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  elpy_ops_release(h_, ELPY_OP_erplink_outbox_ops_destroy); /* the method destroy(), if any, then the object */
+  PyGILState_Release(gil_);
+}
+/* the ops of erplink_outbox_ops for the object held by h (a missing method: NULL; destroy always) */
+static void elpy_ops_fill_erplink_outbox_ops(erplink_outbox_ops *ops, const elpy_ops *h) {
+  memset(ops, 0, sizeof *ops);
+  if (h->m[ELPY_OP_erplink_outbox_ops_upsert]) ops->upsert = elpy_op_erplink_outbox_ops_upsert;
+  if (h->m[ELPY_OP_erplink_outbox_ops_claim]) ops->claim = elpy_op_erplink_outbox_ops_claim;
+  if (h->m[ELPY_OP_erplink_outbox_ops_finish]) ops->finish = elpy_op_erplink_outbox_ops_finish;
+  if (h->m[ELPY_OP_erplink_outbox_ops_list]) ops->list = elpy_op_erplink_outbox_ops_list;
+  if (h->m[ELPY_OP_erplink_outbox_ops_requeue]) ops->requeue = elpy_op_erplink_outbox_ops_requeue;
+  if (h->m[ELPY_OP_erplink_outbox_ops_discard]) ops->discard = elpy_op_erplink_outbox_ops_discard;
+  if (h->m[ELPY_OP_erplink_outbox_ops_count]) ops->count = elpy_op_erplink_outbox_ops_count;
+  if (h->m[ELPY_OP_erplink_outbox_ops_purge]) ops->purge = elpy_op_erplink_outbox_ops_purge;
+  ops->destroy = elpy_op_erplink_outbox_ops_destroy;
+}
+%}
+%constant const char *OPS_erplink_dedup_ops = "insert_if_absent(id,expires_at_ms,now_ms)->inserted;remove(id)->removed;purge(now_ms,max_entries);count(now_ms)->count;destroy()";
+%constant const char *OPS_erplink_outbox_ops = "upsert(key,payload,now_ms);claim(sink,max,now_ms,lease_until_ms);finish(key,generation,outcome,ready_at_ms,code,message,now_ms)->applied;list(sink,state,offset,max);requeue(key,now_ms)->count;discard(key)->count;count(state,now_ms)->count;purge(done_before_ms);destroy()";
+#endif
+
 /* ---- parameter patterns */
 %apply erplink_cancel **ERPLINK_HANDLE_OUT { erplink_cancel **out };
 %apply cartona_options **ERPLINK_HANDLE_OUT { cartona_options **out };
@@ -122,6 +324,9 @@ static int elpy_cb_odoo_record_fn(const erplink_value *record, void *userdata) {
 %apply const char *ERPLINK_STR_IN { const char *message };
 %apply cartona_sync_report **ERPLINK_HANDLE_OUT { cartona_sync_report **out };
 %apply (cartona_import_fn ERPLINK_CALLBACK, void *ERPLINK_USERDATA) { (cartona_import_fn import, void *userdata) };
+%apply const erplink_value *ERPLINK_VALUE_IN { const erplink_value *item };
+%apply cartona_flush_report **ERPLINK_HANDLE_OUT { cartona_flush_report **out };
+%apply const char *ERPLINK_STR_IN { const char *endpoint_kind };
 %apply const char *ERPLINK_STR_IN { const char *unit };
 %apply erplink_value **ERPLINK_VALUE_OUT { erplink_value **out };
 %apply cartona_items **ERPLINK_HANDLE_OUT { cartona_items **out };
@@ -193,6 +398,28 @@ static int elpy_cb_odoo_record_fn(const erplink_value *record, void *userdata) {
 %apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *razorpay_event_payload };
 %apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *razorpay_entity_notes };
 %apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *razorpay_entity_raw };
+%apply erplink_store_options **ERPLINK_HANDLE_OUT { erplink_store_options **out };
+%apply erplink_store **ERPLINK_HANDLE_OUT { erplink_store **out };
+%apply erplink_dedup **ERPLINK_HANDLE_OUT { erplink_dedup **out };
+%apply (const erplink_dedup_ops *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) { (const erplink_dedup_ops *ops, void *userdata) };
+%apply int *ERPLINK_OUT_INT { int *seen_before };
+%apply const char *ERPLINK_STR_IN { const char *id };
+%apply int *ERPLINK_OUT_INT { int *forgotten };
+%apply size_t *ERPLINK_OUT_SIZE { size_t *count };
+%apply erplink_blob_cache **ERPLINK_HANDLE_OUT { erplink_blob_cache **out };
+%apply int *ERPLINK_OUT_INT { int *found };
+%apply (void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N) { (void **data, size_t *len) };
+%apply (const void *ERPLINK_BYTES, size_t ERPLINK_BYTES_N) { (const void *data, size_t len) };
+%apply int *ERPLINK_OUT_INT { int *removed };
+%apply size_t *ERPLINK_OUT_SIZE { size_t *bytes };
+%apply erplink_outbox_options **ERPLINK_HANDLE_OUT { erplink_outbox_options **out };
+%apply erplink_outbox **ERPLINK_HANDLE_OUT { erplink_outbox **out };
+%apply (const erplink_outbox_ops *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) { (const erplink_outbox_ops *ops, void *userdata) };
+%apply (const void *ERPLINK_BYTES, size_t ERPLINK_BYTES_N) { (const void *payload, size_t len) };
+%apply (const char *const *ERPLINK_KEYED_KEYS, const void *const *ERPLINK_KEYED_PAYLOADS, const size_t *ERPLINK_KEYED_LENS, size_t ERPLINK_KEYED_N) { (const char *const *keys, const void *const *payloads, const size_t *lens, size_t n) };
+%apply erplink_outbox_batch **ERPLINK_HANDLE_OUT { erplink_outbox_batch **out };
+%apply size_t *ERPLINK_OUT_SIZE { size_t *stale };
+%apply const char *ERPLINK_STR_IN { const char *error_msg };
 %apply char **ERPLINK_STR_OUT { char **out };
 
 /* ---- functions */
@@ -385,6 +612,35 @@ cartona_sync_outcome cartona_sync_entry_outcome(const cartona_sync_entry *e);
 %feature("docstring") cartona_sync_entry_message "Why the order was not acknowledged (\"import failed: ...\", \"acknowledgement failed: ...\", \"not marked: ...\").";
 %erplink_nonblocking(cartona_sync_entry_message)
 const char *cartona_sync_entry_message(const cartona_sync_entry *e);
+
+/* cartona_outbox.h */
+%feature("docstring") cartona_outbox_enqueue "Enqueues a product update in an outbox (erplink/store.h), keyed by the product so that the latest update of each product wins.";
+%erplink_blocking(cartona_outbox_enqueue)
+erplink_status cartona_outbox_enqueue(erplink_outbox *ob, const erplink_value *item, int64_t now_ms);
+%feature("docstring") cartona_outbox_flush "Flushes an outbox to Cartona: claims up to @p max_items due items, sends them through the bulk update of @p endpoint_kind (in batches, as cartona_client_update_products() does) and records each item's outcome in the outbox.";
+%erplink_blocking(cartona_outbox_flush)
+erplink_status cartona_outbox_flush(cartona_flush_report **out, erplink_outbox *ob, cartona_client *c, const char *endpoint_kind, size_t max_items, int64_t now_ms);
+%feature("docstring") cartona_flush_report_free "Frees a flush report (NULL is a no-op). @param r the report. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_free)
+void cartona_flush_report_free(cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_claimed "Items claimed. @param r the report. @return the count (0 for NULL). Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_claimed)
+size_t cartona_flush_report_claimed(const cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_updated "Items Cartona accepted (recorded done). @param r the report. @return the count. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_updated)
+size_t cartona_flush_report_updated(const cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_retrying "Items to be retried later. @param r the report. @return the count. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_retrying)
+size_t cartona_flush_report_retrying(const cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_dead "Items that became dead letters. @param r the report. @return the count. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_dead)
+size_t cartona_flush_report_dead(const cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_released "Items released unattempted (cancelled). @param r the report. @return the count. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_released)
+size_t cartona_flush_report_released(const cartona_flush_report *r);
+%feature("docstring") cartona_flush_report_stale "Outcomes ignored because the lease had been taken over. @param r the report. @return the count. Thread-safe.";
+%erplink_nonblocking(cartona_flush_report_stale)
+size_t cartona_flush_report_stale(const cartona_flush_report *r);
 
 /* cartona_products.h */
 %feature("docstring") cartona_unit_valid "Tells whether @p unit is one of Cartona's units (box, can, bottle, kg, piece, …). A pure predicate: it cannot fail.";
@@ -809,6 +1065,186 @@ erplink_status razorpay_entity_int(int64_t *out, const razorpay_entity *x, const
 %erplink_nonblocking(razorpay_entity_raw)
 const erplink_value *razorpay_entity_raw(const razorpay_entity *x);
 
+/* store.h */
+%feature("docstring") erplink_store_options_new "Creates store options with the defaults: create the file if missing, busy timeout 10 s, ERPLINK_STORE_SYNC_NORMAL, up to 4 connections.";
+%erplink_nonblocking(erplink_store_options_new)
+erplink_status erplink_store_options_new(erplink_store_options **out);
+%feature("docstring") erplink_store_options_free "Frees store options (NULL is a no-op). @param o the options. Thread-safe.";
+%erplink_nonblocking(erplink_store_options_free)
+void erplink_store_options_free(erplink_store_options *o);
+%feature("docstring") erplink_store_options_set_create "Whether erplink_store_open() creates a missing file (default 1). With 0, a missing file is ERPLINK_ENOTFOUND.";
+%erplink_nonblocking(erplink_store_options_set_create)
+erplink_status erplink_store_options_set_create(erplink_store_options *o, int create);
+%feature("docstring") erplink_store_options_set_busy_timeout_ms "How long one call waits, in total, for a lock held by another connection or process before failing with ERPLINK_ECONFLICT (default 10,000 ms).";
+%erplink_nonblocking(erplink_store_options_set_busy_timeout_ms)
+erplink_status erplink_store_options_set_busy_timeout_ms(erplink_store_options *o, int64_t ms);
+%feature("docstring") erplink_store_options_set_sync "Sets when commits are synced to disk (default ERPLINK_STORE_SYNC_NORMAL).";
+%erplink_nonblocking(erplink_store_options_set_sync)
+erplink_status erplink_store_options_set_sync(erplink_store_options *o, erplink_store_sync sync);
+%feature("docstring") erplink_store_options_set_max_connections "The most SQLite connections the store opens (default 4; opened on first need). Readers run in parallel on separate connections; writers of one process take turns. 1 gives one connection behind a mutex.";
+%erplink_nonblocking(erplink_store_options_set_max_connections)
+erplink_status erplink_store_options_set_max_connections(erplink_store_options *o, int n);
+%feature("docstring") erplink_store_open "Opens (or creates) a store file, checks it and migrates its schema.";
+%erplink_blocking(erplink_store_open)
+erplink_status erplink_store_open(erplink_store **out, const char *path, const erplink_store_options *o);
+%feature("docstring") erplink_store_close "Closes a store (NULL is a no-op). Every dedup, cache and outbox made over it must be freed first.";
+%erplink_blocking(erplink_store_close)
+void erplink_store_close(erplink_store *st);
+%feature("docstring") erplink_store_path "The path the store was opened with.";
+%erplink_nonblocking(erplink_store_path)
+const char *erplink_store_path(const erplink_store *st);
+%feature("docstring") erplink_store_check "Verifies the whole file (SQLite's `PRAGMA quick_check`: reads every page; takes about a second per few hundred megabytes).";
+%erplink_blocking(erplink_store_check)
+erplink_status erplink_store_check(erplink_store *st);
+%feature("docstring") erplink_dedup_new_memory "Creates an in-memory dedup (per process, not persisted).";
+%erplink_nonblocking(erplink_dedup_new_memory)
+erplink_status erplink_dedup_new_memory(erplink_dedup **out, size_t capacity, int64_t ttl_ms);
+%feature("docstring") erplink_dedup_new_sqlite "Creates a dedup in a store file, shared by every process and thread using it.";
+%erplink_blocking(erplink_dedup_new_sqlite)
+erplink_status erplink_dedup_new_sqlite(erplink_dedup **out, erplink_store *st, const char *name, size_t capacity, int64_t ttl_ms);
+%feature("docstring") erplink_dedup_new_custom "Creates a dedup over your own storage primitives.";
+%erplink_nonblocking(erplink_dedup_new_custom)
+erplink_status erplink_dedup_new_custom(erplink_dedup **out, size_t capacity, int64_t ttl_ms, const erplink_dedup_ops *ops, void *userdata);
+%feature("docstring") erplink_dedup_free "Frees a dedup (NULL is a no-op); calls the custom `destroy`.";
+%erplink_nonblocking(erplink_dedup_free)
+void erplink_dedup_free(erplink_dedup *d);
+%feature("docstring") erplink_dedup_seen "Checks and records an id.";
+%erplink_blocking(erplink_dedup_seen)
+erplink_status erplink_dedup_seen(int *seen_before, erplink_dedup *d, const char *id, int64_t now_ms);
+%feature("docstring") erplink_dedup_forget "Forgets an id, e.g. when processing a new event failed after erplink_dedup_seen() recorded it, so that the sender's retry is processed.";
+%erplink_blocking(erplink_dedup_forget)
+erplink_status erplink_dedup_forget(int *forgotten, erplink_dedup *d, const char *id);
+%feature("docstring") erplink_dedup_count "The number of ids recorded and not expired at @p now_ms (for the memory backend: recorded ids not evicted yet, expired ones included until a later call drops them).";
+%erplink_blocking(erplink_dedup_count)
+erplink_status erplink_dedup_count(size_t *count, erplink_dedup *d, int64_t now_ms);
+%feature("docstring") erplink_blob_cache_new "Creates a blob cache in a store file.";
+%erplink_blocking(erplink_blob_cache_new)
+erplink_status erplink_blob_cache_new(erplink_blob_cache **out, erplink_store *st, const char *name, size_t max_bytes);
+%feature("docstring") erplink_blob_cache_free "Frees a blob cache (NULL is a no-op); the blobs stay in the file.";
+%erplink_nonblocking(erplink_blob_cache_free)
+void erplink_blob_cache_free(erplink_blob_cache *c);
+%feature("docstring") erplink_blob_cache_get "Finds a blob.";
+%erplink_blocking(erplink_blob_cache_get)
+erplink_status erplink_blob_cache_get(int *found, void **data, size_t *len, erplink_blob_cache *c, const char *key);
+%feature("docstring") erplink_blob_cache_put "Stores (replaces) a blob, evicting the least recently used ones if needed.";
+%erplink_blocking(erplink_blob_cache_put)
+erplink_status erplink_blob_cache_put(erplink_blob_cache *c, const char *key, const void *data, size_t len);
+%feature("docstring") erplink_blob_cache_remove "Removes a blob.";
+%erplink_blocking(erplink_blob_cache_remove)
+erplink_status erplink_blob_cache_remove(int *removed, erplink_blob_cache *c, const char *key);
+%feature("docstring") erplink_blob_cache_evict "Evicts the least recently used blobs until at most @p target_bytes remain (0 empties the cache).";
+%erplink_blocking(erplink_blob_cache_evict)
+erplink_status erplink_blob_cache_evict(erplink_blob_cache *c, size_t target_bytes);
+%feature("docstring") erplink_blob_cache_size "The cache's current size and number of blobs (all processes' puts included).";
+%erplink_blocking(erplink_blob_cache_size)
+erplink_status erplink_blob_cache_size(size_t *bytes, size_t *count, erplink_blob_cache *c);
+%feature("docstring") erplink_outbox_options_new "Creates outbox options with the defaults: lease 300,000 ms, 8 attempts, backoff 1,000 ms doubling up to 600,000 ms, jitter 0.5, done items kept 86,400,000 ms (24 h).";
+%erplink_nonblocking(erplink_outbox_options_new)
+erplink_status erplink_outbox_options_new(erplink_outbox_options **out);
+%feature("docstring") erplink_outbox_options_free "Frees outbox options (NULL is a no-op). @param o the options. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_options_free)
+void erplink_outbox_options_free(erplink_outbox_options *o);
+%feature("docstring") erplink_outbox_options_set_lease_ms "How long a claim leases its items: longer than a flush takes (a lease that expires mid-flush lets another worker send the same items; their outcomes then count as stale).";
+%erplink_nonblocking(erplink_outbox_options_set_lease_ms)
+erplink_status erplink_outbox_options_set_lease_ms(erplink_outbox_options *o, int64_t ms);
+%feature("docstring") erplink_outbox_options_set_max_attempts "After how many attempts a retryable failure becomes a dead letter.";
+%erplink_nonblocking(erplink_outbox_options_set_max_attempts)
+erplink_status erplink_outbox_options_set_max_attempts(erplink_outbox_options *o, int n);
+%feature("docstring") erplink_outbox_options_set_backoff_ms "The retry backoff: `min(cap_ms, base_ms × 2^(attempt-1))`.";
+%erplink_nonblocking(erplink_outbox_options_set_backoff_ms)
+erplink_status erplink_outbox_options_set_backoff_ms(erplink_outbox_options *o, int64_t base_ms, int64_t cap_ms);
+%feature("docstring") erplink_outbox_options_set_jitter "The share of each backoff delay taken off at random (spreads retries of many items).";
+%erplink_nonblocking(erplink_outbox_options_set_jitter)
+erplink_status erplink_outbox_options_set_jitter(erplink_outbox_options *o, double jitter);
+%feature("docstring") erplink_outbox_options_set_done_retention_ms "How long done items are kept (counted, listed) before they are purged.";
+%erplink_nonblocking(erplink_outbox_options_set_done_retention_ms)
+erplink_status erplink_outbox_options_set_done_retention_ms(erplink_outbox_options *o, int64_t ms);
+%feature("docstring") erplink_outbox_new_sqlite "Creates an outbox in a store file, shared by every process and thread using it.";
+%erplink_blocking(erplink_outbox_new_sqlite)
+erplink_status erplink_outbox_new_sqlite(erplink_outbox **out, erplink_store *st, const char *name, const erplink_outbox_options *o);
+%feature("docstring") erplink_outbox_new_custom "Creates an outbox over your own storage primitives (the policy stays erplink's).";
+%erplink_nonblocking(erplink_outbox_new_custom)
+erplink_status erplink_outbox_new_custom(erplink_outbox **out, const erplink_outbox_options *o, const erplink_outbox_ops *ops, void *userdata);
+%feature("docstring") erplink_outbox_free "Frees an outbox (NULL is a no-op); the items stay in the store.";
+%erplink_nonblocking(erplink_outbox_free)
+void erplink_outbox_free(erplink_outbox *ob);
+%feature("docstring") erplink_outbox_enqueue "Enqueues the latest value of a key (committed before the call returns).";
+%erplink_blocking(erplink_outbox_enqueue)
+erplink_status erplink_outbox_enqueue(erplink_outbox *ob, const char *key, const void *payload, size_t len, int64_t now_ms);
+%feature("docstring") erplink_outbox_enqueue_many "Enqueues several keys' latest values at once: for the SQLite backend in one transaction (all or nothing, committed before the call returns), which is what makes bulk changes fast — one commit instead of @p n (see the file documentation's durability notes: the promise is the same as for erplink_outbox_enqueue()).";
+%erplink_blocking(erplink_outbox_enqueue_many)
+erplink_status erplink_outbox_enqueue_many(erplink_outbox *ob, const char *const *keys, const void *const *payloads, const size_t *lens, size_t n, int64_t now_ms);
+%feature("docstring") erplink_outbox_claim "Leases up to @p max_items due items (earliest due first) for `lease_ms`.";
+%erplink_blocking(erplink_outbox_claim)
+erplink_status erplink_outbox_claim(erplink_outbox_batch **out, erplink_outbox *ob, size_t max_items, int64_t now_ms);
+%feature("docstring") erplink_outbox_batch_done "Marks item @p i of a claimed batch delivered (recorded by erplink_outbox_complete()).";
+%erplink_nonblocking(erplink_outbox_batch_done)
+erplink_status erplink_outbox_batch_done(erplink_outbox_batch *b, size_t i);
+%feature("docstring") erplink_outbox_batch_failed "Marks item @p i failed: retried with backoff when erplink_error_retryable(@p code), a dead letter at once otherwise.";
+%erplink_nonblocking(erplink_outbox_batch_failed)
+erplink_status erplink_outbox_batch_failed(erplink_outbox_batch *b, size_t i, int code, const char *reason, int64_t retry_after_ms);
+%feature("docstring") erplink_outbox_batch_retry "Marks item @p i failed and to be retried whatever the code (it was not judged by the server: e.g. never sent); a dead letter after `max_attempts` attempts.";
+%erplink_nonblocking(erplink_outbox_batch_retry)
+erplink_status erplink_outbox_batch_retry(erplink_outbox_batch *b, size_t i, int code, const char *reason, int64_t retry_after_ms);
+%feature("docstring") erplink_outbox_batch_release "Marks item @p i not attempted (e.g. cancelled before sending): pending again at once, the attempt not counted. Items left unmarked at erplink_outbox_complete() are released the same way.";
+%erplink_nonblocking(erplink_outbox_batch_release)
+erplink_status erplink_outbox_batch_release(erplink_outbox_batch *b, size_t i);
+%feature("docstring") erplink_outbox_complete "Records the outcomes of a claimed batch (for the SQLite backend in one transaction).";
+%erplink_blocking(erplink_outbox_complete)
+erplink_status erplink_outbox_complete(size_t *stale, erplink_outbox *ob, erplink_outbox_batch *b, int64_t now_ms);
+%feature("docstring") erplink_outbox_list "Lists items in a state, ordered by key (for dead letters: erplink_outbox_requeue()).";
+%erplink_blocking(erplink_outbox_list)
+erplink_status erplink_outbox_list(erplink_outbox_batch **out, erplink_outbox *ob, erplink_outbox_state state, size_t offset, size_t max);
+%feature("docstring") erplink_outbox_requeue "Makes dead letters pending again (attempts start over).";
+%erplink_blocking(erplink_outbox_requeue)
+erplink_status erplink_outbox_requeue(size_t *count, erplink_outbox *ob, const char *key, int64_t now_ms);
+%feature("docstring") erplink_outbox_discard "Deletes dead letters.";
+%erplink_blocking(erplink_outbox_discard)
+erplink_status erplink_outbox_discard(size_t *count, erplink_outbox *ob, const char *key);
+%feature("docstring") erplink_outbox_count "Counts the items in a state.";
+%erplink_blocking(erplink_outbox_count)
+erplink_status erplink_outbox_count(size_t *count, erplink_outbox *ob, erplink_outbox_state state, int64_t now_ms);
+%feature("docstring") erplink_outbox_batch_free "Frees a batch (NULL is a no-op); unrecorded outcomes are dropped (the items stay leased). @param b the batch. Not thread-safe.";
+%erplink_nonblocking(erplink_outbox_batch_free)
+void erplink_outbox_batch_free(erplink_outbox_batch *b);
+%feature("docstring") erplink_outbox_batch_count "The number of items of a batch. @param b the batch. @return the count (0 for NULL). Not thread-safe with setters.";
+%erplink_nonblocking(erplink_outbox_batch_count)
+size_t erplink_outbox_batch_count(const erplink_outbox_batch *b);
+%feature("docstring") erplink_outbox_batch_at "Item @p i of a batch. @param b the batch. @param i the index. @return the item (borrowed from @p b), or NULL when out of range. Not thread-safe with setters.";
+%erplink_nonblocking(erplink_outbox_batch_at)
+const erplink_outbox_item *erplink_outbox_batch_at(const erplink_outbox_batch *b, size_t i);
+%feature("docstring") erplink_outbox_item_key "An item's key. @param it the item. @return a string owned by the batch (\"\" for NULL). Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_key)
+const char *erplink_outbox_item_key(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_payload "An item's payload.";
+%erplink_nonblocking(erplink_outbox_item_payload)
+%apply size_t *ERPLINK_BYTES_RET_N { size_t *len };
+%apply const void *ERPLINK_BYTES_RET { const void *erplink_outbox_item_payload };
+const void *erplink_outbox_item_payload(const erplink_outbox_item *it, size_t *len);
+%clear size_t *len;
+%clear const void *erplink_outbox_item_payload;
+%feature("docstring") erplink_outbox_item_generation "An item's generation (the claim that leased it). @param it the item. @return the generation, 0 for NULL. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_generation)
+int64_t erplink_outbox_item_generation(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_attempts "An item's attempt count (this claim included). @param it the item. @return the count, 0 for NULL. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_attempts)
+int erplink_outbox_item_attempts(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_error_code "The code of an item's last failure. @param it the item. @return a negative `ERPLINK_E*` code, or 0. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_error_code)
+int erplink_outbox_item_error_code(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_error_message "The reason of an item's last failure. @param it the item. @return a string owned by the batch, or NULL. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_error_message)
+const char *erplink_outbox_item_error_message(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_changed_ms "When a listed item entered its state (ms since 1970; 0 for claimed items). @param it the item. @return the time. Thread-safe.";
+%erplink_nonblocking(erplink_outbox_item_changed_ms)
+int64_t erplink_outbox_item_changed_ms(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_item_outcome "The outcome erplink_outbox_complete() recorded for an item (the policy's decision: e.g. a retry after the last attempt is recorded as ERPLINK_OUTBOX_OUTCOME_DEAD).";
+%erplink_nonblocking(erplink_outbox_item_outcome)
+int erplink_outbox_item_outcome(const erplink_outbox_item *it);
+%feature("docstring") erplink_outbox_sink_add "Hands one row to erplink from a custom `claim` or `list` primitive (copied).";
+%erplink_nonblocking(erplink_outbox_sink_add)
+erplink_status erplink_outbox_sink_add(erplink_outbox_sink *sink, const char *key, const void *payload, size_t len, int64_t generation, int attempts, int error_code, const char *error_msg, int64_t changed_ms);
+
 /* value.h */
 %feature("docstring") erplink_value_clone "Makes a deep copy of a value on the heap (mutable, owned by the caller).";
 %erplink_nonblocking(erplink_value_clone)
@@ -860,6 +1296,9 @@ int erplink_version_number(void);
 %clear const char *message;
 %clear cartona_sync_report **out;
 %clear (cartona_import_fn import, void *userdata);
+%clear const erplink_value *item;
+%clear cartona_flush_report **out;
+%clear const char *endpoint_kind;
 %clear const char *unit;
 %clear erplink_value **out;
 %clear cartona_items **out;
@@ -931,4 +1370,26 @@ int erplink_version_number(void);
 %clear const erplink_value *razorpay_event_payload;
 %clear const erplink_value *razorpay_entity_notes;
 %clear const erplink_value *razorpay_entity_raw;
+%clear erplink_store_options **out;
+%clear erplink_store **out;
+%clear erplink_dedup **out;
+%clear (const erplink_dedup_ops *ops, void *userdata);
+%clear int *seen_before;
+%clear const char *id;
+%clear int *forgotten;
+%clear size_t *count;
+%clear erplink_blob_cache **out;
+%clear int *found;
+%clear (void **data, size_t *len);
+%clear (const void *data, size_t len);
+%clear int *removed;
+%clear size_t *bytes;
+%clear erplink_outbox_options **out;
+%clear erplink_outbox **out;
+%clear (const erplink_outbox_ops *ops, void *userdata);
+%clear (const void *payload, size_t len);
+%clear (const char *const *keys, const void *const *payloads, const size_t *lens, size_t n);
+%clear erplink_outbox_batch **out;
+%clear size_t *stale;
+%clear const char *error_msg;
 %clear char **out;

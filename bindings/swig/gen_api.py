@@ -23,6 +23,11 @@ Per callback typedef used by a wrapped function (`typedef R (*name)(args..., voi
 `%erplink_callback(name)` plus, per language, a generated trampoline that converts the
 arguments (CALLBACK_ARGS) and calls the target-language callable (emit_python_callbacks();
 a Node emitter goes next to it).
+Per ops struct used by a wrapped function (`typedef struct T { R (*op)(args..., void *userdata);
+... } T;`, passed as `(const T *ops, void *userdata)`): `%erplink_ops(T)` plus, per language, a
+trampoline per op that calls the method of the same name on the target-language object given
+for the pair (emit_python_ops(): in-arguments converted as for callbacks, `T *out` arguments
+filled from the method's result; see OPS_* below).
 
 A parameter, return type or callback argument that matches no pattern is an ERROR (exit 1,
 naming the function): a new C function is never silently wrapped wrong. Functions that are
@@ -52,6 +57,10 @@ MODULES = [
     ('cartona_orders.h', lambda n: True),
     ('cartona_status.h', lambda n: True),
     ('razorpay.h', lambda n: not n.startswith('razorpay_dedup_')),
+    # issue 13 phase 2a: the store layer (erplink_store, dedup, blob cache, outbox) and its
+    # Cartona flush (issue 12)
+    ('store.h', lambda n: True),
+    ('cartona_outbox.h', lambda n: True),
 ]
 
 # Functions in scope that are deliberately not wrapped, with the reason.
@@ -75,6 +84,14 @@ SKIP = {
 # Pointers to these types mean "this call may block" (network, backoff, rate-limit waits).
 BLOCKING_TYPES = {'odoo_client', 'odoo_cursor', 'cartona_client', 'cartona_intake',
                   'esi_client', 'esi_sso', 'esi_token', 'esi_pager'}
+# The store layer waits for file locks (busy timeout, up to minutes), syncs to disk and runs the
+# caller's ops (which may do I/O): every call on these may block.
+BLOCKING_TYPES |= {'erplink_store', 'erplink_dedup', 'erplink_blob_cache', 'erplink_outbox'}
+# Blocking calls that take none of those types (they create one).
+BLOCKING_FUNCS = {'erplink_store_open'}
+
+# Opaque types whose destructor is not named T_free.
+FREE_FUNCS = {'erplink_store': 'erplink_store_close'}
 
 SCALARS = {'int', 'long', 'unsigned', 'unsigned int', 'double', 'size_t', 'int64_t', 'uint64_t'}
 
@@ -87,6 +104,22 @@ CALLBACK_ARGS_PY = {
     'int': ('i', '{a}'), 'size_t': ('n', '(Py_ssize_t){a}'), 'int64_t': ('L', '(long long){a}'),
     'double': ('d', '{a}'), 'const char *': ('N', 'elpy_str_or_none({a})'),
     'const erplink_value *': ('N', 'elpy_from_value({a})'),
+}
+
+# Ops structs (the pattern `(const T *ops, void *userdata)`). Each op is `int (*op)(args...,
+# void *userdata)` (0 or a negative ERPLINK_E* code) or `void (*op)(void *userdata)`; the object
+# given for the pair has one method per op, called with the in-arguments in C order:
+#   in-arguments: CALLBACK_ARGS_PY, the enums (int), `(const void *p, size_t len)` (bytes), and
+#                 `T *` of an opaque type (a borrowed pointer object, valid during the call);
+#   out-arguments (`int *`, `size_t *`, `int64_t *`): the method's result (a tuple for several).
+# A missing method leaves the op NULL (the C constructor decides whether it may be). `destroy`
+# (required: it releases the object) calls the method `destroy()` when there is one.
+OPS_OUTS_PY = {'int *': 'elpy_op_out_flag', 'size_t *': 'elpy_op_out_size', 'int64_t *': 'elpy_op_out_int64'}
+# Ops whose failure the C library ignores by design: an exception raised by their method is
+# logged (logger "erplink", WARNING) instead of being re-raised by the C call that ran them.
+OPS_BEST_EFFORT = {
+    ('erplink_dedup_ops', 'purge'): 'erplink_dedup_seen() ignores a failing purge: the id is recorded',
+    ('erplink_outbox_ops', 'purge'): 'erplink_outbox_claim() purges done items on a best-effort basis',
 }
 
 
@@ -150,6 +183,33 @@ def parse_headers(include_dir):
     return funcs, opaque, enums, callbacks
 
 
+def parse_ops_structs(include_dir):
+    """-> {T: {'fields': [(name, ret, [(type, name)])], 'userdata_field': bool}} for every
+    `typedef struct T { ... } T;` whose members are function pointers (and at most a
+    `void *userdata` member): the ops structs a caller implements."""
+    ops = {}
+    for fn in sorted(os.listdir(include_dir)):
+        if not fn.endswith('.h'):
+            continue
+        code = open(os.path.join(include_dir, fn), encoding='utf-8').read()
+        for m in re.finditer(r'typedef\s+struct\s+(\w+)\s*\{(.*?)\}\s*(\w+)\s*;', code, re.S):
+            body = re.sub(r'/\*.*?\*/', ' ', m.group(2), flags=re.S)
+            members = [x.strip() for x in body.split(';') if x.strip()]
+            fields, userdata_field, plain = [], False, True
+            for mem in members:
+                fm = re.match(r'^([\w\s\*]+?)\s*\(\s*\*\s*(\w+)\s*\)\s*\((.*)\)$', mem, re.S)
+                if fm:
+                    args = [split_param(a) for a in fm.group(3).split(',') if a.strip() and a.strip() != 'void']
+                    fields.append((fm.group(2), norm(fm.group(1)), args))
+                elif re.sub(r'\s+', ' ', mem) == 'void *userdata':
+                    userdata_field = True
+                else:
+                    plain = False
+            if plain and fields:
+                ops[m.group(3)] = {'fields': fields, 'userdata_field': userdata_field, 'header': fn}
+    return ops
+
+
 def doc_brief(doc):
     text = re.sub(r'^\s*/\*\*|\*/\s*$', '', doc)
     lines = [re.sub(r'^\s*\* ?', '', l) for l in text.split('\n')]
@@ -185,6 +245,9 @@ def c_escape(s):
 class Generator:
     def __init__(self, include_dir):
         self.funcs, self.opaque, self.enums, self.callbacks = parse_headers(include_dir)
+        self.ops_structs = parse_ops_structs(include_dir)
+        self.used_ops = []
+        self.local_applies = {}  # function name -> [(pattern, target)], applied around its declaration only
         self.applies = {}      # (pattern, target) -> None, in order
         self.handles_out = {}  # type -> free fn or None (borrowed)
         self.used_callbacks = []
@@ -229,6 +292,31 @@ class Generator:
                 i += 1
             elif t == 'const char *':
                 self.apply('const char *ERPLINK_STR_IN', '%s%s' % (t, pn))
+            elif t == 'const char *const *' and i + 3 < n and params[i + 1][0] == 'const void *const *' and \
+                    params[i + 2][0] == 'const size_t *' and params[i + 3][0] == 'size_t':
+                # parallel arrays of keys and payloads (erplink_outbox_enqueue_many)
+                self.apply('(const char *const *ERPLINK_KEYED_KEYS, const void *const *ERPLINK_KEYED_PAYLOADS, '
+                           'const size_t *ERPLINK_KEYED_LENS, size_t ERPLINK_KEYED_N)',
+                           '(%s%s, const void *const *%s, const size_t *%s, size_t %s)' %
+                           (t, pn, params[i + 1][1], params[i + 2][1], params[i + 3][1]))
+                i += 3
+            elif t == 'void **' and nxt and nxt[0] == 'size_t *':
+                # bytes allocated by erplink (erplink_free), e.g. erplink_blob_cache_get
+                self.apply('(void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N)',
+                           '(void **%s, size_t *%s)' % (pn, nxt[1]))
+                i += 1
+            elif t == 'size_t *' and f['ret'] == 'const void *' and re.search(r'len|size', pn):
+                # the length of the returned bytes (erplink_outbox_item_payload): bound to this
+                # function only, so that other `size_t *len` parameters keep their pattern
+                self.local_applies.setdefault(name, []).append(('size_t *ERPLINK_BYTES_RET_N', '%s%s' % (t, pn)))
+            elif t.startswith('const ') and t.endswith(' *') and base in self.ops_structs and \
+                    nxt == ('void *', 'userdata'):
+                self.check_ops(name, base)
+                self.apply('(const %s *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA)' % base,
+                           '(%s%s, void *userdata)' % (t, pn))
+                if base not in self.used_ops:
+                    self.used_ops.append(base)
+                i += 1
             elif t in self.callbacks and nxt and nxt == ('void *', 'userdata'):
                 self.check_callback(name, t)
                 self.apply('(%s ERPLINK_CALLBACK, void *ERPLINK_USERDATA)' % t, '(%s %s, void *userdata)' % (t, pn))
@@ -240,7 +328,7 @@ class Generator:
                     self.handles_out.setdefault(base, None)
                     self.apply('const %s **ERPLINK_HANDLE_OUT' % base, '%s%s' % (t, pn))
                 else:
-                    free = base + '_free'
+                    free = FREE_FUNCS.get(base, base + '_free')
                     if not any(g['name'] == free for g in self.funcs):
                         raise GenError('%s: %s **%s has no %s()' % (name, base, pn, free))
                     self.handles_out[base] = free
@@ -257,6 +345,16 @@ class Generator:
                 raise GenError('%s: cannot classify parameter %r %s' % (name, t, pn))
             i += 1
         ret = f['ret']
+        if name in BLOCKING_FUNCS:
+            blocking = True
+        if ret == 'const void *':
+            if name not in self.local_applies:
+                raise GenError('%s: returns const void * without a size_t *len parameter' % name)
+            targets = {tg for (_, tg) in self.applies}
+            for _, tg in self.local_applies[name]:
+                if tg in targets:
+                    raise GenError('%s: %s is bound to a pattern of another function too' % (name, tg))
+            self.local_applies[name].append(('const void *ERPLINK_BYTES_RET', 'const void *%s' % name))
         if is_status(f, {g['name']: g for g in self.funcs}):
             ret = 'erplink_status'
         elif ret == 'const erplink_value *':
@@ -264,7 +362,7 @@ class Generator:
             self.apply('const erplink_value *ERPLINK_VALUE_RET', 'const erplink_value *%s' % name)
         elif ret == 'const erplink_error *':
             self.apply('const erplink_error *ERPLINK_ERROR_OBJ', 'const erplink_error *%s' % name)
-        elif ret in SCALARS or ret in self.enums or ret in ('void', 'const char *'):
+        elif ret in SCALARS or ret in self.enums or ret in ('void', 'const char *', 'const void *'):
             pass
         elif ret.endswith(' *') and ret.replace('const ', '').replace(' *', '') in self.opaque:
             pass  # borrowed pointer (accessors): the language's wrapped pointer object
@@ -282,6 +380,58 @@ class Generator:
             base = t.replace('const ', '').replace(' *', '').strip()
             if t not in CALLBACK_ARGS_PY and not (t.startswith('const ') and t.endswith(' *') and base in self.opaque):
                 raise GenError('%s: callback %s: cannot convert argument %r %s' % (fname, cb, t, an))
+
+    def ops_fields(self, T):
+        """-> [(op, ret, in_args [(type, name, fmt, expr)], outs [(type, name)], best_effort)] of ops
+        struct T; raises GenError for what cannot be converted."""
+        st = self.ops_structs[T]
+        out = []
+        for op, ret, args in st['fields']:
+            where = '%s.%s' % (T, op)
+            if args.count(('void *', 'userdata')) != 1 and not st['userdata_field']:
+                raise GenError('%s: takes no `void *userdata`' % where)
+            if ret not in ('int', 'void'):
+                raise GenError('%s returns %r (int or void only)' % (where, ret))
+            ins, outs, k = [], [], 0
+            while k < len(args):
+                t, an = args[k]
+                nx = args[k + 1] if k + 1 < len(args) else None
+                base = t.replace('const ', '').replace(' *', '').strip()
+                if (t, an) == ('void *', 'userdata'):
+                    pass
+                elif t in ('const void *', 'const char *') and nx and nx[0] == 'size_t' and re.search(r'len|size', nx[1]):
+                    ins.append((t, an, 'N', 'PyBytes_FromStringAndSize((const char *){a}, (Py_ssize_t){l})'
+                                .format(a=an, l=nx[1])))
+                    k += 1
+                elif t in CALLBACK_ARGS_PY:
+                    fmt, e = CALLBACK_ARGS_PY[t]
+                    ins.append((t, an, fmt, e.format(a=an)))
+                elif t == 'int64_t' or t in self.enums:
+                    ins.append((t, an, 'L' if t == 'int64_t' else 'i',
+                                '(long long)%s' % an if t == 'int64_t' else '(int)%s' % an))
+                elif t.endswith(' *') and base in self.opaque:
+                    ins.append((t, an, 'N', 'elpy_borrowed_ptr((void *)%s, "%s *")' % (an, base)))
+                elif t in OPS_OUTS_PY:
+                    outs.append((t, an))
+                else:
+                    raise GenError('%s: cannot convert argument %r %s' % (where, t, an))
+                k += 1
+            if ret == 'void' and outs:
+                raise GenError('%s: a void op with out-arguments' % where)
+            out.append((op, ret, ins, outs, (T, op) in OPS_BEST_EFFORT))
+        if not any(op == 'destroy' and ret == 'void' and not ins for op, ret, ins, _, _ in out):
+            raise GenError('%s has no `void (*destroy)(void *userdata)`: the binding could not know when to '
+                           'release the object implementing it' % T)
+        return out
+
+    def check_ops(self, fname, T):
+        if self.ops_structs[T]['userdata_field']:
+            raise GenError('%s: ops struct %s carries its userdata inside (not supported yet: pass '
+                           '(const T *ops, void *userdata))' % (fname, T))
+        try:
+            self.ops_fields(T)
+        except GenError as e:
+            raise GenError('%s: %s' % (fname, e))
 
     def run(self):
         out_funcs = []
@@ -324,6 +474,19 @@ class Generator:
         w('%}')
         w('#endif')
         w('')
+        if self.used_ops:
+            w('/* ---- ops structs: an object with one method per op (trampolines per language below; the')
+            w(' * languages without the pattern leave these functions unwrapped or refuse the pair) */')
+            w('#ifdef SWIGPYTHON')
+            for T in self.used_ops:
+                w('%%erplink_ops(%s)' % T)
+            w('%{')
+            w(self.emit_python_ops())
+            w('%}')
+            for T in self.used_ops:
+                w('%%constant const char *OPS_%s = "%s";' % (T, self.ops_signature(T)))
+            w('#endif')
+            w('')
         w('/* ---- parameter patterns */')
         for (pattern, target) in self.applies:
             w('%%apply %s { %s };' % (pattern, target))
@@ -338,7 +501,12 @@ class Generator:
             w('%%feature("docstring") %s "%s";' % (f['name'], c_escape(doc_brief(f['doc']))))
             w('%%erplink_%s(%s)' % ('blocking' if blocking else 'nonblocking', f['name']))
             params = ', '.join('%s%s%s' % (t, '' if t.endswith('*') else ' ', n) for t, n in f['params']) or 'void'
+            local = self.local_applies.get(f['name'], [])
+            for pattern, target in local:
+                w('%%apply %s { %s };' % (pattern, target))
             w('%s%s%s(%s);' % (ret, '' if ret.endswith('*') else ' ', f['name'], params))
+            for _, target in local:
+                w('%%clear %s;' % target)
         w('')
         w('/* ---- clear the patterns (they are bound to parameter names) */')
         for (pattern, target) in self.applies:
@@ -371,6 +539,65 @@ class Generator:
                 o.append('  if (stop_) elpy_cancel_current(); /* a void callback stops the call through the token */')
             o.append('  PyGILState_Release(gil_);')
             o.append('  return%s;' % (' stop_' if ret == 'int' else ''))
+            o.append('}')
+        return '\n'.join(o)
+
+
+    def ops_signature(self, T):
+        """The methods of ops struct T, as the target language calls them:
+        "op(arg, ...) -> out, ...;..." (for the binding's tests and documentation)."""
+        parts = []
+        for op, ret, ins, outs, _ in self.ops_fields(T):
+            sig = '%s(%s)' % (op, ','.join(a for _, a, _, _ in ins))
+            if outs:
+                sig += '->' + ','.join(a for _, a in outs)
+            parts.append(sig)
+        return ';'.join(parts)
+
+    def emit_python_ops(self):
+        o = []
+        for T in self.used_ops:
+            fields = self.ops_fields(T)
+            o.append('/* ops struct %s: methods %s */' % (T, ', '.join(op for op, *_ in fields)))
+            o.append('enum { %s, ELPY_OPS_N_%s };' % (', '.join('ELPY_OP_%s_%s' % (T, op) for op, *_ in fields), T))
+            o.append('static const char *const elpy_ops_names_%s[] = {%s};' % (T, ', '.join('"%s"' % op for op, *_ in fields)))
+            for op, ret, ins, outs, best_effort in fields:
+                st = self.ops_structs[T]
+                cargs = next(a for (n_, r_, a) in st['fields'] if n_ == op)
+                sig = ', '.join('%s%s%s' % (t, '' if t.endswith('*') else ' ', n) for t, n in cargs)
+                idx = 'ELPY_OP_%s_%s' % (T, op)
+                o.append('static %s elpy_op_%s_%s(%s) {' % (ret, T, op, sig))
+                o.append('  elpy_ops *h_ = (elpy_ops *)userdata;')
+                o.append('  PyGILState_STATE gil_ = PyGILState_Ensure();')
+                if op == 'destroy':
+                    o.append('  elpy_ops_release(h_, %s); /* the method destroy(), if any, then the object */' % idx)
+                    o.append('  PyGILState_Release(gil_);')
+                    o.append('}')
+                    continue
+                fmt = ''.join(f for _, _, f, _ in ins)
+                exprs = ''.join(', ' + e for _, _, _, e in ins)
+                o.append('  int rc_ = 0;')
+                o.append('  PyObject *r_ = elpy_op_call(h_, %s, Py_BuildValue("(%s)"%s), %d, &rc_);'
+                         % (idx, fmt, exprs, 1 if best_effort or ret == 'void' else 0))
+                if outs:
+                    o.append('  if (r_) {')
+                    o.append('    PyObject *o_[%d];' % len(outs))
+                    o.append('    rc_ = elpy_op_outs(h_, %s, r_, %d, o_);' % (idx, len(outs)))
+                    for k, (t, an) in enumerate(outs):
+                        o.append('    if (!rc_) rc_ = %s(h_, %s, o_[%d], %s);' % (OPS_OUTS_PY[t], idx, k, an))
+                    o.append('  }')
+                o.append('  Py_XDECREF(r_);')
+                o.append('  PyGILState_Release(gil_);')
+                o.append('  return rc_;' if ret == 'int' else '  (void)rc_;')
+                o.append('}')
+            o.append('/* the ops of %s for the object held by h (a missing method: NULL; destroy always) */' % T)
+            o.append('static void elpy_ops_fill_%s(%s *ops, const elpy_ops *h) {' % (T, T))
+            o.append('  memset(ops, 0, sizeof *ops);')
+            for op, *_ in fields:
+                if op == 'destroy':
+                    o.append('  ops->destroy = elpy_op_%s_destroy;' % T)
+                else:
+                    o.append('  if (h->m[ELPY_OP_%s_%s]) ops->%s = elpy_op_%s_%s;' % (T, op, op, T, op))
             o.append('}')
         return '\n'.join(o)
 

@@ -1,6 +1,7 @@
-"""A Flask endpoint receiving Razorpay webhooks: verify the raw body, then parse it.
+"""A Flask endpoint receiving Razorpay webhooks: verify the raw body, parse it, and process each
+event once although Razorpay delivers at least once (and retries for about a day).
 
-    RAZORPAY_WEBHOOK_SECRET=... FLASK_APP=razorpay_webhook.py flask run
+    RAZORPAY_WEBHOOK_SECRET=... ERPLINK_STORE=/var/lib/shop/erplink.db FLASK_APP=razorpay_webhook.py flask run
 """
 
 from __future__ import annotations
@@ -16,15 +17,35 @@ verifier = razorpay.Verifier([s for s in (os.environ.get("RAZORPAY_WEBHOOK_SECRE
                                           os.environ.get("RAZORPAY_OLD_WEBHOOK_SECRET")) if s])
 
 
+# the event ids seen, in a SQLite file: kept across restarts, shared by every worker process
+events = razorpay.Dedup(path=os.environ.get("ERPLINK_STORE", "erplink-webhooks.db"))
+
+
+def process(event: razorpay.Event) -> None:
+    if event.name == "payment.captured" and event.payment is not None:
+        print("captured", event.payment.id, event.payment.amount, event.payment.currency)
+
+
 def handle(body: bytes, signature: str, event_id: str | None) -> Tuple[str, int]:
-    """The framework-independent part: 400 for a bad signature, 200 once processed."""
+    """The framework-independent part: 400 for a bad signature, 200 once processed (or for a
+    redelivery), 5xx when Razorpay should deliver again."""
     try:
         verifier.verify_webhook(body, signature)
     except (erplink.SignatureError, erplink.InvalidArgumentError):
         return "bad signature", 400
     event = razorpay.parse_event(body, event_id)
-    if event.name == "payment.captured" and event.payment is not None:
-        print("captured", event.payment.id, event.payment.amount, event.payment.currency)
+    if event.id is not None:
+        try:
+            if events.seen(event.id):
+                return "duplicate", 200          # already processed: acknowledge only
+        except erplink.Error:                    # the store failed: nothing is known, let it retry
+            return "try again", 503
+    try:
+        process(event)
+    except Exception:
+        if event.id is not None:
+            events.forget(event.id)              # so that Razorpay's retry is processed
+        return "error", 500
     return "ok", 200
 
 

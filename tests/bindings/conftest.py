@@ -17,6 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVERS = ROOT / "tests" / "servers"
 VECTORS = ROOT / "tests" / "vectors"
+EXAMPLES = ROOT / "examples" / "python"
+if str(EXAMPLES) not in sys.path:  # the tests also run the examples' code (sql_store_ops.py)
+    sys.path.insert(0, str(EXAMPLES))
 
 # Odoo simulator credentials (tests/servers/odoo_server.py VERSIONS)
 ODOO_DB = {17: "demo17", 19: "demo19"}

@@ -3,7 +3,8 @@
 #
 #   Python: `pip install --target <work>/py <repo> pytest` (meson-python builds the extension in
 #           pip's isolated build environment, with PyPI's swig), then pytest on test_python*.py
-#           (against the loopback simulators of tests/servers), `mypy --strict` over those tests
+#           (against the loopback simulators of tests/servers; the store tests also import
+#           examples/python/sql_store_ops.py), `mypy --strict` over those tests
 #           and examples/python, and the reference docs with pdoc (warnings are errors) into
 #           <work>/pydoc. mypy and pdoc come from .ci/install-deps.
 #   Node:   `npm install` in bindings/node (its install script runs SWIG and node-gyp; the
@@ -38,7 +39,7 @@ if [ "$skip" != python ]; then
     echo "=== Python binding: mypy --strict (tests and examples)"
     # only the erplink package on MYPYPATH (pytest, installed next to it, is checked as installed code)
     mkdir -p "$work/mypy-path" && ln -sfn "$work/py/erplink" "$work/mypy-path/erplink"
-    (cd "$work" && MYPYPATH="$work/mypy-path:$root/tests/bindings" "$python" -m mypy --strict --no-incremental \
+    (cd "$work" && MYPYPATH="$work/mypy-path:$root/tests/bindings:$root/examples/python" "$python" -m mypy --strict --no-incremental \
       --cache-dir "$work/mypy-cache" --ignore-missing-imports "$root"/tests/bindings/test_python_*.py \
       "$root/tests/bindings/conftest.py" "$root"/examples/python/*.py) || { echo "mypy failed"; status=1; }
     echo "=== Python binding: reference docs (pdoc, warnings are errors) -> $work/pydoc"

@@ -1,18 +1,21 @@
 """The shared vectors of tests/vectors/ (the C library's results: tests/vectors/test_vectors.c):
-the Python binding must give exactly the same."""
+the Python binding must give exactly the same - for the store semantics (store.json) also with
+custom backends written in Python (tests/bindings/store_ops.py, examples/python/sql_store_ops.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Dict
+from pathlib import Path
+from typing import Any, Dict, Iterator
 
 import pytest
 
 import erplink
-from erplink import _erplink, cartona, razorpay
+from erplink import _erplink, cartona, razorpay, store
 
 from conftest import VECTORS, load_vectors
+from store_ops import DEDUP_KINDS, OUTBOX_KINDS, Backends, row_tuple
 
 SIG = load_vectors("razorpay_signatures.json")["cases"]
 VALUES = load_vectors("values.json")["cases"]
@@ -110,3 +113,80 @@ def test_cartona_status_map_vectors() -> None:
 
 def test_float_specials_are_not_in_json_vectors_but_round_trip() -> None:
     assert math.isinf(float(erplink.roundtrip(math.inf)))  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ store semantics (store.json)
+
+STORE = load_vectors("store.json")
+T0: int = STORE["t0"]
+
+
+@pytest.fixture()
+def backends(tmp_path: Path) -> Iterator[Backends]:
+    b = Backends(tmp_path)
+    yield b
+    b.close()
+
+
+@pytest.mark.parametrize("kind", DEDUP_KINDS)
+@pytest.mark.parametrize("case", STORE["dedup"], ids=lambda c: c["name"])
+def test_store_dedup_vectors(case: Dict[str, Any], kind: str, backends: Backends) -> None:
+    d = backends.dedup(kind, case["capacity"], case["ttl_ms"] / 1000)
+    for n, st in enumerate(case["steps"]):
+        op, where = st[0], "step %d %r" % (n, st[:2])
+        if op == "seen":
+            assert d.seen(st[1], T0 + st[2]) is st[3], where
+        elif op == "forget":
+            assert d.forget(st[1]) is st[2], where
+        elif op == "count":
+            assert d.count(T0 + st[1]) == st[2], where
+        else:
+            assert op == "seen_error"
+            with pytest.raises(erplink.Error) as ei:
+                d.seen(st[1], T0 + st[2])
+            assert ei.value.code_name == st[3], where
+
+
+@pytest.mark.parametrize("kind", OUTBOX_KINDS)
+@pytest.mark.parametrize("case", STORE["outbox"], ids=lambda c: c["name"])
+def test_store_outbox_vectors(case: Dict[str, Any], kind: str, backends: Backends) -> None:
+    p = case["policy"]
+    ob = backends.outbox(kind, lease_ms=p["lease_ms"], max_attempts=p["max_attempts"],
+                         backoff_ms=tuple(p["backoff_ms"]), jitter=p["jitter"])
+    batches: Dict[str, store.Batch] = {}
+    for n, st in enumerate(case["steps"]):
+        op, where = st[0], "step %d %r" % (n, st)
+        if op == "enqueue":
+            ob.enqueue(st[1], st[2], T0 + st[3])
+        elif op == "enqueue_many":
+            ob.enqueue_many([(k, v) for k, v in st[1]], T0 + st[2])
+        elif op == "claim":
+            b = batches[st[1]] = ob.claim(st[2], T0 + st[3])
+            assert [list(row_tuple(i)) for i in b] == st[4], where
+        elif op == "mark":
+            it = batches[st[1]][st[2]]
+            if st[3] == "done":
+                it.done()
+            elif st[3] == "release":
+                it.release()
+            else:
+                code = getattr(erplink, st[4])
+                (it.failed if st[3] == "failed" else it.retry)(code, st[5], None if st[6] < 0 else st[6])
+        elif op == "complete":
+            b = batches[st[1]]
+            assert b.complete(T0 + st[2]) == st[3], where
+            assert [i.outcome.name if i.outcome else None for i in b] == st[4], where
+        elif op == "drop":
+            batches.pop(st[1]).close()
+        elif op == "count":
+            assert ob.count(st[1], T0 + st[2]) == st[3], where
+        elif op == "list":
+            with ob.list(st[1], st[2], st[3]) as lst:
+                assert [list(row_tuple(i)) + [i.changed_ms - T0] for i in lst] == st[4], where
+        elif op == "requeue":
+            assert ob.requeue(st[1], T0 + st[2]) == st[3], where
+        else:
+            assert op == "discard"
+            assert ob.discard(st[1]) == st[2], where
+    for b in batches.values():
+        b.close()

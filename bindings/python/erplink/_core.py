@@ -36,6 +36,14 @@ def _emit_log(level: int, message: str) -> None:
     logger.log(_PY_LEVEL.get(level, logging.DEBUG), "%s", message)
 
 
+def _log_op_exception(what: str, exc: BaseException) -> None:
+    """Called by the extension for an exception raised by a method implementing a C ops struct
+    whose failure the C call cannot report (``destroy``, or an op the C library runs on a
+    best-effort basis such as ``purge``): logged, with its traceback, instead of lost."""
+    logger.warning("%s() raised %s: %s (ignored: the C library does not depend on it)", what,
+                   type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+
+
 def _c_level(py_level: int) -> int:
     """The most verbose C level a logger at ``py_level`` would emit."""
     if py_level <= TRACE:
@@ -73,12 +81,15 @@ class _Handle:
 
 
 class _Client:
-    """Base of the service clients: an owned C client handle, ``close()``, context manager."""
+    """Base of the service clients (and of the store objects): an owned C handle, ``close()``,
+    context manager."""
 
     _h: _Handle
+    #: what the object is, for the error raised once it is closed
+    _what: str = "client"
 
     def close(self) -> None:
-        """Frees the client (idempotent; not while another thread uses it)."""
+        """Frees the C object (idempotent; not while another thread uses it)."""
         self._h.close()
 
     def __enter__(self: _C) -> _C:
@@ -91,7 +102,7 @@ class _Client:
     def _c(self) -> Any:
         c = self._h.ptr
         if c is None:
-            raise _errors.InvalidArgumentError("the client is closed")
+            raise _errors.InvalidArgumentError("the %s is closed" % self._what)
         return c
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "SignatureError",
     "CancelledError",
     "ServerError",
+    "StoreError",
     "CODE_NAMES",
 ]
 
@@ -37,7 +38,7 @@ __all__ = [
 CODE_NAMES: Dict[int, str] = {
     getattr(_erplink, n): n
     for n in dir(_erplink)
-    if n.startswith("E") and n[1:].isupper() and isinstance(getattr(_erplink, n), int)
+    if n.startswith("E") and n[1:].isupper() and isinstance(getattr(_erplink, n), int) and getattr(_erplink, n) < 0
 }
 CODE_NAMES[0] = "OK"
 

@@ -25,8 +25,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 from . import _erplink, _errors
 from ._core import Transport, _apply_transport, _Client, _Handle
 from ._errors import Error
+from .store import Outbox
 
-__all__ = ["Client", "parse_orders", "BulkResult", "Outcome", "Order", "OrderLine", "OrderChanges", "SyncReport",
+__all__ = ["Client", "parse_orders", "outbox_enqueue", "FlushReport", "BulkResult", "Outcome", "Order", "OrderLine", "OrderChanges", "SyncReport",
            "SyncEntry", "StatusMap", "status_settable", "cancellation_reason_valid", "unit_valid",
            "BASE_URL_PRODUCTION", "BASE_URL_STAGING"]
 
@@ -345,6 +346,53 @@ class StatusMap:
         _e.cartona_status_map_set_inbound(self._h.ptr, cartona_status, odoo_state)
 
 
+# ==================================================================== outbox (erplink/cartona_outbox.h)
+
+def outbox_enqueue(outbox: Outbox, item: Mapping[str, Any], now_ms: Optional[int] = None) -> None:
+    """Enqueues a product update in an :class:`erplink.store.Outbox` (``cartona_outbox_enqueue``),
+    keyed by the product's first identifier (``supplier_product_id``, else ``internal_product_id``,
+    else ``base_product_id`` with ``unit`` and ``unit_count``) so that the latest update of each
+    product wins. Enqueue the **complete** state you want for the product (every field you
+    manage, not a delta): a later enqueue replaces the earlier one whole. Stored as JSON,
+    validated when flushed. Use one outbox per endpoint kind (see :meth:`Client.outbox_flush`).
+
+    Raises:
+        InvalidArgumentError: not a mapping, no identifier. StoreError: nothing was enqueued.
+    """
+    _e.cartona_outbox_enqueue(outbox._c, dict(item), -1 if now_ms is None else int(now_ms))
+
+
+class FlushReport:
+    """The counts of one :meth:`Client.outbox_flush` (``cartona_flush_report``).
+
+    Attributes:
+        claimed: items claimed from the outbox.
+        updated: items Cartona accepted (recorded done).
+        retrying: items to be retried later (not sent: network, timeout, 5xx, rate limit, auth).
+        dead: items that became dead letters (refused by the server or invalid, or out of
+            attempts): see ``outbox.list("dead")``.
+        released: items released unattempted (cancelled).
+        stale: outcomes ignored because the lease had been taken over.
+    """
+
+    __slots__ = ("claimed", "updated", "retrying", "dead", "released", "stale")
+
+    def __init__(self, ptr: Any) -> None:
+        self.claimed: int = _e.cartona_flush_report_claimed(ptr)
+        self.updated: int = _e.cartona_flush_report_updated(ptr)
+        self.retrying: int = _e.cartona_flush_report_retrying(ptr)
+        self.dead: int = _e.cartona_flush_report_dead(ptr)
+        self.released: int = _e.cartona_flush_report_released(ptr)
+        self.stale: int = _e.cartona_flush_report_stale(ptr)
+
+    def as_dict(self) -> Dict[str, int]:
+        """The counts by name."""
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self) -> str:
+        return "FlushReport(%s)" % ", ".join("%s=%d" % kv for kv in self.as_dict().items())
+
+
 # ==================================================================== client
 
 ProgressFn = Callable[[int, int], Any]
@@ -448,6 +496,32 @@ class Client(_Client):
     def update_order_details(self, changes: OrderChanges) -> None:
         """Sends line changes (``POST order/update-order-details``; not retried on 5xx)."""
         _e.cartona_client_update_order_details(self._c, changes._h.ptr)
+
+    def outbox_enqueue(self, outbox: Outbox, item: Mapping[str, Any], now_ms: Optional[int] = None) -> None:
+        """:func:`outbox_enqueue` (the client is not involved: enqueueing needs no network)."""
+        outbox_enqueue(outbox, item, now_ms)
+
+    def outbox_flush(self, outbox: Outbox, kind: str = "products", max_items: int = 100,
+                     now_ms: Optional[int] = None) -> FlushReport:
+        """Flushes an outbox to Cartona (``cartona_outbox_flush``): claims up to ``max_items``
+        due items, sends them through the bulk update of ``kind`` (``"products"``,
+        ``"base_products"`` or ``"stock"``) and records each item's outcome: updated -> done;
+        refused by the server or invalid -> a dead letter at once, with the server's message;
+        not sent (network, timeout, 5xx, rate limit - its retry-after honoured - or
+        authentication) -> retried with the outbox's backoff, dead after its ``max_attempts``;
+        cancelled (Ctrl-C) -> released. Delivery is at least once; an item is never recorded
+        done unless Cartona confirmed it. Several workers may flush one outbox.
+
+        Raises:
+            StoreError, ConflictError: the outcomes could not be recorded (the claimed items
+                stay leased and are sent again after the lease).
+        """
+        ptr = _e.cartona_outbox_flush(outbox._c, self._c, kind, max_items, -1 if now_ms is None else int(now_ms))
+        rep = _Handle(ptr, _e.cartona_flush_report_free)
+        try:
+            return FlushReport(rep.ptr)
+        finally:
+            rep.close()
 
     def sync_orders(self, import_fn: Callable[[Order], Any], max_pages: int = 10,
                     per_page: int = 100) -> SyncReport:

@@ -4,12 +4,15 @@ Example (Flask)::
 
     from erplink import razorpay
     verifier = razorpay.Verifier([WEBHOOK_SECRET, OLD_SECRET])    # keyed once, thread-safe
+    events = razorpay.Dedup(path="/var/lib/shop/erplink.db")     # survives restarts, shared by workers
 
     @app.post("/razorpay")
     def hook():
         body = request.get_data()                                 # the raw bytes, not a re-encoding
         verifier.verify_webhook(body, request.headers["X-Razorpay-Signature"])  # SignatureError
         ev = razorpay.parse_event(body, request.headers.get("X-Razorpay-Event-Id"))
+        if events.seen(ev.id):
+            return "", 200                                        # a redelivery: acknowledge only
         ...
 
 ``body`` may be ``bytes``, ``bytearray`` or ``memoryview`` (read in place, never copied) or a
@@ -24,11 +27,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from . import _erplink, _errors
+from . import _erplink, _errors, store as _store
 from ._core import _Handle
 
 __all__ = ["verify_webhook", "verify_payment", "verify_subscription", "verify_payment_link", "Verifier",
-           "parse_event", "Event", "Entity", "SIGNATURE_LEN"]
+           "parse_event", "Event", "Entity", "Dedup", "SIGNATURE_LEN"]
 
 _e = _erplink
 
@@ -223,3 +226,39 @@ def parse_event(body: Body, event_id: Optional[str] = None) -> Event:
         the wrong type: the message names it). InvalidArgumentError: an empty body.
     """
     return Event(_e.razorpay_event_parse(body, event_id))
+
+
+class Dedup(_store.Dedup):
+    """The dedup of webhook events by ``X-Razorpay-Event-Id``: an :class:`erplink.store.Dedup`
+    (Razorpay delivers at least once and retries for about 24 hours).
+
+    In memory by default (per process, lost at exit); with ``path`` in a store file of its own
+    (kept across restarts, shared by every worker process: the one to use behind several
+    workers), with ``store`` in a store you opened, with ``ops`` over your own store (e.g. the
+    table that holds the orders, so that recording the event and creating the order are one
+    transaction: see :class:`erplink.store.DedupOps`).
+
+    Args:
+        ttl_s: how long an event id is remembered (default 48 h: longer than Razorpay retries).
+        capacity: the most ids kept (default 100,000: size it for events per TTL).
+        path: a store file to open (closed with the dedup).
+        store: an open :class:`erplink.store.Store` (it must stay open).
+        name: the dedup's name in the store file.
+        ops: a :class:`erplink.store.DedupOps` object.
+    """
+
+    def __init__(self, ttl_s: float = 48 * 3600.0, capacity: int = 100_000, *, path: Optional[_store.PathLike] = None,
+                 store: Optional[_store.Store] = None, name: str = "razorpay.events",
+                 ops: Optional[_store.DedupOps] = None) -> None:
+        own: Optional[_store.Store] = None
+        if path is not None:
+            if store is not None:
+                raise _errors.InvalidArgumentError("razorpay.Dedup: give path or store, not both")
+            own = store = _store.Store(path)
+        try:
+            super().__init__(capacity, ttl_s, store=store, name=name if store is not None else None, ops=ops)
+        except BaseException:
+            if own is not None:
+                own.close()
+            raise
+        self._own = own

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from . import _erplink
+from . import _erplink, store as _store
 from ._core import _Handle
 from typing import Any as Incomplete
 from typing import Any, Sequence
 
-__all__ = ['verify_webhook', 'verify_payment', 'verify_subscription', 'verify_payment_link', 'Verifier', 'parse_event', 'Event', 'Entity', 'SIGNATURE_LEN']
+__all__ = ['verify_webhook', 'verify_payment', 'verify_subscription', 'verify_payment_link', 'Verifier', 'parse_event', 'Event', 'Entity', 'Dedup', 'SIGNATURE_LEN']
 
 _e = _erplink
 SIGNATURE_LEN: int
@@ -65,3 +65,6 @@ class Event:
     def __repr__(self) -> str: ...
 
 def parse_event(body: Body, event_id: str | None = None) -> Event: ...
+
+class Dedup(_store.Dedup):
+    def __init__(self, ttl_s: float = 172800.0, capacity: int = 100000, *, path: _store.PathLike | None = None, store: _store.Store | None = None, name: str = 'razorpay.events', ops: _store.DedupOps | None = None) -> None: ...
