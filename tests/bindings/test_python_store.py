@@ -147,16 +147,34 @@ def test_bad_files_give_a_clear_store_error(tmp_path: Path) -> None:
         assert not store.Dedup.sqlite(st, "ev", 10, 60).seen("a", T0)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files: the refusal cannot be observed")
-def test_read_only_file_is_a_store_error(tmp_path: Path) -> None:
-    p = tmp_path / "ro.db"
-    with store.Store(p):
-        pass
-    p.chmod(0o444)
+def test_read_only_file_is_a_store_error() -> None:
+    """A read-only store file is refused with ESTORE. Root may write read-only files, so as
+    root the open runs in a forked child that has dropped to the user nobody."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="erplink-ro-")
     try:
-        assert _store_error(p).code == erplink.ESTORE
+        os.chmod(d, 0o755)
+        p = Path(d) / "ro.db"
+        with store.Store(p):
+            pass
+        p.chmod(0o444)
+        if os.geteuid() != 0:
+            assert _store_error(p).code == erplink.ESTORE
+            return
+        pid = os.fork()
+        if pid == 0:  # the child: nobody, then the same check; the exit status reports it
+            code = 3
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                code = 0 if _store_error(p).code == erplink.ESTORE else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     finally:
-        p.chmod(0o644)
+        shutil.rmtree(d, ignore_errors=True)
 
 
 # ==================================================================== dedup
