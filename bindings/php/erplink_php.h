@@ -632,9 +632,9 @@ static void elphp_borrowed_ptr(void *p, const char *type_name, zval *out) {
 
 /* ------------------------------------------------------------------ cancellation */
 /* Every blocking call pushes the thread's token (made on first use). Its poll function cancels
- * the C call when the engine has an interrupt pending (EG(vm_interrupt): max_execution_time,
- * an async pcntl signal): the call fails with ECANCELLED and the engine then handles the
- * interrupt. A fired token stays fired, so it is replaced once the outermost call returns. */
+ * the C call when the engine has an interrupt pending (EG(vm_interrupt): an async pcntl signal,
+ * or max_execution_time, which counts CPU time on Linux): the call fails with ECANCELLED, or
+ * with what the signal handler throws. A fired token stays fired, so it is replaced once the outermost call returns. */
 static _Thread_local erplink_cancel *elphp_tok;
 static _Thread_local int elphp_tok_depth;
 
@@ -657,6 +657,11 @@ static erplink_cancel *elphp_cancel_enter(void) {
   return elphp_tok;
 }
 
+/* After the call: pops; then, when an interrupt is pending (it may be what cancelled the call),
+ * runs the engine's interrupt function here, as pcntl_signal_dispatch() would, before the
+ * wrapper throws: once an exception is in flight the engine would drop a PHP signal handler.
+ * A handler that throws makes its exception the call's (the status typemap defers to it), as
+ * KeyboardInterrupt does in Python. A timeout (timed_out) is left to the engine. */
 static void elphp_cancel_leave(erplink_cancel *tok) {
   if (!tok) return;
   erplink_cancel_pop();
@@ -664,6 +669,13 @@ static void elphp_cancel_leave(erplink_cancel *tok) {
     erplink_cancel_free(tok);
     elphp_tok = NULL;
   }
+#if PHP_VERSION_ID >= 80200
+  if (elphp_tok_depth == 0 && zend_atomic_bool_load_ex(&EG(vm_interrupt)) && !zend_atomic_bool_load_ex(&EG(timed_out)) &&
+      !EG(exception) && zend_interrupt_function) {
+    zend_atomic_bool_store_ex(&EG(vm_interrupt), false);
+    zend_interrupt_function(EG(current_execute_data));
+  }
+#endif
 }
 
 /* A void callback threw: stop the C call that runs it through the thread's token. */

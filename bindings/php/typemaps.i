@@ -7,9 +7,10 @@
  * PHP runs a request on one thread: every call, blocking or not, runs on it, and callbacks are
  * called synchronously on it from inside the C call (the C library creates no thread). A
  * blocking call (%erplink_blocking) pushes the thread's cancellation token, whose poll function
- * cancels the C call when the engine has an interrupt pending (max_execution_time, a pcntl
- * signal with async signals): the call stops with ECANCELLED and the engine then acts on the
- * interrupt. An exception thrown by a callback stays pending in the engine, stops the C call
+ * cancels the C call when the engine has an interrupt pending (a pcntl signal with async
+ * signals; max_execution_time, which counts CPU time on Linux): the signal's PHP handler runs
+ * right after the C call returns, and the call throws what the handler throws, or
+ * Erplink\CancelledError. An exception thrown by a callback stays pending in the engine, stops the C call
  * and wins over the C error (the status typemap throws nothing more).
  */
 
@@ -43,7 +44,7 @@
 %typemap(in, phptype="int") TYPE {
   zend_long v_ = zval_get_long(&$input);
   if (EG(exception)) SWIG_fail;
-  if (v_ < (zend_long)(MIN) || (zend_ulong)v_ > (zend_ulong)(MAX)) {
+  if (v_ < (zend_long)(MIN) || v_ > (zend_long)(MAX)) {
     elphp_throw_conversion(elphp_fail(ERPLINK_ERANGE, "argument $argnum of $symname: %lld is out of range",
                                       (long long)v_));
     SWIG_fail;
@@ -72,6 +73,14 @@
 }
 
 /* ------------------------------------------------------------------ handles */
+/* T * (a handle argument): the SWIG pointer object of that type or null; anything else is a
+ * TypeError raised through SWIG_fail, so the arguments converted before it are freed. */
+%typemap(in, phptype="?SWIGTYPE") SWIGTYPE * {
+  if (SWIG_ConvertPtr(&$input, (void **)&$1, $1_descriptor, 0) < 0) {
+    zend_type_error("argument $argnum of $symname: expected a $*1_ltype handle or null");
+    SWIG_fail;
+  }
+}
 /* T **out (owned): a SWIG pointer object; the PHP class (erplink.php) owns it and calls T_free.
  * Freed here when the call fails after setting it (e.g. ECANCELLED with a partial result). */
 %define %erplink_handle_out(TYPE, FREE)
