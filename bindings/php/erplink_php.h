@@ -370,7 +370,27 @@ static int elphp_datetime(const erplink_value *v, zval *out) {
   return 0;
 }
 
-static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth) {
+/* Struct keys of one conversion, by position: the records of a search_read share their field
+ * names in the same order, so the key strings are made once per result and shared by every
+ * record's array (PHP arrays keep a reference), instead of once per record. */
+#define ELPHP_KEY_SLOTS 64
+typedef struct elphp_keys {
+  zend_string *k[ELPHP_KEY_SLOTS];
+} elphp_keys;
+
+static zend_string *elphp_key(elphp_keys *kc, size_t i, const char *k, size_t len) {
+  if (i < ELPHP_KEY_SLOTS) {
+    zend_string *c = kc->k[i];
+    if (c && ZSTR_LEN(c) == len && memcmp(ZSTR_VAL(c), k, len) == 0) return zend_string_copy(c);
+    if (c) zend_string_release(c);
+    c = kc->k[i] = zend_string_init(k, len, 0);
+    return zend_string_copy(c);
+  }
+  return zend_string_init(k, len, 0);
+}
+
+
+static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth, elphp_keys *kc) {
   if (depth > ERPLINK_BINDING_MAX_DEPTH) {
     elphp_throw_last(elphp_fail(ERPLINK_ELIMIT, "value nested deeper than %d levels", ERPLINK_BINDING_MAX_DEPTH));
     return -1;
@@ -422,7 +442,7 @@ static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth) {
     zend_hash_real_init_packed(Z_ARRVAL_P(out));
     for (size_t i = 0; i < n; i++) {
       zval item;
-      if (elphp_from_value_rec(erplink_value_array_at(v, i), &item, depth + 1) != 0) {
+      if (elphp_from_value_rec(erplink_value_array_at(v, i), &item, depth + 1, kc) != 0) {
         zval_ptr_dtor(out);
         ZVAL_UNDEF(out);
         return -1;
@@ -436,14 +456,15 @@ static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth) {
     array_init_size(out, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
       zval item;
-      if (elphp_from_value_rec(erplink_value_struct_value_at(v, i), &item, depth + 1) != 0) {
+      if (elphp_from_value_rec(erplink_value_struct_value_at(v, i), &item, depth + 1, kc) != 0) {
         zval_ptr_dtor(out);
         ZVAL_UNDEF(out);
         return -1;
       }
       /* symtable: a numeric key ("10") becomes the int key PHP itself would make of it */
-      zend_symtable_str_update(Z_ARRVAL_P(out), erplink_value_struct_key_at(v, i),
-                               erplink_value_struct_key_len_at(v, i), &item);
+      zend_string *key = elphp_key(kc, i, erplink_value_struct_key_at(v, i), erplink_value_struct_key_len_at(v, i));
+      zend_symtable_update(Z_ARRVAL_P(out), key, &item);
+      zend_string_release(key);
     }
     return 0;
   }
@@ -454,11 +475,14 @@ static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth) {
 
 /* Tree -> new PHP value in *out (null for NULL); -1 with an exception thrown on failure. */
 static int elphp_from_value(const erplink_value *v, zval *out) {
-  if (!v) {
-    ZVAL_NULL(out);
-    return 0;
-  }
-  return elphp_from_value_rec(v, out, 0);
+  ZVAL_NULL(out);
+  if (!v) return 0;
+  elphp_keys kc;
+  memset(&kc, 0, sizeof kc);
+  int rc = elphp_from_value_rec(v, out, 0, &kc);
+  for (int i = 0; i < ELPHP_KEY_SLOTS; i++)
+    if (kc.k[i]) zend_string_release(kc.k[i]);
+  return rc;
 }
 
 /* ------------------------------------------------------------------ typemap helpers */
