@@ -16,6 +16,13 @@ $routes = [
     '/api/odoo/upload-proof-payment' => 'api/odoo/upload-proof-payment.php',
     '/api/odoo/dashboard' => 'api/odoo/dashboard.php',
 ];
+if (!extension_loaded('erplink')) { // a deployment error: say so in JSON, without paths
+    http_response_code(500);
+    header('Content-Type: application/json; charset=utf-8');
+    echo '{"error":{"code":"misconfigured","message":"The portal is not configured."}}', "\n";
+    error_log('[portal] the erplink extension is not loaded (extension=erplink.so)');
+    return true;
+}
 require __DIR__ . '/lib/bootstrap.php';
 if (!isset($routes[$path])) {
     Portal\respond(404, ['error' => ['code' => 'no_route', 'message' => 'No such endpoint.']]);
