@@ -646,6 +646,7 @@ static int elphp_call_callback(zend_object *callable, zval *args, uint32_t n) {
 
 /* A borrowed C pointer as a SWIG pointer object of the named type (callback arguments). */
 static void elphp_borrowed_ptr(void *p, const char *type_name, zval *out) {
+  ZVAL_UNDEF(out); /* SWIG_SetPointerZval looks at the zval's type */
   swig_type_info *ti = SWIG_TypeQuery(type_name);
   if (!ti) {
     ZVAL_NULL(out);

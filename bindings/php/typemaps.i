@@ -87,6 +87,7 @@
 %typemap(in, numinputs=0) TYPE **ERPLINK_HANDLE_OUT (TYPE *tmp = NULL) "$1 = &tmp;";
 %typemap(argout) TYPE **ERPLINK_HANDLE_OUT {
   zval o_;
+  ZVAL_UNDEF(&o_); /* SWIG_SetPointerZval looks at the zval's type */
   SWIG_SetPointerZval(&o_, (void *)*$1, $*1_descriptor, 0);
   *$1 = NULL;
   elphp_append($result, &o_);
@@ -99,6 +100,7 @@
 %typemap(in, numinputs=0) const TYPE **ERPLINK_HANDLE_OUT (const TYPE *tmp = NULL) "$1 = ($1_ltype)&tmp;";
 %typemap(argout) const TYPE **ERPLINK_HANDLE_OUT {
   zval o_;
+  ZVAL_UNDEF(&o_); /* SWIG_SetPointerZval looks at the zval's type */
   SWIG_SetPointerZval(&o_, (void *)*$1, $*1_descriptor, 0);
   elphp_append($result, &o_);
 }
