@@ -53,14 +53,14 @@ def junit_counts(path):
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):
-        print(f"pytest: no result file at {path}")
+        print(f"junit: no result file at {path}")
         return 0, 1
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     total = fail = skip = 0
     for s in suites:
         total += int(s.get("tests", 0))
         fail += int(s.get("failures", 0)) + int(s.get("errors", 0))
-        skip += int(s.get("skipped", 0))
+        skip += int(s.get("skipped", s.get("skip", 0)))  # PHP's run-tests.php writes "skip"
     return total - fail - skip, fail + skip
 
 
@@ -80,7 +80,7 @@ def node_tap_counts(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--meson", action="append", default=[], metavar="LABEL=testlog.json")
-    ap.add_argument("--junit", action="append", default=[])
+    ap.add_argument("--junit", action="append", default=[], metavar="[LABEL=]junit.xml")
     ap.add_argument("--node-tap", action="append", default=[])
     ap.add_argument("--extra-failed", type=int, default=0, help="steps that failed before tests could run")
     a = ap.parse_args()
@@ -91,8 +91,9 @@ def main():
         print(f"{label}: {p} passed, {f} failed")
         passed, failed = passed + p, failed + f
     for j in a.junit:
-        p, f = junit_counts(j)
-        print(f"pytest: {p} passed, {f} failed")
+        label, _, path = j.rpartition("=") if "=" in j and not j.startswith("/") else ("pytest", "", j)
+        p, f = junit_counts(path)
+        print(f"{label}: {p} passed, {f} failed")
         passed, failed = passed + p, failed + f
     for n in a.node_tap:
         p, f = node_tap_counts(n)

@@ -8,6 +8,11 @@
  *               (bindings/python/erplink/) imports `_erplink` directly.
  *   Node:    swig -javascript -napi -c++ -I include -o erplink_wrap.cxx bindings/erplink.i
  *            -> Node-API addon erplink.node (bindings/node/binding.gyp).
+ *   PHP:     swig -php7 -I include -o erplink_wrap.c bindings/erplink.i
+ *            -> PHP 8 extension erplink.so (bindings/php/meson.build, bindings/php/build.sh);
+ *               functions keep an `erplink_` prefix (erplink_version, erplink_odoo_client_new),
+ *               constants live in the namespace Erplink (Erplink\EINVAL); the PHP layer is
+ *               bindings/php/erplink.php.
  *
  * Layout (bindings/README.md, "The interface"):
  *   1. the C headers, for their constants only (enum items without the ERPLINK_ prefix:
@@ -58,6 +63,15 @@ typedef int erplink_status;
 %}
 #endif
 
+#ifdef SWIGPHP
+%{
+#include "erplink_php.h"
+%}
+%minit %{
+  elphp_register_classes();
+%}
+#endif
+
 #define ERPLINK_EXTERN
 #define ERPLINK_BEGIN_DECLS
 #define ERPLINK_END_DECLS
@@ -98,6 +112,9 @@ typedef struct erplink_http_options erplink_http_options;
 #ifdef SWIGJAVASCRIPT
 %include "node/typemaps.i"
 #endif
+#ifdef SWIGPHP
+%include "php/typemaps.i"
+#endif
 
 /* ------------------------------------------------------------------ functions */
 #ifdef SWIGJAVASCRIPT
@@ -111,6 +128,9 @@ typedef struct erplink_http_options erplink_http_options;
 %rename(value_clone) erplink_value_clone;
 %rename(value_dump) erplink_value_dump;
 %rename(value_get_int) erplink_value_get_int;
+#elif defined(SWIGPHP)
+/* PHP functions are global: keep them prefixed (erplink_version, erplink_odoo_client_new) */
+%rename("%(regex:/^(erplink_)?(.*)$/erplink_\\2/)s", %$isfunction) "";
 #else
 %rename("%(strip:[erplink_])s", %$isfunction) "";
 #endif

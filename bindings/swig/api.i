@@ -292,6 +292,75 @@ static void elpy_ops_fill_erplink_outbox_ops(erplink_outbox_ops *ops, const elpy
 %constant const char *OPS_erplink_outbox_ops = "upsert(key,payload,now_ms);claim(sink,max,now_ms,lease_until_ms);finish(key,generation,outcome,ready_at_ms,code,message,now_ms)->applied;list(sink,state,offset,max);requeue(key,now_ms)->count;discard(key)->count;count(state,now_ms)->count;purge(done_before_ms);destroy()";
 #endif
 
+#ifdef SWIGPHP
+%{
+/* trampoline of cartona_import_fn: calls the PHP callable given as userdata on the calling thread */
+static int elphp_cb_cartona_import_fn(const cartona_order *order, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[1];
+    int ok_ = 1;
+    elphp_borrowed_ptr((void *)order, "cartona_order *", &args_[0]);
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 1);
+    else for (int i_ = 0; i_ < 1; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  return stop_;
+}
+/* trampoline of cartona_progress_fn: calls the PHP callable given as userdata on the calling thread */
+static void elphp_cb_cartona_progress_fn(size_t done, size_t total, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[2];
+    int ok_ = 1;
+    ZVAL_LONG(&args_[0], (zend_long)done);
+    if (ok_) ZVAL_LONG(&args_[1], (zend_long)total); else ZVAL_NULL(&args_[1]);
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 2);
+    else for (int i_ = 0; i_ < 2; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  if (stop_) elphp_cancel_current(); /* a void callback stops the call through the token */
+  return;
+}
+/* trampoline of erplink_log_fn: calls the PHP callable given as userdata on the calling thread */
+static void elphp_cb_erplink_log_fn(int level, const char *message, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[2];
+    int ok_ = 1;
+    ZVAL_LONG(&args_[0], (zend_long)level);
+    if (ok_) elphp_str_or_null(message, &args_[1]); else ZVAL_NULL(&args_[1]);
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 2);
+    else for (int i_ = 0; i_ < 2; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  if (stop_) elphp_cancel_current(); /* a void callback stops the call through the token */
+  return;
+}
+/* trampoline of odoo_page_fn: calls the PHP callable given as userdata on the calling thread */
+static int elphp_cb_odoo_page_fn(const erplink_value *page, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[1];
+    int ok_ = 1;
+    ok_ = elphp_from_value(page, &args_[0]) == 0;
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 1);
+    else for (int i_ = 0; i_ < 1; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  return stop_;
+}
+/* trampoline of odoo_record_fn: calls the PHP callable given as userdata on the calling thread */
+static int elphp_cb_odoo_record_fn(const erplink_value *record, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[1];
+    int ok_ = 1;
+    ok_ = elphp_from_value(record, &args_[0]) == 0;
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 1);
+    else for (int i_ = 0; i_ < 1; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  return stop_;
+}
+%}
+#endif
+
 /* ---- parameter patterns */
 %apply erplink_cancel **ERPLINK_HANDLE_OUT { erplink_cancel **out };
 %apply cartona_options **ERPLINK_HANDLE_OUT { cartona_options **out };

@@ -122,6 +122,14 @@ OPS_BEST_EFFORT = {
     ('erplink_outbox_ops', 'purge'): 'erplink_outbox_claim() purges done items on a best-effort basis',
 }
 
+# Callback arguments for PHP: C type -> the statement that sets zval `z` from the argument `a`
+# (0 on success; a conversion that throws makes the trampoline stop the C call).
+CALLBACK_ARGS_PHP = {
+    'int': 'ZVAL_LONG({z}, (zend_long){a})', 'size_t': 'ZVAL_LONG({z}, (zend_long){a})',
+    'int64_t': 'ZVAL_LONG({z}, (zend_long){a})', 'double': 'ZVAL_DOUBLE({z}, {a})',
+    'const char *': 'elphp_str_or_null({a}, {z})', 'const erplink_value *': 'ok_ = elphp_from_value({a}, {z}) == 0',
+}
+
 
 class GenError(Exception):
     pass
@@ -487,6 +495,12 @@ class Generator:
                 w('%%constant const char *OPS_%s = "%s";' % (T, self.ops_signature(T)))
             w('#endif')
             w('')
+        w('#ifdef SWIGPHP')
+        w('%{')
+        w(self.emit_php_callbacks())
+        w('%}')
+        w('#endif')
+        w('')
         w('/* ---- parameter patterns */')
         for (pattern, target) in self.applies:
             w('%%apply %s { %s };' % (pattern, target))
@@ -598,6 +612,38 @@ class Generator:
                     o.append('  ops->destroy = elpy_op_%s_destroy;' % T)
                 else:
                     o.append('  if (h->m[ELPY_OP_%s_%s]) ops->%s = elpy_op_%s_%s;' % (T, op, op, T, op))
+            o.append('}')
+        return '\n'.join(o)
+
+    def emit_php_callbacks(self):
+        o = []
+        for cb in self.used_callbacks:
+            ret, args = self.callbacks[cb]
+            cargs = ', '.join('%s%s%s' % (t, '' if t.endswith('*') else ' ', n) for t, n in args)
+            n = len(args) - 1
+            o.append('/* trampoline of %s: calls the PHP callable given as userdata on the calling thread */' % cb)
+            o.append('static %s elphp_cb_%s(%s) {' % (ret, cb, cargs))
+            o.append('  int stop_ = 1;')
+            o.append('  if (!EG(exception)) {')
+            o.append('    zval args_[%d];' % max(n, 1))
+            o.append('    int ok_ = 1;')
+            for i, (t, an) in enumerate(args[:-1]):
+                z = '&args_[%d]' % i
+                if t in CALLBACK_ARGS_PHP:
+                    stmt = CALLBACK_ARGS_PHP[t].format(a=an, z=z)
+                else:  # const T *: a borrowed handle
+                    base = t.replace('const ', '').replace(' *', '').strip()
+                    stmt = 'elphp_borrowed_ptr((void *)%s, "%s *", %s)' % (an, base, z)
+                if i == 0:
+                    o.append('    %s;' % stmt)
+                else:
+                    o.append('    if (ok_) %s; else ZVAL_NULL(%s);' % (stmt, z))
+            o.append('    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, %d);' % n)
+            o.append('    else for (int i_ = 0; i_ < %d; i_++) zval_ptr_dtor(&args_[i_]);' % n)
+            o.append('  }')
+            if ret == 'void':
+                o.append('  if (stop_) elphp_cancel_current(); /* a void callback stops the call through the token */')
+            o.append('  return%s;' % (' stop_' if ret == 'int' else ''))
             o.append('}')
         return '\n'.join(o)
 

@@ -26,7 +26,7 @@ gets Odoo's real HTML 404 page, or on 19 without a database selected its "No dat
 selected" page (both read from the transcripts, see PAGES).
 
 Usage: odoo_server.py --port 0 [--version 17|19] [--fixtures DIR] [--products N]
-                      [--keepalive]
+                      [--seed FILE]... [--keepalive]
 Prints "PORT <n>" once listening and exits when stdin reaches EOF.
 
 Data: without --fixtures a small built-in data set (products, partners, sale orders) is
@@ -36,6 +36,10 @@ transcripts of that version, so the fixture scenarios can be replayed; then a fe
 filler records (_filler(): names say "Simulated" where nothing is known) make the counts,
 groups and orderings of the captured aggregate answers come out right. --products N adds N
 generated product.product records (ids from 1000001) cheaply, for streaming tests.
+--seed FILE (repeatable) adds records after that: a JSON object {model: [record, ...]} with
+records in read format (many2one as [id, display_name]; a record replaces the one of the same
+id), and an optional "__fields__": {model: {field: fields_get attributes}} that declares
+fields (and so makes a model without records exist), e.g. tests/php/portal_seed.json.
 
 Test hooks (not Odoo): POST /__sim__/next_id {"model": m, "id": n} sets the id the next
 create on model m gets; GET /__sim__/last_request returns the body of the last RPC request;
@@ -421,6 +425,20 @@ class Store:
                                    'qty_available': float(i % 37), 'active': True}
                 mo.ids.append(rid)
             mo.known_fields.update(['name', 'default_code', 'list_price', 'qty_available', 'active'])
+
+    def seed_file(self, path):
+        """--seed FILE: records (read format) and field declarations from a JSON file."""
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        for name, fields in data.pop('__fields__', {}).items():
+            mo = self.model(name)
+            for fname, meta in fields.items():
+                mo.fields_meta.setdefault(fname, {}).update(meta)
+                mo.known_fields.add(fname)
+        for name, recs in data.items():
+            mo = self.model(name)
+            for r in recs:
+                mo.put(dict(r))
 
     def model(self, name):
         mo = self.models.get(name)
@@ -2089,6 +2107,7 @@ def main():
     ap.add_argument('--fixtures', default=None)
     ap.add_argument('--products', type=int, default=0)
     ap.add_argument('--keepalive', action='store_true')
+    ap.add_argument('--seed', action='append', default=[], metavar='FILE')
     a = ap.parse_args()
     load_pages(a.fixtures or os.environ.get('ERPLINK_FIXTURES') or
                os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
@@ -2096,6 +2115,8 @@ def main():
     VERSIONS[a.version] = json.loads(json.dumps(VERSIONS[a.version], default=list))  # private, mutable copy
     VERSIONS[a.version]['expired_keys'] = set(VERSIONS[a.version]['expired_keys'])
     store = Store(a.version, a.fixtures, a.products)
+    for path in a.seed:
+        store.seed_file(path)
     app = Server(store)
     class Server_(ThreadingHTTPServer):
         def handle_error(self, request, client_address):
