@@ -84,6 +84,9 @@ bool erplink__parse_double(const char *s, size_t len, double *out);
 /* Strict decimal int64 parse of the whole [s, s+len) with optional sign; false on
  * garbage, *overflow set when the digits are valid but out of range. */
 bool erplink__parse_int64(const char *s, size_t len, int64_t *out, bool *overflow);
+/* Advises the kernel that [p, p + n), about to be filled densely, may use huge pages (their
+ * whole 2 MiB pages inside it only; a no-op for small ranges and where unsupported). arena.c */
+void erplink__advise_huge(void *p, size_t n);
 /* Monotonic and wall clocks, in milliseconds / microseconds. */
 int64_t erplink__now_mono_ms(void);
 int64_t erplink__now_wall_ms(void);

@@ -208,7 +208,7 @@ int erplink_json_decode(erplink_value **out, const char *data, size_t len, const
   erplink__limits_resolve(&lim, limits);
   size_t i = 0;
   while (i < len && is_blank(data[i])) i++;
-  if (len <= lim.max_bytes && i < len && data[i] != '<') return erplink__json_parse_copy(out, data, len, &lim);
+  if (len <= lim.max_bytes && i < len && data[i] != '<') return erplink__json_parse_unpadded(out, data, len, &lim);
   /* too large, empty or HTML: the decoder's messages */
   erplink_json_decoder d;
   memset(&d, 0, sizeof d);
