@@ -162,6 +162,15 @@ struct erplink_value {
   } u;
 };
 
+/* Hands out the subtree `sub` of the tree `root` (a root value: decoded or built) as a root of
+ * its own, without copying a decoded tree: *out receives the value that now stands for sub, and
+ * erplink_value_free(*out) releases the whole of root's tree (the rest of it is unreachable until
+ * then: an envelope around a result costs no copy of the result). A built (heap) tree is
+ * cloned instead. root is consumed in every case, and must not be used afterwards (nor sub, but
+ * through *out). sub NULL, or not inside root: EINVAL (for a decoded tree, only that sub is a
+ * decoded node is checked: it must be one of root's). Returns 0 or a negative code. */
+int erplink__value_adopt_subtree(erplink_value **out, erplink_value *root, const erplink_value *sub);
+
 /* Datetime helpers shared by codecs. */
 bool erplink__datetime_valid(int y, int mo, int d, int h, int mi, int s, int us);
 int64_t erplink__days_from_civil(int64_t y, unsigned m, unsigned d);
