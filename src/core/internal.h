@@ -184,39 +184,6 @@ struct erplink_limits {
 };
 void erplink__limits_resolve(struct erplink_limits *dst, const erplink_limits *src);
 
-/* ---------------------------------------------------------------- tree builder
- *
- * Both decoders build their tree through this one builder: it allocates nodes and
- * strings in an arena owned by the root, keeps container items in a scratch stack
- * until the container closes (then copies them, exactly sized, into the arena), and
- * enforces the depth and element caps uniformly. Every function returns 0 or a
- * negative code with the thread's last error set.
- */
-typedef struct erplink_builder erplink_builder;
-
-int erplink_builder_new(erplink_builder **out, const erplink_limits *limits, size_t size_hint);
-void erplink_builder_free(erplink_builder *b);
-/* Resets to an empty document (keeps allocated scratch). */
-void erplink_builder_reset(erplink_builder *b);
-/* Member key for the next value added to the current struct (copied). */
-int erplink_builder_key(erplink_builder *b, const char *key, size_t len);
-int erplink_builder_begin_array(erplink_builder *b);
-int erplink_builder_begin_struct(erplink_builder *b);
-int erplink_builder_end(erplink_builder *b); /* closes the innermost container */
-int erplink_builder_nil(erplink_builder *b);
-int erplink_builder_bool(erplink_builder *b, int v);
-int erplink_builder_int(erplink_builder *b, int64_t v);
-int erplink_builder_double(erplink_builder *b, double v);
-int erplink_builder_string(erplink_builder *b, const char *s, size_t len);
-int erplink_builder_bytes(erplink_builder *b, const void *p, size_t len);
-/* Reserve len+1 bytes in the arena for a value built in place (e.g. base64 decode). */
-char *erplink_builder_alloc(erplink_builder *b, size_t len);
-int erplink_builder_bytes_inplace(erplink_builder *b, char *p, size_t len); /* p from _alloc */
-int erplink_builder_datetime(erplink_builder *b, const erplink_datetime *dt);
-size_t erplink_builder_depth(const erplink_builder *b);
-/* True once a complete top-level value was added. */
-bool erplink_builder_done(const erplink_builder *b);
-/* Takes the finished root (caller owns it); the builder is reset. */
-erplink_value *erplink_builder_take(erplink_builder *b);
+/* The tree builder of the XML-RPC decoder: builder.h. */
 
 #endif /* ERPLINK_CORE_INTERNAL_H */

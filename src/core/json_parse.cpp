@@ -7,7 +7,6 @@
  * No exceptions and no C++ library allocation: memory comes from malloc and the arena, and
  * every simdjson call goes through its error-code interface. */
 #include <atomic>
-#include <cfloat>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +21,7 @@ using std::atomic_int;
 extern "C" {
 #include "arena.h"
 #include "internal.h"
+#include "numparse.h"
 }
 #include "json_parse.h"
 
@@ -707,85 +707,22 @@ size_t number_len(const uint8_t *p, const uint8_t *end) {
   return (size_t)(q - p);
 }
 
-/* Integers of up to 16 digits and plain decimals (no exponent; up to 16 digits in all, worth
- * at most 2^53): nearly every number an API sends. Read with 8-digit SWAR steps, the decimal
- * as one correctly rounded division of two exact doubles (Clinger's fast path, as simdjson's
- * own), the token being [p, end) (digits are read 8 bytes at a time: READ_AHEAD covers them).
- * True when *v was set; anything else, valid or not, is left to simdjson's number parser. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(FLT_EVAL_METHOD) && \
-    FLT_EVAL_METHOD == 0
-inline uint64_t load8(const uint8_t *p) {
-  uint64_t x;
-  memcpy(&x, p, 8);
-  return x;
-}
-
-/* The value of the n (1..8) digits at p; false when one of them is not a digit. */
-simdjson_inline bool digits8(const uint8_t *p, size_t n, uint64_t *out) {
-  uint64_t x = load8(p);
-  if (n < 8) { /* the missing leading digits are zeros */
-    unsigned sh = 8 * (unsigned)(8 - n);
-    x = (x << sh) | (0x3030303030303030u >> (64 - sh));
-  }
-  if (((x & 0xF0F0F0F0F0F0F0F0u) | (((x + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) != 0x3333333333333333u)
-    return false;
-  x = (x & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
-  x = (x & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
-  *out = (x & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
-  return true;
-}
-
-simdjson_inline bool digits16(const uint8_t *p, size_t n, uint64_t *out) {
-  if (n <= 8) return digits8(p, n, out);
-  uint64_t hi, lo;
-  if (!digits8(p, n - 8, &hi) || !digits8(p + n - 8, 8, &lo)) return false;
-  *out = hi * 100000000u + lo;
-  return true;
-}
-
-/* Offset of the first '.' among the n (<= 16) bytes at p, or n. */
-simdjson_inline size_t find_dot(const uint8_t *p, size_t n) {
-  for (size_t k = 0; k < n; k += 8) {
-    uint64_t x = load8(p + k) ^ 0x2E2E2E2E2E2E2E2Eu;
-    uint64_t z = (x - 0x0101010101010101u) & ~x & 0x8080808080808080u; /* its lowest set byte is exact */
-    if (z) {
-      size_t pos = k + ((size_t)__builtin_ctzll(z) >> 3);
-      return pos < n ? pos : n;
-    }
-  }
-  return n;
-}
-
+/* Integers of up to 16 digits and plain decimals: numparse.h's fast path. */
 simdjson_inline bool fast_number(const uint8_t *p, const uint8_t *end, erplink_value *v) {
-  static const uint64_t p10[] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-                                 1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
-                                 100000000000000u, 1000000000000000u, 10000000000000000u};
-  bool neg = *p == '-';
-  p += neg;
-  size_t n = (size_t)(end - p);
-  if (n == 0 || n > 17) return false;
-  size_t ni = find_dot(p, n < 16 ? n : 16);
-  if (ni == 0 || ni > 16 || (p[0] == '0' && ni > 1)) return false;
-  uint64_t ip;
-  if (!digits16(p, ni, &ip)) return false;
-  if (ni == n) {
+  int64_t i;
+  double d;
+  switch (erplink__fast_number((const char *)p, (size_t)(end - p), &i, &d)) {
+  case ERPLINK_NUM_INT:
     v->type = ERPLINK_TYPE_INT;
-    v->u.i = neg ? -(int64_t)ip : (int64_t)ip;
+    v->u.i = i;
     return true;
+  case ERPLINK_NUM_DOUBLE:
+    v->type = ERPLINK_TYPE_DOUBLE;
+    v->u.d = d;
+    return true;
+  default: return false;
   }
-  size_t nf = n - ni - 1;
-  uint64_t fp;
-  if (nf == 0 || ni + nf > 16 || !digits16(p + ni + 1, nf, &fp)) return false;
-  uint64_t m = ip * p10[nf] + fp;
-  if (m > ((uint64_t)1 << 53)) return false;
-  double d = (double)m / (double)p10[nf];
-  v->type = ERPLINK_TYPE_DOUBLE;
-  v->u.d = neg ? -d : d;
-  return true;
 }
-#else
-inline bool fast_number(const uint8_t *, const uint8_t *, erplink_value *) { return false; }
-#endif
 
 } // namespace
 

@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "erplink/erplink.h"
+#include "builder.h"
 #include "internal.h"
 #include "test.h"
 
