@@ -18,10 +18,10 @@
  * document for API answers, at most 4 times for a document of one-character tokens) plus
  * 32 bytes per child of the containers still open: with the body, about 1.9 times the body.
  * The tree itself takes about 2.8 (market orders) to 3.6 (Odoo records) times the document.
- * Documents up to 4 MiB use a parser that each thread keeps for its next call (the token
- * indexes of the largest such document and its scratch: typically a few MiB, at most about
- * 20 MiB resident); a decoder keeps its body buffer, and its own parser for larger documents,
- * for its next document until erplink_json_decoder_free(). Freed trees give their arena
+ * Each thread keeps its parser for its next document (decoders and erplink_json_decode()
+ * alike): at most 16 MiB of token indexes and 4 MiB of scratch stay resident (typically a few
+ * MiB), for documents up to 64 MiB (a larger one gets a parser of its own); a decoder keeps
+ * its body buffer for its next document until erplink_json_decoder_free(). Freed trees give their arena
  * blocks (64 KiB to 8 MiB each) to a process-wide cache of at most 64 MiB that later decodes
  * (JSON and XML-RPC) reuse, so that consecutive decodes fill memory already mapped: that much
  * memory stays allocated after the trees are freed (the cache never grows beyond it).

@@ -741,6 +741,7 @@ struct erplink__json_parser {
   key_slot16 kc[KEY_CACHE_DEPTH][KEY_CACHE_SLOTS];
   char *buf = nullptr;
   size_t cap = 0;
+  size_t idx_touched = 0; /* bytes of the token index buffer touched since it was last trimmed */
   erplink__json_parser() = default;
   erplink__json_parser(const erplink__json_parser &) = delete;
   erplink__json_parser &operator=(const erplink__json_parser &) = delete;
@@ -1160,16 +1161,21 @@ int ensure_stage1(erplink__json_parser *p, size_t len) {
 
 namespace {
 
-/* The parser of erplink_json_decode() and of decoders' small documents on this thread, kept
- * between documents while they are small (most API answers): its buffers are then warm, which
- * spares page faults that cost as much as the parsing itself. */
+/* The parser of erplink_json_decode() and of the decoders on this thread, kept between
+ * documents: its buffers are then warm, which spares page faults that cost as much as the
+ * parsing itself. What it keeps is bounded: a parser sized for documents of up to
+ * KEEP_DOC_MAX (its token index buffer reserves 4 bytes per byte of address space, only
+ * touched pages are resident), of which at most KEEP_RESIDENT bytes stay resident (the pages
+ * beyond go back to the kernel), and at most KEEP_SCRATCH bytes of scratch. */
 struct parser_cache {
   erplink__json_parser *p = nullptr;
   ~parser_cache() { delete p; }
 };
 thread_local parser_cache t_parser;
 
-constexpr size_t KEEP_PARSER_BYTES = ERPLINK_JSON_THREAD_PARSER_MAX;
+constexpr size_t KEEP_DOC_MAX = (size_t)64 << 20;
+constexpr size_t KEEP_RESIDENT = (size_t)16 << 20;
+constexpr size_t KEEP_SCRATCH = (size_t)4 << 20;
 
 erplink__json_parser *take_thread_parser() {
   erplink__json_parser *p = t_parser.p;
@@ -1178,11 +1184,37 @@ erplink__json_parser *take_thread_parser() {
 }
 
 void give_back_thread_parser(erplink__json_parser *p) {
-  if (p && !t_parser.p && (!p->impl || p->impl->capacity() <= KEEP_PARSER_BYTES + KEEP_PARSER_BYTES / 8) &&
-      p->cap <= KEEP_PARSER_BYTES + ERPLINK_JSON_PADDING && p->scratch_bytes() <= KEEP_PARSER_BYTES)
-    t_parser.p = p;
-  else
+  if (!p) return;
+  if (t_parser.p || (p->impl && p->impl->capacity() > KEEP_DOC_MAX + KEEP_DOC_MAX / 8)) {
     delete p;
+    return;
+  }
+  if (p->scratch_bytes() > KEEP_SCRATCH) {
+    free(p->vals);
+    free(p->keys);
+    free(p->stack);
+    p->vals = nullptr;
+    p->keys = nullptr;
+    p->stack = nullptr;
+    p->vcap = p->kcap = p->scap = 0;
+  }
+  if (p->cap > KEEP_SCRATCH) { /* the exact path's padded copy */
+    free(p->buf);
+    p->buf = nullptr;
+    p->cap = 0;
+  }
+  if (p->impl) { /* the token indexes beyond KEEP_RESIDENT bytes: back to the kernel */
+    size_t used = ((size_t)p->impl->n_structural_indexes + 3) * sizeof(uint32_t);
+    if (used > p->idx_touched) p->idx_touched = used;
+    if (p->idx_touched > KEEP_RESIDENT) {
+      const uintptr_t page = 4096;
+      uintptr_t base = (uintptr_t)p->impl->structural_indexes.get();
+      uintptr_t b = (base + KEEP_RESIDENT + page - 1) & ~(page - 1), e = (base + p->idx_touched) & ~(page - 1);
+      if (e > b) (void)madvise((void *)b, e - b, MADV_DONTNEED); /* their contents are not needed */
+      p->idx_touched = KEEP_RESIDENT;
+    }
+  }
+  t_parser.p = p;
 }
 
 /* A padded copy of [data, data + len) in p's buffer; NULL when out of memory. */

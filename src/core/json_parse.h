@@ -20,9 +20,6 @@ struct erplink_limits;
  * SIMDJSON_PADDING. */
 #define ERPLINK_JSON_PADDING 64
 
-/* Documents up to this size are parsed with the calling thread's parser (kept between calls). */
-#define ERPLINK_JSON_THREAD_PARSER_MAX ((size_t)4 << 20)
-
 /* A reusable parser: simdjson's stage-1 parser (4 bytes of structural indexes per byte of the
  * largest document it parsed, touched only where tokens are) and the tree builder's scratch,
  * kept for the next document. */
@@ -33,8 +30,8 @@ void erplink__json_parser_free(erplink__json_parser *p); /* NULL: no-op */
 /* Parses the whole document [buf, buf + len) (followed by ERPLINK_JSON_PADDING readable
  * bytes, whose content does not matter) into an arena tree, enforcing the depth and element
  * caps of lim (the size cap is the caller's). size_hint sizes the tree's first arena block.
- * parser: a reusable parser, or NULL for the calling thread's (kept between calls for
- * documents up to ERPLINK_JSON_THREAD_PARSER_MAX). Returns 0 and *out (a root for erplink_value_free()), or a
+ * parser: a reusable parser, or NULL for the calling thread's (kept between calls, with at
+ * most about 20 MiB of it resident: see json_parse.cpp). Returns 0 and *out (a root for erplink_value_free()), or a
  * negative code with the thread's error set ("invalid JSON at byte N: ..." and the codes of
  * erplink/json.h). The caller has already rejected empty documents and HTML. Thread-safe
  * for distinct parsers. */

@@ -789,6 +789,23 @@ static void test_block_cache(void) {
   erplink__arena_cache_drain();
   CHECK_EQ_INT((long long)erplink__arena_cache_bytes(), 0);
   erplink_buf_free(&b);
+  /* a document of more tokens than the thread's parser keeps resident (5M tokens: 20 MB of
+   * indexes, trimmed to 16 MiB after each decode): decoded right, twice */
+  size_t n = 2 * 2500000 + 1;
+  char *big = malloc(n);
+  REQUIRE(big);
+  big[0] = '[';
+  for (size_t i = 1; i < n; i += 2) big[i] = '7', big[i + 1] = ',';
+  big[n - 1] = ']';
+  for (int round = 0; round < 2; round++) {
+    REQUIRE(erplink_json_decode(&v, big, n, NULL) == 0);
+    CHECK_EQ_INT((long long)erplink_value_count(v), 2500000);
+    int64_t x = 0;
+    CHECK(erplink_value_get_int(&x, erplink_value_array_at(v, 2499999)) == 0 && x == 7);
+    erplink_value_free(v);
+  }
+  free(big);
+  erplink__arena_cache_drain();
 }
 
 static void test_truncated_prefixes(void) {
