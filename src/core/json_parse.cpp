@@ -213,7 +213,7 @@ size_t after_scalar(const char *s, size_t len) {
 }
 
 /* The arena's bump allocation, inlined (the arena's own function takes the slow path). */
-inline void *bump(erplink_arena *a, size_t size, size_t align) {
+simdjson_inline void *bump(erplink_arena *a, size_t size, size_t align) {
   uintptr_t p = ((uintptr_t)a->cur + (align - 1)) & ~(uintptr_t)(align - 1);
   if (ERPLINK_LIKELY(p <= (uintptr_t)a->end && size <= (size_t)((uintptr_t)a->end - p))) {
     a->cur = (char *)(p + size);
@@ -915,16 +915,23 @@ int fast_tree::run(erplink_value **out) {
     size_t nk = (size_t)(vtop - first);
     erplink_value *node = f->slot == SIZE_MAX ? root : p_->vals + f->slot;
     erplink_value *kids = nullptr;
+    /* one allocation: the children, then their members (or item pointers) */
+    static_assert(sizeof(erplink_value) % alignof(erplink_member) == 0 &&
+                      sizeof(erplink_value) % alignof(erplink_value *) == 0,
+                  "members and items follow the children");
     if (nk) {
-      kids = (erplink_value *)bump(a, nk * sizeof *kids, alignof(erplink_value));
+      size_t tail = f->obj ? sizeof(erplink_member) : sizeof(erplink_value *);
+      kids = (erplink_value *)bump(a, nk * (sizeof *kids + tail), alignof(erplink_value));
       if (!kids) return false;
-      memcpy(kids, first, nk * sizeof *kids);
+      if (nk <= 16)
+        for (size_t j = 0; j < nk; j++) kids[j] = first[j];
+      else
+        memcpy(kids, first, nk * sizeof *kids);
     }
     if (f->obj) {
       erplink_member *m = nullptr;
       if (nk) {
-        m = (erplink_member *)bump(a, nk * sizeof *m, alignof(erplink_member));
-        if (!m) return false;
+        m = (erplink_member *)(kids + nk);
         const pending_key *k = p_->keys + f->kstart;
         for (size_t j = 0; j < nk; j++) m[j] = erplink_member{k[j].key, k[j].len, &kids[j]};
       }
@@ -935,8 +942,7 @@ int fast_tree::run(erplink_value **out) {
     } else {
       erplink_value **items = nullptr;
       if (nk) {
-        items = (erplink_value **)bump(a, nk * sizeof *items, alignof(erplink_value *));
-        if (!items) return false;
+        items = (erplink_value **)(kids + nk);
         for (size_t j = 0; j < nk; j++) items[j] = &kids[j];
       }
       node->type = ERPLINK_TYPE_ARRAY;
