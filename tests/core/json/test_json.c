@@ -697,7 +697,12 @@ static void mutate(erplink_buf *b) {
 static int check_paths(const char *doc, size_t n, const struct erplink_limits *rl, int *accepted) {
   char *exact = malloc(n ? n : 1); /* exactly n bytes: reads beyond are ASan errors */
   char *pad = calloc(1, n + ERPLINK_JSON_PADDING);
-  REQUIRE(exact && pad);
+  if (!exact || !pad) {
+    free(exact);
+    free(pad);
+    CHECK(!"out of memory");
+    return 1;
+  }
   memcpy(exact, doc, n);
   memcpy(pad, doc, n);
   erplink_value *f = NULL, *o = NULL, *d = NULL;
