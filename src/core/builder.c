@@ -131,8 +131,11 @@ int erplink__builder_key_slow(erplink_builder *b, const char *key, size_t len) {
       return 0;
     }
   }
-  char *k = erplink__builder_copy(b, key, len);
+  /* (with 8 readable bytes after it, for erplink__builder_key()'s word comparisons) */
+  char *k = len <= SIZE_MAX - 16 ? erplink_builder_alloc(b, len + 7) : NULL;
   if (!k) return ERPLINK_ENOMEM;
+  if (len) memcpy(k, key, len);
+  memset(k + len, 0, 8);
   b->key = (erplink__bkey){k, len};
   b->have_key = true;
   if (slot) *slot = b->key;

@@ -137,18 +137,34 @@ static inline int erplink_builder_string(erplink_builder *b, const char *s, size
 }
 
 /* Member key for the next value added to the current struct (copied, or shared with the same
- * member of the previous struct at this depth). */
+ * member of the previous struct at this depth: shared copies are followed by 8 readable bytes). */
 int erplink__builder_key_slow(erplink_builder *b, const char *key, size_t len);
-static inline int erplink_builder_key(erplink_builder *b, const char *key, size_t len) {
+static inline int erplink__builder_key(erplink_builder *b, const char *key, size_t len, bool slack) {
   size_t d = b->depth;
   if (ERPLINK_LIKELY(d && d <= ERPLINK_BUILDER_KEY_DEPTH && b->stack[d - 1].is_struct && b->row_gen[d - 1] == b->gen)) {
     size_t mi = b->klen - b->stack[d - 1].kstart;
     if (ERPLINK_LIKELY(mi < ERPLINK_BUILDER_KEY_SLOTS)) {
       const erplink__bkey *slot = &b->kc[d - 1][mi];
       if (slot->key && slot->len == len) {
-        size_t i = 0;
-        while (i < len && slot->key[i] == key[i]) i++;
-        if (i == len) {
+        bool same = true;
+        if (slack) { /* 8 bytes at a time: both sides have 8 readable bytes beyond len */
+          size_t i = 0;
+          for (; same && i + 8 <= len; i += 8) same = memcmp(slot->key + i, key + i, 8) == 0;
+          if (same && i < len) {
+            uint64_t x, y;
+            memcpy(&x, slot->key + i, 8);
+            memcpy(&y, key + i, 8);
+            uint64_t diff = x ^ y;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            same = (diff & ((UINT64_C(1) << (8 * (len - i))) - 1)) == 0;
+#else
+            same = (diff >> (8 * (8 - (len - i)))) == 0;
+#endif
+          }
+        } else {
+          for (size_t i = 0; same && i < len; i++) same = slot->key[i] == key[i];
+        }
+        if (same) {
           b->key = *slot;
           b->have_key = true;
           return 0;
@@ -157,6 +173,9 @@ static inline int erplink_builder_key(erplink_builder *b, const char *key, size_
     }
   }
   return erplink__builder_key_slow(b, key, len);
+}
+static inline int erplink_builder_key(erplink_builder *b, const char *key, size_t len) {
+  return erplink__builder_key(b, key, len, false);
 }
 
 #endif

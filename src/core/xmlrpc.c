@@ -811,6 +811,7 @@ static inline bool push(erplink_xmlrpc_decoder *d, enum kind k) {
 
 /* Every start tag the fast path of on_start() does not take: all checks, all messages. */
 static XR_COLD void start_slow(erplink_xmlrpc_decoder *d, const XML_Char *name) {
+  if (d->failed) return;
   enum kind k = quick_kind(name);
   const char *local = name;
   size_t n = 0;
@@ -961,6 +962,29 @@ misplaced:
   fail(d, ERPLINK_EPROTOCOL, "unexpected <%s> inside <%s>", name, kind_name[top->kind]);
 }
 
+/* Pushes a frame for an element the fast path of on_start() accepted. */
+static inline void push_fast(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
+  d->xml_elems++;
+  d->stack[sp] = (dframe){(uint8_t)k, 0, 0};
+  d->sp = sp + 1;
+  d->collect = collects_text(k);
+  d->tlen = 0;
+}
+
+/* An <array> or <struct> opens in the builder, then its frame (out of line, called last:
+ * on_start() needs no stack frame). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void open_container(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
+  int rc = k == K_ARRAY ? erplink_builder_begin_array(d->b) : erplink_builder_begin_struct(d->b);
+  if (ERPLINK_UNLIKELY(rc)) {
+    builder_failed(d, rc);
+    return;
+  }
+  push_fast(d, sp, k);
+}
+
 /* The elements of values in their usual places, checked as start_slow() would (the child the
  * parent expects, each at most once); anything else goes there. */
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
@@ -968,10 +992,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
   (void)atts;
   size_t sp = d->sp;
   /* one test for: not failed, not the root, room in the stack, within the depth and element caps */
-  if (ERPLINK_UNLIKELY(sp - 1 >= d->fast_sp_end - 1 || d->xml_elems >= d->max_xml_elems)) {
-    if (!d->failed) start_slow(d, name);
-    return;
-  }
+  if (ERPLINK_UNLIKELY(sp - 1 >= d->fast_sp_end - 1 || d->xml_elems >= d->max_xml_elems)) goto slow;
   dframe *top = &d->stack[sp - 1];
   enum kind k;
   /* the parent first: it says which name to expect (one dispatch, mostly predictable) */
@@ -995,10 +1016,14 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
       goto slow;
     }
     break;
-  case K_VALUE: /* one scalar type (containers and text before the type: start_slow()) */
+  case K_VALUE: /* one type (text before it: start_slow()) */
     k = quick_kind(name);
-    if (k < K_NIL || (top->flags & F_TYPED) || d->tlen) goto slow;
+    if (k < K_ARRAY || (top->flags & F_TYPED) || d->tlen) goto slow;
     top->flags |= F_TYPED;
+    if (k <= K_STRUCT) {
+      open_container(d, sp, k);
+      return;
+    }
     break;
   case K_ARRAY: /* one <data> */
     if (!IS_DATA(name) || (top->flags & F_DATA)) goto slow;
@@ -1007,11 +1032,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     break;
   default: goto slow;
   }
-  d->xml_elems++;
-  d->stack[sp] = (dframe){(uint8_t)k, 0, 0};
-  d->sp = sp + 1;
-  d->collect = collects_text(k);
-  d->tlen = 0;
+  push_fast(d, sp, k);
   return;
 slow:
   start_slow(d, name);
@@ -1131,7 +1152,8 @@ static void end_work(erplink_xmlrpc_decoder *d, dframe f) {
     rc = erplink_builder_end(d->b);
     break;
   case K_NAME:
-    rc = erplink_builder_key(d->b, d->tlen ? d->text : "", d->tlen);
+    /* (collected text is followed by TEXT_SLACK readable bytes) */
+    rc = d->tlen ? erplink__builder_key(d->b, d->text, d->tlen, true) : erplink_builder_key(d->b, "", 0);
     break;
   case K_MEMBER:
     if ((f.flags & (F_NAME | F_VALUE)) != (F_NAME | F_VALUE)) {
