@@ -214,6 +214,14 @@ int erplink_builder_bytes(erplink_builder *b, const void *p, size_t len) {
 int erplink_builder_datetime(erplink_builder *b, const erplink_datetime *dt) {
   erplink_value *v = erplink__builder_place(b, ERPLINK_TYPE_DATETIME);
   if (!v) return erplink__builder_fail_code();
-  v->u.dt = *dt;
+  /* field by field over zeros: erplink_value_equal() compares the whole struct, padding included */
+  memset(&v->u, 0, sizeof v->u);
+  v->u.dt.year = dt->year;
+  v->u.dt.month = dt->month;
+  v->u.dt.day = dt->day;
+  v->u.dt.hour = dt->hour;
+  v->u.dt.minute = dt->minute;
+  v->u.dt.second = dt->second;
+  v->u.dt.usec = dt->usec;
   return 0;
 }
