@@ -71,20 +71,22 @@ def run(cmd):
     return out
 
 
-def commands(what, build, path):
+def commands(what, build, path, scale=1):
+    """scale: more runs for a small document (best of N over a window of ~0.1 s at least, so that
+    one burst of load on a shared machine does not decide a figure); the same for every peer."""
     b = os.path.join(build, "bench")
     peer_py = [sys.executable, os.path.join(HERE, "json_py_peer.py")]
     node = ["node", os.path.join(HERE, "json_peer.js")]
-    cmds = {"erplink": [os.path.join(b, "bench_json"), what, path, str(RUNS["erplink"])]}
+    cmds = {"erplink": [os.path.join(b, "bench_json"), what, path, str(RUNS["erplink"] * scale)]}
     if what == "decode":
-        cmds["erplink_decoder"] = [os.path.join(b, "bench_json"), "decoder", path, str(RUNS["erplink_decoder"])]
+        cmds["erplink_decoder"] = [os.path.join(b, "bench_json"), "decoder", path, str(RUNS["erplink_decoder"] * scale)]
         sj = os.path.join(b, "bench_simdjson")
         if os.path.exists(sj):
-            cmds["simdjson_dom"] = [sj, "dom", path, str(RUNS["simdjson_dom"])]
-            cmds["simdjson_dom_fresh"] = [sj, "fresh", path, str(RUNS["simdjson_dom_fresh"])]
-    cmds["node"] = node + [what, path, str(RUNS["node"])]
-    cmds["orjson"] = peer_py + ["orjson", what, path, str(RUNS["orjson"])]
-    cmds["python_json"] = peer_py + ["json", what, path, str(RUNS["python_json"])]
+            cmds["simdjson_dom"] = [sj, "dom", path, str(RUNS["simdjson_dom"] * scale)]
+            cmds["simdjson_dom_fresh"] = [sj, "fresh", path, str(RUNS["simdjson_dom_fresh"] * scale)]
+    cmds["node"] = node + [what, path, str(RUNS["node"] * scale)]
+    cmds["orjson"] = peer_py + ["orjson", what, path, str(RUNS["orjson"] * scale)]
+    cmds["python_json"] = peer_py + ["json", what, path, str(RUNS["python_json"] * scale)]
     return cmds
 
 
@@ -104,7 +106,7 @@ def main():
             sfx = "" if name == "esi" else "_" + name
             print("%s: %.2f MB" % (name, mb))
             figures = {}
-            for impl, cmd in commands(what, build, path).items():
+            for impl, cmd in commands(what, build, path, 1 if name == "esi" else 4).items():
                 try:
                     r = run(cmd)
                 except (RuntimeError, OSError) as e:

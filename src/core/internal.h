@@ -84,6 +84,9 @@ bool erplink__parse_double(const char *s, size_t len, double *out);
 /* Strict decimal int64 parse of the whole [s, s+len) with optional sign; false on
  * garbage, *overflow set when the digits are valid but out of range. */
 bool erplink__parse_int64(const char *s, size_t len, int64_t *out, bool *overflow);
+/* Advises the kernel that [p, p + n), about to be filled densely, may use huge pages (their
+ * whole 2 MiB pages inside it only; a no-op for small ranges and where unsupported). arena.c */
+void erplink__advise_huge(void *p, size_t n);
 /* Monotonic and wall clocks, in milliseconds / microseconds. */
 int64_t erplink__now_mono_ms(void);
 int64_t erplink__now_wall_ms(void);
@@ -157,6 +160,15 @@ struct erplink_value {
   } u;
 };
 
+/* Hands out the subtree `sub` of the tree `root` (a root value: decoded or built) as a root of
+ * its own, without copying a decoded tree: *out receives the value that now stands for sub, and
+ * erplink_value_free(*out) releases the whole of root's tree (the rest of it is unreachable until
+ * then: an envelope around a result costs no copy of the result). A built (heap) tree is
+ * cloned instead. root is consumed in every case, and must not be used afterwards (nor sub, but
+ * through *out). sub NULL, or not inside root: EINVAL (for a decoded tree, only that sub is a
+ * decoded node is checked: it must be one of root's). Returns 0 or a negative code. */
+int erplink__value_adopt_subtree(erplink_value **out, erplink_value *root, const erplink_value *sub);
+
 /* Datetime helpers shared by codecs. */
 bool erplink__datetime_valid(int y, int mo, int d, int h, int mi, int s, int us);
 int64_t erplink__days_from_civil(int64_t y, unsigned m, unsigned d);
@@ -170,39 +182,6 @@ struct erplink_limits {
 };
 void erplink__limits_resolve(struct erplink_limits *dst, const erplink_limits *src);
 
-/* ---------------------------------------------------------------- tree builder
- *
- * Both decoders build their tree through this one builder: it allocates nodes and
- * strings in an arena owned by the root, keeps container items in a scratch stack
- * until the container closes (then copies them, exactly sized, into the arena), and
- * enforces the depth and element caps uniformly. Every function returns 0 or a
- * negative code with the thread's last error set.
- */
-typedef struct erplink_builder erplink_builder;
-
-int erplink_builder_new(erplink_builder **out, const erplink_limits *limits, size_t size_hint);
-void erplink_builder_free(erplink_builder *b);
-/* Resets to an empty document (keeps allocated scratch). */
-void erplink_builder_reset(erplink_builder *b);
-/* Member key for the next value added to the current struct (copied). */
-int erplink_builder_key(erplink_builder *b, const char *key, size_t len);
-int erplink_builder_begin_array(erplink_builder *b);
-int erplink_builder_begin_struct(erplink_builder *b);
-int erplink_builder_end(erplink_builder *b); /* closes the innermost container */
-int erplink_builder_nil(erplink_builder *b);
-int erplink_builder_bool(erplink_builder *b, int v);
-int erplink_builder_int(erplink_builder *b, int64_t v);
-int erplink_builder_double(erplink_builder *b, double v);
-int erplink_builder_string(erplink_builder *b, const char *s, size_t len);
-int erplink_builder_bytes(erplink_builder *b, const void *p, size_t len);
-/* Reserve len+1 bytes in the arena for a value built in place (e.g. base64 decode). */
-char *erplink_builder_alloc(erplink_builder *b, size_t len);
-int erplink_builder_bytes_inplace(erplink_builder *b, char *p, size_t len); /* p from _alloc */
-int erplink_builder_datetime(erplink_builder *b, const erplink_datetime *dt);
-size_t erplink_builder_depth(const erplink_builder *b);
-/* True once a complete top-level value was added. */
-bool erplink_builder_done(const erplink_builder *b);
-/* Takes the finished root (caller owns it); the builder is reset. */
-erplink_value *erplink_builder_take(erplink_builder *b);
+/* The tree builder of the XML-RPC decoder: builder.h. */
 
 #endif /* ERPLINK_CORE_INTERNAL_H */

@@ -26,8 +26,6 @@ struct erplink_json_decoder {
   size_t hint;
   char *doc;         /* the document so far; kept (emptied) between documents */
   size_t len, cap;   /* cap >= len + ERPLINK_JSON_PADDING once doc is allocated */
-  erplink__json_parser *parser; /* for documents too large for the thread's; kept */
-  bool own_parser;   /* a decoder object (not erplink_json_decode()'s) */
   size_t total;      /* bytes fed so far (current document) */
   int err;           /* sticky error code (0 = none) */
   bool seen_value;   /* a non-blank byte was seen */
@@ -38,7 +36,7 @@ struct erplink_json_decoder {
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* Resets to an empty document, keeping the document buffer and the parser for the next one. */
+/* Resets to an empty document, keeping the document buffer for the next one. */
 static void doc_reset(erplink_json_decoder *d) {
   d->len = 0;
   d->hint = 0;
@@ -55,7 +53,6 @@ int erplink_json_decoder_new(erplink_json_decoder **out, const erplink_limits *l
   erplink_json_decoder *d = calloc(1, sizeof *d);
   if (!d) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink__limits_resolve(&d->lim, limits);
-  d->own_parser = true;
   *out = d;
   return 0;
 }
@@ -64,7 +61,6 @@ void erplink_json_decoder_free(erplink_json_decoder *d) {
   if (!d) return;
   doc_reset(d);
   free(d->doc);
-  erplink__json_parser_free(d->parser);
   free(d);
 }
 
@@ -187,14 +183,8 @@ int erplink_json_decoder_finish(erplink_value **out, erplink_json_decoder *d) {
   } else if (!d->seen_value) {
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: the document is empty");
   } else {
-    /* small documents: the thread's parser, warm even when each answer gets a new decoder;
-     * larger ones: the decoder's own, kept for its next document */
-    erplink__json_parser *p = NULL;
-    if (d->own_parser && d->len > ERPLINK_JSON_THREAD_PARSER_MAX) {
-      if (!d->parser) d->parser = erplink__json_parser_new(); /* NULL: the thread's */
-      p = d->parser;
-    }
-    rc = erplink__json_parse(p, out, d->doc, d->len, &d->lim, d->len);
+    /* the thread's parser: warm even when each answer gets a new decoder */
+    rc = erplink__json_parse(NULL, out, d->doc, d->len, &d->lim, d->len);
   }
   doc_reset(d);
   return rc;
@@ -208,7 +198,7 @@ int erplink_json_decode(erplink_value **out, const char *data, size_t len, const
   erplink__limits_resolve(&lim, limits);
   size_t i = 0;
   while (i < len && is_blank(data[i])) i++;
-  if (len <= lim.max_bytes && i < len && data[i] != '<') return erplink__json_parse_copy(out, data, len, &lim);
+  if (len <= lim.max_bytes && i < len && data[i] != '<') return erplink__json_parse_unpadded(out, data, len, &lim);
   /* too large, empty or HTML: the decoder's messages */
   erplink_json_decoder d;
   memset(&d, 0, sizeof d);

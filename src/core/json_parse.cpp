@@ -21,6 +21,7 @@ using std::atomic_int;
 extern "C" {
 #include "arena.h"
 #include "internal.h"
+#include "numparse.h"
 }
 #include "json_parse.h"
 
@@ -211,22 +212,14 @@ size_t after_scalar(const char *s, size_t len) {
   return i < len ? i : len;
 }
 
-/* A new arena block is about to be filled densely: huge pages spare most of its page faults. */
-void *grow(erplink_arena *a, size_t size, size_t align) {
-  char *end = a->end;
-  void *p = erplink_arena_alloc(a, size, align);
-  if (p && a->end != end) erplink__advise_huge(a->cur, (size_t)(a->end - a->cur));
-  return p;
-}
-
 /* The arena's bump allocation, inlined (the arena's own function takes the slow path). */
-inline void *bump(erplink_arena *a, size_t size, size_t align) {
+simdjson_inline void *bump(erplink_arena *a, size_t size, size_t align) {
   uintptr_t p = ((uintptr_t)a->cur + (align - 1)) & ~(uintptr_t)(align - 1);
   if (ERPLINK_LIKELY(p <= (uintptr_t)a->end && size <= (size_t)((uintptr_t)a->end - p))) {
     a->cur = (char *)(p + size);
     return (void *)p;
   }
-  return grow(a, size, align);
+  return erplink_arena_alloc(a, size, align);
 }
 
 /* The walkers' heap stacks (frames hold simdjson iterators: plain data, moved by realloc). */
@@ -240,11 +233,7 @@ template <class F> bool room_for_frame(F *&stack, size_t &cap, size_t depth) {
   return true;
 }
 
-erplink_value *new_root(erplink_arena **a, size_t hint) {
-  erplink_value *root = erplink_arena_new_root(a, hint ? hint + hint / 2 : 0);
-  if (root) erplink__advise_huge((*a)->cur, (size_t)((*a)->end - (*a)->cur));
-  return root;
-}
+erplink_value *new_root(erplink_arena **a, size_t hint) { return erplink_arena_new_root(a, hint ? hint + hint / 2 : 0); }
 
 /* The On-Demand walker: the exact path. It builds the tree of any valid document and
  * explains any invalid one (byte offset and reason); numbers simdjson refuses (beyond 64
@@ -507,7 +496,9 @@ template <class V> int walker::scalar(V &v, od::json_type t, std::string_view to
       x->u.d = (double)num.get_uint64();
       return 0;
     default:
-      if (ERPLINK_UNLIKELY(tok.size() > NUMBER_MAX_CHARS)) return number_fallback(tok, at);
+      /* (simdjson 3.0.1's On-Demand get_number() gives 0 for a mantissa of more than 19
+       * digits: such tokens are read by strtod) */
+      if (ERPLINK_UNLIKELY(tok.size() > 19)) return number_fallback(tok, at);
       if (!(x = place(ERPLINK_TYPE_DOUBLE, at))) return erplink_error_code(erplink_error_last());
       x->u.d = num.get_double();
       return 0;
@@ -646,292 +637,551 @@ int walker::run(erplink_value **out) {
   return 0;
 }
 
-/* The DOM path: simdjson's DOM parser (a full validator, and its fastest parser) writes its
- * tape, which is then turned into the tree in one pass. Every container's size is on the
- * tape, so children are placed straight into exactly sized arena blocks. Anything the tape
- * walk cannot decide alone (a cap reached, an error) is left to the On-Demand walker, which
- * repeats the document and reports exactly. */
-struct dom_frame {
-  erplink_value *kids; /* the container's children, in order */
-  erplink_member *m;   /* struct members (NULL for arrays) */
-  size_t i, n;
-  simdjson::dom::array::iterator ait;
-  simdjson::dom::object::iterator oit;
-};
+/* ================================================================ the fast path
+ *
+ * simdjson's stage 1 (SIMD code chosen at run time for the CPU: it indexes every structural
+ * character and token start, and validates UTF-8, string termination and control characters)
+ * followed by erplink's own stage 2, which checks the grammar exactly as simdjson's DOM stage 2
+ * does (the same state machine) and builds the tree directly: no tape and no string buffer in
+ * between. Strings and keys are unescaped (escapes and surrogate pairs validated) by
+ * simdjson's SIMD string parser straight into the arena; numbers are read by simdjson's number
+ * parser. A container's children wait in a scratch stack until it closes, then move into
+ * exactly sized arena arrays (children contiguous, as erplink_value nodes).
+ *
+ * Memory beyond the body: the structural indexes (4 bytes per token: about 0.7 times the body
+ * for API answers) and the scratch of the open containers (32 bytes per pending child).
+ *
+ * Anything it does not decide alone (a scalar document, a cap reached, a number beyond int64
+ * or beyond the double range, any error and its byte offset) is left to the On-Demand walker,
+ * which repeats the document and reports exactly. */
 
-enum { DOM_OK = 0, DOM_REDO = 1 };
+namespace sj = simdjson;
 
-struct dom_key_slot {
+enum { FAST_OK = 0, FAST_REDO = 1 };
+
+/* Bytes a token may be read beyond its next structural character (SIMD string copies of 32
+ * or 64 bytes, 8-digit number reads, 16-byte key comparisons). */
+constexpr size_t READ_AHEAD = 64;
+
+struct pending_key {
   const char *key;
   size_t len;
-  char head[16];
 };
 
-class dom_walk {
-public:
-  dom_walk(const struct erplink_limits *lim, size_t hint) : max_depth_(lim->max_depth), max_elements_(lim->max_elements), hint_(hint) {}
-  ~dom_walk() {
-    if (arena_) erplink_arena_free(arena_);
-    free(stack_);
-  }
-  dom_walk(const dom_walk &) = delete;
-  dom_walk &operator=(const dom_walk &) = delete;
-  /* DOM_OK with *out, DOM_REDO (let the On-Demand walker decide), or ERPLINK_ENOMEM. */
-  int run(simdjson::dom::element root, erplink_value **out);
-
-private:
-  size_t max_depth_, max_elements_, hint_;
-  erplink_arena *arena_ = nullptr;
-  dom_frame *stack_ = nullptr;
-  size_t depth_ = 0, stack_cap_ = 0;
-  size_t elements_ = 0;
-  dom_key_slot dkeys_[KEY_CACHE_DEPTH][KEY_CACHE_SLOTS] = {};
-
-  int oom() { return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON"); }
-  int open(erplink_value *v, bool obj, size_t n);
-  int fill(erplink_value *v, simdjson::dom::element e);
-  const char *key(std::string_view k, size_t i);
+struct fast_frame {
+  size_t vstart, kstart; /* first scratch slots of this container's children and keys */
+  size_t slot;           /* this container's node in the value scratch; SIZE_MAX: the root */
+  bool obj;
 };
 
-int dom_walk::open(erplink_value *v, bool obj, size_t n) {
-  if (depth_ >= max_depth_) return DOM_REDO;
-  if (ERPLINK_UNLIKELY(n == 0xFFFFFF)) return DOM_REDO; /* the tape's count saturates there */
-  if (!room_for_frame(stack_, stack_cap_, depth_)) return oom();
-  dom_frame *f = new (&stack_[depth_++]) dom_frame();
-  f->n = n;
-  f->i = 0;
-  f->kids = nullptr;
-  f->m = nullptr;
-  erplink_value *kids = nullptr;
-  if (n) {
-    kids = (erplink_value *)bump(arena_, n * sizeof *kids, alignof(erplink_value));
-    if (!kids) return oom();
-  }
-  f->kids = kids;
-  if (obj) {
-    erplink_member *m = nullptr;
-    if (n) {
-      m = (erplink_member *)bump(arena_, n * sizeof *m, alignof(erplink_member));
-      if (!m) return oom();
-      for (size_t i = 0; i < n; i++) m[i].val = &kids[i];
-    }
-    f->m = m;
-    v->type = ERPLINK_TYPE_STRUCT;
-    v->u.st.m = m;
-    v->u.st.len = v->u.st.cap = n;
-  } else {
-    erplink_value **items = nullptr;
-    if (n) {
-      items = (erplink_value **)bump(arena_, n * sizeof *items, alignof(erplink_value *));
-      if (!items) return oom();
-      for (size_t i = 0; i < n; i++) items[i] = &kids[i];
-    }
-    v->type = ERPLINK_TYPE_ARRAY;
-    v->u.a.items = items;
-    v->u.a.len = v->u.a.cap = n;
-  }
-  return DOM_OK;
-}
+/* A cached key: its bytes and the closing quote, the first 16 of them compared in two
+ * masked 64-bit comparisons. */
+struct key_slot16 {
+  const char *key;
+  size_t len;
+  uint64_t h0, h1, m0, m1;
+};
 
-/* Fills v from e; opens a frame for a container. */
-inline int dom_walk::fill(erplink_value *v, simdjson::dom::element e) {
-  namespace dom = simdjson::dom;
-  if (ERPLINK_UNLIKELY(++elements_ > max_elements_)) return DOM_REDO;
-  switch (e.type()) {
-  case dom::element_type::ARRAY: {
-    dom::array a = e.get_array().value_unsafe();
-    int rc = open(v, false, a.size());
-    if (rc) return rc;
-    stack_[depth_ - 1].ait = a.begin();
-    return DOM_OK;
-  }
-  case dom::element_type::OBJECT: {
-    dom::object o = e.get_object().value_unsafe();
-    int rc = open(v, true, o.size());
-    if (rc) return rc;
-    stack_[depth_ - 1].oit = o.begin();
-    return DOM_OK;
-  }
-  case dom::element_type::INT64:
+/* simdjson's number parser writes through this (the DOM writes to its tape). */
+struct num_writer {
+  erplink_value *v;
+  void append_s64(int64_t i) {
     v->type = ERPLINK_TYPE_INT;
-    v->u.i = e.get_int64().value_unsafe();
-    return DOM_OK;
-  case dom::element_type::UINT64: /* beyond int64: the nearest double */
+    v->u.i = i;
+  }
+  void append_u64(uint64_t u) { /* beyond int64: the nearest double */
     v->type = ERPLINK_TYPE_DOUBLE;
-    v->u.d = (double)e.get_uint64().value_unsafe();
-    return DOM_OK;
-  case dom::element_type::DOUBLE:
+    v->u.d = (double)u;
+  }
+  void append_double(double d) {
     v->type = ERPLINK_TYPE_DOUBLE;
-    v->u.d = e.get_double().value_unsafe();
-    return DOM_OK;
-  case dom::element_type::STRING: {
-    std::string_view s = e.get_string().value_unsafe();
-    char *c = (char *)bump(arena_, s.size() + 1, 1);
-    if (!c) return oom();
-    memcpy(c, s.data(), s.size() + 1); /* the tape's strings end with a NUL */
-    v->type = ERPLINK_TYPE_STRING;
-    v->u.s.ptr = c;
-    v->u.s.len = s.size();
-    return DOM_OK;
+    v->u.d = d;
   }
-  case dom::element_type::BOOL:
-    v->type = ERPLINK_TYPE_BOOL;
-    v->u.b = e.get_bool().value_unsafe();
-    return DOM_OK;
-  default:
-    v->type = ERPLINK_TYPE_NIL;
-    return DOM_OK;
-  }
+  void skip_double() {}
+};
+
+/* Length of the number token at p (its characters: digits, sign, point, exponent). */
+size_t number_len(const uint8_t *p, const uint8_t *end) {
+  const uint8_t *q = p;
+  while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E')) q++;
+  return (size_t)(q - p);
 }
 
-/* The key's arena copy, shared with the same member of the previous struct at this depth.
- * Keys of up to 16 bytes are compared in one masked 16-byte comparison (the tape's string
- * buffer is padded, and the slot keeps its own copy of the first 16 bytes). */
-const char *dom_walk::key(std::string_view k, size_t i) {
-  dom_key_slot *slot = depth_ <= KEY_CACHE_DEPTH && i < KEY_CACHE_SLOTS ? &dkeys_[depth_ - 1][i] : nullptr;
-  size_t n = k.size();
-  if (slot && slot->key && slot->len == n) {
-    if (n <= 16) {
-      unsigned char got[16];
-      memcpy(got, k.data(), 16);
-      unsigned diff = 0;
-      for (size_t j = 0; j < 16; j++) diff |= (unsigned)(got[j] ^ (unsigned char)slot->head[j]) & (j < n ? 0xFFu : 0u);
-      if (!diff) return slot->key;
-    } else if (memcmp(slot->key, k.data(), n) == 0) {
-      return slot->key;
-    }
+/* Integers of up to 16 digits and plain decimals: numparse.h's fast path. */
+simdjson_inline bool fast_number(const uint8_t *p, const uint8_t *end, erplink_value *v) {
+  int64_t i;
+  double d;
+  switch (erplink__fast_number((const char *)p, (size_t)(end - p), &i, &d)) {
+  case ERPLINK_NUM_INT:
+    v->type = ERPLINK_TYPE_INT;
+    v->u.i = i;
+    return true;
+  case ERPLINK_NUM_DOUBLE:
+    v->type = ERPLINK_TYPE_DOUBLE;
+    v->u.d = d;
+    return true;
+  default: return false;
   }
-  char *c = (char *)bump(arena_, n + 1, 1);
-  if (!c) return nullptr;
-  memcpy(c, k.data(), n + 1);
-  if (slot) {
-    slot->key = c;
-    slot->len = n;
-    memset(slot->head, 0, sizeof slot->head);
-    memcpy(slot->head, c, n < 16 ? n : 16);
-  }
-  return c;
-}
-
-int dom_walk::run(simdjson::dom::element root_el, erplink_value **out) {
-  erplink_value *root = new_root(&arena_, hint_);
-  if (!root) return oom();
-  int rc = fill(root, root_el);
-  while (rc == DOM_OK && depth_ > 0) {
-    dom_frame *f = &stack_[depth_ - 1];
-    if (f->i == f->n) {
-      depth_--;
-      continue;
-    }
-    size_t i = f->i++;
-    erplink_value *v = &f->kids[i];
-    v->flags = ERPLINK_VF_ARENA | ERPLINK_VF_CHILD;
-    simdjson::dom::element e;
-    if (f->m) {
-      simdjson::dom::key_value_pair kv = *f->oit;
-      ++f->oit;
-      const char *k = key(kv.key, i);
-      if (!k) return oom();
-      f->m[i].key = k;
-      f->m[i].key_len = kv.key.size();
-      e = kv.value;
-    } else {
-      e = *f->ait;
-      ++f->ait;
-    }
-    rc = fill(v, e);
-  }
-  if (rc) return rc;
-  *out = root;
-  arena_ = nullptr; /* owned by the root now */
-  return DOM_OK;
-}
-
-/* Documents up to this size go through the DOM parser, whose tape and strings take about
- * 2.6 times the document on top of it; larger ones through On-Demand (about 0.8 times). */
-constexpr size_t DOM_MAX_BYTES = (size_t)32 << 20;
-/* A thread keeps the DOM parser of erplink_json_decode() between documents while its
- * capacity stays within this (then at most ~11 MiB resident). */
-constexpr size_t KEEP_PARSER_BYTES = ERPLINK_JSON_THREAD_PARSER_MAX;
-
-/* Does a number token run over more than NUMBER_MAX_CHARS bytes? (The tape does not say how
- * long a number was written; the structural indexes do: no token is longer than the gap to
- * the next one.) */
-bool has_long_number(const char *buf, size_t len, const simdjson::internal::dom_parser_implementation *impl) {
-  const uint32_t *idx = impl->structural_indexes.get();
-  size_t n = impl->n_structural_indexes;
-  if (n == 0) return false;
-  uint32_t far = 0;
-  for (size_t i = 0; i + 1 < n; i++) far |= (idx[i + 1] - idx[i]) > NUMBER_MAX_CHARS;
-  if (!far && len - idx[n - 1] <= NUMBER_MAX_CHARS) return false;
-  for (size_t i = 0; i < n; i++) {
-    size_t end = i + 1 < n ? idx[i + 1] : len;
-    char c = buf[idx[i]];
-    if (end - idx[i] > NUMBER_MAX_CHARS && (c == '-' || (c >= '0' && c <= '9'))) return true;
-  }
-  return false;
-}
-
-/* 0 with *out, ERPLINK_ENOMEM, or DOM_REDO; *dom_error receives simdjson's verdict. */
-int dom_parse(simdjson::dom::parser *p, erplink_value **out, const char *buf, size_t len,
-              const struct erplink_limits *lim, size_t hint, simdjson::error_code *dom_error) {
-  size_t depth = lim->max_depth < SIZE_MAX ? lim->max_depth + 1 : lim->max_depth;
-  simdjson::error_code e = simdjson::SUCCESS;
-  if (p->max_depth() != depth || p->capacity() < len) {
-    size_t cap = len > p->capacity() ? len : p->capacity();
-    if (!(e = p->allocate(cap, depth)) && !(e = p->doc.allocate(cap))) {
-      /* filled densely, often once: huge pages spare most page faults (see grow()) */
-      erplink__advise_huge(p->doc.tape.get(), cap * sizeof(uint64_t));
-      erplink__advise_huge(p->doc.string_buf.get(), cap);
-      erplink__advise_huge(p->implementation->structural_indexes.get(), cap * sizeof(uint32_t));
-    }
-  }
-  if (e == simdjson::MEMALLOC) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
-  simdjson::dom::element root;
-  if (e || (e = p->parse(buf, len, false).get(root))) {
-    *dom_error = e;
-    return DOM_REDO;
-  }
-  if (len > NUMBER_MAX_CHARS && has_long_number(buf, len, p->implementation.get())) return DOM_REDO;
-  dom_walk w(lim, hint);
-  return w.run(root, out);
 }
 
 } // namespace
 
-extern "C" void erplink__advise_huge(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  if (!p || n < 2 * huge) return;
-  uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
-  if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE); /* advice only: failure is harmless */
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
-/* A reusable parser: simdjson's DOM parser and a padded buffer for one-shot decodes. */
+/* A reusable parser: simdjson's stage-1 parser (structural indexes), the scratch stacks and
+ * key cache of the tree builder, and a padded buffer for the walker's copies. */
 struct erplink__json_parser {
-  simdjson::dom::parser dom;
+  std::unique_ptr<sj::internal::dom_parser_implementation> impl;
+  erplink_value *vals = nullptr;
+  size_t vcap = 0;
+  pending_key *keys = nullptr;
+  size_t kcap = 0;
+  fast_frame *stack = nullptr;
+  size_t scap = 0;
+  uint64_t gen = 0;                      /* documents parsed: stamps the key cache's rows */
+  uint64_t row_gen[KEY_CACHE_DEPTH] = {}; /* a row is valid for the document it was stamped with */
+  key_slot16 kc[KEY_CACHE_DEPTH][KEY_CACHE_SLOTS];
   char *buf = nullptr;
   size_t cap = 0;
+  size_t idx_touched = 0; /* bytes of the token index buffer touched since it was last trimmed */
   erplink__json_parser() = default;
   erplink__json_parser(const erplink__json_parser &) = delete;
   erplink__json_parser &operator=(const erplink__json_parser &) = delete;
-  ~erplink__json_parser() { free(buf); }
+  ~erplink__json_parser() {
+    free(vals);
+    free(keys);
+    free(stack);
+    free(buf);
+  }
+  /* Retained bytes (for the thread's cache). */
+  size_t scratch_bytes() const { return vcap * sizeof *vals + kcap * sizeof *keys + scap * sizeof *stack; }
 };
 
 namespace {
 
-/* The parser of erplink_json_decode() on this thread, kept between documents while they are
- * small (most API answers): its buffers are then warm, which spares page faults that cost as
- * much as the parsing itself. */
+/* The grow step of a scratch array; false when out of memory. */
+template <class T> bool grow_scratch(T *&p, size_t &cap) {
+  size_t ncap = cap ? cap * 2 : 256;
+  T *q = (T *)realloc((void *)p, ncap * sizeof *q);
+  if (!q) return false;
+  p = q;
+  cap = ncap;
+  return true;
+}
+
+class fast_tree {
+public:
+  fast_tree(erplink__json_parser *p, const char *buf, size_t len, bool padded, const struct erplink_limits *lim,
+            size_t hint)
+      : p_(p), buf_((const uint8_t *)buf), len_(len), padded_(padded), max_depth_(lim->max_depth),
+        max_elements_(lim->max_elements), hint_(hint) {}
+  ~fast_tree() {
+    if (arena_) erplink_arena_free(arena_);
+    free(tail_);
+  }
+  fast_tree(const fast_tree &) = delete;
+  fast_tree &operator=(const fast_tree &) = delete;
+
+  /* FAST_OK with *out; FAST_REDO (invalid_ tells whether the document is known to be
+   * invalid, at invalid_at_); or ERPLINK_ENOMEM with the thread's error set. */
+  int run(erplink_value **out);
+  bool invalid_ = false;
+  size_t invalid_at_ = 0;
+  const char *why_ = nullptr;
+
+private:
+  erplink__json_parser *p_;
+  const uint8_t *buf_;
+  size_t len_;
+  bool padded_;
+  size_t max_depth_, max_elements_, hint_;
+  erplink_arena *arena_ = nullptr;
+  uint8_t *tail_ = nullptr; /* padded copy of [tail_from_, len_) of an unpadded document */
+  size_t tail_from_ = 0;
+
+  int oom() { return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON"); }
+  int bad(size_t at, const char *why) {
+    invalid_ = true;
+    invalid_at_ = at;
+    why_ = why;
+    return FAST_REDO;
+  }
+  /* Where to read the token at byte `at` near the end of an unpadded document: a padded copy
+   * of the document's tail (NULL when out of memory). */
+  const uint8_t *tail(size_t at);
+  key_slot16 *key_row(size_t depth);
+};
+
+const uint8_t *fast_tree::tail(size_t at) {
+  if (!tail_ || at < tail_from_) {
+    free(tail_);
+    tail_ = (uint8_t *)malloc(len_ - at + READ_AHEAD);
+    if (!tail_) return nullptr;
+    memcpy(tail_, buf_ + at, len_ - at);
+    memset(tail_ + (len_ - at), 0, READ_AHEAD);
+    tail_from_ = at;
+  }
+  return tail_ + (at - tail_from_);
+}
+
+key_slot16 *fast_tree::key_row(size_t depth) {
+  if (depth > KEY_CACHE_DEPTH) return nullptr;
+  size_t r = depth - 1;
+  if (p_->row_gen[r] != p_->gen) {
+    memset(p_->kc[r], 0, sizeof p_->kc[r]);
+    p_->row_gen[r] = p_->gen;
+  }
+  return p_->kc[r];
+}
+
+/* Are the len bytes at raw, followed by a quote, the cached key? */
+simdjson_inline bool key_hit(const key_slot16 *s, const uint8_t *raw) {
+  uint64_t x0, x1;
+  memcpy(&x0, raw, 8);
+  memcpy(&x1, raw + 8, 8);
+  if (((x0 ^ s->h0) & s->m0) | ((x1 ^ s->h1) & s->m1)) return false;
+  return s->len < 16 || (memcmp(raw + 16, s->key + 16, s->len - 16) == 0 && raw[s->len] == '"');
+}
+
+void key_store(key_slot16 *s, const char *key, size_t len) {
+  unsigned char head[16] = {0};
+  size_t n = len < 16 ? len : 16;
+  memcpy(head, key, n);
+  if (len < 16) head[len] = '"';
+  s->key = key;
+  s->len = len;
+  memcpy(&s->h0, head, 8);
+  memcpy(&s->h1, head + 8, 8);
+  size_t cmp = len + 1 < 16 ? len + 1 : 16; /* bytes compared in the head */
+  s->m0 = cmp >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * cmp)) - 1);
+  s->m1 = cmp <= 8 ? 0 : cmp >= 16 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * (cmp - 8))) - 1);
+}
+
+int fast_tree::run(erplink_value **out) {
+  sj::internal::dom_parser_implementation *impl = p_->impl.get();
+  const uint8_t *const b = buf_;
+  sj::error_code se = impl->stage1(b, len_, sj::stage1_mode::regular);
+  if (se == sj::MEMALLOC) return oom();
+  if (se) return se == sj::CAPACITY ? FAST_REDO : bad(0, sj::error_message(se));
+  const uint32_t *const ix = impl->structural_indexes.get();
+  const uint32_t n = impl->n_structural_indexes;
+  const uint8_t c0 = b[ix[0]];
+  if (c0 != '[' && c0 != '{') return FAST_REDO; /* a scalar document: the walker reads it */
+  /* the last token closes the top-level container (which bounds every read of the walk) */
+  if (b[ix[n - 1]] != (c0 == '[' ? ']' : '}')) return bad(ix[n - 1], "unbalanced document");
+  if (max_depth_ < 1 || max_elements_ < 1) return FAST_REDO;
+  p_->gen++;
+
+  erplink_value *const root = new_root(&arena_, hint_);
+  if (!root) return oom();
+  erplink_arena *const a = arena_;
+  /* the scratch stacks, as top and end pointers (their bases are p_->vals and p_->keys) */
+  erplink_value *vtop = p_->vals, *vend = p_->vals + p_->vcap;
+  pending_key *ktop = p_->keys, *kend = p_->keys + p_->kcap;
+  size_t depth = 0;
+  size_t elements = 1;
+  const size_t max_depth = max_depth_, max_elements = max_elements_;
+  /* tokens whose next structural is beyond this are read from a padded copy of the tail */
+  const size_t safe = padded_ ? SIZE_MAX : len_ >= READ_AHEAD ? len_ - READ_AHEAD : 0;
+  uint32_t i = 1; /* the next structural */
+  /* the key cache's slot for the innermost object's next member (NULL: beyond the cache) */
+  key_slot16 *kslot = nullptr, *kslot_end = nullptr;
+  int ret = 0; /* what run() returns when a step says so */
+  enum { V_SCALAR, V_OBJECT, V_ARRAY, V_RETURN };
+
+  auto peek = [&]() __attribute__((always_inline)) -> uint8_t { return ERPLINK_LIKELY(i < n) ? b[ix[i]] : 0; };
+  auto where = [&]() __attribute__((always_inline)) -> size_t { return i < n ? ix[i] : len_; };
+  /* Where to read the token at `at` whose next structural is at `next`. */
+  auto src = [&](uint32_t at, uint32_t next) __attribute__((always_inline)) -> const uint8_t * {
+    return ERPLINK_LIKELY(next <= safe) ? b + at : tail(at);
+  };
+  /* The key cache's slots of the object at depth d (1-based) from its member m on. */
+  auto object_slots = [&](size_t d, size_t m) __attribute__((always_inline)) {
+    key_slot16 *row = key_row(d);
+    kslot = row && m < KEY_CACHE_SLOTS ? row + m : nullptr;
+    kslot_end = row + KEY_CACHE_SLOTS;
+  };
+  auto push = [&](bool obj, erplink_value *node) __attribute__((always_inline)) -> bool {
+    if (ERPLINK_UNLIKELY(depth == p_->scap)) {
+      if (!grow_scratch(p_->stack, p_->scap)) return false;
+    }
+    p_->stack[depth++] =
+        fast_frame{(size_t)(vtop - p_->vals), (size_t)(ktop - p_->keys), node ? (size_t)(node - p_->vals) : SIZE_MAX, obj};
+    if (obj) object_slots(depth, 0);
+    return true;
+  };
+  /* Moves the innermost container's children into the arena and closes it. */
+  auto close = [&]() __attribute__((always_inline)) -> bool {
+    fast_frame *f = &p_->stack[depth - 1];
+    erplink_value *first = p_->vals + f->vstart;
+    size_t nk = (size_t)(vtop - first);
+    erplink_value *node = f->slot == SIZE_MAX ? root : p_->vals + f->slot;
+    erplink_value *kids = nullptr;
+    /* one allocation: the children, then their members (or item pointers) */
+    static_assert(sizeof(erplink_value) % alignof(erplink_member) == 0 &&
+                      sizeof(erplink_value) % alignof(erplink_value *) == 0,
+                  "members and items follow the children");
+    if (nk) {
+      size_t tail = f->obj ? sizeof(erplink_member) : sizeof(erplink_value *);
+      kids = (erplink_value *)bump(a, nk * (sizeof *kids + tail), alignof(erplink_value));
+      if (!kids) return false;
+      if (nk <= 16)
+        for (size_t j = 0; j < nk; j++) kids[j] = first[j];
+      else
+        memcpy(kids, first, nk * sizeof *kids);
+    }
+    if (f->obj) {
+      erplink_member *m = nullptr;
+      if (nk) {
+        m = (erplink_member *)(kids + nk);
+        const pending_key *k = p_->keys + f->kstart;
+        for (size_t j = 0; j < nk; j++) m[j] = erplink_member{k[j].key, k[j].len, &kids[j]};
+      }
+      node->type = ERPLINK_TYPE_STRUCT;
+      node->u.st.m = m;
+      node->u.st.len = node->u.st.cap = nk;
+      ktop = p_->keys + f->kstart;
+    } else {
+      erplink_value **items = nullptr;
+      if (nk) {
+        items = (erplink_value **)(kids + nk);
+        for (size_t j = 0; j < nk; j++) items[j] = &kids[j];
+      }
+      node->type = ERPLINK_TYPE_ARRAY;
+      node->u.a.items = items;
+      node->u.a.len = node->u.a.cap = nk;
+    }
+    vtop = first;
+    depth--;
+    if (depth && p_->stack[depth - 1].obj) /* back in an object: its next member's key slot */
+      object_slots(depth, (size_t)(ktop - p_->keys) - p_->stack[depth - 1].kstart);
+    return true;
+  };
+  /* Unescapes the string whose opening quote is at `at` into the arena; NULL with ret set on failure. */
+  auto string = [&](uint32_t at, uint32_t next, size_t *len) __attribute__((always_inline)) -> char * {
+    const uint8_t *s = src(at, next);
+    uint8_t *dst = s ? (uint8_t *)erplink_arena_room(a, next - at + READ_AHEAD) : nullptr;
+    if (!dst) {
+      ret = oom();
+      return nullptr;
+    }
+    uint8_t *end = impl->parse_string(s + 1, dst);
+    if (ERPLINK_UNLIKELY(!end)) {
+      ret = bad(at, "invalid string");
+      return nullptr;
+    }
+    *end = 0;
+    *len = (size_t)(end - dst);
+    erplink_arena_commit(a, dst, *len + 1);
+    return (char *)dst;
+  };
+  /* The value at structural i (in an array, or after a member's colon). */
+  auto value = [&]() __attribute__((always_inline)) -> int {
+    if (ERPLINK_UNLIKELY(i >= n)) return ret = bad(len_, "premature end of the document"), V_RETURN;
+    const uint32_t at = ix[i++];
+    const uint32_t next = ix[i]; /* ix[n] is the document's length */
+    const uint8_t c = b[at];
+    if (ERPLINK_UNLIKELY(++elements > max_elements)) return ret = FAST_REDO, V_RETURN;
+    if (ERPLINK_UNLIKELY(vtop == vend)) {
+      size_t used = (size_t)(vtop - p_->vals);
+      if (!grow_scratch(p_->vals, p_->vcap)) return ret = oom(), V_RETURN;
+      vtop = p_->vals + used;
+      vend = p_->vals + p_->vcap;
+    }
+    erplink_value *v = vtop++;
+    v->flags = ERPLINK_VF_ARENA | ERPLINK_VF_CHILD;
+    switch (c) {
+    case '"': {
+      size_t sl;
+      char *str = string(at, next, &sl);
+      if (!str) return V_RETURN;
+      v->type = ERPLINK_TYPE_STRING;
+      v->u.s.ptr = str;
+      v->u.s.len = sl;
+      return V_SCALAR;
+    }
+    case '{':
+    case '[': {
+      if (ERPLINK_UNLIKELY(depth >= max_depth)) return ret = FAST_REDO, V_RETURN;
+      bool obj = c == '{';
+      if (peek() == (obj ? '}' : ']')) { /* empty */
+        i++;
+        v->type = obj ? ERPLINK_TYPE_STRUCT : ERPLINK_TYPE_ARRAY;
+        v->u.a.items = nullptr;
+        v->u.a.len = v->u.a.cap = 0;
+        return V_SCALAR;
+      }
+      if (!push(obj, v)) return ret = oom(), V_RETURN;
+      return obj ? V_OBJECT : V_ARRAY;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+      const uint8_t *s = src(at, next);
+      if (!s) return ret = oom(), V_RETURN;
+      bool ok = c == 't' ? sj::builtin::atomparsing::is_valid_true_atom(s)
+                : c == 'f' ? sj::builtin::atomparsing::is_valid_false_atom(s)
+                           : sj::builtin::atomparsing::is_valid_null_atom(s);
+      if (!ok) return ret = bad(at, "invalid literal"), V_RETURN;
+      v->type = c == 'n' ? ERPLINK_TYPE_NIL : ERPLINK_TYPE_BOOL;
+      v->u.b = c == 't';
+      return V_SCALAR;
+    }
+    default: {
+      if (!((c >= '0' && c <= '9') || c == '-')) return ret = bad(at, "unexpected character"), V_RETURN;
+      if (ERPLINK_UNLIKELY(next - at > NUMBER_MAX_CHARS) && number_len(b + at, b + len_) > NUMBER_MAX_CHARS)
+        return ret = FAST_REDO, V_RETURN;
+      const uint8_t *s = src(at, next);
+      if (!s) return ret = oom(), V_RETURN;
+      uint32_t tend = next;
+      if (ERPLINK_UNLIKELY(b[tend - 1] <= ' ')) /* blanks before the next token */
+        while (tend > at && is_ws((char)b[tend - 1])) tend--;
+      if (fast_number(s, s + (tend - at), v)) return V_SCALAR;
+      num_writer w{v};
+      /* an error: beyond uint64 or the double range, or invalid: the walker decides */
+      if (sj::builtin::numberparsing::parse_number(s, w)) return ret = FAST_REDO, V_RETURN;
+      return V_SCALAR;
+    }
+    }
+  };
+  /* The key at structural i (a quote is there); false with ret set on failure. */
+  auto key = [&]() __attribute__((always_inline)) -> bool {
+    const uint32_t at = ix[i];
+    const uint32_t next = ix[i + 1];
+    i++;
+    if (ERPLINK_UNLIKELY(ktop == kend)) {
+      size_t used = (size_t)(ktop - p_->keys);
+      if (!grow_scratch(p_->keys, p_->kcap)) return ret = oom(), false;
+      ktop = p_->keys + used;
+      kend = p_->keys + p_->kcap;
+    }
+    pending_key *pk = ktop++;
+    key_slot16 *slot = kslot;
+    if (slot) kslot = slot + 1 < kslot_end ? slot + 1 : nullptr;
+    /* (a cached key of len bytes and its quotes fit before the colon at next) */
+    if (slot && slot->key && slot->len + 2 <= next - at) {
+      const uint8_t *s = src(at, next);
+      if (!s) return ret = oom(), false;
+      if (key_hit(slot, s + 1)) {
+        pk->key = slot->key;
+        pk->len = slot->len;
+        return true;
+      }
+    }
+    size_t kl;
+    char *k = string(at, next, &kl);
+    if (!k) return false;
+    pk->key = k;
+    pk->len = kl;
+    if (slot && !memchr(k, '\\', kl) && !memchr(k, '"', kl)) key_store(slot, k, kl);
+    return true;
+  };
+
+  uint8_t c;
+  if (!push(c0 == '{', nullptr)) return oom();
+  if (c0 == '{') goto object_begin;
+  goto array_begin;
+
+object_begin:
+  c = peek();
+  if (c == '}') {
+    i++;
+    goto close_container;
+  }
+  if (c != '"') return bad(where(), "an object member must start with a key");
+  if (!key()) return ret;
+object_field:
+  if (ERPLINK_UNLIKELY(peek() != ':')) return bad(where(), "a colon must follow a member's key");
+  i++;
+  switch (value()) {
+  case V_SCALAR: break;
+  case V_OBJECT: goto object_begin;
+  case V_ARRAY: goto array_begin;
+  default: return ret;
+  }
+object_continue:
+  c = peek();
+  if (c == ',') {
+    i++;
+    if (ERPLINK_UNLIKELY(peek() != '"')) return bad(where(), "a key must follow a comma in an object");
+    if (!key()) return ret;
+    goto object_field;
+  }
+  if (c != '}') return bad(where(), "a comma or '}' must follow an object member");
+  i++;
+  goto close_container;
+
+array_begin:
+  if (peek() == ']') {
+    i++;
+    goto close_container;
+  }
+array_value:
+  switch (value()) {
+  case V_SCALAR: break;
+  case V_OBJECT: goto object_begin;
+  case V_ARRAY: goto array_begin;
+  default: return ret;
+  }
+array_continue:
+  c = peek();
+  if (c == ',') {
+    i++;
+    goto array_value;
+  }
+  if (c != ']') return bad(where(), "a comma or ']' must follow an array item");
+  i++;
+
+close_container:
+  if (!close()) return oom();
+  if (depth == 0) goto document_end;
+  if (p_->stack[depth - 1].obj) goto object_continue;
+  goto array_continue;
+
+document_end:
+  if (i != n) return bad(where(), "trailing content after the document");
+  *out = root;
+  arena_ = nullptr; /* owned by the root now */
+  return FAST_OK;
+}
+
+/* Gives p a stage-1 parser for documents of len bytes. */
+int ensure_stage1(erplink__json_parser *p, size_t len) {
+  size_t need = len ? len : 1;
+  if (p->impl && p->impl->capacity() >= need) return 0;
+  size_t cap = need < 4096 ? 4096 : need + need / 8; /* some room for a slightly larger next one */
+  if (cap > sj::SIMDJSON_MAXSIZE_BYTES) cap = need;
+  sj::error_code e;
+  if (p->impl) e = p->impl->allocate(cap, 2);
+  else e = sj::get_active_implementation()->create_dom_parser_implementation(cap, 2, p->impl);
+  if (e) {
+    p->impl.reset();
+    if (e == sj::MEMALLOC) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
+    return FAST_REDO; /* beyond simdjson's capacity: the walker says so */
+  }
+  /* filled densely: huge pages spare most page faults */
+  erplink__advise_huge(p->impl->structural_indexes.get(), cap * sizeof(uint32_t));
+  return 0;
+}
+
+} // namespace
+
+
+namespace {
+
+/* The parser of erplink_json_decode() and of the decoders on this thread, kept between
+ * documents: its buffers are then warm, which spares page faults that cost as much as the
+ * parsing itself. What it keeps is bounded: a parser sized for documents of up to
+ * KEEP_DOC_MAX (its token index buffer reserves 4 bytes per byte of address space, only
+ * touched pages are resident), of which at most KEEP_RESIDENT bytes stay resident (the pages
+ * beyond go back to the kernel), and at most KEEP_SCRATCH bytes of scratch. */
 struct parser_cache {
   erplink__json_parser *p = nullptr;
   ~parser_cache() { delete p; }
 };
 thread_local parser_cache t_parser;
+
+constexpr size_t KEEP_DOC_MAX = (size_t)64 << 20;
+constexpr size_t KEEP_RESIDENT = (size_t)16 << 20;
+constexpr size_t KEEP_SCRATCH = (size_t)4 << 20;
 
 erplink__json_parser *take_thread_parser() {
   erplink__json_parser *p = t_parser.p;
@@ -940,28 +1190,83 @@ erplink__json_parser *take_thread_parser() {
 }
 
 void give_back_thread_parser(erplink__json_parser *p) {
-  if (p && p->dom.capacity() <= KEEP_PARSER_BYTES && p->cap <= KEEP_PARSER_BYTES + ERPLINK_JSON_PADDING && !t_parser.p)
-    t_parser.p = p;
-  else
+  if (!p) return;
+  if (t_parser.p || (p->impl && p->impl->capacity() > KEEP_DOC_MAX + KEEP_DOC_MAX / 8)) {
     delete p;
+    return;
+  }
+  if (p->scratch_bytes() > KEEP_SCRATCH) {
+    free(p->vals);
+    free(p->keys);
+    free(p->stack);
+    p->vals = nullptr;
+    p->keys = nullptr;
+    p->stack = nullptr;
+    p->vcap = p->kcap = p->scap = 0;
+  }
+  if (p->cap > KEEP_SCRATCH) { /* the exact path's padded copy */
+    free(p->buf);
+    p->buf = nullptr;
+    p->cap = 0;
+  }
+  if (p->impl) { /* the token indexes beyond KEEP_RESIDENT bytes: back to the kernel */
+    size_t used = ((size_t)p->impl->n_structural_indexes + 3) * sizeof(uint32_t);
+    if (used > p->idx_touched) p->idx_touched = used;
+    if (p->idx_touched > KEEP_RESIDENT) {
+      const uintptr_t page = 4096;
+      uintptr_t base = (uintptr_t)p->impl->structural_indexes.get();
+      uintptr_t b = (base + KEEP_RESIDENT + page - 1) & ~(page - 1), e = (base + p->idx_touched) & ~(page - 1);
+      if (e > b) (void)madvise((void *)b, e - b, MADV_DONTNEED); /* their contents are not needed */
+      p->idx_touched = KEEP_RESIDENT;
+    }
+  }
+  t_parser.p = p;
 }
 
-int parse_with(erplink__json_parser *parser, erplink_value **out, const char *buf, size_t len,
+/* A padded copy of [data, data + len) in p's buffer; NULL when out of memory. */
+char *padded_copy(erplink__json_parser *p, const char *data, size_t len) {
+  size_t need = len + ERPLINK_JSON_PADDING;
+  if (p->cap < need) {
+    free(p->buf);
+    p->cap = 0;
+    if (!(p->buf = (char *)malloc(need))) return nullptr;
+    erplink__advise_huge(p->buf, need);
+    p->cap = need;
+  }
+  memcpy(p->buf, data, len);
+  memset(p->buf + len, 0, ERPLINK_JSON_PADDING);
+  return p->buf;
+}
+
+int parse_with(erplink__json_parser *parser, erplink_value **out, const char *buf, size_t len, bool padded,
                const struct erplink_limits *lim, size_t size_hint) {
-  simdjson::error_code dom_error = simdjson::SUCCESS;
-  if (len <= DOM_MAX_BYTES && parser) {
-    int rc = dom_parse(&parser->dom, out, buf, len, lim, size_hint, &dom_error);
-    if (rc != DOM_REDO) return rc;
+  bool invalid = false;
+  size_t invalid_at = 0;
+  const char *why = nullptr;
+  if (parser) {
+    int rc = ensure_stage1(parser, len);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+      fast_tree t(parser, buf, len, padded, lim, size_hint);
+      rc = t.run(out);
+      if (rc != FAST_REDO) return rc;
+      invalid = t.invalid_;
+      invalid_at = t.invalid_at_;
+      why = t.why_;
+    }
+  }
+  if (!padded) {
+    if (!parser) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
+    if (!(buf = padded_copy(parser, buf, len)))
+      return erplink__error_setf(ERPLINK_ENOMEM, "out of memory (JSON document of %zu bytes)", len);
   }
   walker w(buf, len, lim, size_hint);
   int rc = w.run(out);
-  /* The DOM parser validates everything: a document it refused for anything but a number
-   * (beyond 64 bits or the double range), the depth or its size stays refused. */
-  if (rc == 0 && dom_error != simdjson::SUCCESS && dom_error != simdjson::NUMBER_ERROR &&
-      dom_error != simdjson::DEPTH_ERROR && dom_error != simdjson::CAPACITY && dom_error != simdjson::MEMALLOC) {
+  /* the fast path checks the whole grammar: a document it found invalid stays refused */
+  if (rc == 0 && invalid) {
     erplink_value_free(*out);
     *out = nullptr;
-    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON: %s", simdjson::error_message(dom_error));
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "invalid JSON at byte %zu: %s", invalid_at, why);
   }
   return rc;
 }
@@ -975,32 +1280,19 @@ extern "C" void erplink__json_parser_free(erplink__json_parser *p) { delete p; }
 extern "C" int erplink__json_parse(erplink__json_parser *parser, erplink_value **out, const char *buf, size_t len,
                                    const struct erplink_limits *lim, size_t size_hint) {
   *out = nullptr;
-  if (parser) return parse_with(parser, out, buf, len, lim, size_hint);
+  if (parser) return parse_with(parser, out, buf, len, true, lim, size_hint);
   erplink__json_parser *p = take_thread_parser();
-  int rc = parse_with(p, out, buf, len, lim, size_hint);
+  int rc = parse_with(p, out, buf, len, true, lim, size_hint);
   give_back_thread_parser(p);
   return rc;
 }
 
-extern "C" int erplink__json_parse_copy(erplink_value **out, const char *data, size_t len,
-                                        const struct erplink_limits *lim) {
+extern "C" int erplink__json_parse_unpadded(erplink_value **out, const char *data, size_t len,
+                                            const struct erplink_limits *lim) {
   *out = nullptr;
   erplink__json_parser *p = take_thread_parser();
   if (!p) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
-  size_t need = len + ERPLINK_JSON_PADDING;
-  if (p->cap < need) {
-    free(p->buf);
-    p->cap = 0;
-    if (!(p->buf = (char *)malloc(need))) {
-      delete p;
-      return erplink__error_setf(ERPLINK_ENOMEM, "out of memory (JSON document of %zu bytes)", len);
-    }
-    erplink__advise_huge(p->buf, need);
-    p->cap = need;
-  }
-  memcpy(p->buf, data, len);
-  memset(p->buf + len, 0, ERPLINK_JSON_PADDING);
-  int rc = parse_with(p, out, p->buf, len, lim, len);
+  int rc = parse_with(p, out, data, len, false, lim, len);
   give_back_thread_parser(p);
   return rc;
 }
@@ -1010,4 +1302,18 @@ extern "C" int erplink__json_parse_ondemand(erplink_value **out, const char *buf
   *out = nullptr;
   walker w(buf, len, lim, size_hint);
   return w.run(out);
+}
+
+extern "C" int erplink__json_parse_fast(erplink_value **out, const char *buf, size_t len,
+                                        const struct erplink_limits *lim) {
+  *out = nullptr;
+  erplink__json_parser *p = erplink__json_parser_new();
+  if (!p) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
+  int rc = ensure_stage1(p, len);
+  if (rc == 0) {
+    fast_tree t(p, buf, len, false, lim, len);
+    rc = t.run(out);
+  }
+  delete p;
+  return rc;
 }

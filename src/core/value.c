@@ -557,6 +557,55 @@ int erplink_value_clone(erplink_value **out, const erplink_value *v) {
   return *out ? 0 : erplink_error_code(erplink_error_last());
 }
 
+/* Is sub inside v's tree? (Iterative: the caller's tree may be deep.) */
+static bool within(const erplink_value *v, const erplink_value *sub) {
+  if (v == sub) return true;
+  erplink_buf stack = ERPLINK_BUF_INIT; /* of const erplink_value * */
+  bool found = false;
+  const erplink_value *cur = v;
+  for (;;) {
+    size_t n = cur->type == ERPLINK_TYPE_ARRAY ? cur->u.a.len : cur->type == ERPLINK_TYPE_STRUCT ? cur->u.st.len : 0;
+    for (size_t i = 0; i < n && !found; i++) {
+      const erplink_value *c = cur->type == ERPLINK_TYPE_ARRAY ? cur->u.a.items[i] : cur->u.st.m[i].val;
+      if (c == sub) found = true;
+      else if ((c->type == ERPLINK_TYPE_ARRAY || c->type == ERPLINK_TYPE_STRUCT) && erplink_buf_put(&stack, &c, sizeof c))
+        break;
+    }
+    if (found || stack.oom || stack.len == 0) break;
+    stack.len -= sizeof cur;
+    memcpy(&cur, stack.ptr + stack.len, sizeof cur);
+  }
+  erplink_buf_free(&stack);
+  return found;
+}
+
+int erplink__value_adopt_subtree(erplink_value **out, erplink_value *root, const erplink_value *sub) {
+  *out = NULL;
+  if (!root || !sub) {
+    erplink_value_free(root);
+    return erplink__error_setf(ERPLINK_EINVAL, "adopt: NULL value");
+  }
+  if (sub == root) {
+    *out = root;
+    return 0;
+  }
+  if (!(root->flags & ERPLINK_VF_ARENA_ROOT)) { /* a built tree: a copy, then the tree goes */
+    int rc = within(root, sub) ? erplink_value_clone(out, sub) : erplink__error_setf(ERPLINK_EINVAL, "adopt: not a subtree");
+    erplink_value_free(root);
+    return rc;
+  }
+  /* A decoded tree: the root node (the arena's first allocation, which frees the arena) takes
+   * sub's contents. Nodes have no parent pointers, so nothing points back at sub's old node. */
+  if (!(sub->flags & ERPLINK_VF_ARENA) || (sub->flags & ERPLINK_VF_ARENA_ROOT)) {
+    erplink_value_free(root);
+    return erplink__error_setf(ERPLINK_EINVAL, "adopt: not a subtree");
+  }
+  root->type = sub->type;
+  root->u = sub->u;
+  *out = root;
+  return 0;
+}
+
 int erplink_value_equal(const erplink_value *a, const erplink_value *b) {
   if (a == b) return 1;
   if (!a || !b || a->type != b->type) return 0;

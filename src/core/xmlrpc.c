@@ -12,7 +12,9 @@
 
 #include "erplink/xmlrpc.h"
 #include "erplink/crypto.h"
+#include "builder.h"
 #include "internal.h"
+#include "numparse.h"
 
 /* ====================================================================== encoder */
 
@@ -368,6 +370,7 @@ struct erplink_xmlrpc_decoder {
   size_t tlen, tcap;
   bool collect;
   size_t xml_elems, max_xml_elems, max_xml_depth;
+  size_t fast_sp_end; /* min(scap, max_xml_depth), 0 once failed: on_start()'s fast path below it */
   bool failed, is_fault, root_closed;
   int err;
   char *errmsg, *errdetail;
@@ -377,12 +380,14 @@ struct erplink_xmlrpc_decoder {
   const char *enc_why; /* why on_unknown_encoding() refused it; NULL when expat did */
   bool enc_mapped;     /* on_unknown_encoding() gave expat a table ... */
   uint8_t enc_undefined[32]; /* ... in which these bytes (bit set) are no character */
+  char qbuf[80];             /* quote()'s buffer for messages */
 };
 
 /* ---------------------------------------------------------------- errors */
 
 static void record_error(erplink_xmlrpc_decoder *d, int code) {
   d->failed = true;
+  d->fast_sp_end = 0;
   d->err = code;
   const erplink_error *e = erplink_error_last();
   free(d->errmsg);
@@ -415,7 +420,11 @@ static void stop_with_current(erplink_xmlrpc_decoder *d, int code) {
   XML_StopParser(d->p, XML_FALSE);
 }
 
-static void fail(erplink_xmlrpc_decoder *d, int code, const char *fmt, ...) ERPLINK_PRINTF(3, 4);
+static void fail(erplink_xmlrpc_decoder *d, int code, const char *fmt, ...) ERPLINK_PRINTF(3, 4)
+#if defined(__GNUC__)
+    __attribute__((cold, noinline))
+#endif
+    ;
 static void fail(erplink_xmlrpc_decoder *d, int code, const char *fmt, ...) {
   char msg[512];
   va_list ap;
@@ -497,6 +506,12 @@ static int html_error(erplink_xmlrpc_decoder *d) {
 # define XR_ALWAYS_INLINE static inline
 #endif
 
+#if defined(__GNUC__)
+# define XR_COLD __attribute__((cold, noinline))
+#else
+# define XR_COLD
+#endif
+
 /* n is a compile-time constant at every call, so the compiler turns memcmp into one or two
  * word comparisons. */
 XR_ALWAYS_INLINE bool lit_eq(const char *s, const char *lit, size_t n) { return memcmp(s, lit, n) == 0; }
@@ -562,6 +577,53 @@ static enum kind tag_kind(const char *s, size_t n) {
   }
   return K_UNKNOWN;
 #undef IS
+}
+
+/* Is the name exactly this one? (Byte by byte: never beyond the name's NUL.) */
+#define IS_VALUE(s) ((s)[0] == 'v' && (s)[1] == 'a' && (s)[2] == 'l' && (s)[3] == 'u' && (s)[4] == 'e' && !(s)[5])
+#define IS_MEMBER(s) \
+  ((s)[0] == 'm' && (s)[1] == 'e' && (s)[2] == 'm' && (s)[3] == 'b' && (s)[4] == 'e' && (s)[5] == 'r' && !(s)[6])
+#define IS_NAME(s) ((s)[0] == 'n' && (s)[1] == 'a' && (s)[2] == 'm' && (s)[3] == 'e' && !(s)[4])
+#define IS_DATA(s) ((s)[0] == 'd' && (s)[1] == 'a' && (s)[2] == 't' && (s)[3] == 'a' && !(s)[4])
+
+/* The kind of a tag named exactly like one of the elements of XML-RPC values (compared byte
+ * by byte: never beyond the name's NUL), or K_UNKNOWN (tag_kind() then decides, prefixes
+ * included). */
+static inline enum kind quick_kind(const char *s) {
+  switch (s[0]) {
+  case 'v':
+    if (s[1] == 'a' && s[2] == 'l' && s[3] == 'u' && s[4] == 'e' && !s[5]) return K_VALUE;
+    break;
+  case 'm':
+    if (s[1] == 'e' && s[2] == 'm' && s[3] == 'b' && s[4] == 'e' && s[5] == 'r' && !s[6]) return K_MEMBER;
+    break;
+  case 'n':
+    if (s[1] == 'a' && s[2] == 'm' && s[3] == 'e' && !s[4]) return K_NAME;
+    if (s[1] == 'i' && s[2] == 'l' && !s[3]) return K_NIL;
+    break;
+  case 's':
+    if (s[1] == 't' && s[2] == 'r') {
+      if (s[3] == 'i' && s[4] == 'n' && s[5] == 'g' && !s[6]) return K_STRING;
+      if (s[3] == 'u' && s[4] == 'c' && s[5] == 't' && !s[6]) return K_STRUCT;
+    }
+    break;
+  case 'i':
+    if (s[1] == 'n' && s[2] == 't' && !s[3]) return K_INT;
+    if ((s[1] == '4' || s[1] == '8') && !s[2]) return K_INT;
+    break;
+  case 'd':
+    if (s[1] == 'a' && s[2] == 't' && s[3] == 'a' && !s[4]) return K_DATA;
+    if (s[1] == 'o' && s[2] == 'u' && s[3] == 'b' && s[4] == 'l' && s[5] == 'e' && !s[6]) return K_DOUBLE;
+    break;
+  case 'a':
+    if (s[1] == 'r' && s[2] == 'r' && s[3] == 'a' && s[4] == 'y' && !s[5]) return K_ARRAY;
+    break;
+  case 'b':
+    if (s[1] == 'o' && s[2] == 'o' && s[3] == 'l' && s[4] == 'e' && s[5] == 'a' && s[6] == 'n' && !s[7]) return K_BOOL;
+    break;
+  default: break;
+  }
+  return K_UNKNOWN;
 }
 
 static inline bool collects_text(enum kind k) {
@@ -654,10 +716,15 @@ static bool parse_datetime(const char *s, size_t n, erplink_datetime *dt) {
 
 /* ---------------------------------------------------------------- handlers */
 
-static bool text_append(erplink_xmlrpc_decoder *d, const char *s, size_t n) {
-  if (ERPLINK_UNLIKELY(d->tcap - d->tlen < n)) {
+/* Text collected so far is followed by at least TEXT_SLACK readable bytes (numparse.h reads
+ * digits 8 at a time). */
+#define TEXT_SLACK 16
+
+static XR_COLD bool text_append(erplink_xmlrpc_decoder *d, const char *s, size_t n) {
+  if (ERPLINK_UNLIKELY(d->tcap - d->tlen < n + TEXT_SLACK)) {
+    if (n > SIZE_MAX - TEXT_SLACK - d->tlen) return false;
     size_t ncap = d->tcap ? d->tcap : 256;
-    while (ncap - d->tlen < n) {
+    while (ncap - d->tlen < n + TEXT_SLACK) {
       if (ncap > SIZE_MAX / 2) return false;
       ncap *= 2;
     }
@@ -677,23 +744,40 @@ static bool only_ws(const char *s, size_t n) {
   return true;
 }
 
-static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
-  erplink_xmlrpc_decoder *d = ud;
-  if (ERPLINK_UNLIKELY(d->failed)) return;
-  if (ERPLINK_LIKELY(d->collect)) {
-    if (ERPLINK_UNLIKELY(!text_append(d, s, (size_t)len))) {
-      erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding XML-RPC");
-      stop_with_current(d, ERPLINK_ENOMEM);
-    }
-    return;
+/* Collected text that needs a larger buffer. */
+static XR_COLD void text_grow(erplink_xmlrpc_decoder *d, const XML_Char *s, int len) {
+  if (!text_append(d, s, (size_t)len)) {
+    erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding XML-RPC");
+    stop_with_current(d, ERPLINK_ENOMEM);
   }
-  if (ERPLINK_LIKELY(len == 1 && s[0] == '\n') || ERPLINK_LIKELY(only_ws(s, (size_t)len))) return;
-  char q[80];
+}
+
+/* Text where none belongs (blanks are fine). */
+static XR_COLD void text_slow(erplink_xmlrpc_decoder *d, const XML_Char *s, int len) {
+  if (d->failed || only_ws(s, (size_t)len)) return;
+  char *q = d->qbuf;
   if (d->sp == 0)
     fail(d, ERPLINK_EPROTOCOL, "unexpected text '%s' outside the XML-RPC document", quote(q, s, (size_t)len));
   else
     fail(d, ERPLINK_EPROTOCOL, "unexpected text '%s' inside <%s>", quote(q, s, (size_t)len),
          kind_name[d->stack[d->sp - 1].kind]);
+}
+
+/* (No stack frame on the common paths: append in place, or a newline between elements.) */
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
+  erplink_xmlrpc_decoder *d = ud;
+  if (ERPLINK_LIKELY(d->collect && !d->failed)) {
+    size_t n = (size_t)len, t = d->tlen;
+    if (ERPLINK_UNLIKELY(d->tcap - t < n + TEXT_SLACK)) {
+      text_grow(d, s, len);
+      return;
+    }
+    d->tlen = t + n;
+    memcpy(d->text + t, s, n);
+    return;
+  }
+  if (ERPLINK_LIKELY(len == 1 && s[0] == '\n')) return;
+  text_slow(d, s, len);
 }
 
 static void builder_failed(erplink_xmlrpc_decoder *d, int rc) { stop_with_current(d, rc); }
@@ -713,6 +797,7 @@ static inline bool push(erplink_xmlrpc_decoder *d, enum kind k) {
     }
     d->stack = p;
     d->scap = ncap;
+    d->fast_sp_end = d->failed ? 0 : ncap < d->max_xml_depth ? ncap : d->max_xml_depth;
   }
   d->stack[d->sp++] = (dframe){(uint8_t)k, 0, 0};
   if (collects_text(k)) {
@@ -724,16 +809,20 @@ static inline bool push(erplink_xmlrpc_decoder *d, enum kind k) {
   return true;
 }
 
-static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
-  erplink_xmlrpc_decoder *d = ud;
-  (void)atts;
-  if (ERPLINK_UNLIKELY(d->failed)) return;
-  /* one pass: length and namespace prefix (Python strips everything up to the last ':') */
-  const char *local = name, *pc = name;
-  for (; *pc; pc++)
-    if (ERPLINK_UNLIKELY(*pc == ':')) local = pc + 1;
-  size_t n = (size_t)(pc - local);
-  enum kind k = tag_kind(local, n);
+/* Every start tag the fast path of on_start() does not take: all checks, all messages. */
+static XR_COLD void start_slow(erplink_xmlrpc_decoder *d, const XML_Char *name) {
+  if (d->failed) return;
+  enum kind k = quick_kind(name);
+  const char *local = name;
+  size_t n = 0;
+  if (ERPLINK_UNLIKELY(k == K_UNKNOWN || d->sp == 0)) {
+    /* one pass: length and namespace prefix (Python strips everything up to the last ':') */
+    const char *pc = name;
+    for (; *pc; pc++)
+      if (ERPLINK_UNLIKELY(*pc == ':')) local = pc + 1;
+    n = (size_t)(pc - local);
+    k = tag_kind(local, n);
+  }
   if (ERPLINK_UNLIKELY(++d->xml_elems > d->max_xml_elems)) {
     fail(d, ERPLINK_ELIMIT, "document has more than %zu XML elements (the element cap)", d->max_xml_elems);
     return;
@@ -770,7 +859,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
       return;
     }
     if (ERPLINK_UNLIKELY(d->tlen && !only_ws(d->text, d->tlen))) {
-      char q[80];
+      char *q = d->qbuf; /* (no array on the stack of hot functions) */
       fail(d, ERPLINK_EPROTOCOL, "<value> mixes text '%s' with a <%s> element", quote(q, d->text, d->tlen), name);
       return;
     }
@@ -873,13 +962,89 @@ misplaced:
   fail(d, ERPLINK_EPROTOCOL, "unexpected <%s> inside <%s>", name, kind_name[top->kind]);
 }
 
+/* Pushes a frame for an element the fast path of on_start() accepted. */
+static inline void push_fast(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
+  d->xml_elems++;
+  d->stack[sp] = (dframe){(uint8_t)k, 0, 0};
+  d->sp = sp + 1;
+  d->collect = collects_text(k);
+  d->tlen = 0;
+}
+
+/* An <array> or <struct> opens in the builder, then its frame (out of line, called last:
+ * on_start() needs no stack frame). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void open_container(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
+  int rc = k == K_ARRAY ? erplink_builder_begin_array(d->b) : erplink_builder_begin_struct(d->b);
+  if (ERPLINK_UNLIKELY(rc)) {
+    builder_failed(d, rc);
+    return;
+  }
+  push_fast(d, sp, k);
+}
+
+/* The elements of values in their usual places, checked as start_slow() would (the child the
+ * parent expects, each at most once); anything else goes there. */
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+  erplink_xmlrpc_decoder *d = ud;
+  (void)atts;
+  size_t sp = d->sp;
+  /* one test for: not failed, not the root, room in the stack, within the depth and element caps */
+  if (ERPLINK_UNLIKELY(sp - 1 >= d->fast_sp_end - 1 || d->xml_elems >= d->max_xml_elems)) goto slow;
+  dframe *top = &d->stack[sp - 1];
+  enum kind k;
+  /* the parent first: it says which name to expect (one dispatch, mostly predictable) */
+  switch (top->kind) {
+  case K_DATA: /* <value>s */
+    if (!IS_VALUE(name)) goto slow;
+    k = K_VALUE;
+    break;
+  case K_STRUCT: /* <member>s */
+    if (!IS_MEMBER(name)) goto slow;
+    k = K_MEMBER;
+    break;
+  case K_MEMBER: /* <name> then <value> */
+    if (!(top->flags & (F_NAME | F_VALUE)) && IS_NAME(name)) {
+      top->flags |= F_NAME;
+      k = K_NAME;
+    } else if ((top->flags & (F_NAME | F_VALUE)) == F_NAME && IS_VALUE(name)) {
+      top->flags |= F_VALUE;
+      k = K_VALUE;
+    } else {
+      goto slow;
+    }
+    break;
+  case K_VALUE: /* one type (text before it: start_slow()) */
+    k = quick_kind(name);
+    if (k < K_ARRAY || (top->flags & F_TYPED) || d->tlen) goto slow;
+    top->flags |= F_TYPED;
+    if (k <= K_STRUCT) {
+      open_container(d, sp, k);
+      return;
+    }
+    break;
+  case K_ARRAY: /* one <data> */
+    if (!IS_DATA(name) || (top->flags & F_DATA)) goto slow;
+    top->flags |= F_DATA;
+    k = K_DATA;
+    break;
+  default: goto slow;
+  }
+  push_fast(d, sp, k);
+  return;
+slow:
+  start_slow(d, name);
+}
+
 static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
   /* d->text is NULL until some element has collected text (e.g. `<value><int/></value>` as the
    * first scalar): never do pointer arithmetic or memcpy on it then */
   const char *s = d->tlen ? d->text : "";
   size_t n = d->tlen;
   int rc = 0;
-  char q[80];
+  char *q = d->qbuf; /* (no array on the stack of hot functions) */
   switch (k) {
   case K_STRING:
     rc = erplink_builder_string(d->b, s, n);
@@ -888,6 +1053,15 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
     trim(&s, &n);
     int64_t v;
     bool overflow = false;
+    if (ERPLINK_LIKELY(n && n <= 18)) { /* [-]digits that cannot overflow: read here */
+      size_t i = s[0] == '-';
+      int64_t acc = 0;
+      while (i < n && (unsigned)(s[i] - '0') <= 9) acc = acc * 10 + (s[i++] - '0');
+      if (i == n && n > (size_t)(s[0] == '-')) {
+        rc = erplink_builder_int(d->b, s[0] == '-' ? -acc : acc);
+        break;
+      }
+    }
     if (ERPLINK_UNLIKELY(!erplink__parse_int64(s, n, &v, &overflow))) {
       if (overflow)
         fail(d, ERPLINK_ERANGE, "integer %s does not fit in 64 bits", quote(q, s, n));
@@ -910,6 +1084,11 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
   case K_BIGDEC: {
     trim(&s, &n);
     double v;
+    int64_t unused;
+    if (erplink__fast_number(s, n, &unused, &v) == ERPLINK_NUM_DOUBLE) { /* [-]digits.digits */
+      rc = erplink_builder_double(d->b, v);
+      break;
+    }
     int bad = !decimal_syntax(s, n) ? (non_finite(s, n) ? 1 : 2)
               : n > 4096                ? 3
               : erplink__parse_double(s, n, &v) && isfinite(v) ? 0 : 1;
@@ -958,14 +1137,11 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
   if (ERPLINK_UNLIKELY(rc)) builder_failed(d, rc);
 }
 
-static void XMLCALL on_end(void *ud, const XML_Char *name) {
-  erplink_xmlrpc_decoder *d = ud;
-  (void)name;
-  if (ERPLINK_UNLIKELY(d->failed)) return;
-  if (ERPLINK_UNLIKELY(d->sp == 0)) return;
-  dframe f = d->stack[--d->sp];
-  dframe *parent = d->sp ? &d->stack[d->sp - 1] : NULL;
-  d->collect = parent && parent->kind == K_VALUE && !(parent->flags & F_TYPED);
+/* The end of an element that completes something (a scalar, a name, a container...). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void end_work(erplink_xmlrpc_decoder *d, dframe f) {
   int rc = 0;
   switch ((enum kind)f.kind) {
   case K_VALUE:
@@ -976,7 +1152,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
     rc = erplink_builder_end(d->b);
     break;
   case K_NAME:
-    rc = erplink_builder_key(d->b, d->tlen ? d->text : "", d->tlen);
+    /* (collected text is followed by TEXT_SLACK readable bytes) */
+    rc = d->tlen ? erplink__builder_key(d->b, d->text, d->tlen, true) : erplink_builder_key(d->b, "", 0);
     break;
   case K_MEMBER:
     if ((f.flags & (F_NAME | F_VALUE)) != (F_NAME | F_VALUE)) {
@@ -1037,6 +1214,27 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
     return;
   }
   if (ERPLINK_UNLIKELY(rc)) builder_failed(d, rc);
+}
+
+/* (No stack frame for the ends that only close: a typed <value>, a complete <member>, <data>.) */
+static void XMLCALL on_end(void *ud, const XML_Char *name) {
+  erplink_xmlrpc_decoder *d = ud;
+  (void)name;
+  if (ERPLINK_UNLIKELY(d->failed || d->sp == 0)) return;
+  dframe f = d->stack[--d->sp];
+  /* (an element's parent collects no text after it: a <value> with an element in it is typed) */
+  d->collect = false;
+  switch ((enum kind)f.kind) {
+  case K_VALUE:
+    if (f.flags & F_TYPED) return;
+    break;
+  case K_MEMBER:
+    if ((f.flags & (F_NAME | F_VALUE)) == (F_NAME | F_VALUE)) return;
+    break;
+  case K_DATA: return;
+  default: break;
+  }
+  end_work(d, f);
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *doctype_name, const XML_Char *sysid, const XML_Char *pubid,
@@ -1178,6 +1376,7 @@ static void decoder_clear(erplink_xmlrpc_decoder *d) {
   d->sniffed = d->started = d->finished = d->final_done = false;
   d->sp = d->tlen = d->xml_elems = 0;
   d->collect = d->failed = d->is_fault = d->root_closed = false;
+  d->fast_sp_end = d->scap < d->max_xml_depth ? d->scap : d->max_xml_depth;
   d->err = 0;
   d->enc_name[0] = '\0';
   d->enc_why = NULL;
@@ -1280,7 +1479,7 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
         i += l - 1;
       }
     }
-    char q[80];
+    char *q = d->qbuf; /* (no array on the stack of hot functions) */
     if (bad_utf8 && d->enc_mapped)
       erplink__error_setf(ERPLINK_EPROTOCOL, "byte 0x%02X is not a character of the document's encoding '%s', near "
                           "line %lu, column %lu", byte, quote(q, d->enc_name, strlen(d->enc_name)), line, col);
@@ -1290,7 +1489,7 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
     else
       erplink__error_setf(ERPLINK_EPROTOCOL, "invalid XML at line %lu, column %lu: %s", line, col, es ? es : "?");
   } else if (ec == XML_ERROR_UNKNOWN_ENCODING && d->enc_name[0]) {
-    char q[80];
+    char *q = d->qbuf; /* (no array on the stack of hot functions) */
     erplink__error_setf(ERPLINK_EPROTOCOL,
                         "unsupported document encoding '%s' (%s): erplink reads UTF-8, UTF-16, ISO-8859-1, "
                         "US-ASCII and ASCII-compatible single-byte encodings such as windows-1252",

@@ -62,11 +62,9 @@ int odoo__jsonrpc_call(erplink_value **out, odoo_client *c, const char *service,
     erplink_value_free(v);
     return odoo__database_error(rc, what);
   }
+  /* the result, handed out of the decoded envelope without a copy */
   const erplink_value *res = erplink_value_struct_get(v, "result");
-  if (res)
-    rc = erplink_value_clone(out, res);
-  else
-    rc = erplink_value_new_nil(out); /* a method that returned None */
+  if (res) return erplink__value_adopt_subtree(out, v, res);
   erplink_value_free(v);
-  return rc;
+  return erplink_value_new_nil(out); /* a method that returned None */
 }

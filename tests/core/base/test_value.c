@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "erplink/erplink.h"
+#include "builder.h"
 #include "internal.h"
 #include "test.h"
 
@@ -351,6 +352,60 @@ static void test_struct_append(void) {
   erplink_value_free(st);
 }
 
+/* A subtree handed out of its tree: decoded trees without a copy, built ones by a copy. */
+static void test_adopt_subtree(void) {
+  const char *doc = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":[{\"id\":1,\"name\":\"a\",\"tags\":[1,2]},{\"id\":2}]}";
+  erplink_value *env = NULL, *want = NULL, *got = NULL;
+  REQUIRE(erplink_json_decode(&env, doc, strlen(doc), NULL) == 0);
+  const erplink_value *res = erplink_value_struct_get(env, "result");
+  REQUIRE(res && erplink_value_clone(&want, res) == 0);
+  CHECK(erplink__value_adopt_subtree(&got, env, res) == 0);
+  /* the handle is the tree's root node, now with the result's contents */
+  CHECK(got == env);
+  CHECK(erplink_value_equal(got, want));
+  CHECK_EQ_INT(erplink_value_type(got), ERPLINK_TYPE_ARRAY);
+  CHECK_EQ_INT(erplink_value_count(got), 2);
+  int64_t i = 0;
+  CHECK(erplink_value_get_int(&i, erplink_value_struct_get(erplink_value_array_at(got, 0), "id")) == 0 && i == 1);
+  char *j = NULL;
+  CHECK(erplink_json_encode(&j, NULL, got) == 0 && j && !strcmp(j, "[{\"id\":1,\"name\":\"a\",\"tags\":[1,2]},{\"id\":2}]"));
+  erplink_free(j);
+  erplink_value_free(got); /* the whole arena (ASan: nothing leaks) */
+  /* a scalar subtree, and the root itself */
+  REQUIRE(erplink_json_decode(&env, doc, strlen(doc), NULL) == 0);
+  CHECK(erplink__value_adopt_subtree(&got, env, erplink_value_struct_get(env, "jsonrpc")) == 0);
+  const char *str = NULL;
+  CHECK(erplink_value_get_string(&str, NULL, got) == 0 && !strcmp(str, "2.0"));
+  erplink_value_free(got);
+  REQUIRE(erplink_json_decode(&env, doc, strlen(doc), NULL) == 0);
+  CHECK(erplink__value_adopt_subtree(&got, env, env) == 0 && got == env);
+  erplink_value_free(got);
+  /* the XML-RPC decoder's trees too */
+  const char *xml = "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct><member><name>r</name>"
+                    "<value><array><data><value><int>5</int></value></data></array></value></member></struct></value>"
+                    "</param></params></methodResponse>";
+  int fault = 1;
+  REQUIRE(erplink_xmlrpc_decode_response(&env, &fault, xml, strlen(xml), NULL) == 0 && !fault);
+  CHECK(erplink__value_adopt_subtree(&got, env, erplink_value_struct_get(env, "r")) == 0);
+  CHECK(erplink_value_get_int(&i, erplink_value_array_at(got, 0)) == 0 && i == 5);
+  erplink_value_free(got);
+  /* a built tree: the subtree is copied and the tree freed */
+  erplink_value *built = NULL, *inner = NULL;
+  REQUIRE(erplink_value_new_struct(&built) == 0 && erplink_value_new_array(&inner) == 0);
+  REQUIRE(erplink_value_array_append_int(inner, 42) == 0 && erplink_value_struct_set(built, "x", inner) == 0);
+  CHECK(erplink__value_adopt_subtree(&got, built, erplink_value_struct_get(built, "x")) == 0);
+  CHECK(got && erplink_value_get_int(&i, erplink_value_array_at(got, 0)) == 0 && i == 42);
+  erplink_value_free(got);
+  /* refusals consume the tree too */
+  REQUIRE(erplink_value_new_struct(&built) == 0 && erplink_value_new_int(&inner, 1) == 0);
+  CHECK_EQ_INT(erplink__value_adopt_subtree(&got, built, inner), ERPLINK_EINVAL);
+  CHECK(got == NULL);
+  erplink_value_free(inner);
+  REQUIRE(erplink_json_decode(&env, doc, strlen(doc), NULL) == 0);
+  CHECK_EQ_INT(erplink__value_adopt_subtree(&got, env, NULL), ERPLINK_EINVAL);
+  erplink_value_free(want);
+}
+
 int main(void) {
   RUN(test_scalars);
   RUN(test_struct_append);
@@ -359,6 +414,7 @@ int main(void) {
   RUN(test_equal_clone);
   RUN(test_secret_and_dump);
   RUN(test_builder_arena);
+  RUN(test_adopt_subtree);
   erplink_error_clear();
   return test_done();
 }

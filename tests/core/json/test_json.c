@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "erplink/erplink.h"
+#include "arena.h"
 #include "internal.h"
 #include "json_parse.h"
 #include "test.h"
@@ -559,6 +560,259 @@ static void test_paths_agree(void) {
   free(deep);
 }
 
+
+/* ---------------------------------------------------------------- fast path vs exact path
+ *
+ * The fast path (simdjson's stage 1 + erplink's stage 2) must never accept what the exact
+ * path (On-Demand) refuses, and must build the same tree for everything it accepts. Random
+ * documents of every kind (nesting, escapes, surrogate pairs, raw UTF-8, numbers at and beyond
+ * the int64 bounds, exponents, literals, blanks), then random mutations of them, each decoded
+ * from a buffer of exactly its length (ASan sees any read beyond it) by the fast path alone,
+ * the exact path and erplink_json_decode(). */
+static uint64_t g_rng = 0x9E3779B97F4A7C15u;
+static uint64_t rnd(void) {
+  g_rng ^= g_rng << 13;
+  g_rng ^= g_rng >> 7;
+  g_rng ^= g_rng << 17;
+  return g_rng;
+}
+static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+
+static void gen_ws(erplink_buf *b) {
+  static const char *ws[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
+  erplink_buf_puts(b, ws[rndn(7)]);
+}
+
+static void gen_string(erplink_buf *b) {
+  static const char *parts[] = {"a", "key", "Ünïcödé", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\\n", "\\\"", "\\\\", "\\/",
+                                "\\u00e9", "\\u0000", "\\ud83d\\ude00", "\\uD834\\uDD1E", "\\t\\b\\f\\r", " ", "0123456789",
+                                "abcdefghijklmnopqrstuvwxyz", "\\u2028"};
+  erplink_buf_putc(b, '"');
+  unsigned n = rndn(4) == 0 ? rndn(40) : rndn(5);
+  for (unsigned i = 0; i < n; i++) erplink_buf_puts(b, parts[rndn(sizeof parts / sizeof parts[0])]);
+  erplink_buf_putc(b, '"');
+}
+
+static void gen_number(erplink_buf *b) {
+  static const char *fixed[] = {"0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+                                "-9223372036854775809", "18446744073709551615", "18446744073709551616",
+                                "123456789012345678901234567890", "1e308", "1e309", "-1e400", "5e-324", "1e-400",
+                                "2.2250738585072014e-308", "0.1", "1.7976931348623157e308", "3.141592653589793238462643383279",
+                                "1E+2", "1e-2", "-0.0", "100000000000000000000000e-10", "0.000000000000000000000000001"};
+  switch (rndn(16) ? 1 + rndn(3) : 0) {
+  case 0: erplink_buf_puts(b, fixed[rndn(sizeof fixed / sizeof fixed[0])]); break;
+  case 1: erplink_buf_printf(b, "%d", (int)(rnd() % 2000001) - 1000000); break;
+  case 2: erplink_buf_printf(b, "%lld", (long long)rnd()); break;
+  default: erplink_buf_printf(b, "%.*g", 1 + (int)rndn(17), ((double)(int64_t)rnd()) * pow(10.0, (int)rndn(60) - 30)); break;
+  }
+}
+
+static void gen_value(erplink_buf *b, int depth) {
+  unsigned r = rndn(10);
+  if (depth < 6 && r < 2) {
+    erplink_buf_putc(b, '[');
+    unsigned n = rndn(6);
+    for (unsigned i = 0; i < n; i++) {
+      if (i) erplink_buf_putc(b, ',');
+      gen_ws(b);
+      gen_value(b, depth + 1);
+      gen_ws(b);
+    }
+    erplink_buf_putc(b, ']');
+  } else if (depth < 6 && r < 4) {
+    erplink_buf_putc(b, '{');
+    unsigned n = rndn(6);
+    for (unsigned i = 0; i < n; i++) {
+      if (i) erplink_buf_putc(b, ',');
+      gen_ws(b);
+      gen_string(b);
+      gen_ws(b);
+      erplink_buf_putc(b, ':');
+      gen_ws(b);
+      gen_value(b, depth + 1);
+      gen_ws(b);
+    }
+    erplink_buf_putc(b, '}');
+  } else if (r < 6) {
+    gen_number(b);
+  } else if (r < 8) {
+    gen_string(b);
+  } else {
+    static const char *lit[] = {"true", "false", "null"};
+    erplink_buf_puts(b, lit[rndn(3)]);
+  }
+}
+
+/* Records of one shape (the key cache's case), as API answers send them. */
+static void gen_records(erplink_buf *b) {
+  static const char *keys[] = {"id", "name", "a_rather_long_key_name_x", "price", "k\\u0065y", "e", "", "twelve_chars"};
+  unsigned nk = 1 + rndn(8), nr = 1 + rndn(30);
+  erplink_buf_putc(b, '[');
+  for (unsigned r = 0; r < nr; r++) {
+    if (r) erplink_buf_putc(b, ',');
+    erplink_buf_putc(b, '{');
+    for (unsigned k = 0; k < nk; k++) {
+      if (k) erplink_buf_putc(b, ',');
+      /* now and then a different key in the same place */
+      erplink_buf_printf(b, "\"%s\":", rndn(10) ? keys[k] : keys[rndn(8)]);
+      gen_value(b, 4);
+    }
+    erplink_buf_putc(b, '}');
+  }
+  erplink_buf_putc(b, ']');
+}
+
+static void mutate(erplink_buf *b) {
+  static const char *bytes[] = {"[", "]", "{", "}", ":", ",", "\"", "\\", " ", "0", "9", "-", "+", ".", "e", "t", "n",
+                                "f", "\t", "\f", "\x00", "\xff", "\xc3", "\xed\xa0\x80", "\\u", "\\ud800", "\\udc00", "1e400",
+                                "true", "null", "\x01"};
+  unsigned ops = 1 + rndn(3);
+  for (unsigned o = 0; o < ops && b->len; o++) {
+    size_t at = rndn((unsigned)b->len);
+    const char *m = bytes[rndn(sizeof bytes / sizeof bytes[0])];
+    size_t ml = m[0] ? strlen(m) : 1;
+    erplink_buf t = ERPLINK_BUF_INIT;
+    switch (rndn(3)) {
+    case 0: /* replace one byte */
+      erplink_buf_put(&t, b->ptr, at);
+      erplink_buf_put(&t, m, ml);
+      erplink_buf_put(&t, b->ptr + at + 1, b->len - at - 1);
+      break;
+    case 1: /* insert */
+      erplink_buf_put(&t, b->ptr, at);
+      erplink_buf_put(&t, m, ml);
+      erplink_buf_put(&t, b->ptr + at, b->len - at);
+      break;
+    default: /* delete up to 3 */
+      erplink_buf_put(&t, b->ptr, at);
+      if (at + 3 < b->len) erplink_buf_put(&t, b->ptr + at + 3, b->len - at - 3);
+      break;
+    }
+    erplink_buf_free(b);
+    *b = t;
+  }
+}
+
+/* Fast path vs exact path on one document; returns 1 when they disagree. */
+static int check_paths(const char *doc, size_t n, const struct erplink_limits *rl, int *accepted) {
+  char *exact = malloc(n ? n : 1); /* exactly n bytes: reads beyond are ASan errors */
+  char *pad = calloc(1, n + ERPLINK_JSON_PADDING);
+  if (!exact || !pad) {
+    free(exact);
+    free(pad);
+    CHECK(!"out of memory");
+    return 1;
+  }
+  memcpy(exact, doc, n);
+  memcpy(pad, doc, n);
+  erplink_value *f = NULL, *o = NULL, *d = NULL;
+  int rf = erplink__json_parse_fast(&f, exact, n, rl);
+  int ro = erplink__json_parse_ondemand(&o, pad, n, rl, n);
+  char om[256];
+  snprintf(om, sizeof om, "%s", ro ? erplink_error_message(erplink_error_last()) : "");
+  int rd = erplink_json_decode(&d, exact, n, NULL);
+  int bad = 0;
+  if (rf == 0 && (ro != 0 || !erplink_value_equal(f, o))) bad = 1; /* fast accepted: the exact path agrees */
+  if (rf < 0 && rf != ERPLINK_ENOMEM) bad = 1;                       /* fast never fails on its own */
+  if ((rd == 0) != (ro == 0) || (rd == 0 && !erplink_value_equal(d, o))) bad = 1;
+  if (bad) {
+    printf("# paths disagree (fast %d, exact %d, decode %d) on %.*s\n", rf, ro, rd, (int)(n > 300 ? 300 : n), doc);
+    char *ef = NULL, *eo = NULL;
+    if (f) erplink_json_encode(&ef, NULL, f);
+    if (o) erplink_json_encode(&eo, NULL, o);
+    printf("#  fast:  %.300s\n#  exact: %.300s\n", ef ? ef : "-", eo ? eo : om);
+    erplink_free(ef);
+    erplink_free(eo);
+  }
+  *accepted += rf == 0;
+  erplink_value_free(f);
+  erplink_value_free(o);
+  erplink_value_free(d);
+  free(exact);
+  free(pad);
+  return bad;
+}
+
+static void test_fast_path_differential(void) {
+  struct erplink_limits rl;
+  erplink__limits_resolve(&rl, NULL);
+  int bad = 0, accepted = 0, docs = 0, fast = 0;
+  for (int k = 0; k < 3000; k++) {
+    erplink_buf b = ERPLINK_BUF_INIT;
+    if (k % 3 == 0) gen_records(&b);
+    else gen_value(&b, 0);
+    REQUIRE(!b.oom);
+    int acc = 0;
+    bad += check_paths(b.ptr, b.len, &rl, &acc);
+    accepted += acc;
+    docs++;
+    fast += acc;
+    for (int m = 0; m < 4; m++) {
+      mutate(&b);
+      REQUIRE(!b.oom);
+      bad += check_paths(b.ptr ? b.ptr : "", b.len, &rl, &acc);
+      docs++;
+    }
+    erplink_buf_free(&b);
+  }
+  printf("# %d documents, %d decided by the fast path, %d disagreements\n", docs, accepted, bad);
+  CHECK_EQ_INT(bad, 0);
+  CHECK(fast > 1000); /* the generator mostly makes containers, which the fast path decides */
+}
+
+/* Freed trees' arena blocks are reused by the next decodes, and the cache stays within its cap. */
+static void test_block_cache(void) {
+  /* a document whose tree takes a few MiB */
+  erplink_buf b = ERPLINK_BUF_INIT;
+  erplink_buf_putc(&b, '[');
+  for (int i = 0; i < 40000; i++) erplink_buf_printf(&b, "%s{\"id\":%d,\"name\":\"record %d\"}", i ? "," : "", i, i);
+  erplink_buf_putc(&b, ']');
+  REQUIRE(!b.oom);
+  erplink__arena_cache_drain();
+  CHECK_EQ_INT((long long)erplink__arena_cache_bytes(), 0);
+  erplink_value *v = NULL;
+  REQUIRE(erplink_json_decode(&v, b.ptr, b.len, NULL) == 0);
+  size_t used = erplink__arena_used(erplink_arena_of_root(v));
+  erplink_value_free(v);
+  size_t kept = erplink__arena_cache_bytes();
+  printf("# a tree of %zu bytes left %zu bytes in the block cache\n", used, kept);
+  CHECK(kept >= used / 2 && kept <= ERPLINK_ARENA_CACHE_MAX);
+  /* the next decode takes its blocks from the cache */
+  REQUIRE(erplink_json_decode(&v, b.ptr, b.len, NULL) == 0);
+  CHECK(erplink__arena_cache_bytes() < kept);
+  erplink_value_free(v);
+  CHECK_EQ_INT((long long)erplink__arena_cache_bytes(), (long long)kept);
+  /* many trees freed at once: the cache keeps at most its cap, the rest goes back to malloc */
+  enum { N = 40 };
+  erplink_value *many[N];
+  for (int i = 0; i < N; i++) REQUIRE(erplink_json_decode(&many[i], b.ptr, b.len, NULL) == 0);
+  CHECK(erplink__arena_cache_bytes() == 0);
+  for (int i = 0; i < N; i++) erplink_value_free(many[i]);
+  printf("# %d trees freed: %zu bytes cached (cap %zu)\n", N, erplink__arena_cache_bytes(), (size_t)ERPLINK_ARENA_CACHE_MAX);
+  CHECK(erplink__arena_cache_bytes() <= ERPLINK_ARENA_CACHE_MAX);
+  CHECK(erplink__arena_cache_bytes() > ERPLINK_ARENA_CACHE_MAX / 2);
+  erplink__arena_cache_drain();
+  CHECK_EQ_INT((long long)erplink__arena_cache_bytes(), 0);
+  erplink_buf_free(&b);
+  /* a document of more tokens than the thread's parser keeps resident (5M tokens: 20 MB of
+   * indexes, trimmed to 16 MiB after each decode): decoded right, twice */
+  size_t n = 2 * 2500000 + 1;
+  char *big = malloc(n);
+  REQUIRE(big);
+  big[0] = '[';
+  for (size_t i = 1; i < n; i += 2) big[i] = '7', big[i + 1] = ',';
+  big[n - 1] = ']';
+  for (int round = 0; round < 2; round++) {
+    REQUIRE(erplink_json_decode(&v, big, n, NULL) == 0);
+    CHECK_EQ_INT((long long)erplink_value_count(v), 2500000);
+    int64_t x = 0;
+    CHECK(erplink_value_get_int(&x, erplink_value_array_at(v, 2499999)) == 0 && x == 7);
+    erplink_value_free(v);
+  }
+  free(big);
+  erplink__arena_cache_drain();
+}
+
 static void test_truncated_prefixes(void) {
   size_t len = strlen(k_doc);
   for (size_t cut = 0; cut < len; cut++) {
@@ -936,6 +1190,8 @@ int main(void) {
   RUN(test_syntax_errors);
   RUN(test_whitespace);
   RUN(test_paths_agree);
+  RUN(test_fast_path_differential);
+  RUN(test_block_cache);
   RUN(test_truncated_prefixes);
   RUN(test_html);
   RUN(test_caps);
