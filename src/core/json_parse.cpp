@@ -897,7 +897,7 @@ int fast_tree::run(erplink_value **out) {
   auto object_slots = [&](size_t d, size_t m) __attribute__((always_inline)) {
     key_slot16 *row = key_row(d);
     kslot = row && m < KEY_CACHE_SLOTS ? row + m : nullptr;
-    kslot_end = row + KEY_CACHE_SLOTS;
+    kslot_end = row ? row + KEY_CACHE_SLOTS : nullptr; /* no arithmetic on a null row (UB) */
   };
   auto push = [&](bool obj, erplink_value *node) __attribute__((always_inline)) -> bool {
     if (ERPLINK_UNLIKELY(depth == p_->scap)) {

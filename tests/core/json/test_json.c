@@ -518,7 +518,10 @@ static void test_whitespace(void) {
 static void test_paths_agree(void) {
   const char *docs[] = {k_doc, "[]", "{}", "0", "-0", "\"s\"", "[1e-400,-0.0,18446744073709551615,9223372036854775808]",
                         "[[],[[]],{\"a\":{}}]", "{\"a\":1,\"a\":2,\"\\u0061\":3}", "[1,", "[1]x", "1 2", "[\"\\udc00\"]",
-                        "[12345678901234567890123]", "[1e400]", "{\"k\\\"\":[true,false,null]}"};
+                        "[12345678901234567890123]", "[1e400]", "{\"k\\\"\":[true,false,null]}",
+                        /* objects nested deeper than the fast path's key cache (8 levels): the
+                           fuzzer found pointer arithmetic on its missing row (UBSan) */
+                        "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":1,\"l\":2},\"m\":3}}}}}}}}}}"};
   const erplink_limits *lim = NULL;
   struct erplink_limits rl;
   erplink__limits_resolve(&rl, lim);
