@@ -46,8 +46,10 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "rss")) {
     long rss1 = bench_maxrss_kb();
     erplink_value *v;
-    if (argc > 3 && !strcmp(argv[3], "decoder")) v = feed_all(d, doc, len);
-    else if (erplink_json_decode(&v, doc, len, NULL)) die("decode");
+    if (argc > 3 && !strcmp(argv[3], "decoder"))
+      v = feed_all(d, doc, len);
+    else if (erplink_json_decode(&v, doc, len, NULL))
+      die("decode");
     long rss2 = bench_maxrss_kb();
     /* what the tree occupies (its arena's blocks may be larger: the rest is never touched) */
     printf("tree_bytes=%zu\n", erplink__arena_used(erplink_arena_of_root(v)));
@@ -59,8 +61,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < runs; i++) {
       erplink_value *v;
       double t0 = bench_now();
-      if (pieces) v = feed_all(d, doc, len);
-      else if (erplink_json_decode(&v, doc, len, NULL)) die("decode");
+      if (pieces)
+        v = feed_all(d, doc, len);
+      else if (erplink_json_decode(&v, doc, len, NULL))
+        die("decode");
       double t = bench_now() - t0;
       erplink_value_free(v);
       if (t < best) best = t;

@@ -38,12 +38,13 @@ static void print_error(int rc) {
          erplink_error_category_name(erplink_error_get_category(e)));
   printf("    message: %s\n", erplink_error_message(e));
   if (erplink_error_http_status(e)) printf("    HTTP status: %d\n", erplink_error_http_status(e));
-  if (erplink_error_retry_after_ms(e) >= 0) printf("    retry after: %lld ms\n", (long long)erplink_error_retry_after_ms(e));
+  if (erplink_error_retry_after_ms(e) >= 0)
+    printf("    retry after: %lld ms\n", (long long)erplink_error_retry_after_ms(e));
 }
 
 /* Sends METHOD base+path (with an optional body); prints the outcome; returns the code. */
 static int do_send(erplink_http_client *c, const char *method, const char *path, const char *body,
-                erplink_http_response **out) {
+                   erplink_http_response **out) {
   char url[512];
   snprintf(url, sizeof url, "%s%s", base, path);
   erplink_http_request *req = NULL;
@@ -64,8 +65,10 @@ static int do_send(erplink_http_client *c, const char *method, const char *path,
     if (len == 0 || b[len - 1] != '\n') printf("\n");
   }
   if (rc) print_error(rc);
-  if (out) *out = resp;
-  else erplink_http_response_free(resp);
+  if (out)
+    *out = resp;
+  else
+    erplink_http_response_free(resp);
   return rc;
 }
 

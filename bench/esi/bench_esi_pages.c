@@ -15,8 +15,10 @@
 static int count_page(int page, int pages, const erplink_value *items, void *ud) {
   (void)pages;
   size_t *n = ud;
-  if (page == 0) *n = 0; /* the set starts over */
-  else *n += erplink_value_count(items);
+  if (page == 0)
+    *n = 0; /* the set starts over */
+  else
+    *n += erplink_value_count(items);
   return 0;
 }
 

@@ -16,9 +16,9 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *FIELDS[] = {"id", "name", "default_code", "list_price", "standard_price", "qty_available",
-                               "categ_id", "uom_id", "active", "sale_ok", "purchase_ok", "barcode",
-                               "description_sale", "write_date", "product_tmpl_id"};
+static const char *FIELDS[] = {
+    "id",     "name",    "default_code", "list_price", "standard_price",   "qty_available", "categ_id",       "uom_id",
+    "active", "sale_ok", "purchase_ok",  "barcode",    "description_sale", "write_date",    "product_tmpl_id"};
 #define N_FIELDS (sizeof FIELDS / sizeof FIELDS[0])
 
 int main(int argc, char **argv) {
@@ -37,8 +37,10 @@ int main(int argc, char **argv) {
   odoo_options_set_url(o, argv[1]);
   odoo_options_set_db(o, "bench");
   odoo_options_set_login(o, "admin");
-  if (p == ODOO_PROTOCOL_JSON2) odoo_options_set_api_key(o, "benchkey");
-  else odoo_options_set_password(o, "admin");
+  if (p == ODOO_PROTOCOL_JSON2)
+    odoo_options_set_api_key(o, "benchkey");
+  else
+    odoo_options_set_password(o, "admin");
   odoo_options_set_protocol(o, p);
   if (odoo_client_new(&c, o)) return 1;
   odoo_options_free(o);
@@ -66,8 +68,8 @@ int main(int argc, char **argv) {
   double el = now() - t0;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("{\"calls\": %ld, \"seconds\": %.3f, \"calls_per_s\": %.2f, \"records\": %zu, \"peak_rss_mb\": %.1f}\n", calls, el,
-         calls / el, records, ru.ru_maxrss / 1024.0);
+  printf("{\"calls\": %ld, \"seconds\": %.3f, \"calls_per_s\": %.2f, \"records\": %zu, \"peak_rss_mb\": %.1f}\n", calls,
+         el, calls / el, records, ru.ru_maxrss / 1024.0);
   odoo_client_free(c);
   return 0;
 }

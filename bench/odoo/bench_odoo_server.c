@@ -57,8 +57,8 @@ static int send_all(int fd, const char *p, size_t n) {
 static int reply(int fd, const blob *b, const char *ctype) {
   char head[256];
   int hn = snprintf(head, sizeof head,
-                    "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: keep-alive\r\n\r\n", ctype,
-                    b->n);
+                    "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: keep-alive\r\n\r\n",
+                    ctype, b->n);
   struct iovec iov[2] = {{head, (size_t)hn}, {b->p, b->n}};
   ssize_t k = writev(fd, iov, 2);
   if (k < 0) return -1;
@@ -104,7 +104,8 @@ static void *conn(void *arg) {
     if (!strncmp(buf, "GET /web/version", 16)) {
       rc = reply(fd, &web_version, "application/json");
     } else if (!strncmp(buf, "POST /xmlrpc/2/common", 21)) {
-      rc = memmem(body, body_len, "authenticate", 12) ? reply(fd, &xr_auth, "text/xml") : reply(fd, &xr_version, "text/xml");
+      rc = memmem(body, body_len, "authenticate", 12) ? reply(fd, &xr_auth, "text/xml")
+                                                      : reply(fd, &xr_version, "text/xml");
     } else if (!strncmp(buf, "POST /xmlrpc/2/object", 21)) {
       rc = reply(fd, &xr_data, "text/xml");
     } else if (!strncmp(buf, "POST /jsonrpc", 13)) {

@@ -45,9 +45,9 @@
 #define ELNAPI_JSERR INT_MIN
 #define ELNAPI_MAX_SAFE 9007199254740991.0 /* 2^53 - 1 */
 
-#define ELNAPI_CHECK(call)                  \
-  do {                                      \
-    if ((call) != napi_ok) return ELNAPI_JSERR; \
+#define ELNAPI_CHECK(call)                                                                                             \
+  do {                                                                                                                 \
+    if ((call) != napi_ok) return ELNAPI_JSERR;                                                                        \
   } while (0)
 
 /* Owners of C objects in the SWIG wrappers: freed when the wrapper returns (C++ scope). */
@@ -105,7 +105,7 @@ static void elnapi_class_name(napi_env env, napi_value obj, char *buf, size_t si
   if (napi_get_named_property(env, ctor, "name", &name) != napi_ok) goto done;
   if (napi_typeof(env, name, &t) != napi_ok || t != napi_string) goto done;
   if (napi_get_value_string_utf8(env, name, buf, size, &len) != napi_ok || len == 0) snprintf(buf, size, "object");
-done: {
+done : {
   /* a getter may have thrown: forget it, the ETYPE error is what matters */
   bool pending = false;
   napi_value ignored;
@@ -179,7 +179,8 @@ static int elnapi_bytes_view(elnapi_ctx *c, napi_value v, erplink_value **out, b
     napi_typedarray_type type;
     ELNAPI_CHECK(napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL));
     if (type != napi_int8_array && type != napi_uint8_array && type != napi_uint8_clamped_array)
-      return elnapi_fail(ERPLINK_ETYPE, "cannot convert a typed array of multi-byte elements: pass a Buffer or Uint8Array");
+      return elnapi_fail(ERPLINK_ETYPE,
+                         "cannot convert a typed array of multi-byte elements: pass a Buffer or Uint8Array");
     return erplink_value_new_bytes(out, data, len);
   }
   ELNAPI_CHECK(napi_is_dataview(env, v, &is));
@@ -206,8 +207,7 @@ static int elnapi_to_value_rec(elnapi_ctx *c, napi_value v, erplink_value **out,
   ELNAPI_CHECK(napi_typeof(env, v, &t));
   switch (t) {
   case napi_undefined:
-  case napi_null:
-    return erplink_value_new_nil(out);
+  case napi_null: return erplink_value_new_nil(out);
   case napi_boolean: {
     bool b = false;
     ELNAPI_CHECK(napi_get_value_bool(env, v, &b));
@@ -260,12 +260,9 @@ static int elnapi_to_value_rec(elnapi_ctx *c, napi_value v, erplink_value **out,
     elnapi_class_name(env, v, name, sizeof name);
     return elnapi_fail(ERPLINK_ETYPE, "cannot convert an object of class '%s': pass a plain object", name);
   }
-  case napi_function:
-    return elnapi_fail(ERPLINK_ETYPE, "cannot convert a function to an erplink value");
-  case napi_symbol:
-    return elnapi_fail(ERPLINK_ETYPE, "cannot convert a symbol to an erplink value");
-  default:
-    return elnapi_fail(ERPLINK_ETYPE, "cannot convert this JavaScript value to an erplink value");
+  case napi_function: return elnapi_fail(ERPLINK_ETYPE, "cannot convert a function to an erplink value");
+  case napi_symbol: return elnapi_fail(ERPLINK_ETYPE, "cannot convert a symbol to an erplink value");
+  default: return elnapi_fail(ERPLINK_ETYPE, "cannot convert this JavaScript value to an erplink value");
   }
 }
 
@@ -293,8 +290,10 @@ static void elnapi_throw_napi(napi_env env) {
 
 static napi_value elnapi_str_or_null(napi_env env, const char *s) {
   napi_value r = NULL;
-  if (s) napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
-  else napi_get_null(env, &r);
+  if (s)
+    napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  else
+    napi_get_null(env, &r);
   return r;
 }
 
@@ -303,7 +302,8 @@ static void elnapi_throw_last(napi_env env, int rc) {
   const erplink_error *e = erplink_error_last();
   if (e && erplink_error_code(e) != rc) e = NULL; /* stale: describe rc alone */
   napi_value msg, err, v;
-  if (napi_create_string_utf8(env, e ? erplink_error_message(e) : erplink_strerror(rc), NAPI_AUTO_LENGTH, &msg) != napi_ok ||
+  if (napi_create_string_utf8(env, e ? erplink_error_message(e) : erplink_strerror(rc), NAPI_AUTO_LENGTH, &msg) !=
+          napi_ok ||
       napi_create_error(env, NULL, msg, &err) != napi_ok) {
     elnapi_throw_napi(env);
     return;
@@ -313,21 +313,27 @@ static void elnapi_throw_last(napi_env env, int rc) {
   napi_set_named_property(env, err, "category",
                           elnapi_str_or_null(env, erplink_error_category_name(erplink_error_category_of(rc))));
   int status = e ? erplink_error_http_status(e) : 0;
-  if (status > 0) napi_create_int32(env, status, &v);
-  else napi_get_null(env, &v);
+  if (status > 0)
+    napi_create_int32(env, status, &v);
+  else
+    napi_get_null(env, &v);
   napi_set_named_property(env, err, "httpStatus", v);
   napi_set_named_property(env, err, "remoteClass", elnapi_str_or_null(env, e ? erplink_error_remote_class(e) : NULL));
   napi_set_named_property(env, err, "detail", elnapi_str_or_null(env, e ? erplink_error_detail(e) : NULL));
   int64_t retry = e ? erplink_error_retry_after_ms(e) : -1;
-  if (retry >= 0) napi_create_int64(env, retry, &v);
-  else napi_get_null(env, &v);
+  if (retry >= 0)
+    napi_create_int64(env, retry, &v);
+  else
+    napi_get_null(env, &v);
   napi_set_named_property(env, err, "retryAfterMs", v);
   napi_throw(env, err);
 }
 
 static void elnapi_throw_conversion(napi_env env, int rc) {
-  if (rc == ELNAPI_JSERR) elnapi_throw_napi(env);
-  else elnapi_throw_last(env, rc);
+  if (rc == ELNAPI_JSERR)
+    elnapi_throw_napi(env);
+  else
+    elnapi_throw_last(env, rc);
 }
 
 /* An int64 as a number when exact, else as a BigInt; NULL with an exception pending on failure. */
@@ -343,22 +349,21 @@ static napi_value elnapi_from_int64(napi_env env, int64_t i) {
   return r;
 }
 
-#define ELNAPI_OK(call)            \
-  do {                             \
-    if ((call) != napi_ok) goto fail; \
+#define ELNAPI_OK(call)                                                                                                \
+  do {                                                                                                                 \
+    if ((call) != napi_ok) goto fail;                                                                                  \
   } while (0)
 
 /* Tree -> new JS value, or NULL with an exception pending. */
 static napi_value elnapi_from_value_rec(napi_env env, const erplink_value *v, int depth) {
   napi_value r = NULL;
   if (depth > ERPLINK_BINDING_MAX_DEPTH) {
-    elnapi_throw_last(env, elnapi_fail(ERPLINK_ELIMIT, "value nested deeper than %d levels", ERPLINK_BINDING_MAX_DEPTH));
+    elnapi_throw_last(env,
+                      elnapi_fail(ERPLINK_ELIMIT, "value nested deeper than %d levels", ERPLINK_BINDING_MAX_DEPTH));
     return NULL;
   }
   switch (erplink_value_type(v)) {
-  case ERPLINK_TYPE_NIL:
-    ELNAPI_OK(napi_get_null(env, &r));
-    return r;
+  case ERPLINK_TYPE_NIL: ELNAPI_OK(napi_get_null(env, &r)); return r;
   case ERPLINK_TYPE_BOOL: {
     int b = 0;
     erplink_value_get_bool(&b, v);
@@ -420,7 +425,12 @@ static napi_value elnapi_from_value_rec(napi_env env, const erplink_value *v, in
       if (!item) return NULL;
       ELNAPI_OK(napi_create_string_utf8(env, k, klen, &key));
       /* an own data property, also for "__proto__" (a plain assignment would set the prototype) */
-      napi_property_descriptor d = {NULL, key, NULL, NULL, NULL, item,
+      napi_property_descriptor d = {NULL,
+                                    key,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    item,
                                     (napi_property_attributes)(napi_writable | napi_enumerable | napi_configurable),
                                     NULL};
       ELNAPI_OK(napi_define_properties(env, r, 1, &d));
@@ -435,8 +445,6 @@ fail:
   return NULL;
 }
 
-static napi_value elnapi_from_value(napi_env env, const erplink_value *v) {
-  return elnapi_from_value_rec(env, v, 0);
-}
+static napi_value elnapi_from_value(napi_env env, const erplink_value *v) { return elnapi_from_value_rec(env, v, 0); }
 
 #endif /* ERPLINK_NAPI_H */

@@ -48,20 +48,37 @@
 #define ELPHP_PHPERR INT_MIN
 
 /* ------------------------------------------------------------------ classes */
-static zend_class_entry *elphp_ce_error;                 /* Erplink\Error extends \Exception */
+static zend_class_entry *elphp_ce_error;                      /* Erplink\Error extends \Exception */
 static zend_class_entry *elphp_ce_cat[ERPLINK_CAT_STORE + 1]; /* per category (NONE: the base) */
-static zend_class_entry *elphp_ce_bytes;                 /* Erplink\Bytes */
+static zend_class_entry *elphp_ce_bytes;                      /* Erplink\Bytes */
 
 /* The class of each category (the Python binding's names). */
-static const char *const elphp_cat_class[ERPLINK_CAT_STORE + 1] = {
-  NULL, "InvalidArgumentError", "OutOfMemoryError", "NetworkError", "TimeoutError", "TLSError",
-  "HTTPError", "ProtocolError", "AuthError", "AccessError", "ValidationError", "NotFoundError",
-  "RateLimitError", "ConflictError", "SignatureError", "CancelledError", "ServerError", "StoreError"};
+static const char *const elphp_cat_class[ERPLINK_CAT_STORE + 1] = {NULL,
+                                                                   "InvalidArgumentError",
+                                                                   "OutOfMemoryError",
+                                                                   "NetworkError",
+                                                                   "TimeoutError",
+                                                                   "TLSError",
+                                                                   "HTTPError",
+                                                                   "ProtocolError",
+                                                                   "AuthError",
+                                                                   "AccessError",
+                                                                   "ValidationError",
+                                                                   "NotFoundError",
+                                                                   "RateLimitError",
+                                                                   "ConflictError",
+                                                                   "SignatureError",
+                                                                   "CancelledError",
+                                                                   "ServerError",
+                                                                   "StoreError"};
 
 /* ERPLINK_E* code -> its name without the prefix ("EINVAL"), filled while the constants are
  * registered (SWIG_LONG_CONSTANT below), so that the table is the C enum, not a copy of it. */
 #define ELPHP_MAX_CODES 64
-static struct { zend_long code; const char *name; } elphp_codes[ELPHP_MAX_CODES];
+static struct {
+  zend_long code;
+  const char *name;
+} elphp_codes[ELPHP_MAX_CODES];
 static int elphp_ncodes;
 
 static const char *elphp_code_name(zend_long code) {
@@ -103,7 +120,7 @@ static void elphp_double_constant(const char *name, size_t len, double v, int mo
 /* Erplink\Bytes: binary data (the value tree's bytes), `new Erplink\Bytes($s)`, `$b->data`,
  * `(string)$b`. A PHP string is text (UTF-8); wrap bytes in this class to send them as bytes. */
 ZEND_BEGIN_ARG_INFO_EX(elphp_arginfo_bytes_construct, 0, 0, 1)
-  ZEND_ARG_TYPE_INFO(0, data, IS_STRING, 0)
+ZEND_ARG_TYPE_INFO(0, data, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(elphp_arginfo_bytes_tostring, 0, 0, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -113,7 +130,7 @@ static zval *elphp_bytes_data(zend_object *o) { return OBJ_PROP_NUM(o, 0); }
 static ZEND_FUNCTION(elphp_bytes_construct) {
   zend_string *s;
   ZEND_PARSE_PARAMETERS_START(1, 1)
-    Z_PARAM_STR(s)
+  Z_PARAM_STR(s)
   ZEND_PARSE_PARAMETERS_END();
   zend_update_property_str(elphp_ce_bytes, Z_OBJ_P(ZEND_THIS), "data", 4, s);
 }
@@ -126,10 +143,9 @@ static ZEND_FUNCTION(elphp_bytes_tostring) {
 }
 
 static const zend_function_entry elphp_bytes_methods[] = {
-  ZEND_RAW_FENTRY("__construct", ZEND_FN(elphp_bytes_construct), elphp_arginfo_bytes_construct, ZEND_ACC_PUBLIC)
-  ZEND_RAW_FENTRY("__toString", ZEND_FN(elphp_bytes_tostring), elphp_arginfo_bytes_tostring, ZEND_ACC_PUBLIC)
-  ZEND_FE_END
-};
+    ZEND_RAW_FENTRY("__construct", ZEND_FN(elphp_bytes_construct), elphp_arginfo_bytes_construct, ZEND_ACC_PUBLIC)
+        ZEND_RAW_FENTRY("__toString", ZEND_FN(elphp_bytes_tostring), elphp_arginfo_bytes_tostring, ZEND_ACC_PUBLIC)
+            ZEND_FE_END};
 
 static void elphp_declare_null(zend_class_entry *ce, const char *name) {
   zend_declare_property_null(ce, name, strlen(name), ZEND_ACC_PUBLIC);
@@ -183,14 +199,17 @@ static int elphp_fail(int code, const char *fmt, ...) {
 }
 
 static void elphp_set_str(zend_object *o, const char *name, const char *s) {
-  if (s) zend_update_property_string(elphp_ce_error, o, name, strlen(name), s);
-  else zend_update_property_null(elphp_ce_error, o, name, strlen(name));
+  if (s)
+    zend_update_property_string(elphp_ce_error, o, name, strlen(name), s);
+  else
+    zend_update_property_null(elphp_ce_error, o, name, strlen(name));
 }
 
 /* An Erplink\Error instance (not thrown) for code rc described by e (NULL: rc alone) in *out. */
 static void elphp_error_new(int rc, const erplink_error *e, zval *out) {
   erplink_error_category cat = erplink_error_category_of(rc);
-  zend_class_entry *ce = (cat >= 0 && cat <= ERPLINK_CAT_STORE && elphp_ce_cat[cat]) ? elphp_ce_cat[cat] : elphp_ce_error;
+  zend_class_entry *ce =
+      (cat >= 0 && cat <= ERPLINK_CAT_STORE && elphp_ce_cat[cat]) ? elphp_ce_cat[cat] : elphp_ce_error;
   object_init_ex(out, ce);
   zend_object *o = Z_OBJ_P(out);
   const char *msg = e ? erplink_error_message(e) : erplink_strerror(rc);
@@ -251,7 +270,8 @@ static int elphp_list(HashTable *ht, erplink_value **out, int depth) {
       erplink_value_free(arr);
       return rc;
     }
-  } ZEND_HASH_FOREACH_END();
+  }
+  ZEND_HASH_FOREACH_END();
   *out = arr;
   return 0;
 }
@@ -280,7 +300,8 @@ static int elphp_struct(HashTable *ht, erplink_value **out, int depth) {
     rc = elphp_to_value_rec(item, &child, depth + 1);
     if (!rc) rc = erplink_value_struct_append(st, k, child); /* consumes child; PHP keys are unique */
     if (rc) break;
-  } ZEND_HASH_FOREACH_END();
+  }
+  ZEND_HASH_FOREACH_END();
   if (rc) {
     erplink_value_free(st);
     return rc;
@@ -309,8 +330,10 @@ static int elphp_object(zval *z, erplink_value **out, int depth) {
     if (props) zend_release_properties(props);
     return rc;
   }
-  return elphp_fail(ERPLINK_ETYPE, "cannot convert an object of class %.80s to an erplink value "
-                    "(arrays, stdClass, ArrayObject, Erplink\\Bytes and DateTimeInterface convert)", ZSTR_VAL(ce->name));
+  return elphp_fail(ERPLINK_ETYPE,
+                    "cannot convert an object of class %.80s to an erplink value "
+                    "(arrays, stdClass, ArrayObject, Erplink\\Bytes and DateTimeInterface convert)",
+                    ZSTR_VAL(ce->name));
 }
 
 static int elphp_to_value_rec(zval *z, erplink_value **out, int depth) {
@@ -321,38 +344,30 @@ static int elphp_to_value_rec(zval *z, erplink_value **out, int depth) {
   ZVAL_DEREF(z);
   switch (Z_TYPE_P(z)) {
   case IS_UNDEF:
-  case IS_NULL:
-    return erplink_value_new_nil(out);
-  case IS_FALSE:
-    return erplink_value_new_bool(out, 0);
-  case IS_TRUE:
-    return erplink_value_new_bool(out, 1);
-  case IS_LONG:
-    return erplink_value_new_int(out, (int64_t)Z_LVAL_P(z));
-  case IS_DOUBLE:
-    return erplink_value_new_double(out, Z_DVAL_P(z));
-  case IS_STRING:
-    return elphp_string(Z_STR_P(z), out);
+  case IS_NULL: return erplink_value_new_nil(out);
+  case IS_FALSE: return erplink_value_new_bool(out, 0);
+  case IS_TRUE: return erplink_value_new_bool(out, 1);
+  case IS_LONG: return erplink_value_new_int(out, (int64_t)Z_LVAL_P(z));
+  case IS_DOUBLE: return erplink_value_new_double(out, Z_DVAL_P(z));
+  case IS_STRING: return elphp_string(Z_STR_P(z), out);
   case IS_ARRAY:
     if (zend_array_is_list(Z_ARRVAL_P(z))) return elphp_list(Z_ARRVAL_P(z), out, depth);
     return elphp_struct(Z_ARRVAL_P(z), out, depth);
-  case IS_OBJECT:
-    return elphp_object(z, out, depth);
-  default:
-    return elphp_fail(ERPLINK_ETYPE, "cannot convert a PHP %s to an erplink value", zend_zval_type_name(z));
+  case IS_OBJECT: return elphp_object(z, out, depth);
+  default: return elphp_fail(ERPLINK_ETYPE, "cannot convert a PHP %s to an erplink value", zend_zval_type_name(z));
   }
 }
 
 /* PHP -> new tree in *out (caller frees). Returns 0, an ERPLINK_E* code (last error set) or
  * ELPHP_PHPERR (a PHP exception is pending). */
-static int elphp_to_value(zval *z, erplink_value **out) {
-  return elphp_to_value_rec(z, out, 0);
-}
+static int elphp_to_value(zval *z, erplink_value **out) { return elphp_to_value_rec(z, out, 0); }
 
 /* ------------------------------------------------------------------ tree -> PHP */
 static void elphp_str_or_null(const char *s, zval *out) {
-  if (s) ZVAL_STRING(out, s);
-  else ZVAL_NULL(out);
+  if (s)
+    ZVAL_STRING(out, s);
+  else
+    ZVAL_NULL(out);
 }
 
 static int elphp_datetime(const erplink_value *v, zval *out) {
@@ -364,7 +379,8 @@ static int elphp_datetime(const erplink_value *v, zval *out) {
   if (!php_date_initialize(php_date_obj_from_obj(Z_OBJ_P(out)), buf, (size_t)n, NULL, NULL, 0)) {
     zval_ptr_dtor(out);
     ZVAL_UNDEF(out);
-    if (!EG(exception)) elphp_throw_last(elphp_fail(ERPLINK_ERANGE, "datetime %s cannot be a PHP DateTimeImmutable", buf));
+    if (!EG(exception))
+      elphp_throw_last(elphp_fail(ERPLINK_ERANGE, "datetime %s cannot be a PHP DateTimeImmutable", buf));
     return -1;
   }
   return 0;
@@ -389,16 +405,13 @@ static zend_string *elphp_key(elphp_keys *kc, size_t i, const char *k, size_t le
   return zend_string_init(k, len, 0);
 }
 
-
 static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth, elphp_keys *kc) {
   if (depth > ERPLINK_BINDING_MAX_DEPTH) {
     elphp_throw_last(elphp_fail(ERPLINK_ELIMIT, "value nested deeper than %d levels", ERPLINK_BINDING_MAX_DEPTH));
     return -1;
   }
   switch (erplink_value_type(v)) {
-  case ERPLINK_TYPE_NIL:
-    ZVAL_NULL(out);
-    return 0;
+  case ERPLINK_TYPE_NIL: ZVAL_NULL(out); return 0;
   case ERPLINK_TYPE_BOOL: {
     int b = 0;
     erplink_value_get_bool(&b, v);
@@ -421,9 +434,12 @@ static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth, el
     const char *s = NULL;
     size_t len = 0;
     erplink_value_get_string(&s, &len, v);
-    if (len == 0) ZVAL_EMPTY_STRING(out);
-    else if (len == 1) ZVAL_CHAR(out, (unsigned char)s[0]);
-    else ZVAL_STRINGL(out, s, len);
+    if (len == 0)
+      ZVAL_EMPTY_STRING(out);
+    else if (len == 1)
+      ZVAL_CHAR(out, (unsigned char)s[0]);
+    else
+      ZVAL_STRINGL(out, s, len);
     return 0;
   }
   case ERPLINK_TYPE_BYTES: {
@@ -434,8 +450,7 @@ static int elphp_from_value_rec(const erplink_value *v, zval *out, int depth, el
     ZVAL_STRINGL(elphp_bytes_data(Z_OBJ_P(out)), (const char *)p, len);
     return 0;
   }
-  case ERPLINK_TYPE_DATETIME:
-    return elphp_datetime(v, out);
+  case ERPLINK_TYPE_DATETIME: return elphp_datetime(v, out);
   case ERPLINK_TYPE_ARRAY: {
     size_t n = erplink_value_count(v);
     array_init_size(out, (uint32_t)n);
@@ -529,7 +544,8 @@ typedef struct elphp_names {
   const char **v;
   size_t n;
 } elphp_names;
-#define ELPHP_NAMES_INIT {NULL, 0}
+#define ELPHP_NAMES_INIT                                                                                               \
+  { NULL, 0 }
 
 static void elphp_names_free(elphp_names *nm) {
   if (nm->v) efree((void *)nm->v);
@@ -554,7 +570,8 @@ static int elphp_names_from(zval *z, elphp_names *nm, int argnum) {
   ZEND_HASH_FOREACH_VAL(ht, item) {
     ZVAL_DEREF(item);
     if (Z_TYPE_P(item) != IS_STRING) {
-      zend_type_error("argument %d: expected strings in the array, item %zu is %s", argnum, i, zend_zval_type_name(item));
+      zend_type_error("argument %d: expected strings in the array, item %zu is %s", argnum, i,
+                      zend_zval_type_name(item));
       elphp_names_free(nm);
       return -1;
     }
@@ -563,7 +580,8 @@ static int elphp_names_from(zval *z, elphp_names *nm, int argnum) {
       return -1;
     }
     i++;
-  } ZEND_HASH_FOREACH_END();
+  }
+  ZEND_HASH_FOREACH_END();
   nm->n = i;
   return 0;
 }
@@ -573,7 +591,8 @@ typedef struct elphp_ints {
   int64_t *v;
   size_t n;
 } elphp_ints;
-#define ELPHP_INTS_INIT {NULL, 0}
+#define ELPHP_INTS_INIT                                                                                                \
+  { NULL, 0 }
 
 static void elphp_ints_free(elphp_ints *a) {
   if (a->v) efree(a->v);
@@ -609,7 +628,8 @@ static int elphp_ints_from(zval *z, elphp_ints *a, int argnum) {
       return -1;
     }
     a->v[i++] = (int64_t)Z_LVAL_P(item);
-  } ZEND_HASH_FOREACH_END();
+  }
+  ZEND_HASH_FOREACH_END();
   a->n = i;
   return 0;
 }
@@ -639,7 +659,8 @@ static int elphp_call_callback(zend_object *callable, zval *args, uint32_t n) {
   ZVAL_UNDEF(&ret);
   int rc = call_user_function(NULL, NULL, &fn, &ret, n, args);
   for (uint32_t i = 0; i < n; i++) zval_ptr_dtor(&args[i]);
-  int stop = rc != SUCCESS || EG(exception) || (Z_TYPE(ret) != IS_UNDEF && Z_TYPE(ret) != IS_NULL && zend_is_true(&ret));
+  int stop =
+      rc != SUCCESS || EG(exception) || (Z_TYPE(ret) != IS_UNDEF && Z_TYPE(ret) != IS_NULL && zend_is_true(&ret));
   zval_ptr_dtor(&ret);
   return stop;
 }
@@ -695,8 +716,8 @@ static void elphp_cancel_leave(erplink_cancel *tok) {
     elphp_tok = NULL;
   }
 #if PHP_VERSION_ID >= 80200
-  if (elphp_tok_depth == 0 && zend_atomic_bool_load_ex(&EG(vm_interrupt)) && !zend_atomic_bool_load_ex(&EG(timed_out)) &&
-      !EG(exception) && zend_interrupt_function) {
+  if (elphp_tok_depth == 0 && zend_atomic_bool_load_ex(&EG(vm_interrupt)) &&
+      !zend_atomic_bool_load_ex(&EG(timed_out)) && !EG(exception) && zend_interrupt_function) {
     zend_atomic_bool_store_ex(&EG(vm_interrupt), false);
     zend_interrupt_function(EG(current_execute_data));
   }

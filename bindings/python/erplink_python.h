@@ -80,10 +80,9 @@ static int elpy_datetime(PyObject *o, erplink_value **out) {
     }
   }
   Py_DECREF(tz);
-  int rc = erplink_value_new_datetime(out, PyDateTime_GET_YEAR(dt), PyDateTime_GET_MONTH(dt),
-                                      PyDateTime_GET_DAY(dt), PyDateTime_DATE_GET_HOUR(dt),
-                                      PyDateTime_DATE_GET_MINUTE(dt), PyDateTime_DATE_GET_SECOND(dt),
-                                      PyDateTime_DATE_GET_MICROSECOND(dt));
+  int rc = erplink_value_new_datetime(out, PyDateTime_GET_YEAR(dt), PyDateTime_GET_MONTH(dt), PyDateTime_GET_DAY(dt),
+                                      PyDateTime_DATE_GET_HOUR(dt), PyDateTime_DATE_GET_MINUTE(dt),
+                                      PyDateTime_DATE_GET_SECOND(dt), PyDateTime_DATE_GET_MICROSECOND(dt));
   Py_DECREF(dt);
   return rc;
 }
@@ -173,8 +172,7 @@ static int elpy_to_value_rec(PyObject *o, erplink_value **out, int depth) {
     PyBuffer_Release(&view);
     return rc;
   }
-  if (PyDate_Check(o))
-    return elpy_fail(ERPLINK_ETYPE, "cannot convert a datetime.date: pass a datetime.datetime");
+  if (PyDate_Check(o)) return elpy_fail(ERPLINK_ETYPE, "cannot convert a datetime.date: pass a datetime.datetime");
   return elpy_fail(ERPLINK_ETYPE, "cannot convert a Python object of type '%.80s' to an erplink value",
                    Py_TYPE(o)->tp_name);
 }
@@ -198,11 +196,10 @@ static PyObject *elpy_error_for(int rc, const erplink_error *e) {
   const char *msg = e ? erplink_error_message(e) : erplink_strerror(rc);
   PyObject *mod = PyImport_ImportModule("erplink._errors");
   if (!mod) return NULL;
-  PyObject *args = Py_BuildValue("(isNiNNL)", rc, erplink_error_category_name(erplink_error_category_of(rc)),
-                                 elpy_str_or_none(msg), e ? erplink_error_http_status(e) : 0,
-                                 elpy_str_or_none(e ? erplink_error_remote_class(e) : NULL),
-                                 elpy_str_or_none(e ? erplink_error_detail(e) : NULL),
-                                 (long long)(e ? erplink_error_retry_after_ms(e) : -1));
+  PyObject *args = Py_BuildValue(
+      "(isNiNNL)", rc, erplink_error_category_name(erplink_error_category_of(rc)), elpy_str_or_none(msg),
+      e ? erplink_error_http_status(e) : 0, elpy_str_or_none(e ? erplink_error_remote_class(e) : NULL),
+      elpy_str_or_none(e ? erplink_error_detail(e) : NULL), (long long)(e ? erplink_error_retry_after_ms(e) : -1));
   PyObject *exc = NULL;
   if (args) {
     PyObject *fn = PyObject_GetAttrString(mod, "_from_c");
@@ -244,8 +241,7 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
     return NULL;
   }
   switch (erplink_value_type(v)) {
-  case ERPLINK_TYPE_NIL:
-    Py_RETURN_NONE;
+  case ERPLINK_TYPE_NIL: Py_RETURN_NONE;
   case ERPLINK_TYPE_BOOL: {
     int b = 0;
     erplink_value_get_bool(&b, v);
@@ -324,7 +320,6 @@ static PyObject *elpy_from_value(const erplink_value *v) {
   return elpy_from_value_rec(v, 0);
 }
 
-
 /* ------------------------------------------------------------------ typemap helpers */
 
 /* Appends an out value to a wrapper's result: the first one is the result, two or more make a
@@ -378,7 +373,8 @@ typedef struct elpy_names {
   size_t n;
   PyObject *seq; /* keeps the str objects (and so their UTF-8) alive */
 } elpy_names;
-#define ELPY_NAMES_INIT {NULL, 0, NULL}
+#define ELPY_NAMES_INIT                                                                                                \
+  { NULL, 0, NULL }
 
 static void elpy_names_free(elpy_names *nm) {
   PyMem_Free((void *)nm->v);
@@ -427,7 +423,8 @@ typedef struct elpy_ints {
   int64_t *v;
   size_t n;
 } elpy_ints;
-#define ELPY_INTS_INIT {NULL, 0}
+#define ELPY_INTS_INIT                                                                                                 \
+  { NULL, 0 }
 
 static void elpy_ints_free(elpy_ints *a) {
   PyMem_Free(a->v);
@@ -443,7 +440,10 @@ static int elpy_ints_from(PyObject *o, elpy_ints *a) {
     long long x = PyLong_AsLongLong(o);
     if (x == -1 && PyErr_Occurred()) return -1;
     a->v = (int64_t *)PyMem_Malloc(sizeof(int64_t));
-    if (!a->v) { PyErr_NoMemory(); return -1; }
+    if (!a->v) {
+      PyErr_NoMemory();
+      return -1;
+    }
     a->v[0] = (int64_t)x;
     a->n = 1;
     return 0;
@@ -578,9 +578,10 @@ typedef struct elpy_keyed {
   size_t n;
   Py_buffer *views; /* one per item, used when have[i] */
   char *have;
-  PyObject *seq;    /* keeps the pairs (and so their keys and payloads) alive */
+  PyObject *seq; /* keeps the pairs (and so their keys and payloads) alive */
 } elpy_keyed;
-#define ELPY_KEYED_INIT {NULL, NULL, NULL, 0, NULL, NULL, NULL}
+#define ELPY_KEYED_INIT                                                                                                \
+  { NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 static void elpy_keyed_free(elpy_keyed *k) {
   if (k->have)
@@ -650,9 +651,9 @@ static int elpy_keyed_from(PyObject *o, elpy_keyed *k) {
  * generated destroy trampoline). Touched with the GIL held. */
 #define ELPY_OPS_MAX 16
 typedef struct elpy_ops {
-  PyObject *obj;             /* the object (strong reference) */
-  const char *type;          /* the C struct's name */
-  const char *const *names;  /* the op (method) names, by index */
+  PyObject *obj;            /* the object (strong reference) */
+  const char *type;         /* the C struct's name */
+  const char *const *names; /* the op (method) names, by index */
   int n;
   PyObject *m[ELPY_OPS_MAX]; /* its bound methods, NULL where it has none */
 } elpy_ops;
@@ -708,8 +709,10 @@ static elpy_ops *elpy_ops_new(PyObject *obj, const char *type, const char *const
 static void elpy_op_name(const elpy_ops *h, int i, char *buf, size_t size) {
   PyObject *q = h->m[i] ? PyObject_GetAttrString(h->m[i], "__qualname__") : NULL;
   const char *s = q && PyUnicode_Check(q) ? PyUnicode_AsUTF8(q) : NULL;
-  if (s) snprintf(buf, size, "%s", s);
-  else snprintf(buf, size, "%.80s.%s", Py_TYPE(h->obj)->tp_name, h->names[i]);
+  if (s)
+    snprintf(buf, size, "%s", s);
+  else
+    snprintf(buf, size, "%.80s.%s", Py_TYPE(h->obj)->tp_name, h->names[i]);
   Py_XDECREF(q);
   PyErr_Clear();
 }

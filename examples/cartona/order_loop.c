@@ -20,8 +20,9 @@ static int import_order(const cartona_order *o, void *ud) {
   cartona_order_number(&total, o, "total_price");
   const char *retailer = cartona_order_retailer_text(o, "retailer_name");
   printf("order %s: cartona %s -> odoo %s, %s, %.2f EGP, retailer %s, payment %s\n", cartona_order_hashed_id(o),
-         cartona_order_status(o), state, cartona_order_text(o, "delivered_by") ? cartona_order_text(o, "delivered_by") : "-",
-         total, retailer ? retailer : "-", cartona_payment_method_name(cartona_order_payment_method(o)));
+         cartona_order_status(o), state,
+         cartona_order_text(o, "delivered_by") ? cartona_order_text(o, "delivered_by") : "-", total,
+         retailer ? retailer : "-", cartona_payment_method_name(cartona_order_payment_method(o)));
   for (size_t i = 0; i < cartona_order_line_count(o); i++) {
     const cartona_order_line *l = cartona_order_line_at(o, i);
     const char *pid = cartona_order_line_text(l, "internal_product_id");

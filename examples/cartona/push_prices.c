@@ -78,14 +78,13 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < cartona_bulk_result_count(r); i++) {
     const cartona_outcome *oc = cartona_bulk_result_at(r, i);
     const char *id = NULL;
-    erplink_value_get_string(&id, NULL,
-                             erplink_value_struct_get(cartona_items_at(items, cartona_outcome_index(oc)),
-                                                      "internal_product_id"));
+    erplink_value_get_string(
+        &id, NULL, erplink_value_struct_get(cartona_items_at(items, cartona_outcome_index(oc)), "internal_product_id"));
     cartona_item_status st = cartona_outcome_status(oc);
     const erplink_error *e = cartona_outcome_error(oc); /* NULL when updated */
     /* Retry later what may succeed later (network, server, rate limit) and what needs a new token. */
-    int later = e && (erplink_error_retryable(erplink_error_code(e)) ||
-                      erplink_error_get_category(e) == ERPLINK_CAT_AUTH);
+    int later =
+        e && (erplink_error_retryable(erplink_error_code(e)) || erplink_error_get_category(e) == ERPLINK_CAT_AUTH);
     printf("%-12s %-16s", id ? id : "?", cartona_item_status_name(st));
     if (e)
       printf(" [%s%s] %s", erplink_error_category_name(erplink_error_get_category(e)), later ? ", retry later" : "",

@@ -37,7 +37,8 @@ int main(int argc, char **argv) {
   int rc = esi_options_new(&o);
   if (rc == 0) rc = esi_options_set_base_url(o, base);
   /* ESI wants to know who to contact: put your own address here */
-  if (rc == 0) rc = erplink_http_options_set_user_agent(esi_options_http(o), "erplink-example/1.0 (erplink-example@example.com)");
+  if (rc == 0)
+    rc = erplink_http_options_set_user_agent(esi_options_http(o), "erplink-example/1.0 (erplink-example@example.com)");
   if (rc == 0) rc = esi_client_new(&c, o);
   esi_options_free(o);
   if (rc == 0) rc = esi_client_market_orders(&r, c, 10000002, "sell", type_id);

@@ -105,7 +105,8 @@ int main(int argc, char **argv) {
 
   /* 5. read it back */
   const char *of[] = {"name", "state", "partner_id", "amount_total", "order_line"};
-  if (odoo_client_read(&order, c, "sale.order", &so, 1, of, sizeof of / sizeof of[0]) || erplink_value_count(order) != 1) {
+  if (odoo_client_read(&order, c, "sale.order", &so, 1, of, sizeof of / sizeof of[0]) ||
+      erplink_value_count(order) != 1) {
     report("read sale.order");
     goto done;
   }

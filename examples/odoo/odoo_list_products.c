@@ -65,7 +65,9 @@ int main(int argc, char **argv) {
     odoo_client_free(c);
     return fail("protocol");
   }
-  printf("protocol: %s\n", used == ODOO_PROTOCOL_JSON2 ? "JSON-2" : used == ODOO_PROTOCOL_JSONRPC ? "JSON-RPC" : "XML-RPC");
+  printf("protocol: %s\n", used == ODOO_PROTOCOL_JSON2     ? "JSON-2"
+                           : used == ODOO_PROTOCOL_JSONRPC ? "JSON-RPC"
+                                                           : "XML-RPC");
 
   /* [["sale_ok", "=", true]] */
   erplink_value *domain = NULL, *leaf = NULL;

@@ -41,10 +41,10 @@ typedef struct cartona_sync_entry cartona_sync_entry;
 
 /** @brief The payment method of an order, derived from its amounts. */
 typedef enum cartona_payment_method {
-  CARTONA_PAYMENT_STANDARD = 0,   /**< none of the amounts below is positive */
-  CARTONA_PAYMENT_INSTALMENT,     /**< `installment_cost` > 0 */
-  CARTONA_PAYMENT_WALLET_TOP_UP,  /**< else `wallet_top_up` > 0 */
-  CARTONA_PAYMENT_CARTONA_CREDIT  /**< else `cartona_credit` > 0 */
+  CARTONA_PAYMENT_STANDARD = 0,  /**< none of the amounts below is positive */
+  CARTONA_PAYMENT_INSTALMENT,    /**< `installment_cost` > 0 */
+  CARTONA_PAYMENT_WALLET_TOP_UP, /**< else `wallet_top_up` > 0 */
+  CARTONA_PAYMENT_CARTONA_CREDIT /**< else `cartona_credit` > 0 */
 } cartona_payment_method;
 
 /** @brief The outcome of one order in a ::cartona_sync_report. */
@@ -84,8 +84,8 @@ typedef int (*cartona_import_fn)(const cartona_order *order, void *userdata);
  *         `hashed_id`/`status`; the message names it), ::ERPLINK_ECANCELLED or an
  *         HTTP/transport error. Thread-safe.
  */
-ERPLINK_EXTERN int cartona_client_pull_orders(cartona_orders **out, cartona_client *c, int64_t page,
-                                              int64_t per_page, const char *from, const char *to);
+ERPLINK_EXTERN int cartona_client_pull_orders(cartona_orders **out, cartona_client *c, int64_t page, int64_t per_page,
+                                              const char *from, const char *to);
 
 /**
  * @brief Parses orders from JSON text (a bare array, a single order object, or an object with

@@ -64,10 +64,10 @@ typedef struct cartona_outcome cartona_outcome;
 
 /** @brief The final outcome of one item of a bulk update. */
 typedef enum cartona_item_status {
-  CARTONA_ITEM_UPDATED = 1,         /**< the server accepted the item */
-  CARTONA_ITEM_REJECTED = 2,        /**< the server refused the item (its message says why) */
-  CARTONA_ITEM_REJECTED_LOCALLY = 3,/**< invalid: never sent (the message names the problem) */
-  CARTONA_ITEM_NOT_SENT = 4         /**< no confirmation: cancelled, auth error, or the batch failed
+  CARTONA_ITEM_UPDATED = 1,          /**< the server accepted the item */
+  CARTONA_ITEM_REJECTED = 2,         /**< the server refused the item (its message says why) */
+  CARTONA_ITEM_REJECTED_LOCALLY = 3, /**< invalid: never sent (the message names the problem) */
+  CARTONA_ITEM_NOT_SENT = 4          /**< no confirmation: cancelled, auth error, or the batch failed
                                          after retries (network, timeout, 5xx, rate limit). When the
                                          request may have reached the server (timeout, 5xx, a
                                          cancellation during the transfer) the update may or may not
@@ -119,9 +119,8 @@ ERPLINK_EXTERN const char *cartona_item_status_name(cartona_item_status status);
  * @return 0, ::ERPLINK_EINVAL, ::ERPLINK_EPROTOCOL (not JSON), ::ERPLINK_ECANCELLED or an
  *         HTTP/transport error. Thread-safe.
  */
-ERPLINK_EXTERN int cartona_client_list_products(erplink_value **out, cartona_client *c, int64_t page,
-                                                int64_t per_page, const char *internal_product_id,
-                                                const char *supplier_product_id);
+ERPLINK_EXTERN int cartona_client_list_products(erplink_value **out, cartona_client *c, int64_t page, int64_t per_page,
+                                                const char *internal_product_id, const char *supplier_product_id);
 
 /* ------------------------------------------------------------------ items */
 
@@ -275,9 +274,8 @@ ERPLINK_EXTERN int cartona_client_update_base_products(cartona_bulk_result **out
  * @param userdata passed to @p progress.
  * @return as cartona_client_update_products(). Thread-safe.
  */
-ERPLINK_EXTERN int cartona_client_update_stock(cartona_bulk_result **out, cartona_client *c,
-                                               const cartona_items *items, cartona_progress_fn progress,
-                                               void *userdata);
+ERPLINK_EXTERN int cartona_client_update_stock(cartona_bulk_result **out, cartona_client *c, const cartona_items *items,
+                                               cartona_progress_fn progress, void *userdata);
 
 /* ------------------------------------------------------------------ results */
 

@@ -88,8 +88,7 @@ ERPLINK_EXTERN int cartona_status_map_set_inbound(cartona_status_map *m, const c
  * @return 0, ::ERPLINK_EINVAL, or ::ERPLINK_EVALIDATION for an unmapped state (named in the
  *         message). Thread-safe while nobody modifies @p m.
  */
-ERPLINK_EXTERN int cartona_status_map_to_cartona(const char **out, const cartona_status_map *m,
-                                                 const char *odoo_state);
+ERPLINK_EXTERN int cartona_status_map_to_cartona(const char **out, const cartona_status_map *m, const char *odoo_state);
 
 /**
  * @brief Maps a Cartona status to an Odoo state.

@@ -22,13 +22,13 @@
 
 #ifdef __cplusplus
 /** @cond INTERNAL */
-# define ERPLINK_BEGIN_DECLS extern "C" {
-# define ERPLINK_END_DECLS }
+#define ERPLINK_BEGIN_DECLS extern "C" {
+#define ERPLINK_END_DECLS }
 /** @endcond */
 #else
 /** @cond INTERNAL */
-# define ERPLINK_BEGIN_DECLS
-# define ERPLINK_END_DECLS
+#define ERPLINK_BEGIN_DECLS
+#define ERPLINK_END_DECLS
 /** @endcond */
 #endif
 
@@ -41,11 +41,11 @@
  * defined) it expands to nothing.
  */
 #if defined(ERPLINK_STATIC)
-# define ERPLINK_EXTERN
+#define ERPLINK_EXTERN
 #elif defined(ERPLINK_BUILDING) && (defined(__GNUC__) || defined(__clang__))
-# define ERPLINK_EXTERN __attribute__((visibility("default")))
+#define ERPLINK_EXTERN __attribute__((visibility("default")))
 #else
-# define ERPLINK_EXTERN
+#define ERPLINK_EXTERN
 #endif
 
 ERPLINK_BEGIN_DECLS

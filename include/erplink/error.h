@@ -23,59 +23,60 @@ ERPLINK_BEGIN_DECLS
 
 /** @brief Error codes returned by erplink functions (0 is success). */
 typedef enum erplink_error_code_t {
-  ERPLINK_OK = 0,              /**< success */
-  ERPLINK_EINVAL = -1,         /**< invalid argument passed by the caller */
-  ERPLINK_ENOMEM = -2,         /**< out of memory */
-  ERPLINK_ERANGE = -3,         /**< a value does not fit (integer overflow, index out of range) */
-  ERPLINK_ETYPE = -4,          /**< a value has another type than the one asked for */
-  ERPLINK_ENETWORK = -10,      /**< network failure not covered below */
-  ERPLINK_ECONNECT = -11,      /**< could not connect (refused, unreachable); the request was not sent */
-  ERPLINK_EDNS = -12,          /**< host name could not be resolved; the request was not sent */
-  ERPLINK_ERECV = -13,         /**< connection lost while sending or receiving (reset, truncated body) */
-  ERPLINK_ETIMEOUT = -20,      /**< a timeout fired (connect, total or low-speed) */
-  ERPLINK_ETLS = -30,          /**< TLS handshake or certificate verification failed */
-  ERPLINK_EHTTP = -40,         /**< an HTTP error status with no more specific mapping */
-  ERPLINK_EREDIRECT = -41,     /**< the server redirected and redirects are not allowed */
-  ERPLINK_EPROTOCOL = -50,     /**< the answer is malformed or not the expected protocol (e.g. HTML instead of XML-RPC) */
-  ERPLINK_ELIMIT = -51,        /**< a document exceeds a decoding cap (depth, element count, size) */
-  ERPLINK_ETOOLARGE = -52,     /**< a response body exceeds the configured maximum size */
-  ERPLINK_EFORBIDDEN_XML = -53,/**< an XML document carries a DOCTYPE or entity declaration */
-  ERPLINK_EAUTH = -60,         /**< authentication failed (bad credentials, expired key or token) */
-  ERPLINK_EACCESS = -70,       /**< authenticated but not allowed */
-  ERPLINK_EVALIDATION = -80,   /**< the server rejected the data (validation or user error) */
-  ERPLINK_ENOTFOUND = -90,     /**< the record, resource, route or method does not exist */
-  ERPLINK_ERATELIMIT = -100,   /**< rate limited: see erplink_error_retry_after_ms() */
-  ERPLINK_ECONFLICT = -110,    /**< a conflicting concurrent change or lock */
-  ERPLINK_ESIGNATURE = -120,   /**< a signature did not verify */
-  ERPLINK_ECANCELLED = -130,   /**< the caller cancelled the operation */
-  ERPLINK_ESERVER = -140,      /**< the server failed (5xx, remote exception without a better class) */
-  ERPLINK_EUNAVAILABLE = -141, /**< the server is temporarily unavailable (502/503/504) */
-  ERPLINK_EBUDGET = -150,      /**< a retry was needed but the client's retry budget is exhausted */
-  ERPLINK_ESTORE = -160,       /**< a store file cannot be used: not a regular file, not writable, I/O error, disk full (erplink/store.h) */
+  ERPLINK_OK = 0,          /**< success */
+  ERPLINK_EINVAL = -1,     /**< invalid argument passed by the caller */
+  ERPLINK_ENOMEM = -2,     /**< out of memory */
+  ERPLINK_ERANGE = -3,     /**< a value does not fit (integer overflow, index out of range) */
+  ERPLINK_ETYPE = -4,      /**< a value has another type than the one asked for */
+  ERPLINK_ENETWORK = -10,  /**< network failure not covered below */
+  ERPLINK_ECONNECT = -11,  /**< could not connect (refused, unreachable); the request was not sent */
+  ERPLINK_EDNS = -12,      /**< host name could not be resolved; the request was not sent */
+  ERPLINK_ERECV = -13,     /**< connection lost while sending or receiving (reset, truncated body) */
+  ERPLINK_ETIMEOUT = -20,  /**< a timeout fired (connect, total or low-speed) */
+  ERPLINK_ETLS = -30,      /**< TLS handshake or certificate verification failed */
+  ERPLINK_EHTTP = -40,     /**< an HTTP error status with no more specific mapping */
+  ERPLINK_EREDIRECT = -41, /**< the server redirected and redirects are not allowed */
+  ERPLINK_EPROTOCOL = -50, /**< the answer is malformed or not the expected protocol (e.g. HTML instead of XML-RPC) */
+  ERPLINK_ELIMIT = -51,    /**< a document exceeds a decoding cap (depth, element count, size) */
+  ERPLINK_ETOOLARGE = -52, /**< a response body exceeds the configured maximum size */
+  ERPLINK_EFORBIDDEN_XML = -53, /**< an XML document carries a DOCTYPE or entity declaration */
+  ERPLINK_EAUTH = -60,          /**< authentication failed (bad credentials, expired key or token) */
+  ERPLINK_EACCESS = -70,        /**< authenticated but not allowed */
+  ERPLINK_EVALIDATION = -80,    /**< the server rejected the data (validation or user error) */
+  ERPLINK_ENOTFOUND = -90,      /**< the record, resource, route or method does not exist */
+  ERPLINK_ERATELIMIT = -100,    /**< rate limited: see erplink_error_retry_after_ms() */
+  ERPLINK_ECONFLICT = -110,     /**< a conflicting concurrent change or lock */
+  ERPLINK_ESIGNATURE = -120,    /**< a signature did not verify */
+  ERPLINK_ECANCELLED = -130,    /**< the caller cancelled the operation */
+  ERPLINK_ESERVER = -140,       /**< the server failed (5xx, remote exception without a better class) */
+  ERPLINK_EUNAVAILABLE = -141,  /**< the server is temporarily unavailable (502/503/504) */
+  ERPLINK_EBUDGET = -150,       /**< a retry was needed but the client's retry budget is exhausted */
+  ERPLINK_ESTORE =
+      -160, /**< a store file cannot be used: not a regular file, not writable, I/O error, disk full (erplink/store.h) */
   ERPLINK_ESTORE_CORRUPT = -161, /**< a store file is damaged, truncated, or not an erplink store */
   ERPLINK_ESTORE_VERSION = -162  /**< a store file was written by a newer erplink (its schema is unknown here) */
 } erplink_error_code_t;
 
 /** @brief What a caller can do about an error: the category of an error code. */
 typedef enum erplink_error_category {
-  ERPLINK_CAT_NONE = 0,        /**< no error */
-  ERPLINK_CAT_INVALID,         /**< invalid argument: fix the call */
-  ERPLINK_CAT_NOMEM,           /**< out of memory */
-  ERPLINK_CAT_NETWORK,         /**< network: usually worth retrying later */
-  ERPLINK_CAT_TIMEOUT,         /**< timeout: the outcome of a write may be unknown */
-  ERPLINK_CAT_TLS,             /**< TLS: fix the CA or the server certificate */
-  ERPLINK_CAT_HTTP,            /**< an HTTP status without a more specific category */
-  ERPLINK_CAT_PROTOCOL,        /**< protocol or parse error: the peer is not what was expected */
-  ERPLINK_CAT_AUTH,            /**< authentication: fix the credentials */
-  ERPLINK_CAT_ACCESS,          /**< access: the credentials lack a right */
-  ERPLINK_CAT_VALIDATION,      /**< validation: fix the data */
-  ERPLINK_CAT_NOTFOUND,        /**< not found */
-  ERPLINK_CAT_RATELIMIT,       /**< rate limited: wait for the retry-after delay */
-  ERPLINK_CAT_CONFLICT,        /**< conflict: retry after re-reading */
-  ERPLINK_CAT_SIGNATURE,       /**< signature did not verify: reject the message */
-  ERPLINK_CAT_CANCELLED,       /**< cancelled by the caller */
-  ERPLINK_CAT_SERVER,          /**< the server failed */
-  ERPLINK_CAT_STORE            /**< a local store file cannot be used: fix or replace the file */
+  ERPLINK_CAT_NONE = 0,   /**< no error */
+  ERPLINK_CAT_INVALID,    /**< invalid argument: fix the call */
+  ERPLINK_CAT_NOMEM,      /**< out of memory */
+  ERPLINK_CAT_NETWORK,    /**< network: usually worth retrying later */
+  ERPLINK_CAT_TIMEOUT,    /**< timeout: the outcome of a write may be unknown */
+  ERPLINK_CAT_TLS,        /**< TLS: fix the CA or the server certificate */
+  ERPLINK_CAT_HTTP,       /**< an HTTP status without a more specific category */
+  ERPLINK_CAT_PROTOCOL,   /**< protocol or parse error: the peer is not what was expected */
+  ERPLINK_CAT_AUTH,       /**< authentication: fix the credentials */
+  ERPLINK_CAT_ACCESS,     /**< access: the credentials lack a right */
+  ERPLINK_CAT_VALIDATION, /**< validation: fix the data */
+  ERPLINK_CAT_NOTFOUND,   /**< not found */
+  ERPLINK_CAT_RATELIMIT,  /**< rate limited: wait for the retry-after delay */
+  ERPLINK_CAT_CONFLICT,   /**< conflict: retry after re-reading */
+  ERPLINK_CAT_SIGNATURE,  /**< signature did not verify: reject the message */
+  ERPLINK_CAT_CANCELLED,  /**< cancelled by the caller */
+  ERPLINK_CAT_SERVER,     /**< the server failed */
+  ERPLINK_CAT_STORE       /**< a local store file cannot be used: fix or replace the file */
 } erplink_error_category;
 
 /** @brief Opaque view of the calling thread's last error (see erplink_error_last()). */

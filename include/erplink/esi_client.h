@@ -219,7 +219,6 @@ ERPLINK_EXTERN int esi_options_set_cache_store(esi_options *o, const esi_cache_s
  */
 ERPLINK_EXTERN int esi_cache_store_from_blob_cache(esi_cache_store *out, erplink_blob_cache *cache);
 
-
 /* ------------------------------------------------------------------ client */
 
 /**
@@ -587,8 +586,8 @@ ERPLINK_EXTERN void esi_response_error_limit(int *remain, int *reset_s, const es
  * @param used      receives `X-Ratelimit-Used` or -1; may be NULL.
  * @param r         the response.
  */
-ERPLINK_EXTERN void esi_response_rate_limit(const char **group, const char **limit, int64_t *remaining,
-                                            int64_t *used, const esi_response *r);
+ERPLINK_EXTERN void esi_response_rate_limit(const char **group, const char **limit, int64_t *remaining, int64_t *used,
+                                            const esi_response *r);
 
 /* ------------------------------------------------------------------ typed helpers */
 
@@ -684,8 +683,8 @@ typedef struct esi_mail_recipient {
  *         esi_client_post(); ::ERPLINK_EPROTOCOL (the 201 body is not an integer). Thread-safe.
  */
 ERPLINK_EXTERN int esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int64_t character_id,
-                                        const esi_mail_recipient *recipients, size_t n_recipients,
-                                        const char *subject, const char *body, int64_t approved_cost);
+                                        const esi_mail_recipient *recipients, size_t n_recipients, const char *subject,
+                                        const char *body, int64_t approved_cost);
 
 /**
  * @brief `POST /universe/names` for any number of ids: duplicates are dropped, the rest sent

@@ -209,8 +209,7 @@ ERPLINK_EXTERN int esi_sso_endpoint(const char **out, esi_sso *s, const char *na
  * @return 0, ::ERPLINK_EINVAL, ::ERPLINK_ESERVER (no random bytes), an error of
  *         esi_sso_discover(), ::ERPLINK_ENOMEM. Thread-safe.
  */
-ERPLINK_EXTERN int esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes,
-                                     size_t n_scopes);
+ERPLINK_EXTERN int esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes, size_t n_scopes);
 
 /**
  * @brief Frees a login; its state and verifier are wiped (NULL is a no-op).
@@ -296,8 +295,8 @@ ERPLINK_EXTERN int esi_sso_login_import(esi_sso_login **out, esi_sso *s, const c
  *         or secret); ::ERPLINK_EPROTOCOL (the answer lacks a token); transport errors.
  *         Thread-safe.
  */
-ERPLINK_EXTERN int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login *login,
-                                         const char *code, const char *returned_state);
+ERPLINK_EXTERN int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login *login, const char *code,
+                                         const char *returned_state);
 
 /* ------------------------------------------------------------------ tokens */
 
@@ -312,8 +311,7 @@ ERPLINK_EXTERN int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const
  *         rotated token, expired, or issued to another client — the message says so);
  *         ::ERPLINK_EPROTOCOL; transport errors. Thread-safe.
  */
-ERPLINK_EXTERN int esi_sso_refresh(esi_sso_tokens **out, esi_sso *s, const char *refresh_token,
-                                   const char *scope);
+ERPLINK_EXTERN int esi_sso_refresh(esi_sso_tokens **out, esi_sso *s, const char *refresh_token, const char *scope);
 
 /**
  * @brief Revokes a refresh token (`token_type_hint=refresh_token`). The SSO answers 200

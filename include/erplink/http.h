@@ -165,8 +165,7 @@ ERPLINK_EXTERN int erplink_http_options_set_timeout_ms(erplink_http_options *o, 
  * @param seconds          the period, >= 0.
  * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
-ERPLINK_EXTERN int erplink_http_options_set_low_speed(erplink_http_options *o, long bytes_per_second,
-                                                      long seconds);
+ERPLINK_EXTERN int erplink_http_options_set_low_speed(erplink_http_options *o, long bytes_per_second, long seconds);
 
 /**
  * @brief Sets the maximum size of a response body (after content decoding). Enforced
@@ -310,8 +309,7 @@ ERPLINK_EXTERN int erplink_http_options_set_retry_seed(erplink_http_options *o, 
  * @param burst               >= 1 (ignored when unlimited).
  * @return 0 or ::ERPLINK_EINVAL. Not thread-safe (an options object is configured by one thread, then copied).
  */
-ERPLINK_EXTERN int erplink_http_options_set_rate_limit(erplink_http_options *o, double requests_per_second,
-                                                       int burst);
+ERPLINK_EXTERN int erplink_http_options_set_rate_limit(erplink_http_options *o, double requests_per_second, int burst);
 
 /**
  * @brief Installs a log callback.

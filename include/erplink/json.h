@@ -81,8 +81,7 @@ ERPLINK_BEGIN_DECLS
  *
  * Thread-safe (each thread has its own parser).
  */
-ERPLINK_EXTERN int erplink_json_decode(erplink_value **out, const char *data, size_t len,
-                                       const erplink_limits *limits);
+ERPLINK_EXTERN int erplink_json_decode(erplink_value **out, const char *data, size_t len, const erplink_limits *limits);
 
 /** @brief An incremental JSON decoder (opaque). */
 typedef struct erplink_json_decoder erplink_json_decoder;

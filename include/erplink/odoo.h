@@ -285,9 +285,8 @@ ERPLINK_EXTERN int odoo_client_authenticate(int64_t *uid, odoo_client *c);
  * @param kwargs a struct of keyword arguments (borrowed), or NULL for none.
  * @return 0 or an error as described in the file documentation. Thread-safe.
  */
-ERPLINK_EXTERN int odoo_client_execute_kw(erplink_value **out, odoo_client *c, const char *model,
-                                          const char *method, const erplink_value *args,
-                                          const erplink_value *kwargs);
+ERPLINK_EXTERN int odoo_client_execute_kw(erplink_value **out, odoo_client *c, const char *model, const char *method,
+                                          const erplink_value *args, const erplink_value *kwargs);
 /**
  * @brief odoo_client_execute_kw() with flags (::ODOO_CALL_IDEMPOTENT).
  * @param out    as for odoo_client_execute_kw().
@@ -316,8 +315,7 @@ ERPLINK_EXTERN int odoo_client_call(erplink_value **out, odoo_client *c, const c
  * @return 0 or an error as described in the file documentation. Thread-safe.
  */
 ERPLINK_EXTERN int odoo_client_search(erplink_value **out, odoo_client *c, const char *model,
-                                      const erplink_value *domain, int64_t offset, int64_t limit,
-                                      const char *order);
+                                      const erplink_value *domain, int64_t offset, int64_t limit, const char *order);
 /**
  * @brief `search_count(domain)`.
  * @param out    receives the count.
@@ -453,8 +451,8 @@ ERPLINK_EXTERN int odoo_client_name_search(erplink_value **out, odoo_client *c, 
  */
 ERPLINK_EXTERN int odoo_client_read_group(erplink_value **out, odoo_client *c, const char *model,
                                           const erplink_value *domain, const char *const *fields, size_t n_fields,
-                                          const char *const *groupby, size_t n_groupby, int64_t offset,
-                                          int64_t limit, const char *orderby, int lazy);
+                                          const char *const *groupby, size_t n_groupby, int64_t offset, int64_t limit,
+                                          const char *orderby, int lazy);
 
 /* ------------------------------------------------------------------ streaming */
 

@@ -109,8 +109,7 @@ ERPLINK_EXTERN int razorpay_verify_webhook(const void *body, size_t body_len, co
  *         Thread-safe.
  */
 ERPLINK_EXTERN int razorpay_verify_webhook_any(size_t *matched_index, const void *body, size_t body_len,
-                                               const char *signature, const char *const *secrets,
-                                               size_t n_secrets);
+                                               const char *signature, const char *const *secrets, size_t n_secrets);
 
 /**
  * @brief Verifies the `razorpay_signature` returned by Checkout for a payment of an order:
@@ -156,8 +155,8 @@ ERPLINK_EXTERN int razorpay_verify_subscription(const char *payment_id, const ch
  *         Thread-safe.
  */
 ERPLINK_EXTERN int razorpay_verify_payment_link(const char *payment_link_id, const char *reference_id,
-                                                const char *status, const char *payment_id,
-                                                const char *signature, const char *key_secret);
+                                                const char *status, const char *payment_id, const char *signature,
+                                                const char *key_secret);
 
 /* ================================================================ reusable verifier */
 
@@ -230,9 +229,8 @@ ERPLINK_EXTERN int razorpay_verifier_verify_webhook(size_t *matched_index, razor
  * @param signature  the NUL-terminated `razorpay_signature`.
  * @return 0, ::ERPLINK_ESIGNATURE, ::ERPLINK_EINVAL, ::ERPLINK_ENOMEM, ::ERPLINK_ESERVER. Thread-safe.
  */
-ERPLINK_EXTERN int razorpay_verifier_verify_payment(size_t *matched_index, razorpay_verifier *v,
-                                                    const char *order_id, const char *payment_id,
-                                                    const char *signature);
+ERPLINK_EXTERN int razorpay_verifier_verify_payment(size_t *matched_index, razorpay_verifier *v, const char *order_id,
+                                                    const char *payment_id, const char *signature);
 
 /**
  * @brief Verifies a subscription payment signature (`payment_id|subscription_id`) against every secret of @p v.
@@ -305,8 +303,7 @@ typedef struct razorpay_entity razorpay_entity;
  *         the wrong type such as a non-integer amount — the message names the member);
  *         ::ERPLINK_ERANGE; ::ERPLINK_ENOMEM. Thread-safe.
  */
-ERPLINK_EXTERN int razorpay_event_parse(razorpay_event **out, const void *body, size_t body_len,
-                                        const char *event_id);
+ERPLINK_EXTERN int razorpay_event_parse(razorpay_event **out, const void *body, size_t body_len, const char *event_id);
 
 /**
  * @brief Frees an event and its tree.

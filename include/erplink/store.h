@@ -91,8 +91,9 @@ typedef struct erplink_store_options erplink_store_options;
 
 /** @brief When a commit is synced to disk (see the file documentation, "Durability"). */
 typedef enum erplink_store_sync {
-  ERPLINK_STORE_SYNC_NORMAL = 1, /**< `synchronous=NORMAL`: no sync per commit; a power loss may lose the last commits, a process crash nothing (default) */
-  ERPLINK_STORE_SYNC_FULL = 2    /**< `synchronous=FULL`: every commit is synced before the call returns */
+  ERPLINK_STORE_SYNC_NORMAL =
+      1, /**< `synchronous=NORMAL`: no sync per commit; a power loss may lose the last commits, a process crash nothing (default) */
+  ERPLINK_STORE_SYNC_FULL = 2 /**< `synchronous=FULL`: every commit is synced before the call returns */
 } erplink_store_sync;
 
 /**
@@ -274,8 +275,8 @@ ERPLINK_EXTERN int erplink_dedup_new_memory(erplink_dedup **out, size_t capacity
  * @param ttl_ms   how long an id is remembered after it was recorded (> 0).
  * @return 0, ::ERPLINK_EINVAL, ::ERPLINK_ENOMEM or a store error (::ERPLINK_ESTORE...). Thread-safe.
  */
-ERPLINK_EXTERN int erplink_dedup_new_sqlite(erplink_dedup **out, erplink_store *st, const char *name,
-                                            size_t capacity, int64_t ttl_ms);
+ERPLINK_EXTERN int erplink_dedup_new_sqlite(erplink_dedup **out, erplink_store *st, const char *name, size_t capacity,
+                                            int64_t ttl_ms);
 
 /**
  * @brief Creates a dedup over your own storage primitives.
@@ -377,8 +378,7 @@ ERPLINK_EXTERN void erplink_blob_cache_free(erplink_blob_cache *c);
  * @param key   the NUL-terminated key, 1 to ::ERPLINK_BLOB_CACHE_MAX_KEY bytes.
  * @return 0, ::ERPLINK_EINVAL, ::ERPLINK_ENOMEM or a store error. Thread-safe.
  */
-ERPLINK_EXTERN int erplink_blob_cache_get(int *found, void **data, size_t *len, erplink_blob_cache *c,
-                                          const char *key);
+ERPLINK_EXTERN int erplink_blob_cache_get(int *found, void **data, size_t *len, erplink_blob_cache *c, const char *key);
 
 /**
  * @brief Stores (replaces) a blob, evicting the least recently used ones if needed.
@@ -487,10 +487,10 @@ typedef enum erplink_outbox_state {
 
 /** @brief An outcome handed to the custom `finish` primitive. */
 typedef enum erplink_outbox_outcome {
-  ERPLINK_OUTBOX_OUTCOME_DONE = 1,    /**< delivered: done (or pending again with the newer payload kept aside) */
-  ERPLINK_OUTBOX_OUTCOME_RETRY = 2,   /**< failed: pending again, due at `ready_at_ms`, error kept */
-  ERPLINK_OUTBOX_OUTCOME_DEAD = 3,    /**< failed for good: dead letter (or pending again with the newer payload) */
-  ERPLINK_OUTBOX_OUTCOME_RELEASE = 4  /**< not attempted: pending again, due at `ready_at_ms`, the attempt not counted */
+  ERPLINK_OUTBOX_OUTCOME_DONE = 1,   /**< delivered: done (or pending again with the newer payload kept aside) */
+  ERPLINK_OUTBOX_OUTCOME_RETRY = 2,  /**< failed: pending again, due at `ready_at_ms`, error kept */
+  ERPLINK_OUTBOX_OUTCOME_DEAD = 3,   /**< failed for good: dead letter (or pending again with the newer payload) */
+  ERPLINK_OUTBOX_OUTCOME_RELEASE = 4 /**< not attempted: pending again, due at `ready_at_ms`, the attempt not counted */
 } erplink_outbox_outcome;
 
 /**
@@ -523,8 +523,8 @@ typedef struct erplink_outbox_ops {
    *         @p code and @p message); RETRY makes the row pending, due @p ready_at_ms, error kept,
    *         payload replaced by the newer one if set; RELEASE likewise with attempts − 1.
    *         Required. */
-  int (*finish)(int *applied, const char *key, int64_t generation, erplink_outbox_outcome outcome,
-                int64_t ready_at_ms, int code, const char *message, int64_t now_ms, void *userdata);
+  int (*finish)(int *applied, const char *key, int64_t generation, erplink_outbox_outcome outcome, int64_t ready_at_ms,
+                int code, const char *message, int64_t now_ms, void *userdata);
   /** @brief Hand to erplink_outbox_sink_add() up to @p max rows in @p state (DEAD, DONE, LEASED,
    *         or PENDING meaning every pending row), ordered by key, skipping the first @p offset.
    *         Required. */
@@ -656,9 +656,8 @@ ERPLINK_EXTERN int erplink_outbox_enqueue(erplink_outbox *ob, const char *key, c
  * @return 0, ::ERPLINK_EINVAL (a bad item: nothing enqueued), ::ERPLINK_ENOMEM or a store error.
  *         Thread-safe.
  */
-ERPLINK_EXTERN int erplink_outbox_enqueue_many(erplink_outbox *ob, const char *const *keys,
-                                               const void *const *payloads, const size_t *lens, size_t n,
-                                               int64_t now_ms);
+ERPLINK_EXTERN int erplink_outbox_enqueue_many(erplink_outbox *ob, const char *const *keys, const void *const *payloads,
+                                               const size_t *lens, size_t n, int64_t now_ms);
 
 /**
  * @brief Leases up to @p max_items due items (earliest due first) for `lease_ms`.
@@ -731,8 +730,7 @@ ERPLINK_EXTERN int erplink_outbox_batch_release(erplink_outbox_batch *b, size_t 
  *         recorded: the items stay leased and are sent again after the lease). Thread-safe
  *         for distinct batches.
  */
-ERPLINK_EXTERN int erplink_outbox_complete(size_t *stale, erplink_outbox *ob, erplink_outbox_batch *b,
-                                           int64_t now_ms);
+ERPLINK_EXTERN int erplink_outbox_complete(size_t *stale, erplink_outbox *ob, erplink_outbox_batch *b, int64_t now_ms);
 
 /**
  * @brief Lists items in a state, ordered by key (for dead letters: erplink_outbox_requeue()).
@@ -775,8 +773,7 @@ ERPLINK_EXTERN int erplink_outbox_discard(size_t *count, erplink_outbox *ob, con
  * @param now_ms the current time in ms since 1970, or negative for the wall clock.
  * @return 0, ::ERPLINK_EINVAL or a store error. Thread-safe.
  */
-ERPLINK_EXTERN int erplink_outbox_count(size_t *count, erplink_outbox *ob, erplink_outbox_state state,
-                                        int64_t now_ms);
+ERPLINK_EXTERN int erplink_outbox_count(size_t *count, erplink_outbox *ob, erplink_outbox_state state, int64_t now_ms);
 
 /** @brief Frees a batch (NULL is a no-op); unrecorded outcomes are dropped (the items stay leased). @param b the batch. Not thread-safe. */
 ERPLINK_EXTERN void erplink_outbox_batch_free(erplink_outbox_batch *b);

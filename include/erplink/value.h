@@ -35,15 +35,15 @@ ERPLINK_BEGIN_DECLS
 
 /** @brief The type of a value. */
 typedef enum erplink_type {
-  ERPLINK_TYPE_NIL = 0,   /**< no value (XML-RPC `<nil/>`, JSON null) */
-  ERPLINK_TYPE_BOOL,      /**< true or false */
-  ERPLINK_TYPE_INT,       /**< a signed 64-bit integer */
-  ERPLINK_TYPE_DOUBLE,    /**< an IEEE 754 double */
-  ERPLINK_TYPE_STRING,    /**< UTF-8 text with an explicit length (may contain NUL in JSON) */
-  ERPLINK_TYPE_BYTES,     /**< raw bytes (XML-RPC `<base64>`) */
-  ERPLINK_TYPE_DATETIME,  /**< a date and time without time zone (XML-RPC `dateTime.iso8601`) */
-  ERPLINK_TYPE_ARRAY,     /**< an ordered list of values */
-  ERPLINK_TYPE_STRUCT     /**< an ordered list of (string key, value) members */
+  ERPLINK_TYPE_NIL = 0,  /**< no value (XML-RPC `<nil/>`, JSON null) */
+  ERPLINK_TYPE_BOOL,     /**< true or false */
+  ERPLINK_TYPE_INT,      /**< a signed 64-bit integer */
+  ERPLINK_TYPE_DOUBLE,   /**< an IEEE 754 double */
+  ERPLINK_TYPE_STRING,   /**< UTF-8 text with an explicit length (may contain NUL in JSON) */
+  ERPLINK_TYPE_BYTES,    /**< raw bytes (XML-RPC `<base64>`) */
+  ERPLINK_TYPE_DATETIME, /**< a date and time without time zone (XML-RPC `dateTime.iso8601`) */
+  ERPLINK_TYPE_ARRAY,    /**< an ordered list of values */
+  ERPLINK_TYPE_STRUCT    /**< an ordered list of (string key, value) members */
 } erplink_type;
 
 /** @brief A node of a value tree (opaque). */
@@ -128,8 +128,8 @@ ERPLINK_EXTERN int erplink_value_new_bytes(erplink_value **out, const void *data
  * @param microsecond 0–999999.
  * @return 0; ::ERPLINK_EINVAL if a part is out of range; ::ERPLINK_ENOMEM. Thread-safe.
  */
-ERPLINK_EXTERN int erplink_value_new_datetime(erplink_value **out, int year, int month, int day,
-                                              int hour, int minute, int second, int microsecond);
+ERPLINK_EXTERN int erplink_value_new_datetime(erplink_value **out, int year, int month, int day, int hour, int minute,
+                                              int second, int microsecond);
 /**
  * @brief Creates a datetime from microseconds since 1970-01-01T00:00:00 (read as UTC; no zone is kept).
  * @param out receives the new value.

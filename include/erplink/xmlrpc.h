@@ -102,8 +102,7 @@ ERPLINK_EXTERN int erplink_xmlrpc_encode_response(char **out, size_t *out_len, c
  * @param fault_string the fault message (UTF-8).
  * @return 0; ::ERPLINK_EINVAL (NULL or invalid text); ::ERPLINK_ENOMEM. Thread-safe.
  */
-ERPLINK_EXTERN int erplink_xmlrpc_encode_fault(char **out, size_t *out_len, int fault_code,
-                                               const char *fault_string);
+ERPLINK_EXTERN int erplink_xmlrpc_encode_fault(char **out, size_t *out_len, int fault_code, const char *fault_string);
 
 /**
  * @brief Decodes a complete XML-RPC `methodResponse` held in memory.
@@ -120,8 +119,8 @@ ERPLINK_EXTERN int erplink_xmlrpc_encode_fault(char **out, size_t *out_len, int 
  *         ::ERPLINK_EFORBIDDEN_XML (DOCTYPE or entity declaration); ::ERPLINK_ELIMIT;
  *         ::ERPLINK_ERANGE (an integer beyond 64 bits); ::ERPLINK_ENOMEM. Thread-safe.
  */
-ERPLINK_EXTERN int erplink_xmlrpc_decode_response(erplink_value **out, int *is_fault, const char *data,
-                                                  size_t len, const erplink_limits *limits);
+ERPLINK_EXTERN int erplink_xmlrpc_decode_response(erplink_value **out, int *is_fault, const char *data, size_t len,
+                                                  const erplink_limits *limits);
 
 /**
  * @brief Decodes a complete XML-RPC `methodCall` held in memory (for servers and tests).

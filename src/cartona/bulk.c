@@ -13,10 +13,10 @@
 
 /* ------------------------------------------------------------------ vocabulary, listing */
 
-static const char *const k_units[] = {"box", "can", "bottle", "kg", "piece", "dozen", "bag", "packet",
-                                      "plate", "glass", "pallet", "jar", "shrink", "ton", "saddlebag",
-                                      "roll", "tissue", "cone", "coil", "bunch", "strip", "recharge_card",
-                                      "mat"};
+static const char *const k_units[] = {"box",           "can",   "bottle", "kg",     "piece", "dozen",  "bag",
+                                      "packet",        "plate", "glass",  "pallet", "jar",   "shrink", "ton",
+                                      "saddlebag",     "roll",  "tissue", "cone",   "coil",  "bunch",  "strip",
+                                      "recharge_card", "mat"};
 
 int cartona_unit_valid(const char *unit) {
   if (!unit) return 0;
@@ -27,10 +27,10 @@ int cartona_unit_valid(const char *unit) {
 
 const char *cartona_item_status_name(cartona_item_status status) {
   switch (status) {
-    case CARTONA_ITEM_UPDATED: return "updated";
-    case CARTONA_ITEM_REJECTED: return "rejected";
-    case CARTONA_ITEM_REJECTED_LOCALLY: return "rejected_locally";
-    case CARTONA_ITEM_NOT_SENT: return "not_sent";
+  case CARTONA_ITEM_UPDATED: return "updated";
+  case CARTONA_ITEM_REJECTED: return "rejected";
+  case CARTONA_ITEM_REJECTED_LOCALLY: return "rejected_locally";
+  case CARTONA_ITEM_NOT_SENT: return "not_sent";
   }
   return "unknown";
 }
@@ -182,9 +182,7 @@ int cartona_items_set_bool(cartona_items *l, size_t i, const char *field, int va
   return rc ? rc : erplink_value_struct_set_bool(st, field, value);
 }
 
-const erplink_value *cartona_items_at(const cartona_items *l, size_t i) {
-  return l && i < l->len ? l->v[i] : NULL;
-}
+const erplink_value *cartona_items_at(const cartona_items *l, size_t i) { return l && i < l->len ? l->v[i] : NULL; }
 
 /* ------------------------------------------------------------------ validation */
 
@@ -196,17 +194,17 @@ static const char *const k_id_fields[] = {"supplier_product_id", "internal_produ
 static int id_present(const erplink_value *st, const char *key) {
   const erplink_value *v = erplink_value_struct_get(st, key);
   switch (erplink_value_type(v)) {
-    case ERPLINK_TYPE_NIL: return 0;
-    case ERPLINK_TYPE_INT: return 1;
-    case ERPLINK_TYPE_STRING: {
-      size_t n = 0;
-      const char *s = NULL;
-      erplink_value_get_string(&s, &n, v);
-      size_t k = 0;
-      while (k < n && s[k] == ' ') k++;
-      return k < n ? 1 : -1;
-    }
-    default: return -1;
+  case ERPLINK_TYPE_NIL: return 0;
+  case ERPLINK_TYPE_INT: return 1;
+  case ERPLINK_TYPE_STRING: {
+    size_t n = 0;
+    const char *s = NULL;
+    erplink_value_get_string(&s, &n, v);
+    size_t k = 0;
+    while (k < n && s[k] == ' ') k++;
+    return k < n ? 1 : -1;
+  }
+  default: return -1;
   }
 }
 
@@ -290,26 +288,27 @@ static bool validate_item(bulk_kind kind, const erplink_value *it, char *why, si
     return false;
   }
   switch (kind) {
-    case KIND_PRODUCT:
-      if (ids[0] || ids[1]) return true;
-      if (ids[2] && present(it, "unit") && present(it, "unit_count")) return true;
-      snprintf(why, whylen, "no identifier: set supplier_product_id, internal_product_id, or base_product_id + "
-                            "unit + unit_count");
-      return false;
-    case KIND_BASE:
-      if (ids[2]) return true;
+  case KIND_PRODUCT:
+    if (ids[0] || ids[1]) return true;
+    if (ids[2] && present(it, "unit") && present(it, "unit_count")) return true;
+    snprintf(why, whylen,
+             "no identifier: set supplier_product_id, internal_product_id, or base_product_id + "
+             "unit + unit_count");
+    return false;
+  case KIND_BASE:
+    if (ids[2]) return true;
+    snprintf(why, whylen, "base_product_id is required");
+    return false;
+  case KIND_STOCK:
+    if (!ids[2]) {
       snprintf(why, whylen, "base_product_id is required");
       return false;
-    case KIND_STOCK:
-      if (!ids[2]) {
-        snprintf(why, whylen, "base_product_id is required");
-        return false;
-      }
-      if (!present(it, "available_stock_quantity")) {
-        snprintf(why, whylen, "available_stock_quantity is required");
-        return false;
-      }
-      return true;
+    }
+    if (!present(it, "available_stock_quantity")) {
+      snprintf(why, whylen, "available_stock_quantity is required");
+      return false;
+    }
+    return true;
   }
   return false;
 }
@@ -388,9 +387,9 @@ static bool entry_failed(const erplink_value *e, char **msg) {
     const erplink_value *er = erplink_value_struct_get(e, "error");
     if (!er) er = erplink_value_struct_get(e, "errors");
     int eb = 1;
-    if (er && erplink_value_type(er) != ERPLINK_TYPE_NIL &&
-        !(erplink_value_get_bool(&eb, er) == 0 && !eb) && !(erplink_value_count(er) == 0 &&
-        (erplink_value_type(er) == ERPLINK_TYPE_ARRAY || erplink_value_type(er) == ERPLINK_TYPE_STRUCT)))
+    if (er && erplink_value_type(er) != ERPLINK_TYPE_NIL && !(erplink_value_get_bool(&eb, er) == 0 && !eb) &&
+        !(erplink_value_count(er) == 0 &&
+          (erplink_value_type(er) == ERPLINK_TYPE_ARRAY || erplink_value_type(er) == ERPLINK_TYPE_STRUCT)))
       failed = true;
   }
   if (!failed) return false;
@@ -644,8 +643,8 @@ static void batch_over(bulk *x, size_t b, int rc, const erplink_error *err, cons
   } else {
     if ((cat == ERPLINK_CAT_AUTH || cat == ERPLINK_CAT_ACCESS) && !x->stop_err) {
       /* Every further batch would fail the same way: stop sending. */
-      x->stop_err = result_error(x->res, rc, http, err, "not sent: an earlier batch failed authentication (%.400s)",
-                                 msg);
+      x->stop_err =
+          result_error(x->res, rc, http, err, "not sent: an earlier batch failed authentication (%.400s)", msg);
       if (!x->stop_err) x->oom = true;
     }
     if (cat == ERPLINK_CAT_CANCELLED) x->cancelled = true;
@@ -793,8 +792,7 @@ static int bulk_send(bulk *x) {
   /* Batches never started: stopped by an authentication failure, a cancellation or an abandon. */
   if (x->next_batch < x->nbatches) {
     const erplink_error *why = x->stop_err ? x->stop_err : abandoned;
-    if (!why)
-      why = result_error(x->res, ERPLINK_ECANCELLED, 0, NULL, "not sent: cancelled");
+    if (!why) why = result_error(x->res, ERPLINK_ECANCELLED, 0, NULL, "not sent: cancelled");
     for (size_t b = x->next_batch; b < x->nbatches; b++) {
       mark_batch(x, b * x->batch_size, batch_count(x, b), CARTONA_ITEM_NOT_SENT, 0, why);
       x->done += batch_count(x, b);
@@ -851,12 +849,13 @@ static int bulk_run(cartona_bulk_result **out, cartona_client *c, const cartona_
   size_t not_sent = cartona_bulk_result_count_status(res, CARTONA_ITEM_NOT_SENT);
   const erplink__logger *lg = cartona__logger(c);
   if (erplink__log_on(lg, ERPLINK_LOG_INFO))
-    erplink__logf(lg, ERPLINK_LOG_INFO,
-                  "cartona %s: %zu items in %zu batches: %zu updated, %zu rejected, %zu rejected locally, %zu not sent%s",
-                  names[kind], n, res->batches, cartona_bulk_result_count_status(res, CARTONA_ITEM_UPDATED),
-                  cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED),
-                  cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED_LOCALLY), not_sent,
-                  x.cancelled ? " (cancelled)" : "");
+    erplink__logf(
+        lg, ERPLINK_LOG_INFO,
+        "cartona %s: %zu items in %zu batches: %zu updated, %zu rejected, %zu rejected locally, %zu not sent%s",
+        names[kind], n, res->batches, cartona_bulk_result_count_status(res, CARTONA_ITEM_UPDATED),
+        cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED),
+        cartona_bulk_result_count_status(res, CARTONA_ITEM_REJECTED_LOCALLY), not_sent,
+        x.cancelled ? " (cancelled)" : "");
   *out = res;
   if (x.cancelled)
     return erplink__error_setf(ERPLINK_ECANCELLED, "cartona %s cancelled: %zu of %zu items not sent", names[kind],

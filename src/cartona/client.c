@@ -180,7 +180,8 @@ int cartona__request(erplink_http_request **out, const cartona_client *c, const 
   int rc = erplink_http_request_new(&r, method, url);
   if (rc == 0) rc = erplink_http_request_set_header(r, "AuthorizationToken", c->token);
   if (rc == 0) rc = erplink_http_request_set_header(r, "Accept", "application/json");
-  if (rc == 0 && strcmp(method, "GET") != 0) rc = erplink_http_request_set_header(r, "Content-Type", "application/json");
+  if (rc == 0 && strcmp(method, "GET") != 0)
+    rc = erplink_http_request_set_header(r, "Content-Type", "application/json");
   if (rc != 0) {
     erplink_http_request_free(r);
     return rc;
@@ -208,15 +209,16 @@ static int send_json(erplink_value **out, cartona_client *c, const erplink_http_
     const char *d = erplink_error_detail(e);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", erplink_error_message(e));
-    rc = erplink__error_setx(ERPLINK_EVALIDATION, http, NULL, d, d ? strlen(d) : 0, -1, "cartona refused the data: %s%s%.300s",
-                             msg, d ? ": " : "", d ? d : "");
+    rc = erplink__error_setx(ERPLINK_EVALIDATION, http, NULL, d, d ? strlen(d) : 0, -1,
+                             "cartona refused the data: %s%s%.300s", msg, d ? ": " : "", d ? d : "");
   }
   if (rc == 0 && out) {
     size_t len = 0;
     const char *body = erplink_http_response_body(resp, &len);
     if (!blank_body(body, len)) {
       rc = erplink_json_decode(out, body, len, NULL);
-      if (rc != 0) erplink__error_prefix("cartona: decoding the answer (HTTP %d): ", erplink_http_response_status(resp));
+      if (rc != 0)
+        erplink__error_prefix("cartona: decoding the answer (HTTP %d): ", erplink_http_response_status(resp));
     }
   }
   erplink_http_response_free(resp);
@@ -243,28 +245,28 @@ char *cartona__scalar_text(const erplink_value *v) {
   char buf[40];
   const char *s = NULL;
   switch (erplink_value_type(v)) {
-    case ERPLINK_TYPE_STRING: erplink_value_get_string(&s, NULL, v); break;
-    case ERPLINK_TYPE_INT: {
-      int64_t i = 0;
-      erplink_value_get_int(&i, v);
-      snprintf(buf, sizeof buf, "%lld", (long long)i);
-      s = buf;
-      break;
-    }
-    case ERPLINK_TYPE_DOUBLE: {
-      double d = 0;
-      erplink_value_get_double(&d, v);
-      erplink__fmt_double(buf, d);
-      s = buf;
-      break;
-    }
-    case ERPLINK_TYPE_BOOL: {
-      int b = 0;
-      erplink_value_get_bool(&b, v);
-      s = b ? "true" : "false";
-      break;
-    }
-    default: return NULL;
+  case ERPLINK_TYPE_STRING: erplink_value_get_string(&s, NULL, v); break;
+  case ERPLINK_TYPE_INT: {
+    int64_t i = 0;
+    erplink_value_get_int(&i, v);
+    snprintf(buf, sizeof buf, "%lld", (long long)i);
+    s = buf;
+    break;
+  }
+  case ERPLINK_TYPE_DOUBLE: {
+    double d = 0;
+    erplink_value_get_double(&d, v);
+    erplink__fmt_double(buf, d);
+    s = buf;
+    break;
+  }
+  case ERPLINK_TYPE_BOOL: {
+    int b = 0;
+    erplink_value_get_bool(&b, v);
+    s = b ? "true" : "false";
+    break;
+  }
+  default: return NULL;
   }
   return strdup(s);
 }
@@ -272,19 +274,19 @@ char *cartona__scalar_text(const erplink_value *v) {
 int cartona__value_number(double *out, const erplink_value *v) {
   *out = 0;
   switch (erplink_value_type(v)) {
-    case ERPLINK_TYPE_INT:
-    case ERPLINK_TYPE_DOUBLE: return erplink_value_get_double(out, v) == 0 ? 0 : -1;
-    case ERPLINK_TYPE_STRING: {
-      const char *s = NULL;
-      size_t n = 0;
-      erplink_value_get_string(&s, &n, v);
-      while (n && (*s == ' ')) s++, n--;
-      while (n && s[n - 1] == ' ') n--;
-      if (n == 0) return 1;
-      return erplink__parse_double(s, n, out) && isfinite(*out) ? 0 : -1;
-    }
-    case ERPLINK_TYPE_NIL: return 1;
-    default: return -1;
+  case ERPLINK_TYPE_INT:
+  case ERPLINK_TYPE_DOUBLE: return erplink_value_get_double(out, v) == 0 ? 0 : -1;
+  case ERPLINK_TYPE_STRING: {
+    const char *s = NULL;
+    size_t n = 0;
+    erplink_value_get_string(&s, &n, v);
+    while (n && (*s == ' ')) s++, n--;
+    while (n && s[n - 1] == ' ') n--;
+    if (n == 0) return 1;
+    return erplink__parse_double(s, n, out) && isfinite(*out) ? 0 : -1;
+  }
+  case ERPLINK_TYPE_NIL: return 1;
+  default: return -1;
   }
 }
 

@@ -314,8 +314,8 @@ int cartona_client_sync_orders(cartona_sync_report **out, cartona_client *c, int
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "cartona_client_sync_orders: out is NULL");
   *out = NULL;
   if (!c || !import || max_pages < 1 || per_page < 1 || per_page > 1000)
-    return erplink__error_setf(ERPLINK_EINVAL,
-                               "cartona_client_sync_orders: client and callback required, max_pages >= 1, per_page 1..1000");
+    return erplink__error_setf(
+        ERPLINK_EINVAL, "cartona_client_sync_orders: client and callback required, max_pages >= 1, per_page 1..1000");
   cartona_intake *in = NULL;
   int rc = cartona_intake_new(&in, c, max_pages, per_page);
   if (rc) return rc;

@@ -130,7 +130,8 @@ static int orders_build(cartona_orders **out, erplink_value *root) {
     }
     const char *hid = tmap_get(&o->t, "hashed_id");
     const erplink_value *hv = erplink_value_struct_get(ov, "hashed_id");
-    if (!hid || !*hid || (erplink_value_type(hv) != ERPLINK_TYPE_STRING && erplink_value_type(hv) != ERPLINK_TYPE_INT)) {
+    if (!hid || !*hid ||
+        (erplink_value_type(hv) != ERPLINK_TYPE_STRING && erplink_value_type(hv) != ERPLINK_TYPE_INT)) {
       rc = erplink__error_setf(ERPLINK_EPROTOCOL, "cartona order %zu has no valid hashed_id", i);
       cartona_orders_free(l);
       return rc;
@@ -247,10 +248,10 @@ cartona_payment_method cartona_order_payment_method(const cartona_order *o) {
 
 const char *cartona_payment_method_name(cartona_payment_method m) {
   switch (m) {
-    case CARTONA_PAYMENT_STANDARD: return "standard";
-    case CARTONA_PAYMENT_INSTALMENT: return "instalment";
-    case CARTONA_PAYMENT_WALLET_TOP_UP: return "wallet_top_up";
-    case CARTONA_PAYMENT_CARTONA_CREDIT: return "cartona_credit";
+  case CARTONA_PAYMENT_STANDARD: return "standard";
+  case CARTONA_PAYMENT_INSTALMENT: return "instalment";
+  case CARTONA_PAYMENT_WALLET_TOP_UP: return "wallet_top_up";
+  case CARTONA_PAYMENT_CARTONA_CREDIT: return "cartona_credit";
   }
   return "unknown";
 }
@@ -273,8 +274,7 @@ static int check_status_item(const erplink_value *it, size_t i) {
     return erplink__error_setf(ERPLINK_EVALIDATION, "cartona status item %zu is not an object", i);
   const erplink_value *h = erplink_value_struct_get(it, "hashed_id");
   const char *s = NULL;
-  if (!(erplink_value_type(h) == ERPLINK_TYPE_INT ||
-        (erplink_value_get_string(&s, NULL, h) == 0 && *s)))
+  if (!(erplink_value_type(h) == ERPLINK_TYPE_INT || (erplink_value_get_string(&s, NULL, h) == 0 && *s)))
     return erplink__error_setf(ERPLINK_EVALIDATION, "cartona status item %zu: hashed_id is required", i);
   if (erplink_value_get_string(&s, NULL, erplink_value_struct_get(it, "status")) != 0)
     return erplink__error_setf(ERPLINK_EVALIDATION, "cartona status item %zu: status is required", i);
@@ -354,7 +354,8 @@ int cartona_client_update_order_status(cartona_client *c, const char *hashed_id,
     rc = erplink_value_new_secret(&otp, retailer_otp);
     if (rc == 0) rc = erplink_value_struct_set(st, "retailer_otp", otp);
   }
-  if (rc == 0 && cancellation_reason) rc = erplink_value_struct_set_string(st, "cancellation_reason", cancellation_reason);
+  if (rc == 0 && cancellation_reason)
+    rc = erplink_value_struct_set_string(st, "cancellation_reason", cancellation_reason);
   if (rc == 0 && estimated_delivery_day)
     rc = erplink_value_struct_set_string(st, "estimated_delivery_day", estimated_delivery_day);
   if (rc == 0 && delivery_day) rc = erplink_value_struct_set_string(st, "delivery_day", delivery_day);
@@ -369,8 +370,10 @@ int cartona_client_update_order_status(cartona_client *c, const char *hashed_id,
     /* A 2xx that still reports a failure. */
     int ok = 1;
     const char *s = NULL;
-    if (erplink_value_get_bool(&ok, erplink_value_struct_get(ans, "success")) == 0 && !ok) ok = 0;
-    else ok = 1;
+    if (erplink_value_get_bool(&ok, erplink_value_struct_get(ans, "success")) == 0 && !ok)
+      ok = 0;
+    else
+      ok = 1;
     if (erplink_value_get_string(&s, NULL, erplink_value_struct_get(ans, "status")) == 0 &&
         (strcmp(s, "error") == 0 || strcmp(s, "failed") == 0))
       ok = 0;
@@ -451,7 +454,8 @@ int cartona_order_changes_add_line(cartona_order_changes *ch, const char *suppli
 }
 
 int cartona_order_changes_cancel_line(cartona_order_changes *ch, const char *line_id) {
-  if (!ch || !line_id || !*line_id) return erplink__error_setf(ERPLINK_EINVAL, "cartona order changes: line id required");
+  if (!ch || !line_id || !*line_id)
+    return erplink__error_setf(ERPLINK_EINVAL, "cartona order changes: line id required");
   erplink_value *st = NULL;
   int rc = erplink_value_new_struct(&st);
   if (rc) return rc;

@@ -44,7 +44,7 @@ static int item_key(char **out, const erplink_value *item) {
     return 0;
   }
   return erplink__error_setf(ERPLINK_EINVAL, "cartona_outbox_enqueue: the item has no supplier_product_id, "
-                             "internal_product_id or base_product_id");
+                                             "internal_product_id or base_product_id");
 }
 
 int cartona_outbox_enqueue(erplink_outbox *ob, const erplink_value *item, int64_t now_ms) {
@@ -62,8 +62,7 @@ int cartona_outbox_enqueue(erplink_outbox *ob, const erplink_value *item, int64_
   return rc;
 }
 
-typedef int (*bulk_fn)(cartona_bulk_result **, cartona_client *, const cartona_items *, cartona_progress_fn,
-                       void *);
+typedef int (*bulk_fn)(cartona_bulk_result **, cartona_client *, const cartona_items *, cartona_progress_fn, void *);
 
 static bulk_fn endpoint(const char *kind) {
   if (!kind) return NULL;
@@ -101,7 +100,7 @@ int cartona_outbox_flush(cartona_flush_report **out, erplink_outbox *ob, cartona
   bulk_fn send = endpoint(endpoint_kind);
   if (!ob || !c || !send)
     return erplink__error_setf(ERPLINK_EINVAL, "cartona_outbox_flush: NULL argument or unknown endpoint kind (want "
-                               "\"products\", \"base_products\" or \"stock\")");
+                                               "\"products\", \"base_products\" or \"stock\")");
   cartona_flush_report *r = calloc(1, sizeof *r);
   if (!r) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink_outbox_batch *b = NULL;
@@ -114,7 +113,8 @@ int cartona_outbox_flush(cartona_flush_report **out, erplink_outbox *ob, cartona
   r->claimed = n;
   cartona_items *items = NULL;
   size_t *pos = calloc(n ? n : 1, sizeof *pos); /* item index in the bulk call, or SIZE_MAX */
-  if (!pos || (rc = cartona_items_new(&items)) != 0) rc = rc ? rc : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (!pos || (rc = cartona_items_new(&items)) != 0)
+    rc = rc ? rc : erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   for (size_t i = 0; rc == 0 && i < n; i++) {
     size_t len = 0;
     const char *p = erplink_outbox_item_payload(erplink_outbox_batch_at(b, i), &len);

@@ -7,12 +7,20 @@
 
 /* ------------------------------------------------------------------ vocabularies */
 
-static const char *const k_settable[] = {"synced", "pending", "approved", "assigned_to_salesman",
-                                         "delivered", "cancelled_by_supplier", NULL};
-static const char *const k_reasons[] = {"out_of_stock", "cannot_deliver_the_order", "supplier_asked_me_to_cancel",
-                                        "delayed_order", "pending_order_without_action", "removed_items",
-                                        "supplier_attitude", "missing_items", "expired_products",
-                                        "different_prices", "different_products", NULL};
+static const char *const k_settable[] = {
+    "synced", "pending", "approved", "assigned_to_salesman", "delivered", "cancelled_by_supplier", NULL};
+static const char *const k_reasons[] = {"out_of_stock",
+                                        "cannot_deliver_the_order",
+                                        "supplier_asked_me_to_cancel",
+                                        "delayed_order",
+                                        "pending_order_without_action",
+                                        "removed_items",
+                                        "supplier_attitude",
+                                        "missing_items",
+                                        "expired_products",
+                                        "different_prices",
+                                        "different_products",
+                                        NULL};
 
 static int in_list(const char *const *list, const char *s) {
   if (!s) return 0;
@@ -90,12 +98,19 @@ int cartona_status_map_new_empty(cartona_status_map **out) {
 }
 
 int cartona_status_map_new_default(cartona_status_map **out) {
-  static const char *const outbound[][2] = {{"draft", "pending"}, {"sent", "pending"}, {"sale", "approved"},
-                                            {"delivered", "delivered"}, {"cancel", "cancelled_by_supplier"}};
-  static const char *const inbound[][2] = {
-      {"approved", "sale"},       {"assigned_to_salesman", "sale"}, {"delivered", "sale"},
-      {"cancelled_by_supplier", "cancel"}, {"cancelled_by_retailer", "cancel"}, {"pending", "draft"},
-      {"editing", "draft"},       {"returned", "draft"}};
+  static const char *const outbound[][2] = {{"draft", "pending"},
+                                            {"sent", "pending"},
+                                            {"sale", "approved"},
+                                            {"delivered", "delivered"},
+                                            {"cancel", "cancelled_by_supplier"}};
+  static const char *const inbound[][2] = {{"approved", "sale"},
+                                           {"assigned_to_salesman", "sale"},
+                                           {"delivered", "sale"},
+                                           {"cancelled_by_supplier", "cancel"},
+                                           {"cancelled_by_retailer", "cancel"},
+                                           {"pending", "draft"},
+                                           {"editing", "draft"},
+                                           {"returned", "draft"}};
   int rc = cartona_status_map_new_empty(out);
   if (rc) return rc;
   for (size_t i = 0; rc == 0 && i < sizeof outbound / sizeof outbound[0]; i++)
@@ -127,7 +142,8 @@ int cartona_status_map_set_outbound(cartona_status_map *m, const char *odoo_stat
 
 int cartona_status_map_set_inbound(cartona_status_map *m, const char *cartona_status, const char *odoo_state) {
   if (!m || !cartona_status || !*cartona_status || (odoo_state && !*odoo_state))
-    return erplink__error_setf(ERPLINK_EINVAL, "cartona status map: a Cartona status and a non-empty state are required");
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "cartona status map: a Cartona status and a non-empty state are required");
   return pairs_set(&m->in, cartona_status, odoo_state);
 }
 

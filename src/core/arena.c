@@ -12,7 +12,8 @@ struct erplink_arena_block {
   max_align_t data[];
 };
 
-#define HDR_SIZE (((sizeof(struct erplink_arena) + alignof(max_align_t) - 1) / alignof(max_align_t)) * alignof(max_align_t))
+#define HDR_SIZE                                                                                                       \
+  (((sizeof(struct erplink_arena) + alignof(max_align_t) - 1) / alignof(max_align_t)) * alignof(max_align_t))
 #define BLK_HDR sizeof(struct erplink_arena_block)
 #define MIN_BLOCK 4096u
 #define MAX_BLOCK ((size_t)8 << 20)
@@ -147,9 +148,7 @@ erplink_value *erplink_arena_new_root(erplink_arena **out, size_t size_hint) {
   return root;
 }
 
-erplink_arena *erplink_arena_of_root(erplink_value *root) {
-  return (erplink_arena *)((char *)root - HDR_SIZE);
-}
+erplink_arena *erplink_arena_of_root(erplink_value *root) { return (erplink_arena *)((char *)root - HDR_SIZE); }
 
 void *erplink_arena_alloc(erplink_arena *a, size_t size, size_t align) {
   uintptr_t p = ((uintptr_t)a->cur + (align - 1)) & ~(uintptr_t)(align - 1);

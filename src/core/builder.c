@@ -144,7 +144,8 @@ int erplink__builder_key_slow(erplink_builder *b, const char *key, size_t len) {
 
 static int begin(erplink_builder *b, uint8_t type) {
   if (b->depth >= b->lim.max_depth)
-    return erplink__error_setf(ERPLINK_ELIMIT, "document nested deeper than %zu levels (the depth cap)", b->lim.max_depth);
+    return erplink__error_setf(ERPLINK_ELIMIT, "document nested deeper than %zu levels (the depth cap)",
+                               b->lim.max_depth);
   erplink_value *v = erplink__builder_place(b, type);
   if (!v) return erplink__builder_fail_code();
   if (b->depth == b->stack_cap && !grow((void **)&b->stack, &b->stack_cap, sizeof *b->stack)) return oom();

@@ -71,8 +71,7 @@ erplink_value *erplink__builder_place_slow(erplink_builder *b, uint8_t type);
 /* Places a new value of `type` (root or container child) and returns its node (in the scratch
  * for a child: valid until the next placement), or NULL with the error set. */
 static inline erplink_value *erplink__builder_place(erplink_builder *b, uint8_t type) {
-  if (ERPLINK_UNLIKELY(b->depth == 0 || b->elements >= b->lim.max_elements || b->vlen == b->vcap ||
-                       b->klen == b->kcap))
+  if (ERPLINK_UNLIKELY(b->depth == 0 || b->elements >= b->lim.max_elements || b->vlen == b->vcap || b->klen == b->kcap))
     return erplink__builder_place_slow(b, type);
   const erplink__bframe *f = &b->stack[b->depth - 1];
   if (f->is_struct) {

@@ -50,7 +50,9 @@ static int ossl_fail(const char *what) {
   return erplink__error_setf(ERPLINK_ESERVER, "OpenSSL failed in %s%s%s", what, e ? ": " : "", reason);
 }
 
-static int bad_data(const char *fn) { return erplink__error_setf(ERPLINK_EINVAL, "%s: data is NULL but its length is not 0", fn); }
+static int bad_data(const char *fn) {
+  return erplink__error_setf(ERPLINK_EINVAL, "%s: data is NULL but its length is not 0", fn);
+}
 
 /* ---------------------------------------------------------------- SHA-256 */
 
@@ -405,7 +407,9 @@ int erplink_base64_encode(char **out, size_t *out_len, const void *data, size_t 
 
 /* Decoding tables: 0..63 a digit, 64 whitespace (space, tab, CR, LF), 65 '=', 255 anything else. */
 enum { B64_WS = 64, B64_PAD = 65, B64_BAD = 255 };
-typedef struct { uint8_t std[256], url[256]; } b64_tables;
+typedef struct {
+  uint8_t std[256], url[256];
+} b64_tables;
 static b64_tables g_b64_dec;
 static pthread_once_t g_b64_once = PTHREAD_ONCE_INIT;
 
@@ -416,7 +420,8 @@ static void b64_tables_init(void) {
     g_b64_dec.url[(unsigned char)g_b64_url[i]] = (uint8_t)i;
   }
   const char ws[] = {' ', '\t', '\r', '\n'};
-  for (size_t i = 0; i < sizeof ws; i++) g_b64_dec.std[(unsigned char)ws[i]] = g_b64_dec.url[(unsigned char)ws[i]] = B64_WS;
+  for (size_t i = 0; i < sizeof ws; i++)
+    g_b64_dec.std[(unsigned char)ws[i]] = g_b64_dec.url[(unsigned char)ws[i]] = B64_WS;
   g_b64_dec.std['='] = g_b64_dec.url['='] = B64_PAD;
 }
 
@@ -460,7 +465,8 @@ int erplink__base64_decode_to(unsigned char *p, size_t *out_len, const char *tex
     }
     if (v >= 64 || npad)
       return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s at offset %zu", what,
-                                 v >= 64 ? (v == B64_WS ? "whitespace" : "invalid character") : "data after padding", i);
+                                 v >= 64 ? (v == B64_WS ? "whitespace" : "invalid character") : "data after padding",
+                                 i);
     acc = acc << 6 | v;
     last_off = i;
     if (++nsym % 4 == 0) {
@@ -472,9 +478,11 @@ int erplink__base64_decode_to(unsigned char *p, size_t *out_len, const char *tex
   }
   size_t rem = nsym % 4;
   if (rem == 1)
-    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: truncated (%zu characters is not a valid length)", what, nsym);
+    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: truncated (%zu characters is not a valid length)", what,
+                               nsym);
   if (rem && npad != 4 - rem && (npad || pad_required))
-    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s padding at the end", what, npad ? "incomplete" : "missing");
+    return erplink__error_setf(ERPLINK_EINVAL, "invalid %s: %s padding at the end", what,
+                               npad ? "incomplete" : "missing");
   if (rem == 2) {
     if (acc & 0xF) goto nonzero;
     p[o++] = (unsigned char)(acc >> 4);
@@ -495,8 +503,8 @@ int erplink_base64_decode(unsigned char **out, size_t *out_len, const char *text
   if (out_len) *out_len = 0;
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: out is NULL");
   if (!text && len) return bad_data("erplink_base64_decode");
-  if (flags & ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD | ERPLINK_BASE64_PAD_OPTIONAL |
-                          ERPLINK_BASE64_ALLOW_WS))
+  if (flags &
+      ~(unsigned)(ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD | ERPLINK_BASE64_PAD_OPTIONAL | ERPLINK_BASE64_ALLOW_WS))
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_base64_decode: unsupported flags 0x%x", flags);
   size_t cap = erplink__base64_decoded_max(len);
   unsigned char *p = malloc(cap + 1);
@@ -526,8 +534,8 @@ int erplink_random_bytes(void *out, size_t len) {
       char reason[256] = "";
       if (e) ERR_error_string_n(e, reason, sizeof reason);
       ERR_clear_error();
-      return erplink__error_setf(ERPLINK_ESERVER, "the secure random generator failed (RAND_bytes)%s%s",
-                                 e ? ": " : "", reason);
+      return erplink__error_setf(ERPLINK_ESERVER, "the secure random generator failed (RAND_bytes)%s%s", e ? ": " : "",
+                                 reason);
     }
     p += n;
     len -= (size_t)n;
@@ -618,7 +626,8 @@ int erplink_pkey_new_rsa(erplink_pkey **out, const unsigned char *n, size_t n_le
     rc = ossl_fail("building RSA key parameters");
   } else {
     rc = pkey_fromdata(&pk, "RSA", bld);
-    if (rc == 1) rc = erplink__error_setf(ERPLINK_EINVAL, "OpenSSL refused the RSA key");
+    if (rc == 1)
+      rc = erplink__error_setf(ERPLINK_EINVAL, "OpenSSL refused the RSA key");
     else if (rc == 2)
       rc = erplink__error_setf(ERPLINK_EINVAL, "OpenSSL's RSA public-key check refuses it (a modulus with small "
                                                "factors, or prime)");

@@ -26,7 +26,7 @@ typedef struct {
   bool set;
 } tls_slot;
 
-static pthread_key_t g_key;                 /* written once under g_once */
+static pthread_key_t g_key; /* written once under g_once */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static bool g_key_ok;
 
@@ -64,25 +64,36 @@ static tls_slot *slot_get(bool create) {
 erplink_error_category erplink_error_category_of(int code) {
   switch (code) {
   case ERPLINK_OK: return ERPLINK_CAT_NONE;
-  case ERPLINK_EINVAL: case ERPLINK_ERANGE: case ERPLINK_ETYPE: return ERPLINK_CAT_INVALID;
+  case ERPLINK_EINVAL:
+  case ERPLINK_ERANGE:
+  case ERPLINK_ETYPE: return ERPLINK_CAT_INVALID;
   case ERPLINK_ENOMEM: return ERPLINK_CAT_NOMEM;
-  case ERPLINK_ENETWORK: case ERPLINK_ECONNECT: case ERPLINK_EDNS: case ERPLINK_ERECV:
-    return ERPLINK_CAT_NETWORK;
+  case ERPLINK_ENETWORK:
+  case ERPLINK_ECONNECT:
+  case ERPLINK_EDNS:
+  case ERPLINK_ERECV: return ERPLINK_CAT_NETWORK;
   case ERPLINK_ETIMEOUT: return ERPLINK_CAT_TIMEOUT;
   case ERPLINK_ETLS: return ERPLINK_CAT_TLS;
-  case ERPLINK_EHTTP: case ERPLINK_EREDIRECT: return ERPLINK_CAT_HTTP;
-  case ERPLINK_EPROTOCOL: case ERPLINK_ELIMIT: case ERPLINK_ETOOLARGE: case ERPLINK_EFORBIDDEN_XML:
-    return ERPLINK_CAT_PROTOCOL;
+  case ERPLINK_EHTTP:
+  case ERPLINK_EREDIRECT: return ERPLINK_CAT_HTTP;
+  case ERPLINK_EPROTOCOL:
+  case ERPLINK_ELIMIT:
+  case ERPLINK_ETOOLARGE:
+  case ERPLINK_EFORBIDDEN_XML: return ERPLINK_CAT_PROTOCOL;
   case ERPLINK_EAUTH: return ERPLINK_CAT_AUTH;
   case ERPLINK_EACCESS: return ERPLINK_CAT_ACCESS;
   case ERPLINK_EVALIDATION: return ERPLINK_CAT_VALIDATION;
   case ERPLINK_ENOTFOUND: return ERPLINK_CAT_NOTFOUND;
-  case ERPLINK_ERATELIMIT: case ERPLINK_EBUDGET: return ERPLINK_CAT_RATELIMIT;
+  case ERPLINK_ERATELIMIT:
+  case ERPLINK_EBUDGET: return ERPLINK_CAT_RATELIMIT;
   case ERPLINK_ECONFLICT: return ERPLINK_CAT_CONFLICT;
   case ERPLINK_ESIGNATURE: return ERPLINK_CAT_SIGNATURE;
   case ERPLINK_ECANCELLED: return ERPLINK_CAT_CANCELLED;
-  case ERPLINK_ESERVER: case ERPLINK_EUNAVAILABLE: return ERPLINK_CAT_SERVER;
-  case ERPLINK_ESTORE: case ERPLINK_ESTORE_CORRUPT: case ERPLINK_ESTORE_VERSION: return ERPLINK_CAT_STORE;
+  case ERPLINK_ESERVER:
+  case ERPLINK_EUNAVAILABLE: return ERPLINK_CAT_SERVER;
+  case ERPLINK_ESTORE:
+  case ERPLINK_ESTORE_CORRUPT:
+  case ERPLINK_ESTORE_VERSION: return ERPLINK_CAT_STORE;
   default: return code > 0 ? ERPLINK_CAT_NONE : ERPLINK_CAT_SERVER;
   }
 }
@@ -126,9 +137,9 @@ const char *erplink_strerror(int code) {
 
 const char *erplink_error_category_name(erplink_error_category c) {
   static const char *const names[] = {
-      "none", "invalid_argument", "out_of_memory", "network", "timeout", "tls", "http",
-      "protocol", "auth", "access", "validation", "not_found", "rate_limited", "conflict",
-      "signature", "cancelled", "server", "store"};
+      "none",         "invalid_argument", "out_of_memory", "network",   "timeout",    "tls",
+      "http",         "protocol",         "auth",          "access",    "validation", "not_found",
+      "rate_limited", "conflict",         "signature",     "cancelled", "server",     "store"};
   if ((unsigned)c < sizeof names / sizeof names[0]) return names[c];
   return "unknown";
 }
@@ -151,9 +162,7 @@ int erplink_error_code(const erplink_error *e) { return e ? e->code : 0; }
 erplink_error_category erplink_error_get_category(const erplink_error *e) {
   return e ? erplink_error_category_of(e->code) : ERPLINK_CAT_NONE;
 }
-const char *erplink_error_message(const erplink_error *e) {
-  return e && e->message ? e->message : "";
-}
+const char *erplink_error_message(const erplink_error *e) { return e && e->message ? e->message : ""; }
 int erplink_error_http_status(const erplink_error *e) { return e ? e->http_status : 0; }
 const char *erplink_error_remote_class(const erplink_error *e) { return e ? e->remote_class : NULL; }
 const char *erplink_error_detail(const erplink_error *e) { return e ? e->detail : NULL; }
@@ -167,9 +176,8 @@ static size_t utf8_cut(const char *s, size_t len, size_t max) {
   return n;
 }
 
-
-static int error_vset(int code, int http_status, const char *remote_class, const char *detail,
-                      size_t detail_len, int64_t retry_after_ms, const char *fmt, va_list ap) {
+static int error_vset(int code, int http_status, const char *remote_class, const char *detail, size_t detail_len,
+                      int64_t retry_after_ms, const char *fmt, va_list ap) {
   tls_slot *s = slot_get(true);
   if (!s) return code;
   /* Format first: the arguments may point into the previous error's strings. */
@@ -212,8 +220,8 @@ static int error_vset(int code, int http_status, const char *remote_class, const
   return code;
 }
 
-int erplink__error_setx(int code, int http_status, const char *remote_class, const char *detail,
-                        size_t detail_len, int64_t retry_after_ms, const char *fmt, ...) {
+int erplink__error_setx(int code, int http_status, const char *remote_class, const char *detail, size_t detail_len,
+                        int64_t retry_after_ms, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   error_vset(code, http_status, remote_class, detail, detail_len, retry_after_ms, fmt, ap);
@@ -332,17 +340,22 @@ erplink_error *erplink__error_take_last(int code) {
 int erplink__error_set_from(const erplink_error *e) {
   if (!e) return 0;
   const char *d = e->detail;
-  return erplink__error_setx(e->code, e->http_status, e->remote_class, d, d ? strlen(d) : 0, e->retry_after_ms,
-                             "%s", e->message ? e->message : erplink_strerror(e->code));
+  return erplink__error_setx(e->code, e->http_status, e->remote_class, d, d ? strlen(d) : 0, e->retry_after_ms, "%s",
+                             e->message ? e->message : erplink_strerror(e->code));
 }
 
 int erplink_error_retryable(int code) {
   switch (code) {
-  case ERPLINK_ENETWORK: case ERPLINK_ECONNECT: case ERPLINK_EDNS: case ERPLINK_ERECV: case ERPLINK_ETIMEOUT:
-  case ERPLINK_ESERVER: case ERPLINK_EUNAVAILABLE: case ERPLINK_EBUDGET: case ERPLINK_ECONFLICT:
-  case ERPLINK_ERATELIMIT:
-    return 1;
-  default:
-    return 0;
+  case ERPLINK_ENETWORK:
+  case ERPLINK_ECONNECT:
+  case ERPLINK_EDNS:
+  case ERPLINK_ERECV:
+  case ERPLINK_ETIMEOUT:
+  case ERPLINK_ESERVER:
+  case ERPLINK_EUNAVAILABLE:
+  case ERPLINK_EBUDGET:
+  case ERPLINK_ECONFLICT:
+  case ERPLINK_ERATELIMIT: return 1;
+  default: return 0;
   }
 }

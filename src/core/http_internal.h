@@ -92,9 +92,9 @@ typedef struct erplink__attempt {
 } erplink__attempt;
 
 typedef enum {
-  ERPLINK__RETRY_NO = 0,      /* not retryable */
-  ERPLINK__RETRY_YES,         /* retry after the computed delay */
-  ERPLINK__RETRY_TOO_LONG     /* retryable but Retry-After exceeds the maximum */
+  ERPLINK__RETRY_NO = 0,  /* not retryable */
+  ERPLINK__RETRY_YES,     /* retry after the computed delay */
+  ERPLINK__RETRY_TOO_LONG /* retryable but Retry-After exceeds the maximum */
 } erplink__retry_verdict;
 
 /* Classifies the attempt; *why gets a static reason for logs. retry_all_5xx: an idempotent
@@ -123,7 +123,7 @@ bool erplink__budget_try_retry(erplink__budget *b, int64_t now_ms);
 /* Token bucket + server-directed pause. Times are monotonic milliseconds. Thread-safe. */
 typedef struct erplink__ratelimit {
   pthread_mutex_t mu;
-  double rate;   /* tokens per ms; 0 = unlimited */
+  double rate; /* tokens per ms; 0 = unlimited */
   double burst;
   double tokens; /* may go negative: reservations made by waiting threads */
   int64_t last_ms;

@@ -15,13 +15,13 @@
 #include "erplink/value.h"
 
 #if defined(__GNUC__)
-# define ERPLINK_PRINTF(f, a) __attribute__((format(printf, f, a)))
-# define ERPLINK_LIKELY(x) __builtin_expect(!!(x), 1)
-# define ERPLINK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ERPLINK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define ERPLINK_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ERPLINK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-# define ERPLINK_PRINTF(f, a)
-# define ERPLINK_LIKELY(x) (x)
-# define ERPLINK_UNLIKELY(x) (x)
+#define ERPLINK_PRINTF(f, a)
+#define ERPLINK_LIKELY(x) (x)
+#define ERPLINK_UNLIKELY(x) (x)
 #endif
 
 /* ---------------------------------------------------------------- errors */
@@ -30,9 +30,8 @@
  * http_status 0 = none; remote_class/detail may be NULL; retry_after_ms -1 = unknown.
  * The detail is truncated to ERPLINK_DETAIL_MAX bytes (at a UTF-8 boundary) with a note. */
 #define ERPLINK_DETAIL_MAX (64 * 1024)
-int erplink__error_setx(int code, int http_status, const char *remote_class, const char *detail,
-                        size_t detail_len, int64_t retry_after_ms, const char *fmt, ...)
-    ERPLINK_PRINTF(7, 8);
+int erplink__error_setx(int code, int http_status, const char *remote_class, const char *detail, size_t detail_len,
+                        int64_t retry_after_ms, const char *fmt, ...) ERPLINK_PRINTF(7, 8);
 /* Short form: code + printf message. */
 int erplink__error_setf(int code, const char *fmt, ...) ERPLINK_PRINTF(2, 3);
 /* Adds context in front of the current message ("decoding response: " + old). */
@@ -52,14 +51,15 @@ int erplink__error_set_from(const erplink_error *e);
 /* ---------------------------------------------------------------- buffer */
 
 typedef struct erplink_buf {
-  char *ptr;   /* always NUL-terminated when cap > 0 */
+  char *ptr; /* always NUL-terminated when cap > 0 */
   size_t len;
   size_t cap;
   bool oom;    /* sticky: set when an append failed */
   bool secret; /* wipe on free */
 } erplink_buf;
 
-#define ERPLINK_BUF_INIT {NULL, 0, 0, false, false}
+#define ERPLINK_BUF_INIT                                                                                               \
+  { NULL, 0, 0, false, false }
 int erplink_buf_grow(erplink_buf *b, size_t extra);
 int erplink_buf_put(erplink_buf *b, const void *data, size_t len);
 int erplink_buf_puts(erplink_buf *b, const char *s);
@@ -153,10 +153,19 @@ struct erplink_value {
     int b;
     int64_t i;
     double d;
-    struct { char *ptr; size_t len; } s; /* string and bytes; NUL-terminated */
+    struct {
+      char *ptr;
+      size_t len;
+    } s; /* string and bytes; NUL-terminated */
     erplink_datetime dt;
-    struct { erplink_value **items; size_t len, cap; } a;
-    struct { erplink_member *m; size_t len, cap; } st;
+    struct {
+      erplink_value **items;
+      size_t len, cap;
+    } a;
+    struct {
+      erplink_member *m;
+      size_t len, cap;
+    } st;
   } u;
 };
 

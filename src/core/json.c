@@ -24,12 +24,12 @@
 struct erplink_json_decoder {
   struct erplink_limits lim;
   size_t hint;
-  char *doc;         /* the document so far; kept (emptied) between documents */
-  size_t len, cap;   /* cap >= len + ERPLINK_JSON_PADDING once doc is allocated */
-  size_t total;      /* bytes fed so far (current document) */
-  int err;           /* sticky error code (0 = none) */
-  bool seen_value;   /* a non-blank byte was seen */
-  bool html;         /* the document starts with '<' */
+  char *doc;       /* the document so far; kept (emptied) between documents */
+  size_t len, cap; /* cap >= len + ERPLINK_JSON_PADDING once doc is allocated */
+  size_t total;    /* bytes fed so far (current document) */
+  int err;         /* sticky error code (0 = none) */
+  bool seen_value; /* a non-blank byte was seen */
+  bool html;       /* the document starts with '<' */
   erplink_buf html_buf;
   char errmsg[512];
 };
@@ -237,14 +237,13 @@ static inline void put_char(erplink_buf *b, char c) {
 
 /* Bytes a JSON string cannot carry as they are: 1 = escape, 2 = maybe U+2028/U+2029. */
 static const unsigned char g_esc[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 static void put_string(erplink_buf *b, const char *str, size_t len) {
@@ -313,8 +312,10 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
   switch (v->type) {
   case ERPLINK_TYPE_NIL: put_raw(b, "null", 4); return 0;
   case ERPLINK_TYPE_BOOL:
-    if (v->u.b) put_raw(b, "true", 4);
-    else put_raw(b, "false", 5);
+    if (v->u.b)
+      put_raw(b, "true", 4);
+    else
+      put_raw(b, "false", 5);
     return 0;
   case ERPLINK_TYPE_INT: put_int(b, v->u.i); return 0;
   case ERPLINK_TYPE_DOUBLE: {
@@ -335,11 +336,11 @@ static int put_open(erplink_buf *b, const erplink_value *v) {
   case ERPLINK_TYPE_DATETIME: {
     const erplink_datetime *dt = &v->u.dt;
     if (dt->usec)
-      erplink_buf_printf(b, "\"%04d-%02d-%02d %02d:%02d:%02d.%06" PRIu32 "\"", dt->year, dt->month, dt->day,
-                         dt->hour, dt->minute, dt->second, dt->usec);
+      erplink_buf_printf(b, "\"%04d-%02d-%02d %02d:%02d:%02d.%06" PRIu32 "\"", dt->year, dt->month, dt->day, dt->hour,
+                         dt->minute, dt->second, dt->usec);
     else
-      erplink_buf_printf(b, "\"%04d-%02d-%02d %02d:%02d:%02d\"", dt->year, dt->month, dt->day, dt->hour,
-                         dt->minute, dt->second);
+      erplink_buf_printf(b, "\"%04d-%02d-%02d %02d:%02d:%02d\"", dt->year, dt->month, dt->day, dt->hour, dt->minute,
+                         dt->second);
     return 0;
   }
   case ERPLINK_TYPE_ARRAY: put_char(b, '['); return 1;
@@ -410,7 +411,8 @@ done:
     erplink_buf_free(&b);
     return rc;
   }
-  if (!b.ptr && erplink_buf_grow(&b, 0)) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while encoding JSON");
+  if (!b.ptr && erplink_buf_grow(&b, 0))
+    return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while encoding JSON");
   b.ptr[b.len] = '\0';
   *out = erplink_buf_detach(&b, out_len);
   return 0;

@@ -45,9 +45,9 @@ struct key_slot {
 
 struct frame {
   erplink_value *node;
-  size_t start;  /* first scratch slot of this container */
+  size_t start; /* first scratch slot of this container */
   bool obj;
-  bool pending;  /* a child was read: advance the iterator before the next one */
+  bool pending; /* a child was read: advance the iterator before the next one */
   od::array_iterator ait;
   od::object_iterator oit;
 };
@@ -69,8 +69,10 @@ bool number_syntax(std::string_view s, bool *integral) {
     return i - b;
   };
   if (i < n && s[i] == '-') i++;
-  if (i < n && s[i] == '0') i++;
-  else if (!digits()) return false;
+  if (i < n && s[i] == '0')
+    i++;
+  else if (!digits())
+    return false;
   *integral = true;
   if (i < n && s[i] == '.') {
     i++;
@@ -87,10 +89,14 @@ bool number_syntax(std::string_view s, bool *integral) {
 }
 
 bool is_hex(unsigned c, unsigned *v) {
-  if (c >= '0' && c <= '9') *v = c - '0';
-  else if (c >= 'a' && c <= 'f') *v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') *v = c - 'A' + 10;
-  else return false;
+  if (c >= '0' && c <= '9')
+    *v = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    *v = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F')
+    *v = c - 'A' + 10;
+  else
+    return false;
   return true;
 }
 
@@ -171,8 +177,10 @@ size_t first_raw_control(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (in && c < 0x20) return i;
-    if (in && c == '\\') i++;
-    else if (c == '"') in = !in;
+    if (in && c == '\\')
+      i++;
+    else if (c == '"')
+      in = !in;
   }
   return len;
 }
@@ -186,13 +194,18 @@ size_t root_end(const char *s, size_t len) {
   for (; i < len; i++) {
     char c = s[i];
     if (in) {
-      if (c == '\\') i++;
-      else if (c == '"') in = false;
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in = false;
       continue;
     }
-    if (c == '"') in = true;
-    else if (c == '[' || c == '{') depth++;
-    else if ((c == ']' || c == '}') && depth && --depth == 0) return i + 1;
+    if (c == '"')
+      in = true;
+    else if (c == '[' || c == '{')
+      depth++;
+    else if ((c == ']' || c == '}') && depth && --depth == 0)
+      return i + 1;
   }
   return len;
 }
@@ -233,7 +246,9 @@ template <class F> bool room_for_frame(F *&stack, size_t &cap, size_t depth) {
   return true;
 }
 
-erplink_value *new_root(erplink_arena **a, size_t hint) { return erplink_arena_new_root(a, hint ? hint + hint / 2 : 0); }
+erplink_value *new_root(erplink_arena **a, size_t hint) {
+  return erplink_arena_new_root(a, hint ? hint + hint / 2 : 0);
+}
 
 /* The On-Demand walker: the exact path. It builds the tree of any valid document and
  * explains any invalid one (byte offset and reason); numbers simdjson refuses (beyond 64
@@ -330,8 +345,9 @@ int walker::syntax(simdjson::error_code e, size_t at) {
 
 erplink_value *walker::place(uint8_t type, size_t at) {
   if (ERPLINK_UNLIKELY(++elements_ > max_elements_)) {
-    erplink__error_setf(ERPLINK_ELIMIT, "invalid JSON at byte %zu: document has more than %zu elements (the element cap)",
-                        at, max_elements_);
+    erplink__error_setf(ERPLINK_ELIMIT,
+                        "invalid JSON at byte %zu: document has more than %zu elements (the element cap)", at,
+                        max_elements_);
     return nullptr;
   }
   if (depth_ == 0) {
@@ -364,8 +380,9 @@ erplink_value *walker::place(uint8_t type, size_t at) {
 
 int walker::push(uint8_t type, size_t at) {
   if (depth_ >= max_depth_)
-    return erplink__error_setf(ERPLINK_ELIMIT, "invalid JSON at byte %zu: document nested deeper than %zu levels (the depth cap)",
-                               at, max_depth_);
+    return erplink__error_setf(ERPLINK_ELIMIT,
+                               "invalid JSON at byte %zu: document nested deeper than %zu levels (the depth cap)", at,
+                               max_depth_);
   erplink_value *v = place(type, at);
   if (!v) return erplink_error_code(erplink_error_last());
   if (!room_for_frame(stack_, stack_cap_, depth_)) return oom();
@@ -454,8 +471,9 @@ int walker::string(std::string_view s, size_t at) {
 int walker::number_fallback(std::string_view tok, size_t at) {
   tok = trim_ws(tok);
   if (tok.size() > NUMBER_MAX_CHARS)
-    return erplink__error_setf(ERPLINK_ELIMIT, "invalid JSON at byte %zu: number written with %zu characters (more than %zu)",
-                               at, tok.size(), NUMBER_MAX_CHARS);
+    return erplink__error_setf(ERPLINK_ELIMIT,
+                               "invalid JSON at byte %zu: number written with %zu characters (more than %zu)", at,
+                               tok.size(), NUMBER_MAX_CHARS);
   bool integral = false;
   if (!number_syntax(tok, &integral)) return fail(ERPLINK_EPROTOCOL, at, "invalid number");
   if (integral) {
@@ -471,8 +489,8 @@ int walker::number_fallback(std::string_view tok, size_t at) {
   }
   double d;
   if (!erplink__parse_double(tok.data(), tok.size(), &d))
-    return erplink__error_setf(ERPLINK_ERANGE, "invalid JSON at byte %zu: number %.*s is outside the range of a double", at,
-                               tok.size() > 40 ? 40 : (int)tok.size(), tok.data());
+    return erplink__error_setf(ERPLINK_ERANGE, "invalid JSON at byte %zu: number %.*s is outside the range of a double",
+                               at, tok.size() > 40 ? 40 : (int)tok.size(), tok.data());
   erplink_value *v = place(ERPLINK_TYPE_DOUBLE, at);
   if (!v) return erplink_error_code(erplink_error_last());
   v->u.d = d;
@@ -630,7 +648,8 @@ int walker::run(erplink_value **out) {
   }
   if (t == od::json_type::array || t == od::json_type::object) {
     const char *p = nullptr;
-    if (!doc_.current_location().get(p)) return fail(ERPLINK_EPROTOCOL, offset(p), "trailing garbage after the document");
+    if (!doc_.current_location().get(p))
+      return fail(ERPLINK_EPROTOCOL, offset(p), "trailing garbage after the document");
   }
   *out = root_;
   arena_ = nullptr; /* owned by the root now */
@@ -736,7 +755,7 @@ struct erplink__json_parser {
   size_t kcap = 0;
   fast_frame *stack = nullptr;
   size_t scap = 0;
-  uint64_t gen = 0;                      /* documents parsed: stamps the key cache's rows */
+  uint64_t gen = 0;                       /* documents parsed: stamps the key cache's rows */
   uint64_t row_gen[KEY_CACHE_DEPTH] = {}; /* a row is valid for the document it was stamped with */
   key_slot16 kc[KEY_CACHE_DEPTH][KEY_CACHE_SLOTS];
   char *buf = nullptr;
@@ -887,10 +906,10 @@ int fast_tree::run(erplink_value **out) {
   int ret = 0; /* what run() returns when a step says so */
   enum { V_SCALAR, V_OBJECT, V_ARRAY, V_RETURN };
 
-  auto peek = [&]() __attribute__((always_inline)) -> uint8_t { return ERPLINK_LIKELY(i < n) ? b[ix[i]] : 0; };
-  auto where = [&]() __attribute__((always_inline)) -> size_t { return i < n ? ix[i] : len_; };
+  auto peek = [&]() __attribute__((always_inline))->uint8_t { return ERPLINK_LIKELY(i < n) ? b[ix[i]] : 0; };
+  auto where = [&]() __attribute__((always_inline))->size_t { return i < n ? ix[i] : len_; };
   /* Where to read the token at `at` whose next structural is at `next`. */
-  auto src = [&](uint32_t at, uint32_t next) __attribute__((always_inline)) -> const uint8_t * {
+  auto src = [&](uint32_t at, uint32_t next) __attribute__((always_inline))->const uint8_t * {
     return ERPLINK_LIKELY(next <= safe) ? b + at : tail(at);
   };
   /* The key cache's slots of the object at depth d (1-based) from its member m on. */
@@ -899,17 +918,17 @@ int fast_tree::run(erplink_value **out) {
     kslot = row && m < KEY_CACHE_SLOTS ? row + m : nullptr;
     kslot_end = row ? row + KEY_CACHE_SLOTS : nullptr; /* no arithmetic on a null row (UB) */
   };
-  auto push = [&](bool obj, erplink_value *node) __attribute__((always_inline)) -> bool {
+  auto push = [&](bool obj, erplink_value *node) __attribute__((always_inline))->bool {
     if (ERPLINK_UNLIKELY(depth == p_->scap)) {
       if (!grow_scratch(p_->stack, p_->scap)) return false;
     }
-    p_->stack[depth++] =
-        fast_frame{(size_t)(vtop - p_->vals), (size_t)(ktop - p_->keys), node ? (size_t)(node - p_->vals) : SIZE_MAX, obj};
+    p_->stack[depth++] = fast_frame{(size_t)(vtop - p_->vals), (size_t)(ktop - p_->keys),
+                                    node ? (size_t)(node - p_->vals) : SIZE_MAX, obj};
     if (obj) object_slots(depth, 0);
     return true;
   };
   /* Moves the innermost container's children into the arena and closes it. */
-  auto close = [&]() __attribute__((always_inline)) -> bool {
+  auto close = [&]() __attribute__((always_inline))->bool {
     fast_frame *f = &p_->stack[depth - 1];
     erplink_value *first = p_->vals + f->vstart;
     size_t nk = (size_t)(vtop - first);
@@ -956,7 +975,7 @@ int fast_tree::run(erplink_value **out) {
     return true;
   };
   /* Unescapes the string whose opening quote is at `at` into the arena; NULL with ret set on failure. */
-  auto string = [&](uint32_t at, uint32_t next, size_t *len) __attribute__((always_inline)) -> char * {
+  auto string = [&](uint32_t at, uint32_t next, size_t * len) __attribute__((always_inline))->char * {
     const uint8_t *s = src(at, next);
     uint8_t *dst = s ? (uint8_t *)erplink_arena_room(a, next - at + READ_AHEAD) : nullptr;
     if (!dst) {
@@ -974,7 +993,7 @@ int fast_tree::run(erplink_value **out) {
     return (char *)dst;
   };
   /* The value at structural i (in an array, or after a member's colon). */
-  auto value = [&]() __attribute__((always_inline)) -> int {
+  auto value = [&]() __attribute__((always_inline))->int {
     if (ERPLINK_UNLIKELY(i >= n)) return ret = bad(len_, "premature end of the document"), V_RETURN;
     const uint32_t at = ix[i++];
     const uint32_t next = ix[i]; /* ix[n] is the document's length */
@@ -1017,7 +1036,7 @@ int fast_tree::run(erplink_value **out) {
     case 'n': {
       const uint8_t *s = src(at, next);
       if (!s) return ret = oom(), V_RETURN;
-      bool ok = c == 't' ? sj::builtin::atomparsing::is_valid_true_atom(s)
+      bool ok = c == 't'   ? sj::builtin::atomparsing::is_valid_true_atom(s)
                 : c == 'f' ? sj::builtin::atomparsing::is_valid_false_atom(s)
                            : sj::builtin::atomparsing::is_valid_null_atom(s);
       if (!ok) return ret = bad(at, "invalid literal"), V_RETURN;
@@ -1043,7 +1062,7 @@ int fast_tree::run(erplink_value **out) {
     }
   };
   /* The key at structural i (a quote is there); false with ret set on failure. */
-  auto key = [&]() __attribute__((always_inline)) -> bool {
+  auto key = [&]() __attribute__((always_inline))->bool {
     const uint32_t at = ix[i];
     const uint32_t next = ix[i + 1];
     i++;
@@ -1150,8 +1169,10 @@ int ensure_stage1(erplink__json_parser *p, size_t len) {
   size_t cap = need < 4096 ? 4096 : need + need / 8; /* some room for a slightly larger next one */
   if (cap > sj::SIMDJSON_MAXSIZE_BYTES) cap = need;
   sj::error_code e;
-  if (p->impl) e = p->impl->allocate(cap, 2);
-  else e = sj::get_active_implementation()->create_dom_parser_implementation(cap, 2, p->impl);
+  if (p->impl)
+    e = p->impl->allocate(cap, 2);
+  else
+    e = sj::get_active_implementation()->create_dom_parser_implementation(cap, 2, p->impl);
   if (e) {
     p->impl.reset();
     if (e == sj::MEMALLOC) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory while decoding JSON");
@@ -1163,7 +1184,6 @@ int ensure_stage1(erplink__json_parser *p, size_t len) {
 }
 
 } // namespace
-
 
 namespace {
 

@@ -24,7 +24,7 @@ struct erplink_limits;
  * largest document it parsed, touched only where tokens are) and the tree builder's scratch,
  * kept for the next document. */
 typedef struct erplink__json_parser erplink__json_parser;
-erplink__json_parser *erplink__json_parser_new(void); /* NULL when out of memory */
+erplink__json_parser *erplink__json_parser_new(void);    /* NULL when out of memory */
 void erplink__json_parser_free(erplink__json_parser *p); /* NULL: no-op */
 
 /* Parses the whole document [buf, buf + len) (followed by ERPLINK_JSON_PADDING readable

@@ -57,14 +57,19 @@ static bool pct_decode(const char *s, size_t len, char *dst, size_t cap) {
   size_t o = 0;
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
-    if (c == '+') c = ' ';
+    if (c == '+')
+      c = ' ';
     else if (c == '%' && i + 2 < len) {
       int hi = -1, lo = -1;
       char a = s[i + 1], b = s[i + 2];
-      if (a >= '0' && a <= '9') hi = a - '0';
-      else if ((a | 32) >= 'a' && (a | 32) <= 'f') hi = (a | 32) - 'a' + 10;
-      if (b >= '0' && b <= '9') lo = b - '0';
-      else if ((b | 32) >= 'a' && (b | 32) <= 'f') lo = (b | 32) - 'a' + 10;
+      if (a >= '0' && a <= '9')
+        hi = a - '0';
+      else if ((a | 32) >= 'a' && (a | 32) <= 'f')
+        hi = (a | 32) - 'a' + 10;
+      if (b >= '0' && b <= '9')
+        lo = b - '0';
+      else if ((b | 32) >= 'a' && (b | 32) <= 'f')
+        lo = (b | 32) - 'a' + 10;
       if (hi >= 0 && lo >= 0) {
         c = (char)(hi * 16 + lo);
         i += 2;
@@ -111,8 +116,10 @@ static int redact_pairs(erplink_buf *b, const char *s, size_t len, const erplink
     if (eq) {
       size_t nlen = (size_t)(eq - (s + i));
       put_clean(b, s + i, nlen + 1);
-      if (name_is_secret(s + i, nlen, l)) erplink_buf_puts(b, "<redacted>");
-      else put_clean(b, eq + 1, (size_t)(s + j - eq - 1));
+      if (name_is_secret(s + i, nlen, l))
+        erplink_buf_puts(b, "<redacted>");
+      else
+        put_clean(b, eq + 1, (size_t)(s + j - eq - 1));
     } else {
       put_clean(b, s + i, j - i);
     }

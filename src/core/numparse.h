@@ -15,7 +15,7 @@
 
 enum { ERPLINK_NUM_NONE = 0, ERPLINK_NUM_INT = 1, ERPLINK_NUM_DOUBLE = 2 };
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(FLT_EVAL_METHOD) && \
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(FLT_EVAL_METHOD) &&                \
     FLT_EVAL_METHOD == 0
 static inline uint64_t erplink__load8(const unsigned char *p) {
   uint64_t x;
@@ -30,8 +30,8 @@ static inline bool erplink__digits8(const unsigned char *p, size_t n, uint64_t *
     unsigned sh = 8 * (unsigned)(8 - n);
     x = (x << sh) | (UINT64_C(0x3030303030303030) >> (64 - sh));
   }
-  if (((x & UINT64_C(0xF0F0F0F0F0F0F0F0)) | (((x + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) !=
-      UINT64_C(0x3333333333333333))
+  if (((x & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+       (((x + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) != UINT64_C(0x3333333333333333))
     return false;
   x = (x & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
   x = (x & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
@@ -52,7 +52,7 @@ static inline size_t erplink__find_dot(const unsigned char *p, size_t n) {
   for (size_t k = 0; k < n; k += 8) {
     uint64_t x = erplink__load8(p + k) ^ UINT64_C(0x2E2E2E2E2E2E2E2E);
     uint64_t z = (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080); /* lowest set byte: exact */
-    if (n - k < 8) z &= (UINT64_C(1) << (8 * (n - k))) - 1; /* only the n bytes count */
+    if (n - k < 8) z &= (UINT64_C(1) << (8 * (n - k))) - 1;                              /* only the n bytes count */
     if (z) return k + ((size_t)__builtin_ctzll(z) >> 3);
   }
   return n;
@@ -62,9 +62,22 @@ static inline size_t erplink__find_dot(const unsigned char *p, size_t n) {
  * alone before the point); 16 readable bytes must follow every digit. Returns
  * ERPLINK_NUM_INT (*i), ERPLINK_NUM_DOUBLE (*d) or ERPLINK_NUM_NONE (not decided here). */
 static inline int erplink__fast_number(const char *s, size_t n, int64_t *i, double *d) {
-  static const uint64_t p10[] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-                                 1000000000u, UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000),
-                                 UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000),
+  static const uint64_t p10[] = {1u,
+                                 10u,
+                                 100u,
+                                 1000u,
+                                 10000u,
+                                 100000u,
+                                 1000000u,
+                                 10000000u,
+                                 100000000u,
+                                 1000000000u,
+                                 UINT64_C(10000000000),
+                                 UINT64_C(100000000000),
+                                 UINT64_C(1000000000000),
+                                 UINT64_C(10000000000000),
+                                 UINT64_C(100000000000000),
+                                 UINT64_C(1000000000000000),
                                  UINT64_C(10000000000000000)};
   const unsigned char *p = (const unsigned char *)s;
   bool neg = n && *p == '-';

@@ -79,8 +79,10 @@ int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t n
     bool overflow = false;
     if (!erplink__parse_int64(value, len, &secs, &overflow) && !overflow)
       return erplink__error_setf(ERPLINK_EINVAL, "Retry-After: not a number");
-    if (overflow || secs > RETRY_AFTER_MAX_MS / 1000) *out_ms = RETRY_AFTER_MAX_MS;
-    else *out_ms = secs * 1000;
+    if (overflow || secs > RETRY_AFTER_MAX_MS / 1000)
+      *out_ms = RETRY_AFTER_MAX_MS;
+    else
+      *out_ms = secs * 1000;
     return 0;
   }
   if (value[0] == '-' || value[0] == '+')
@@ -101,8 +103,10 @@ int erplink_http_parse_retry_after(int64_t *out_ms, const char *value, int64_t n
    * conversion to milliseconds can overflow (found by the http_headers fuzz target). */
   int64_t secs = (int64_t)t;
   int64_t ms;
-  if (secs > (RETRY_AFTER_MAX_MS + (now_unix_ms > 0 ? now_unix_ms : 0)) / 1000) ms = RETRY_AFTER_MAX_MS;
-  else ms = secs * 1000 - now_unix_ms;
+  if (secs > (RETRY_AFTER_MAX_MS + (now_unix_ms > 0 ? now_unix_ms : 0)) / 1000)
+    ms = RETRY_AFTER_MAX_MS;
+  else
+    ms = secs * 1000 - now_unix_ms;
   if (ms < 0) ms = 0;
   if (ms > RETRY_AFTER_MAX_MS) ms = RETRY_AFTER_MAX_MS;
   *out_ms = ms;
@@ -161,14 +165,13 @@ erplink__retry_verdict erplink__retry_classify(const erplink__attempt *a, bool i
       return ERPLINK__RETRY_YES;
     }
     if (idempotent && a->code != ERPLINK_ETLS) {
-      *why = a->code == ERPLINK_ETIMEOUT ? "timeout on an idempotent request" : "connection lost on an idempotent request";
+      *why =
+          a->code == ERPLINK_ETIMEOUT ? "timeout on an idempotent request" : "connection lost on an idempotent request";
       return ERPLINK__RETRY_YES;
     }
     *why = "non-idempotent request may have been processed";
     return ERPLINK__RETRY_NO;
-  default:
-    *why = "error is not retryable";
-    return ERPLINK__RETRY_NO;
+  default: *why = "error is not retryable"; return ERPLINK__RETRY_NO;
   }
 }
 

@@ -160,8 +160,7 @@ bool erplink__utf8_valid(const char *str, size_t len) {
       if ((s[k] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (s[k] & 0x3F);
     }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
     s += n + 1;
   }
@@ -220,7 +219,7 @@ static int digits_step(char *dig, int n, int *E, bool up) {
   while (i >= 0 && dig[i] == '0') dig[i--] = '9';
   dig[i]--; /* i >= 0: the leading digit is never 0 */
   if (dig[0] != '0') return n;
-  if (n == 1) return 0; /* 1 - 1 = 0 */
+  if (n == 1) return 0;                 /* 1 - 1 = 0 */
   memmove(dig, dig + 1, (size_t)n - 1); /* 100..0 - 1 = 099..9 */
   (*E)--;
   return n - 1;
@@ -321,8 +320,7 @@ bool erplink__parse_double(const char *s, size_t len, double *out) {
   double v = loc ? strtod_l(p, &end, loc) : strtod(p, &end);
   bool ok = end == p + len && !(errno == ERANGE && isinf(v));
   /* reject hex floats and leading spaces, which strtod accepts */
-  if (ok && (memchr(p, 'x', len) || memchr(p, 'X', len) || p[0] == ' ' || p[0] == '\t' ||
-             p[0] == '\n' || p[0] == '\r'))
+  if (ok && (memchr(p, 'x', len) || memchr(p, 'X', len) || p[0] == ' ' || p[0] == '\t' || p[0] == '\n' || p[0] == '\r'))
     ok = false;
   free(heap);
   if (ok) *out = v;
@@ -345,8 +343,10 @@ bool erplink__parse_int64(const char *s, size_t len, int64_t *out, bool *overflo
     unsigned c = (unsigned char)s[i] - '0';
     if (c > 9) return false;
     if (!of) {
-      if (acc > (lim - c) / 10) of = true;
-      else acc = acc * 10 + c;
+      if (acc > (lim - c) / 10)
+        of = true;
+      else
+        acc = acc * 10 + c;
     }
   }
   if (of) {
@@ -437,12 +437,12 @@ bool erplink__is_secret_name(const char *name, size_t len) {
    * (access_token, refresh_token, AuthorizationToken), secret (client_secret, key_secret),
    * authorization, credential, private, signature (X-Razorpay-Signature). `code` is OAuth 2.0's
    * authorization code (RFC 6749), whatever the service. */
-  static const char *const exact[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-                                      "key", "otp", "assertion", "code"};
+  static const char *const exact[] = {"authorization", "proxy-authorization", "cookie", "set-cookie", "key",
+                                      "otp",           "assertion",           "code"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (erplink__ascii_ieq(name, len, exact[i])) return true;
-  static const char *const parts[] = {"password", "passwd", "secret", "token", "apikey", "api_key",
-                                      "api-key", "authorization", "credential", "private", "signature"};
+  static const char *const parts[] = {"password", "passwd",        "secret",     "token",   "apikey",   "api_key",
+                                      "api-key",  "authorization", "credential", "private", "signature"};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (icontains(name, len, parts[i])) return true;
   return false;

@@ -15,8 +15,8 @@ static int days_in_month(int y, int m) {
 }
 
 bool erplink__datetime_valid(int y, int mo, int d, int h, int mi, int s, int us) {
-  return y >= 1 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) &&
-         h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && us >= 0 && us <= 999999;
+  return y >= 1 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h >= 0 && h <= 23 &&
+         mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && us >= 0 && us <= 999999;
 }
 
 /* Howard Hinnant's days_from_civil. */
@@ -89,13 +89,11 @@ int erplink_value_new_double(erplink_value **out, double d) {
   return rc;
 }
 
-static int new_blob(erplink_value **out, uint8_t type, const void *p, size_t len, bool utf8,
-                    bool secret) {
+static int new_blob(erplink_value **out, uint8_t type, const void *p, size_t len, bool utf8, bool secret) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "out is NULL");
   *out = NULL;
   if (!p && len) return erplink__error_setf(ERPLINK_EINVAL, "data is NULL");
-  if (utf8 && !erplink__utf8_valid(p, len))
-    return erplink__error_setf(ERPLINK_EINVAL, "string is not valid UTF-8");
+  if (utf8 && !erplink__utf8_valid(p, len)) return erplink__error_setf(ERPLINK_EINVAL, "string is not valid UTF-8");
   if (len == SIZE_MAX) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink_value *v = node_new(type);
   if (!v) return ERPLINK_ENOMEM;
@@ -136,17 +134,17 @@ int erplink_value_new_bytes(erplink_value **out, const void *data, size_t len) {
   return new_blob(out, ERPLINK_TYPE_BYTES, data, len, false, false);
 }
 
-int erplink_value_new_datetime(erplink_value **out, int year, int month, int day, int hour,
-                               int minute, int second, int usec) {
+int erplink_value_new_datetime(erplink_value **out, int year, int month, int day, int hour, int minute, int second,
+                               int usec) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "out is NULL");
   *out = NULL;
   if (!erplink__datetime_valid(year, month, day, hour, minute, second, usec))
-    return erplink__error_setf(ERPLINK_EINVAL, "invalid datetime %04d-%02d-%02d %02d:%02d:%02d.%06d",
-                               year, month, day, hour, minute, second, usec);
+    return erplink__error_setf(ERPLINK_EINVAL, "invalid datetime %04d-%02d-%02d %02d:%02d:%02d.%06d", year, month, day,
+                               hour, minute, second, usec);
   erplink_value *v;
   int rc = new_scalar(out, ERPLINK_TYPE_DATETIME, &v);
   if (rc) return rc;
-  v->u.dt = (erplink_datetime){(int16_t)year, (uint8_t)month, (uint8_t)day, (uint8_t)hour,
+  v->u.dt = (erplink_datetime){(int16_t)year,   (uint8_t)month,  (uint8_t)day,  (uint8_t)hour,
                                (uint8_t)minute, (uint8_t)second, (uint32_t)usec};
   return 0;
 }
@@ -156,8 +154,7 @@ int erplink_value_new_datetime_unix_us(erplink_value **out, int64_t us) {
   *out = NULL;
   /* 0001-01-01 .. 9999-12-31T23:59:59.999999 */
   const int64_t min_us = -62135596800LL * 1000000LL, max_us = 253402300799LL * 1000000LL + 999999;
-  if (us < min_us || us > max_us)
-    return erplink__error_setf(ERPLINK_ERANGE, "datetime outside years 1-9999");
+  if (us < min_us || us > max_us) return erplink__error_setf(ERPLINK_ERANGE, "datetime outside years 1-9999");
   int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
   int usec = (int)(us - secs * 1000000);
   int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
@@ -165,8 +162,8 @@ int erplink_value_new_datetime_unix_us(erplink_value **out, int64_t us) {
   int y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
-  return erplink_value_new_datetime(out, y, (int)m, (int)d, (int)(sod / 3600), (int)(sod / 60 % 60),
-                                    (int)(sod % 60), usec);
+  return erplink_value_new_datetime(out, y, (int)m, (int)d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+                                    usec);
 }
 
 int erplink_value_new_array(erplink_value **out) {
@@ -203,8 +200,7 @@ static void node_free(erplink_value *v) {
     }
     free(v->u.st.m);
     break;
-  default:
-    break;
+  default: break;
   }
   free(v);
 }
@@ -378,8 +374,7 @@ static int check_container(erplink_value *c, erplink_type t, erplink_value *item
 
 /* Frees an item refused by a container, unless that would destroy the container itself. */
 static void refuse(erplink_value *c, erplink_value *item) {
-  if (item && item != c && !((c && (c->flags & ERPLINK_VF_CHILD)) && contains(item, c, 0)))
-    erplink_value_free(item);
+  if (item && item != c && !((c && (c->flags & ERPLINK_VF_CHILD)) && contains(item, c, 0))) erplink_value_free(item);
 }
 
 int erplink_value_array_append(erplink_value *a, erplink_value *item) {
@@ -567,8 +562,10 @@ static bool within(const erplink_value *v, const erplink_value *sub) {
     size_t n = cur->type == ERPLINK_TYPE_ARRAY ? cur->u.a.len : cur->type == ERPLINK_TYPE_STRUCT ? cur->u.st.len : 0;
     for (size_t i = 0; i < n && !found; i++) {
       const erplink_value *c = cur->type == ERPLINK_TYPE_ARRAY ? cur->u.a.items[i] : cur->u.st.m[i].val;
-      if (c == sub) found = true;
-      else if ((c->type == ERPLINK_TYPE_ARRAY || c->type == ERPLINK_TYPE_STRUCT) && erplink_buf_put(&stack, &c, sizeof c))
+      if (c == sub)
+        found = true;
+      else if ((c->type == ERPLINK_TYPE_ARRAY || c->type == ERPLINK_TYPE_STRUCT) &&
+               erplink_buf_put(&stack, &c, sizeof c))
         break;
     }
     if (found || stack.oom || stack.len == 0) break;
@@ -590,7 +587,8 @@ int erplink__value_adopt_subtree(erplink_value **out, erplink_value *root, const
     return 0;
   }
   if (!(root->flags & ERPLINK_VF_ARENA_ROOT)) { /* a built tree: a copy, then the tree goes */
-    int rc = within(root, sub) ? erplink_value_clone(out, sub) : erplink__error_setf(ERPLINK_EINVAL, "adopt: not a subtree");
+    int rc =
+        within(root, sub) ? erplink_value_clone(out, sub) : erplink__error_setf(ERPLINK_EINVAL, "adopt: not a subtree");
     erplink_value_free(root);
     return rc;
   }
@@ -615,10 +613,8 @@ int erplink_value_equal(const erplink_value *a, const erplink_value *b) {
   case ERPLINK_TYPE_INT: return a->u.i == b->u.i;
   case ERPLINK_TYPE_DOUBLE: return a->u.d == b->u.d || (isnan(a->u.d) && isnan(b->u.d));
   case ERPLINK_TYPE_STRING:
-  case ERPLINK_TYPE_BYTES:
-    return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
-  case ERPLINK_TYPE_DATETIME:
-    return memcmp(&a->u.dt, &b->u.dt, sizeof a->u.dt) == 0;
+  case ERPLINK_TYPE_BYTES: return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+  case ERPLINK_TYPE_DATETIME: return memcmp(&a->u.dt, &b->u.dt, sizeof a->u.dt) == 0;
   case ERPLINK_TYPE_ARRAY:
     if (a->u.a.len != b->u.a.len) return 0;
     for (size_t i = 0; i < a->u.a.len; i++)
@@ -666,18 +662,26 @@ static void dump_rec(erplink_buf *b, const erplink_value *v, bool redact, size_t
   case ERPLINK_TYPE_NIL: erplink_buf_puts(b, "null"); break;
   case ERPLINK_TYPE_BOOL: erplink_buf_puts(b, v->u.b ? "true" : "false"); break;
   case ERPLINK_TYPE_INT: erplink_buf_printf(b, "%lld", (long long)v->u.i); break;
-  case ERPLINK_TYPE_DOUBLE: erplink__fmt_double(num, v->u.d); erplink_buf_puts(b, num); break;
+  case ERPLINK_TYPE_DOUBLE:
+    erplink__fmt_double(num, v->u.d);
+    erplink_buf_puts(b, num);
+    break;
   case ERPLINK_TYPE_STRING:
-    if (redact || (v->flags & ERPLINK_VF_SECRET)) erplink_buf_puts(b, "\"<redacted>\"");
-    else dump_str(b, v->u.s.ptr, v->u.s.len);
+    if (redact || (v->flags & ERPLINK_VF_SECRET))
+      erplink_buf_puts(b, "\"<redacted>\"");
+    else
+      dump_str(b, v->u.s.ptr, v->u.s.len);
     break;
   case ERPLINK_TYPE_BYTES:
-    if (redact) erplink_buf_puts(b, "\"<redacted>\"");
-    else erplink_buf_printf(b, "<%zu bytes>", v->u.s.len);
+    if (redact)
+      erplink_buf_puts(b, "\"<redacted>\"");
+    else
+      erplink_buf_printf(b, "<%zu bytes>", v->u.s.len);
     break;
   case ERPLINK_TYPE_DATETIME: {
     const erplink_datetime *d = &v->u.dt;
-    erplink_buf_printf(b, "dt\"%04d-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day, d->hour, d->minute, d->second);
+    erplink_buf_printf(b, "dt\"%04d-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day, d->hour, d->minute,
+                       d->second);
     if (d->usec) erplink_buf_printf(b, ".%06u", (unsigned)d->usec);
     erplink_buf_putc(b, '"');
     break;

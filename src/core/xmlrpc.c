@@ -36,9 +36,8 @@ static inline void w_put(erplink_buf *b, const char *s, size_t n) {
 /* Character classes for escaping: 0 copy, 1 '&', 2 '<', 3 '>', 4 CR, 5 forbidden control,
  * 6 0xEF (lead byte of U+FFFE / U+FFFF, both forbidden in XML 1.0). */
 static const uint8_t esc_class[256] = {
-    5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 5, 5, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-    0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0,
-    [0xEF] = 6,
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 5, 5, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,          0,
+    0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, [0xEF] = 6,
 };
 
 static int forbidden_char(const char *what, unsigned cp) {
@@ -86,7 +85,6 @@ static void w_int(erplink_buf *b, int64_t v) {
   w_put(b, q, (size_t)(e - q));
 }
 
-
 static inline void put2(char *o, unsigned v) {
   o[0] = (char)('0' + v / 10 % 10);
   o[1] = (char)('0' + v % 10);
@@ -94,12 +92,12 @@ static inline void put2(char *o, unsigned v) {
 
 static int w_scalar(erplink_buf *b, const erplink_value *v) {
   switch (v->type) {
-  case ERPLINK_TYPE_NIL:
-    W_LIT(b, "<value><nil/></value>");
-    return 0;
+  case ERPLINK_TYPE_NIL: W_LIT(b, "<value><nil/></value>"); return 0;
   case ERPLINK_TYPE_BOOL:
-    if (v->u.b) W_LIT(b, "<value><boolean>1</boolean></value>");
-    else W_LIT(b, "<value><boolean>0</boolean></value>");
+    if (v->u.b)
+      W_LIT(b, "<value><boolean>1</boolean></value>");
+    else
+      W_LIT(b, "<value><boolean>0</boolean></value>");
     return 0;
   case ERPLINK_TYPE_INT:
     if (v->u.i >= INT32_MIN && v->u.i <= INT32_MAX) {
@@ -155,8 +153,7 @@ static int w_scalar(erplink_buf *b, const erplink_value *v) {
     W_LIT(b, "</dateTime.iso8601></value>");
     return 0;
   }
-  default:
-    return erplink__error_setf(ERPLINK_EINVAL, "cannot encode a value of unknown type %u", v->type);
+  default: return erplink__error_setf(ERPLINK_EINVAL, "cannot encode a value of unknown type %u", v->type);
   }
 }
 
@@ -175,7 +172,8 @@ static int w_tree(erplink_buf *b, const erplink_value *root) {
   for (;;) {
     if (v->type == ERPLINK_TYPE_ARRAY || v->type == ERPLINK_TYPE_STRUCT) {
       if (sp >= ENC_MAX_DEPTH) {
-        rc = erplink__error_setf(ERPLINK_EINVAL, "cannot encode a value nested deeper than %u levels (or one that contains itself)",
+        rc = erplink__error_setf(ERPLINK_EINVAL,
+                                 "cannot encode a value nested deeper than %u levels (or one that contains itself)",
                                  ENC_MAX_DEPTH);
         goto out;
       }
@@ -190,8 +188,10 @@ static int w_tree(erplink_buf *b, const erplink_value *root) {
         cap = ncap;
       }
       st[sp++] = (eframe){v, 0};
-      if (v->type == ERPLINK_TYPE_ARRAY) W_LIT(b, "<value><array><data>");
-      else W_LIT(b, "<value><struct>");
+      if (v->type == ERPLINK_TYPE_ARRAY)
+        W_LIT(b, "<value><array><data>");
+      else
+        W_LIT(b, "<value><struct>");
     } else {
       rc = w_scalar(b, v);
       if (rc) goto out;
@@ -252,7 +252,8 @@ int erplink_xmlrpc_encode_call(char **out, size_t *out_len, const char *method, 
   if (out) *out = NULL;
   if (out_len) *out_len = 0;
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_encode_call: out is NULL");
-  if (!method || !*method) return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_encode_call: method name is NULL or empty");
+  if (!method || !*method)
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_encode_call: method name is NULL or empty");
   size_t mlen = strlen(method);
   if (!erplink__utf8_valid(method, mlen))
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_encode_call: method name is not valid UTF-8");
@@ -331,10 +332,10 @@ enum kind {
   K_BASE64
 };
 
-static const char *const kind_name[] = {"?",     "methodResponse", "methodCall", "methodName", "params",
-                                        "param", "fault",          "value",      "data",       "member",
-                                        "name",  "array",          "struct",     "nil",        "int",
-                                        "boolean", "double",       "bigdecimal", "string",     "dateTime.iso8601",
+static const char *const kind_name[] = {"?",       "methodResponse", "methodCall", "methodName", "params",
+                                        "param",   "fault",          "value",      "data",       "member",
+                                        "name",    "array",          "struct",     "nil",        "int",
+                                        "boolean", "double",         "bigdecimal", "string",     "dateTime.iso8601",
                                         "base64"};
 
 /* Frame flags */
@@ -376,9 +377,9 @@ struct erplink_xmlrpc_decoder {
   char *errmsg, *errdetail;
   size_t errdetail_len;
   char *method;
-  char enc_name[64];   /* an encoding expat does not know itself, as declared (for messages) */
-  const char *enc_why; /* why on_unknown_encoding() refused it; NULL when expat did */
-  bool enc_mapped;     /* on_unknown_encoding() gave expat a table ... */
+  char enc_name[64];         /* an encoding expat does not know itself, as declared (for messages) */
+  const char *enc_why;       /* why on_unknown_encoding() refused it; NULL when expat did */
+  bool enc_mapped;           /* on_unknown_encoding() gave expat a table ... */
   uint8_t enc_undefined[32]; /* ... in which these bytes (bit set) are no character */
   char qbuf[80];             /* quote()'s buffer for messages */
 };
@@ -487,8 +488,10 @@ static int html_error(erplink_xmlrpc_decoder *d) {
   bool utf8 = erplink__utf8_valid(det, k);
   for (size_t i = 0; i < k; i++) {
     unsigned char c = (unsigned char)det[i];
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) det[i] = ' ';
-    else if (c >= 0x80 && !utf8) det[i] = '?';
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+      det[i] = ' ';
+    else if (c >= 0x80 && !utf8)
+      det[i] = '?';
   }
   det[k] = '\0';
   erplink__error_setx(ERPLINK_EPROTOCOL, 0, NULL, det, k, -1, "the server answered HTML, not XML-RPC");
@@ -501,15 +504,15 @@ static int html_error(erplink_xmlrpc_decoder *d) {
 /* Compares n bytes of s with a literal; with a constant n the compiler turns this into a
  * couple of integer compares (no call). */
 #if defined(__GNUC__)
-# define XR_ALWAYS_INLINE static inline __attribute__((always_inline))
+#define XR_ALWAYS_INLINE static inline __attribute__((always_inline))
 #else
-# define XR_ALWAYS_INLINE static inline
+#define XR_ALWAYS_INLINE static inline
 #endif
 
 #if defined(__GNUC__)
-# define XR_COLD __attribute__((cold, noinline))
+#define XR_COLD __attribute__((cold, noinline))
 #else
-# define XR_COLD
+#define XR_COLD
 #endif
 
 /* n is a compile-time constant at every call, so the compiler turns memcmp into one or two
@@ -532,9 +535,15 @@ static enum kind tag_kind(const char *s, size_t n) {
     break;
   case 5:
     switch (s[0]) {
-    case 'v': if (IS("value")) return K_VALUE; break;
-    case 'p': if (IS("param")) return K_PARAM; break;
-    case 'a': if (IS("array")) return K_ARRAY; break;
+    case 'v':
+      if (IS("value")) return K_VALUE;
+      break;
+    case 'p':
+      if (IS("param")) return K_PARAM;
+      break;
+    case 'a':
+      if (IS("array")) return K_ARRAY;
+      break;
     case 'f':
       if (IS("fault")) return K_FAULT;
       if (IS("float")) return K_DOUBLE;
@@ -548,13 +557,19 @@ static enum kind tag_kind(const char *s, size_t n) {
       if (IS("string")) return K_STRING;
       if (IS("struct")) return K_STRUCT;
       break;
-    case 'd': if (IS("double")) return K_DOUBLE; break;
+    case 'd':
+      if (IS("double")) return K_DOUBLE;
+      break;
     case 'b':
       if (IS("bigint")) return K_INT;
       if (IS("base64")) return K_BASE64;
       break;
-    case 'm': if (IS("member")) return K_MEMBER; break;
-    case 'p': if (IS("params")) return K_PARAMS; break;
+    case 'm':
+      if (IS("member")) return K_MEMBER;
+      break;
+    case 'p':
+      if (IS("params")) return K_PARAMS;
+      break;
     default: break;
     }
     break;
@@ -572,8 +587,7 @@ static enum kind tag_kind(const char *s, size_t n) {
   case 16:
     if (IS("dateTime.iso8601")) return K_DATETIME;
     break;
-  default:
-    break;
+  default: break;
   }
   return K_UNKNOWN;
 #undef IS
@@ -581,7 +595,7 @@ static enum kind tag_kind(const char *s, size_t n) {
 
 /* Is the name exactly this one? (Byte by byte: never beyond the name's NUL.) */
 #define IS_VALUE(s) ((s)[0] == 'v' && (s)[1] == 'a' && (s)[2] == 'l' && (s)[3] == 'u' && (s)[4] == 'e' && !(s)[5])
-#define IS_MEMBER(s) \
+#define IS_MEMBER(s)                                                                                                   \
   ((s)[0] == 'm' && (s)[1] == 'e' && (s)[2] == 'm' && (s)[3] == 'b' && (s)[4] == 'e' && (s)[5] == 'r' && !(s)[6])
 #define IS_NAME(s) ((s)[0] == 'n' && (s)[1] == 'a' && (s)[2] == 'm' && (s)[3] == 'e' && !(s)[4])
 #define IS_DATA(s) ((s)[0] == 'd' && (s)[1] == 'a' && (s)[2] == 't' && (s)[3] == 'a' && !(s)[4])
@@ -712,7 +726,6 @@ static bool parse_datetime(const char *s, size_t n, erplink_datetime *dt) {
   *dt = (erplink_datetime){(int16_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi, (uint8_t)se, (uint32_t)us};
   return true;
 }
-
 
 /* ---------------------------------------------------------------- handlers */
 
@@ -864,8 +877,10 @@ static XR_COLD void start_slow(erplink_xmlrpc_decoder *d, const XML_Char *name) 
       return;
     }
     top->flags |= F_TYPED;
-    if (k == K_ARRAY) rc = erplink_builder_begin_array(d->b);
-    else if (k == K_STRUCT) rc = erplink_builder_begin_struct(d->b);
+    if (k == K_ARRAY)
+      rc = erplink_builder_begin_array(d->b);
+    else if (k == K_STRUCT)
+      rc = erplink_builder_begin_struct(d->b);
     if (ERPLINK_UNLIKELY(rc)) {
       builder_failed(d, rc);
       return;
@@ -953,8 +968,7 @@ static XR_COLD void start_slow(erplink_xmlrpc_decoder *d, const XML_Char *name) 
       goto misplaced;
     }
     break;
-  default:
-    goto misplaced;
+  default: goto misplaced;
   }
   push(d, k);
   return;
@@ -976,7 +990,8 @@ static inline void push_fast(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) 
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void open_container(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
+static void
+open_container(erplink_xmlrpc_decoder *d, size_t sp, enum kind k) {
   int rc = k == K_ARRAY ? erplink_builder_begin_array(d->b) : erplink_builder_begin_struct(d->b);
   if (ERPLINK_UNLIKELY(rc)) {
     builder_failed(d, rc);
@@ -1046,9 +1061,7 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
   int rc = 0;
   char *q = d->qbuf; /* (no array on the stack of hot functions) */
   switch (k) {
-  case K_STRING:
-    rc = erplink_builder_string(d->b, s, n);
-    break;
+  case K_STRING: rc = erplink_builder_string(d->b, s, n); break;
   case K_INT: {
     trim(&s, &n);
     int64_t v;
@@ -1089,15 +1102,18 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
       rc = erplink_builder_double(d->b, v);
       break;
     }
-    int bad = !decimal_syntax(s, n) ? (non_finite(s, n) ? 1 : 2)
-              : n > 4096                ? 3
-              : erplink__parse_double(s, n, &v) && isfinite(v) ? 0 : 1;
+    int bad = !decimal_syntax(s, n)                            ? (non_finite(s, n) ? 1 : 2)
+              : n > 4096                                       ? 3
+              : erplink__parse_double(s, n, &v) && isfinite(v) ? 0
+                                                               : 1;
     if (ERPLINK_UNLIKELY(bad)) {
       if (bad == 3)
         fail(d, ERPLINK_ELIMIT, "%s of %zu characters (at most 4096 are read)", kind_name[k], n);
       else if (bad == 1)
-        fail(d, ERPLINK_ERANGE, "%s '%s' is not a finite double (XML-RPC values are finite: out-of-range numbers, "
-             "infinities and NaN are refused both ways)", kind_name[k], quote(q, s, n));
+        fail(d, ERPLINK_ERANGE,
+             "%s '%s' is not a finite double (XML-RPC values are finite: out-of-range numbers, "
+             "infinities and NaN are refused both ways)",
+             kind_name[k], quote(q, s, n));
       else
         fail(d, ERPLINK_EPROTOCOL, "invalid %s '%s'", kind_name[k], quote(q, s, n));
       return;
@@ -1128,11 +1144,8 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
     rc = erplink_builder_bytes_inplace(d->b, p, m);
     break;
   }
-  case K_NIL:
-    rc = erplink_builder_nil(d->b);
-    break;
-  default:
-    break;
+  case K_NIL: rc = erplink_builder_nil(d->b); break;
+  default: break;
   }
   if (ERPLINK_UNLIKELY(rc)) builder_failed(d, rc);
 }
@@ -1141,16 +1154,15 @@ static void scalar_end(erplink_xmlrpc_decoder *d, enum kind k) {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void end_work(erplink_xmlrpc_decoder *d, dframe f) {
+static void
+end_work(erplink_xmlrpc_decoder *d, dframe f) {
   int rc = 0;
   switch ((enum kind)f.kind) {
   case K_VALUE:
     if (!(f.flags & F_TYPED)) rc = erplink_builder_string(d->b, d->tlen ? d->text : "", d->tlen);
     break;
   case K_ARRAY:
-  case K_STRUCT:
-    rc = erplink_builder_end(d->b);
-    break;
+  case K_STRUCT: rc = erplink_builder_end(d->b); break;
   case K_NAME:
     /* (collected text is followed by TEXT_SLACK readable bytes) */
     rc = d->tlen ? erplink__builder_key(d->b, d->text, d->tlen, true) : erplink_builder_key(d->b, "", 0);
@@ -1170,7 +1182,8 @@ static void end_work(erplink_xmlrpc_decoder *d, dframe f) {
     if (f.kind == K_FAULT) d->is_fault = true;
     break;
   case K_PARAMS:
-    if (d->call_mode) rc = erplink_builder_end(d->b);
+    if (d->call_mode)
+      rc = erplink_builder_end(d->b);
     else if (f.count != 1) {
       fail(d, ERPLINK_EPROTOCOL, "a methodResponse must carry exactly one <param>");
       return;
@@ -1207,11 +1220,8 @@ static void end_work(erplink_xmlrpc_decoder *d, dframe f) {
     }
     d->root_closed = true;
     break;
-  case K_DATA:
-    break;
-  default:
-    scalar_end(d, (enum kind)f.kind);
-    return;
+  case K_DATA: break;
+  default: scalar_end(d, (enum kind)f.kind); return;
   }
   if (ERPLINK_UNLIKELY(rc)) builder_failed(d, rc);
 }
@@ -1256,14 +1266,14 @@ static void XMLCALL on_entity_decl(void *ud, const XML_Char *entity_name, int is
                                    int value_length, const XML_Char *base, const XML_Char *system_id,
                                    const XML_Char *public_id, const XML_Char *notation_name) {
   erplink_xmlrpc_decoder *d = ud;
-  (void)entity_name, (void)is_param, (void)value, (void)value_length, (void)base, (void)system_id,
-      (void)public_id, (void)notation_name;
+  (void)entity_name, (void)is_param, (void)value, (void)value_length, (void)base, (void)system_id, (void)public_id,
+      (void)notation_name;
   if (d->failed) return;
   fail(d, ERPLINK_EFORBIDDEN_XML, "XML-RPC documents must not declare entities (refused for safety)");
 }
 
-static int XMLCALL on_ext_entity(XML_Parser p, const XML_Char *context, const XML_Char *base,
-                                 const XML_Char *system_id, const XML_Char *public_id) {
+static int XMLCALL on_ext_entity(XML_Parser p, const XML_Char *context, const XML_Char *base, const XML_Char *system_id,
+                                 const XML_Char *public_id) {
   (void)p, (void)context, (void)base, (void)system_id, (void)public_id;
   return XML_STATUS_ERROR; /* never load external entities */
 }
@@ -1287,7 +1297,8 @@ static iconv_t open_encoding(const char *name) {
    * mac-roman: glibc's MACINTOSH is Apple's table before 1998, which differs from Python's.) */
   for (size_t i = 0; i <= len; i++) n[i] = name[i] == '_' || name[i] == ' ' ? '-' : name[i];
   if ((cd = iconv_open("UTF-32LE", n)) != (iconv_t)-1) return cd;
-  if (erplink__ascii_ieq(n, len, "latin-1") || erplink__ascii_ieq(n, len, "l1")) return iconv_open("UTF-32LE", "LATIN1");
+  if (erplink__ascii_ieq(n, len, "latin-1") || erplink__ascii_ieq(n, len, "l1"))
+    return iconv_open("UTF-32LE", "LATIN1");
   return (iconv_t)-1;
 }
 
@@ -1481,8 +1492,10 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
     }
     char *q = d->qbuf; /* (no array on the stack of hot functions) */
     if (bad_utf8 && d->enc_mapped)
-      erplink__error_setf(ERPLINK_EPROTOCOL, "byte 0x%02X is not a character of the document's encoding '%s', near "
-                          "line %lu, column %lu", byte, quote(q, d->enc_name, strlen(d->enc_name)), line, col);
+      erplink__error_setf(ERPLINK_EPROTOCOL,
+                          "byte 0x%02X is not a character of the document's encoding '%s', near "
+                          "line %lu, column %lu",
+                          byte, quote(q, d->enc_name, strlen(d->enc_name)), line, col);
     else if (bad_utf8)
       erplink__error_setf(ERPLINK_EPROTOCOL, "invalid UTF-8 in the document (byte 0x%02X) near line %lu, column %lu",
                           byte, line, col);
@@ -1493,8 +1506,7 @@ static int parse_failed(erplink_xmlrpc_decoder *d, bool final) {
     erplink__error_setf(ERPLINK_EPROTOCOL,
                         "unsupported document encoding '%s' (%s): erplink reads UTF-8, UTF-16, ISO-8859-1, "
                         "US-ASCII and ASCII-compatible single-byte encodings such as windows-1252",
-                        quote(q, d->enc_name, strlen(d->enc_name)),
-                        d->enc_why ? d->enc_why : "not ASCII-compatible");
+                        quote(q, d->enc_name, strlen(d->enc_name)), d->enc_why ? d->enc_why : "not ASCII-compatible");
   } else if (ec == XML_ERROR_NO_MEMORY) {
     erplink__error_setf(ERPLINK_ENOMEM, "out of memory while parsing XML");
   } else {
@@ -1590,7 +1602,8 @@ int erplink_xmlrpc_decoder_finish(erplink_value **out, int *is_fault, erplink_xm
   if (is_fault) *is_fault = 0;
   if (!out || !d) return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_decoder_finish: NULL argument");
   if (d->call_mode)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_decoder_finish: this decoder decodes calls; use _finish_call");
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_xmlrpc_decoder_finish: this decoder decodes calls; use _finish_call");
   int rc = finish_doc(d);
   if (rc) return rc;
   erplink_value *v = erplink_builder_take(d->b);
@@ -1599,7 +1612,8 @@ int erplink_xmlrpc_decoder_finish(erplink_value **out, int *is_fault, erplink_xm
     if (v->type != ERPLINK_TYPE_STRUCT || !erplink_value_struct_get(v, "faultCode") ||
         !erplink_value_struct_get(v, "faultString")) {
       erplink_value_free(v);
-      erplink__error_setf(ERPLINK_EPROTOCOL, "malformed XML-RPC fault: expected a struct with faultCode and faultString");
+      erplink__error_setf(ERPLINK_EPROTOCOL,
+                          "malformed XML-RPC fault: expected a struct with faultCode and faultString");
       record_error(d, ERPLINK_EPROTOCOL);
       return ERPLINK_EPROTOCOL;
     }
@@ -1615,7 +1629,8 @@ int erplink_xmlrpc_decoder_finish_call(char **method_out, erplink_value **params
   if (!method_out || !params_out || !d)
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_decoder_finish_call: NULL argument");
   if (!d->call_mode)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_xmlrpc_decoder_finish_call: this decoder decodes responses; use _finish");
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_xmlrpc_decoder_finish_call: this decoder decodes responses; use _finish");
   int rc = finish_doc(d);
   if (rc) return rc;
   erplink_value *v = erplink_builder_take(d->b);

@@ -90,7 +90,8 @@ static int mc_put(const char *key, const void *data, size_t len, void *ud) {
       mc_unlink(m, e);
       break;
     }
-  if (m->bytes + len + strlen(key) > m->max) mc_evict(m, m->max - (len + strlen(key)) - (m->max - len - strlen(key)) / 10);
+  if (m->bytes + len + strlen(key) > m->max)
+    mc_evict(m, m->max - (len + strlen(key)) - (m->max - len - strlen(key)) / 10);
   n->seq = ++m->seq;
   n->next = m->b[h];
   m->b[h] = n;
@@ -137,7 +138,7 @@ int esi__mcache_new(esi_cache_store *st, size_t max) {
 /* ------------------------------------------------------------------ the blob format */
 
 int esi__blob_make(erplink_buf *b, const char *etag, const char *lm, int64_t exp, int pages, const char *body,
-                     size_t len) {
+                   size_t len) {
   erplink_buf_printf(b, "ESI1\nE%s\nL%s\nX%" PRId64 "\nP%d\n\n", etag ? etag : "", lm ? lm : "", exp, pages);
   erplink_buf_put(b, body, len);
   return b->oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory") : 0;
@@ -166,4 +167,3 @@ bool esi__blob_parse(esi__blob *o, char *data, size_t len) {
   o->len = (size_t)(end - p - 1);
   return true;
 }
-

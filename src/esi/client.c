@@ -97,7 +97,8 @@ int esi_options_set_tenant(esi_options *o, const char *tenant) {
 }
 
 int esi_options_set_concurrency(esi_options *o, int n) {
-  if (!o || n < 1 || n > 256) return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_concurrency: %d outside 1..256", n);
+  if (!o || n < 1 || n > 256)
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_concurrency: %d outside 1..256", n);
   int rc = erplink_http_options_set_pool_size(o->http, n);
   if (rc == 0) o->concurrency = n;
   return rc;
@@ -261,7 +262,8 @@ static void note_group(esi_client *c, const char *route, const char *g, const ch
 }
 
 void esi__observe(esi_client *c, const char *route, const erplink_http_response *rs, esi__page *pg) {
-  int64_t remain = esi__hdr_int(rs, "X-ESI-Error-Limit-Remain", -1), reset = esi__hdr_int(rs, "X-ESI-Error-Limit-Reset", -1);
+  int64_t remain = esi__hdr_int(rs, "X-ESI-Error-Limit-Remain", -1),
+          reset = esi__hdr_int(rs, "X-ESI-Error-Limit-Reset", -1);
   const char *g = erplink_http_response_header(rs, "X-Ratelimit-Group");
   const char *lim = erplink_http_response_header(rs, "X-Ratelimit-Limit");
   int64_t rem = esi__hdr_int(rs, "X-Ratelimit-Remaining", -1);
@@ -284,8 +286,10 @@ void esi__observe(esi_client *c, const char *route, const erplink_http_response 
     erplink_http_client_pause_ms(c->http, reset * 1000 + 100);
     const erplink__logger *lg = erplink__http_client_logger(c->http);
     if (erplink__log_on(lg, ERPLINK_LOG_WARN))
-      erplink__logf(lg, ERPLINK_LOG_WARN, "ESI error limit: %" PRId64 " errors left (floor %d): pausing every request "
-                    "for %" PRId64 " s", remain, c->floor, reset);
+      erplink__logf(lg, ERPLINK_LOG_WARN,
+                    "ESI error limit: %" PRId64 " errors left (floor %d): pausing every request "
+                    "for %" PRId64 " s",
+                    remain, c->floor, reset);
   }
 }
 

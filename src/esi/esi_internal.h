@@ -245,9 +245,8 @@ typedef struct esi__call {
 /* Sets up a call filling pg (which is initialised). url and body are borrowed until
  * esi__call_done(). force: revalidate a cached page even before its expiry. page: the page
  * number for messages (0 for none). */
-void esi__call_init(esi__call *pc, esi__page *pg, esi_client *c, const char *method, const char *route,
-                    const char *url, const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page,
-                    bool force);
+void esi__call_init(esi__call *pc, esi__page *pg, esi_client *c, const char *method, const char *route, const char *url,
+                    const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page, bool force);
 /* 0 with pc->rq set (send it, then call esi__call_process), 0 with pc->rq NULL (answered from
  * the cache: pc->pg is filled), or an error. */
 int esi__call_prepare(esi__call *pc);

@@ -146,8 +146,10 @@ int esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int6
       return erplink__error_setf(ERPLINK_EINVAL, "esi_client_send_mail: recipient %zu has an invalid id", i);
     if (!t || (strcmp(t, "alliance") != 0 && strcmp(t, "character") != 0 && strcmp(t, "corporation") != 0 &&
                strcmp(t, "mailing_list") != 0))
-      return erplink__error_setf(ERPLINK_EINVAL, "esi_client_send_mail: recipient %zu: recipient_type must be "
-                                                 "alliance, character, corporation or mailing_list", i);
+      return erplink__error_setf(ERPLINK_EINVAL,
+                                 "esi_client_send_mail: recipient %zu: recipient_type must be "
+                                 "alliance, character, corporation or mailing_list",
+                                 i);
   }
   if (!erplink__utf8_valid(subject, strlen(subject)) || !erplink__utf8_valid(body, strlen(body)))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_client_send_mail: subject and body must be valid UTF-8");
@@ -167,8 +169,10 @@ int esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int6
     rc = erplink_value_new_struct(&e);
     if (rc == 0) rc = erplink_value_struct_set_int(e, "recipient_id", recipients[i].recipient_id);
     if (rc == 0) rc = erplink_value_struct_set_string(e, "recipient_type", recipients[i].recipient_type);
-    if (rc == 0) rc = erplink_value_array_append(rec, e);
-    else erplink_value_free(e);
+    if (rc == 0)
+      rc = erplink_value_array_append(rec, e);
+    else
+      erplink_value_free(e);
   }
   if (rc == 0) {
     rc = erplink_value_struct_set(m, "recipients", rec);
@@ -183,8 +187,10 @@ int esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int6
   if (rc == 0) {
     int64_t id = 0;
     if (erplink_value_get_int(&id, esi_response_value(r)) != 0 || id <= 0)
-      rc = erplink__error_setf(ERPLINK_EPROTOCOL, "ESI POST /characters/{character_id}/mail: the answer is not a mail id");
-    else *mail_id = id;
+      rc = erplink__error_setf(ERPLINK_EPROTOCOL,
+                               "ESI POST /characters/{character_id}/mail: the answer is not a mail id");
+    else
+      *mail_id = id;
   }
   esi_response_free(r);
   esi_params_free(p);
@@ -192,7 +198,6 @@ int esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int6
   erplink_value_free(m);
   return rc;
 }
-
 
 /* ---------------------------------------------------------------- universe names
  *

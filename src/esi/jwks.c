@@ -42,7 +42,8 @@ static int build_key(erplink_pkey **pkey, const erplink_value *e, bool rsa, cons
   unsigned char *a = NULL, *b = NULL;
   size_t al = 0, bl = 0;
   int rc;
-  if ((rc = b64_member(&a, &al, e, rsa ? "n" : "x", kid)) == 0 && (rc = b64_member(&b, &bl, e, rsa ? "e" : "y", kid)) == 0) {
+  if ((rc = b64_member(&a, &al, e, rsa ? "n" : "x", kid)) == 0 &&
+      (rc = b64_member(&b, &bl, e, rsa ? "e" : "y", kid)) == 0) {
     rc = rsa ? erplink_pkey_new_rsa(pkey, a, al, b, bl) : erplink_pkey_new_ec_p256(pkey, a, al, b, bl);
     if (rc == ERPLINK_EINVAL) {
       char msg[300];
@@ -71,8 +72,10 @@ static int parse_key(erplink_pkey **pkey, erplink_sig_alg *sig, const erplink_va
       tu = opt_string(&use, e, "use"), tc = opt_string(&crv, e, "crv");
   esi__printable(kidp, ti == 1 ? kid : idx, strlen(ti == 1 ? kid : idx), 64);
   if (tk < 0 || ti < 0 || ta < 0 || tu < 0 || tc < 0)
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': 'kty', 'kid', 'alg', 'use' and 'crv' must be "
-                               "strings", kidp);
+    return erplink__error_setf(ERPLINK_EPROTOCOL,
+                               "JWKS key '%s': 'kty', 'kid', 'alg', 'use' and 'crv' must be "
+                               "strings",
+                               kidp);
   if (!kty) return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': no 'kty'", kidp);
   const erplink_value *ops = erplink_value_struct_get(e, "key_ops");
   bool verify_op = true;
@@ -93,12 +96,15 @@ static int parse_key(erplink_pkey **pkey, erplink_sig_alg *sig, const erplink_va
   if (!rsa && !ec) return SKIP("'%s': key type %s is not used", kidp, esi__printable(tmp, kty, strlen(kty), 16));
   if (alg && (erplink__ascii_ieq(alg, strlen(alg), "none") || strncmp(alg, "HS", 2) == 0 ||
               alg_family(alg, rsa ? ec_algs : rsa_algs)))
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': an %s key with 'alg' %s (refused: algorithm "
-                               "confusion)", kidp, kty, esi__printable(tmp, alg, strlen(alg), 16));
+    return erplink__error_setf(ERPLINK_EPROTOCOL,
+                               "JWKS key '%s': an %s key with 'alg' %s (refused: algorithm "
+                               "confusion)",
+                               kidp, kty, esi__printable(tmp, alg, strlen(alg), 16));
   if (ec && !crv) return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS key '%s': an EC key without 'crv'", kidp);
   if (use && strcmp(use, "sig") != 0) return SKIP("'%s': use %s", kidp, esi__printable(tmp, use, strlen(use), 16));
   if (!verify_op) return SKIP("'%s': key_ops without verify", kidp);
-  if (ec && strcmp(crv, "P-256") != 0) return SKIP("'%s': curve %s is not used", kidp, esi__printable(tmp, crv, strlen(crv), 16));
+  if (ec && strcmp(crv, "P-256") != 0)
+    return SKIP("'%s': curve %s is not used", kidp, esi__printable(tmp, crv, strlen(crv), 16));
   if (alg && strcmp(alg, rsa ? "RS256" : "ES256") != 0)
     return SKIP("'%s': algorithm %s is not used", kidp, esi__printable(tmp, alg, strlen(alg), 16));
   if (!kid || !*kid) return SKIP("key %s: no kid (tokens select keys by kid)", idx);
@@ -140,8 +146,10 @@ static int keep_key(esi_jwks *k, const erplink_value *e, erplink_pkey *pkey, erp
   if (esi__jwks_find(k, kid)) {
     char kidp[80];
     erplink_pkey_free(pkey);
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "JWKS: two keys have the kid '%s' (refused: a token could not "
-                               "tell them apart)", esi__printable(kidp, kid, strlen(kid), 64));
+    return erplink__error_setf(ERPLINK_EPROTOCOL,
+                               "JWKS: two keys have the kid '%s' (refused: a token could not "
+                               "tell them apart)",
+                               esi__printable(kidp, kid, strlen(kid), 64));
   }
   esi__jwk *j = &k->keys[k->n++];
   j->kid = strdup(kid);

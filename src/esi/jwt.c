@@ -56,8 +56,10 @@ int esi__claims_clone(esi_token_claims **out, const esi_token_claims *c) {
   d->scopes = calloc(c->n_scopes ? c->n_scopes : 1, sizeof *d->scopes);
   bool oom = !d->name || !d->owner || !d->azp || !d->scopes;
   for (size_t i = 0; !oom && i < c->n_scopes; i++) {
-    if (!(d->scopes[i] = strdup(c->scopes[i]))) oom = true;
-    else d->n_scopes++;
+    if (!(d->scopes[i] = strdup(c->scopes[i])))
+      oom = true;
+    else
+      d->n_scopes++;
   }
   if (oom) {
     esi_token_claims_free(d);
@@ -99,7 +101,8 @@ static bool iss_ok(const char *iss) {
 
 static bool aud_has(const erplink_value *aud, const char *want) {
   const char *s;
-  if (erplink_value_type(aud) == ERPLINK_TYPE_STRING) return erplink_value_get_string(&s, NULL, aud) == 0 && strcmp(s, want) == 0;
+  if (erplink_value_type(aud) == ERPLINK_TYPE_STRING)
+    return erplink_value_get_string(&s, NULL, aud) == 0 && strcmp(s, want) == 0;
   size_t n = erplink_value_count(aud);
   for (size_t i = 0; i < n; i++) {
     const erplink_value *v = erplink_value_array_at(aud, i);
@@ -139,10 +142,12 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
     return REJECT_AUTH("no 'aud' claim");
   if (!aud_has(aud, client_id))
     return REJECT_AUTH("audience does not contain this application's client id '%s' (token issued to another "
-                       "application)", esi__printable(tmp, client_id, strlen(client_id), 80));
+                       "application)",
+                       esi__printable(tmp, client_id, strlen(client_id), 80));
   if (!aud_has(aud, "EVE Online")) return REJECT_AUTH("audience does not contain \"EVE Online\"");
   int64_t exp = 0, nbf = 0, iat = 0;
-  int has_exp = numeric_date(&exp, p, "exp"), has_nbf = numeric_date(&nbf, p, "nbf"), has_iat = numeric_date(&iat, p, "iat");
+  int has_exp = numeric_date(&exp, p, "exp"), has_nbf = numeric_date(&nbf, p, "nbf"),
+      has_iat = numeric_date(&iat, p, "iat");
   if (has_exp <= 0) return REJECT_AUTH("no numeric 'exp' claim");
   if (has_nbf < 0) return REJECT_AUTH("'nbf' is not a NumericDate");
   if (has_iat < 0) return REJECT_AUTH("'iat' is not a NumericDate");
@@ -155,8 +160,9 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
     return REJECT_AUTH("not valid before %lld, %lld s from now (nbf; leeway %lld s)", (long long)nbf,
                        (long long)(nbf - now), (long long)leeway);
   if (has_iat && now + leeway < iat)
-    return REJECT_AUTH("issued %lld s in the future (iat %lld, leeway %lld s): the issuer's clock or the token is wrong",
-                       (long long)(iat - now), (long long)iat, (long long)leeway);
+    return REJECT_AUTH(
+        "issued %lld s in the future (iat %lld, leeway %lld s): the issuer's clock or the token is wrong",
+        (long long)(iat - now), (long long)iat, (long long)leeway);
   const char *sub = esi__str_member(p, "sub");
   static const char pre[] = "CHARACTER:EVE:";
   int64_t cid = 0;
@@ -171,9 +177,12 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
   const erplink_value *scp = erplink_value_struct_get(p, "scp");
   size_t ns = 0;
   if (scp) {
-    if (erplink_value_type(scp) == ERPLINK_TYPE_STRING) ns = 1;
-    else if (erplink_value_type(scp) == ERPLINK_TYPE_ARRAY) ns = erplink_value_count(scp);
-    else return REJECT_AUTH("'scp' is neither a string nor an array");
+    if (erplink_value_type(scp) == ERPLINK_TYPE_STRING)
+      ns = 1;
+    else if (erplink_value_type(scp) == ERPLINK_TYPE_ARRAY)
+      ns = erplink_value_count(scp);
+    else
+      return REJECT_AUTH("'scp' is neither a string nor an array");
   }
   esi_token_claims *c = calloc(1, sizeof *c);
   if (!c) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
@@ -191,8 +200,10 @@ static int check_claims(esi_token_claims **out, const erplink_value *p, const ch
       esi_token_claims_free(c);
       return REJECT_AUTH("'scp' holds a non-string");
     }
-    if (!(c->scopes[i] = strdup(s))) oom = true;
-    else c->n_scopes++;
+    if (!(c->scopes[i] = strdup(s)))
+      oom = true;
+    else
+      c->n_scopes++;
   }
   if (oom) {
     esi_token_claims_free(c);
@@ -206,14 +217,16 @@ int esi__jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *to
                     int64_t now_unix_s, int64_t leeway_s, bool *unknown_kid) {
   if (unknown_kid) *unknown_kid = false;
   if (out) *out = NULL;
-  if (!out || !jwks || !token || !client_id) return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: NULL argument");
+  if (!out || !jwks || !token || !client_id)
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: NULL argument");
   if (!*client_id) return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: empty client id");
   if (leeway_s < 0 || leeway_s > 3600)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: leeway %lld s outside 0..3600", (long long)leeway_s);
   if (now_unix_s < 0 || now_unix_s > 1000000000000000LL)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_jwt_verify: now %lld outside 0..10^15", (long long)now_unix_s);
   size_t len = strnlen(token, JWT_MAX_LEN + 1);
-  if (len > JWT_MAX_LEN) return erplink__error_setf(ERPLINK_EAUTH, "malformed access token: longer than %d bytes", JWT_MAX_LEN);
+  if (len > JWT_MAX_LEN)
+    return erplink__error_setf(ERPLINK_EAUTH, "malformed access token: longer than %d bytes", JWT_MAX_LEN);
   if (len == 0) return erplink__error_setf(ERPLINK_EAUTH, "malformed access token: empty");
   const char *d1 = memchr(token, '.', len);
   const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
@@ -236,7 +249,8 @@ int esi__jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *to
   } else if (erplink__ascii_ieq(alg, strlen(alg), "none")) {
     rc = REJECT_SIG("unsigned token (alg 'none') refused");
   } else {
-    rc = REJECT_SIG("algorithm '%s' refused (only RS256 and ES256 are accepted)", esi__printable(tmp, alg, strlen(alg), 32));
+    rc = REJECT_SIG("algorithm '%s' refused (only RS256 and ES256 are accepted)",
+                    esi__printable(tmp, alg, strlen(alg), 32));
   }
   const esi__jwk *key = NULL;
   if (rc == 0 && erplink_value_struct_get(hdr, "crit"))
@@ -257,8 +271,8 @@ int esi__jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *to
   if (rc == 0 && want == ERPLINK_SIG_ES256 && sig_len != 64)
     rc = REJECT_SIG("ES256 signature of %zu bytes (64 expected)", sig_len);
   /* the signing input is the token up to the second dot */
-  if (rc == 0 && (rc = erplink_pkey_verify(key->pkey, want, token, (size_t)(d2 - token), sig, sig_len)) ==
-                     ERPLINK_ESIGNATURE)
+  if (rc == 0 &&
+      (rc = erplink_pkey_verify(key->pkey, want, token, (size_t)(d2 - token), sig, sig_len)) == ERPLINK_ESIGNATURE)
     rc = REJECT_SIG("the %s signature does not verify with key '%s' (token forged or altered)",
                     want == ERPLINK_SIG_RS256 ? "RS256" : "ES256", key->kid);
   if (rc == 0) rc = decode_part(&pay, d1 + 1, (size_t)(d2 - d1 - 1), "payload");

@@ -56,14 +56,15 @@ static bool scope_ok(const char *s, size_t len) {
 static int login_alloc(esi_sso_login **out, const esi_sso *s, size_t n_scopes) {
   static const char label[] = "erplink esi_sso login export v1";
   esi_sso_login *l = calloc(1, sizeof *l);
-  if (!l || !(l->client_id = strdup(s->client_id)) || !(l->scopes = calloc(n_scopes ? n_scopes : 1, sizeof *l->scopes))) {
+  if (!l || !(l->client_id = strdup(s->client_id)) ||
+      !(l->scopes = calloc(n_scopes ? n_scopes : 1, sizeof *l->scopes))) {
     esi_sso_login_free(l);
     return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   }
   l->created_s = esi__now_s();
   if (s->client_secret) {
-    int rc = erplink_hmac_sha256_oneshot(l->tag_key, s->client_secret, strlen(s->client_secret), label,
-                                         sizeof label - 1);
+    int rc =
+        erplink_hmac_sha256_oneshot(l->tag_key, s->client_secret, strlen(s->client_secret), label, sizeof label - 1);
     if (rc != 0) {
       esi_sso_login_free(l);
       return rc;
@@ -108,13 +109,16 @@ static int build_url(esi_sso_login *l, const esi_sso *s, const char *challenge) 
 
 int esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes, size_t n_scopes) {
   if (out) *out = NULL;
-  if (!out || !s || (!scopes && n_scopes)) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: NULL argument");
+  if (!out || !s || (!scopes && n_scopes))
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: NULL argument");
   if (n_scopes > ESI__MAX_SCOPES)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: %zu scopes (at most %d)", n_scopes, ESI__MAX_SCOPES);
   for (size_t i = 0; i < n_scopes; i++)
     if (!scopes[i] || !scope_ok(scopes[i], strlen(scopes[i])))
-      return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_login_new: scope %zu is empty or holds a space, a control "
-                                                 "character or a non-ASCII byte", i);
+      return erplink__error_setf(ERPLINK_EINVAL,
+                                 "esi_sso_login_new: scope %zu is empty or holds a space, a control "
+                                 "character or a non-ASCII byte",
+                                 i);
   int rc = esi_sso_discover(s);
   if (rc != 0) return rc;
   esi_sso_login *l = NULL;
@@ -220,12 +224,15 @@ static int parse_payload(esi_sso_login **out, const esi_sso *s, const char *p, s
   int rc = login_alloc(&l, s, n_scopes);
   for (size_t i = 0, st = 0; rc == 0 && fl[4] && i <= fl[4]; i++)
     if (i == fl[4] || f[4][i] == ' ') {
-      if (!scope_ok(f[4] + st, i - st)) rc = BAD_EXPORT("malformed scope list");
-      else rc = add_scope(l, f[4] + st, i - st);
+      if (!scope_ok(f[4] + st, i - st))
+        rc = BAD_EXPORT("malformed scope list");
+      else
+        rc = add_scope(l, f[4] + st, i - st);
       st = i + 1;
     }
   if (rc == 0 && !(l->state = strndup(f[1], fl[1]))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  if (rc == 0 && fl[2] && !(l->verifier = strndup(f[2], fl[2]))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0 && fl[2] && !(l->verifier = strndup(f[2], fl[2])))
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   if (rc != 0) {
     esi_sso_login_free(l);
     return rc;
@@ -264,7 +271,8 @@ int esi_sso_login_import(esi_sso_login **out, esi_sso *s, const char *exported) 
   esi_sso_login_free(keyed);
   if (rc == 0 && !erplink_ct_equal(want, sizeof want, tag, tag_len))
     rc = BAD_EXPORT("the export is corrupt or was altered, or it was made by a client with another client secret "
-                    "(or by a %s application)", s->client_secret ? "native" : "web");
+                    "(or by a %s application)",
+                    s->client_secret ? "native" : "web");
   if (rc == 0) rc = parse_payload(out, s, (const char *)payload, payload_len);
   if (payload) erplink__wipe(payload, payload_len);
   erplink_free(payload);

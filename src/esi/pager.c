@@ -60,30 +60,30 @@ struct esi_pager {
   esi_token *token;
   bool bounded;
   int state;
-  int round;           /* 0, or 1 after a roll-over: every page revalidated */
-  int n;               /* pages in the set; 0 until page 1 of this walk was fetched */
-  int pages;           /* pages of the latest walk (kept across a restart, for esi_pager_pages()) */
-  char *lm;            /* the set's Last-Modified (the first page's that carries one) */
+  int round; /* 0, or 1 after a roll-over: every page revalidated */
+  int n;     /* pages in the set; 0 until page 1 of this walk was fetched */
+  int pages; /* pages of the latest walk (kept across a restart, for esi_pager_pages()) */
+  char *lm;  /* the set's Last-Modified (the first page's that carries one) */
   slot *ring;
   int window;
-  int next_start;      /* next page number to start */
-  int next_deliver;    /* next page number to deliver */
-  bool stop_starting;  /* a page failed: the pages after it are useless */
+  int next_start;     /* next page number to start */
+  int next_deliver;   /* next page number to deliver */
+  bool stop_starting; /* a page failed: the pages after it are useless */
   erplink_http_batch *b;
   int in_batch;
-  esi__page cur;       /* the page handed out by esi_pager_next() (borrowed by the caller) */
-  int final_rc;        /* FAILED */
+  esi__page cur; /* the page handed out by esi_pager_next() (borrowed by the caller) */
+  int final_rc;  /* FAILED */
   erplink_error *final_err;
-  int64_t requests;    /* under mu */
+  int64_t requests; /* under mu */
   /* decoding workers; mu guards the slots' state, the queue, the resend list, requests and
    * stop_starting while workers run */
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
   job *q;
   int qhead, qlen;
-  slot **resend;       /* slots whose request must be prepared again (token refreshed after a 401) */
+  slot **resend; /* slots whose request must be prepared again (token refreshed after a 401) */
   int nresend;
-  int outstanding;     /* jobs queued or being digested */
+  int outstanding; /* jobs queued or being digested */
   bool closing;
   pthread_t th[MAX_WORKERS];
   int nth;
@@ -367,15 +367,21 @@ static int check_lm(esi_pager *p, const esi__page *pg, int page) {
   if (strcmp(p->lm, pg->lm) == 0) return 0;
   const erplink__logger *lg = erplink__http_client_logger(p->c->http);
   if (erplink__log_on(lg, ERPLINK_LOG_WARN))
-    erplink__logf(lg, ERPLINK_LOG_WARN, "ESI GET %s: Last-Modified changed at page %d (ESI refreshed its cache during "
-                  "pagination)%s", p->route, page, p->round == 0 ? ": walking the set again" : "");
+    erplink__logf(lg, ERPLINK_LOG_WARN,
+                  "ESI GET %s: Last-Modified changed at page %d (ESI refreshed its cache during "
+                  "pagination)%s",
+                  p->route, page, p->round == 0 ? ": walking the set again" : "");
   if (p->round > 0)
-    return pager_fail(p, erplink__error_setf(ERPLINK_ECONFLICT, "ESI GET %s: the pages still carry different "
+    return pager_fail(p, erplink__error_setf(ERPLINK_ECONFLICT,
+                                             "ESI GET %s: the pages still carry different "
                                              "Last-Modified values after walking the set twice (the cache keeps "
-                                             "rolling over)", p->route));
-  int rc = erplink__error_setf(ERPLINK_ECONFLICT, "ESI GET %s: Last-Modified changed at page %d (ESI refreshed its "
+                                             "rolling over)",
+                                             p->route));
+  int rc = erplink__error_setf(ERPLINK_ECONFLICT,
+                               "ESI GET %s: Last-Modified changed at page %d (ESI refreshed its "
                                "cache during the walk): the pages delivered so far belong to an older version; call "
-                               "esi_pager_next() again to walk the new version from page 1", p->route, page);
+                               "esi_pager_next() again to walk the new version from page 1",
+                               p->route, page);
   erplink__error_saved *sv = erplink__error_save();
   pager_reset(p);
   erplink__error_restore(sv);
@@ -423,8 +429,10 @@ int esi__pager_take(esi__page *out, int *page, esi_pager *p) {
     if (p->in_batch > 0) {
       erplink_http_batch_item *it = NULL;
       if ((rc = erplink_http_batch_next(&it, p->b)) != 0) return pager_fail(p, rc);
-      if (!it) p->in_batch = 0;
-      else if ((rc = take_item(p, it)) != 0) return pager_fail(p, rc);
+      if (!it)
+        p->in_batch = 0;
+      else if ((rc = take_item(p, it)) != 0)
+        return pager_fail(p, rc);
       continue;
     }
     /* nothing in the batch: the page is being digested by a worker (or must be sent again) */
@@ -434,8 +442,8 @@ int esi__pager_take(esi__page *out, int *page, esi_pager *p) {
       pthread_cond_wait(&p->done_cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
     if (!waiting) /* cannot happen: the page to deliver is started, and not ready */
-      return pager_fail(p, erplink__error_setf(ERPLINK_ESERVER, "ESI GET %s: page %d was not fetched", p->route,
-                                               p->next_deliver));
+      return pager_fail(
+          p, erplink__error_setf(ERPLINK_ESERVER, "ESI GET %s: page %d was not fetched", p->route, p->next_deliver));
   }
   slot *s = slot_of(p, p->next_deliver);
   if (s->rc != 0) {
@@ -459,8 +467,10 @@ int esi_pager_next(const erplink_value **items, int *page, esi_pager *p) {
   if (!items || !page || !p) return erplink__error_setf(ERPLINK_EINVAL, "esi_pager_next: NULL argument");
   esi__page_clear(&p->cur);
   int rc = esi__pager_take(&p->cur, page, p);
-  if (rc == 0) *items = p->cur.value;
-  else *page = 0;
+  if (rc == 0)
+    *items = p->cur.value;
+  else
+    *page = 0;
   return rc;
 }
 

@@ -74,7 +74,7 @@ int esi_params_add_query_int(esi_params *p, const char *name, int64_t value) {
 }
 
 int esi__build_url(char **out, const esi_client *c, const char *route, const esi_params *p, int page,
-                     const char *extra_q, const char *extra_v) {
+                   const char *extra_q, const char *extra_v) {
   *out = NULL;
   if (!route || route[0] != '/' || !esi__printable_ok(route) || strpbrk(route, " ?#"))
     return erplink__error_setf(ERPLINK_EINVAL, "ESI: the route must be a path template starting with '/'");

@@ -83,9 +83,8 @@ static int set_esi_error(int rc, erplink_http_response *rs, const char *method, 
   return rc;
 }
 
-void esi__call_init(esi__call *pc, esi__page *pg, esi_client *c, const char *method, const char *route,
-                    const char *url, const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page,
-                    bool force) {
+void esi__call_init(esi__call *pc, esi__page *pg, esi_client *c, const char *method, const char *route, const char *url,
+                    const char *body, size_t blen, bool idempotent_post, esi_token *tok, int page, bool force) {
   memset(pc, 0, sizeof *pc);
   pc->pg = pg;
   pc->c = c;
@@ -110,9 +109,10 @@ static void cache_trouble(esi_client *c, const char *op, int code) {
   const erplink__logger *lg = erplink__http_client_logger(c->http);
   if (!erplink__log_on(lg, ERPLINK_LOG_WARN)) return;
   const erplink_error *e = erplink_error_last();
-  erplink__logf(lg, ERPLINK_LOG_WARN, "ESI cache store: %s failed (%s): pages are fetched without the cache while it "
-                "fails (further failures are not logged)", op,
-                e && erplink_error_code(e) == code ? erplink_error_message(e) : erplink_strerror(code));
+  erplink__logf(lg, ERPLINK_LOG_WARN,
+                "ESI cache store: %s failed (%s): pages are fetched without the cache while it "
+                "fails (further failures are not logged)",
+                op, e && erplink_error_code(e) == code ? erplink_error_message(e) : erplink_strerror(code));
 }
 
 int esi__call_prepare(esi__call *pc) {
@@ -314,4 +314,3 @@ int esi_client_get(esi_response **out, esi_client *c, const char *route, const e
   if (!out || !c || !route) return erplink__error_setf(ERPLINK_EINVAL, "esi_client_get: NULL argument");
   return esi__single(out, c, "GET", route, params, NULL, 0, false, token);
 }
-

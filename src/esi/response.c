@@ -24,7 +24,9 @@ static int response_finish(esi_response *r) {
 
 const erplink_value *esi_response_value(const esi_response *r) { return r && r->n ? r->p[0].value : NULL; }
 size_t esi_response_page_count(const esi_response *r) { return r ? r->n : 0; }
-const erplink_value *esi_response_page_at(const esi_response *r, size_t i) { return r && i < r->n ? r->p[i].value : NULL; }
+const erplink_value *esi_response_page_at(const esi_response *r, size_t i) {
+  return r && i < r->n ? r->p[i].value : NULL;
+}
 esi_cache_status esi_response_page_cache_status(const esi_response *r, size_t i) {
   return r && i < r->n ? r->p[i].cache : ESI_CACHE_MISS;
 }
@@ -34,8 +36,10 @@ const erplink_value *esi_response_item_at(const esi_response *r, size_t i) {
   size_t lo = 0, hi = r->n; /* find the page with offs[pg] <= i < offs[pg+1] */
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
-    if (r->offs[mid] <= i) lo = mid;
-    else hi = mid;
+    if (r->offs[mid] <= i)
+      lo = mid;
+    else
+      hi = mid;
   }
   return erplink_value_array_at(r->p[lo].value, i - r->offs[lo]);
 }
@@ -97,4 +101,3 @@ int esi__response_hand_over(esi_response **out, esi_response *r, int rc) {
   *out = r;
   return 0;
 }
-

@@ -144,7 +144,8 @@ void esi_sso_free(esi_sso *s) {
 int esi_sso_new(esi_sso **out, const esi_sso_options *o) {
   if (out) *out = NULL;
   if (!out || !o) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: NULL argument");
-  if (!o->client_id) return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no client id (esi_sso_options_set_client_id)");
+  if (!o->client_id)
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no client id (esi_sso_options_set_client_id)");
   if (!o->redirect_uri)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_new: no redirect URI (esi_sso_options_set_redirect_uri)");
   if (!erplink__http_options_user_agent(o->http))
@@ -188,7 +189,8 @@ static int get_json(erplink_value **out, esi_sso *s, const char *url, const char
     size_t len = 0;
     const char *body = erplink_http_response_body(rs, &len);
     rc = erplink_json_decode(out, body, len, NULL);
-    if (rc != 0) erplink__error_prefix("SSO %s: ", what);
+    if (rc != 0)
+      erplink__error_prefix("SSO %s: ", what);
     else if (erplink_value_type(*out) != ERPLINK_TYPE_STRUCT) {
       erplink_value_free(*out);
       *out = NULL;
@@ -250,12 +252,18 @@ int esi_sso_endpoint(const char **out, esi_sso *s, const char *name) {
   int rc = esi_sso_discover(s);
   if (rc != 0) return rc;
   /* once set, the metadata never changes: reading without the lock is safe */
-  if (strcmp(name, "issuer") == 0) *out = s->m.issuer;
-  else if (strcmp(name, "authorization_endpoint") == 0) *out = s->m.authorize;
-  else if (strcmp(name, "token_endpoint") == 0) *out = s->m.token;
-  else if (strcmp(name, "revocation_endpoint") == 0) *out = s->m.revoke;
-  else if (strcmp(name, "jwks_uri") == 0) *out = s->m.jwks_uri;
-  else return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_endpoint: unknown endpoint name");
+  if (strcmp(name, "issuer") == 0)
+    *out = s->m.issuer;
+  else if (strcmp(name, "authorization_endpoint") == 0)
+    *out = s->m.authorize;
+  else if (strcmp(name, "token_endpoint") == 0)
+    *out = s->m.token;
+  else if (strcmp(name, "revocation_endpoint") == 0)
+    *out = s->m.revoke;
+  else if (strcmp(name, "jwks_uri") == 0)
+    *out = s->m.jwks_uri;
+  else
+    return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_endpoint: unknown endpoint name");
   return 0;
 }
 
@@ -285,15 +293,13 @@ static const char *op_hint(token_op op, const char *desc) {
   case OP_REFRESH:
     return "usually the refresh token was revoked, replaced by a rotated one (always store the newest), "
            "expired after long disuse, or belongs to another client id";
-  default:
-    return "check the client id and secret";
+  default: return "check the client id and secret";
   }
 }
 
 /* Turns a failed token-endpoint answer into an error (never quoting the request). */
 static int token_error(int rc, erplink_http_response *rs, token_op op) {
-  static const char *const what[] = {"exchanging the authorization code", "refreshing the token",
-                                     "revoking the token"};
+  static const char *const what[] = {"exchanging the authorization code", "refreshing the token", "revoking the token"};
   if (!rs) {
     erplink__error_prefix("EVE SSO, %s: ", what[op]);
     return rc;
@@ -347,8 +353,10 @@ static int post_form(erplink_http_response **rs, esi_sso *s, const char *url, co
     erplink_buf_printf(&cred, "%s:%s", s->client_id, s->client_secret);
     erplink_buf_puts(&hv, "Basic ");
     if (!cred.oom) erplink__base64_put(&hv, cred.ptr, cred.len, ERPLINK_BASE64_STD);
-    if (cred.oom || hv.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    else rc = erplink_http_request_set_header(rq, "Authorization", hv.ptr);
+    if (cred.oom || hv.oom)
+      rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+    else
+      rc = erplink_http_request_set_header(rq, "Authorization", hv.ptr);
     erplink_buf_free(&cred);
     erplink_buf_free(&hv);
   }
@@ -377,7 +385,8 @@ static int parse_tokens(esi_sso_tokens **out, erplink_http_response *rs, const c
     if (erplink_value_get_int(&exp, v) != 0 && erplink_value_get_double(&d, v) == 0) exp = (int64_t)d;
   }
   int rc = 0;
-  if (!at || !*at) rc = erplink__error_setf(ERPLINK_EPROTOCOL, "EVE SSO token endpoint: no access_token in the answer");
+  if (!at || !*at)
+    rc = erplink__error_setf(ERPLINK_EPROTOCOL, "EVE SSO token endpoint: no access_token in the answer");
   else if (exp <= 0 || exp > 86400 * 366)
     rc = erplink__error_setf(ERPLINK_EPROTOCOL, "EVE SSO token endpoint: missing or absurd expires_in");
   else if ((!rt || !*rt) && !old_refresh)
@@ -426,12 +435,15 @@ int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login 
                                               "(stale or forged callback; start a new login)");
   int64_t age = esi__now_s() - login->created_s;
   if (age > s->login_max_age_s)
-    return erplink__error_setf(ERPLINK_EAUTH, "EVE SSO callback: the login expired: it was started %lld s ago, at "
-                                              "most %lld s are allowed (esi_sso_options_set_login_max_age_s); start a "
-                                              "new login", (long long)age, (long long)s->login_max_age_s);
+    return erplink__error_setf(ERPLINK_EAUTH,
+                               "EVE SSO callback: the login expired: it was started %lld s ago, at "
+                               "most %lld s are allowed (esi_sso_options_set_login_max_age_s); start a "
+                               "new login",
+                               (long long)age, (long long)s->login_max_age_s);
   if (age < -300)
-    return erplink__error_setf(ERPLINK_EAUTH, "EVE SSO callback: the login expired: its creation time is %lld s in "
-                                              "the future (clocks of the processes differ, or the export was altered)",
+    return erplink__error_setf(ERPLINK_EAUTH,
+                               "EVE SSO callback: the login expired: its creation time is %lld s in "
+                               "the future (clocks of the processes differ, or the export was altered)",
                                (long long)-age);
   if (!s->client_secret && !login->verifier)
     return erplink__error_setf(ERPLINK_EINVAL, "esi_sso_exchange_code: the login has no PKCE verifier (it was "
@@ -447,11 +459,15 @@ int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login 
     erplink__form_add(&f, "code_verifier", login->verifier);
   }
   erplink_http_response *rs = NULL;
-  if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  else rc = post_form(&rs, s, s->m.token, &f);
+  if (f.oom)
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  else
+    rc = post_form(&rs, s, s->m.token, &f);
   erplink_buf_free(&f);
-  if (rc != 0) rc = token_error(rc, rs, OP_CODE);
-  else rc = parse_tokens(out, rs, NULL, OP_CODE);
+  if (rc != 0)
+    rc = token_error(rc, rs, OP_CODE);
+  else
+    rc = parse_tokens(out, rs, NULL, OP_CODE);
   wipe_response(rs);
   return rc;
 }
@@ -472,11 +488,15 @@ int esi_sso_refresh(esi_sso_tokens **out, esi_sso *s, const char *refresh_token,
   if (scope) erplink__form_add(&f, "scope", scope);
   if (!s->client_secret) erplink__form_add(&f, "client_id", s->client_id);
   erplink_http_response *rs = NULL;
-  if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  else rc = post_form(&rs, s, s->m.token, &f);
+  if (f.oom)
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  else
+    rc = post_form(&rs, s, s->m.token, &f);
   erplink_buf_free(&f);
-  if (rc != 0) rc = token_error(rc, rs, OP_REFRESH);
-  else rc = parse_tokens(out, rs, refresh_token, OP_REFRESH);
+  if (rc != 0)
+    rc = token_error(rc, rs, OP_REFRESH);
+  else
+    rc = parse_tokens(out, rs, refresh_token, OP_REFRESH);
   wipe_response(rs);
   return rc;
 }
@@ -492,8 +512,10 @@ int esi_sso_revoke(esi_sso *s, const char *refresh_token) {
   erplink__form_add(&f, "token", refresh_token);
   if (!s->client_secret) erplink__form_add(&f, "client_id", s->client_id);
   erplink_http_response *rs = NULL;
-  if (f.oom) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-  else rc = post_form(&rs, s, s->m.revoke, &f);
+  if (f.oom)
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  else
+    rc = post_form(&rs, s, s->m.revoke, &f);
   erplink_buf_free(&f);
   if (rc != 0) rc = token_error(rc, rs, OP_REVOKE);
   erplink_http_response_free(rs);
@@ -578,4 +600,3 @@ int esi_sso_verify(esi_token_claims **out, esi_sso *s, const char *token) {
   esi_jwks_free(k);
   return rc;
 }
-

@@ -7,9 +7,9 @@ struct esi_token {
   esi_sso *sso;
   pthread_mutex_t mu;
   char *refresh;
-  char *access;            /* NULL until the first refresh */
+  char *access; /* NULL until the first refresh */
   esi_token_claims *claims;
-  int64_t expires_at;      /* wall seconds */
+  int64_t expires_at; /* wall seconds */
   int64_t margin_s;
   int64_t refreshes;
   esi_token_refresh_fn cb;
@@ -55,7 +55,8 @@ int esi_token_new_from_tokens(esi_token **out, esi_sso *sso, const esi_sso_token
     return rc;
   }
   t->claims = c;
-  t->expires_at = tokens->expires_at < esi_token_claims_expires_at(c) ? tokens->expires_at : esi_token_claims_expires_at(c);
+  t->expires_at =
+      tokens->expires_at < esi_token_claims_expires_at(c) ? tokens->expires_at : esi_token_claims_expires_at(c);
   *out = t;
   return 0;
 }
@@ -158,8 +159,10 @@ int esi__token_auth(esi_token *t, char **access, int64_t *character_id) {
   pthread_mutex_lock(&t->mu);
   int rc = ensure_fresh(t);
   if (rc == 0) {
-    if (!(*access = strdup(t->access))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
-    else *character_id = esi_token_claims_character_id(t->claims);
+    if (!(*access = strdup(t->access)))
+      rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+    else
+      *character_id = esi_token_claims_character_id(t->claims);
   }
   pthread_mutex_unlock(&t->mu);
   return rc;

@@ -56,7 +56,8 @@ int odoo_cursor_new(odoo_cursor **out, odoo_client *c, const char *model, const 
   if (!cur) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   cur->c = c;
   cur->page_size = page_size ? page_size : DEFAULT_PAGE;
-  if ((rc = erplink__set_str(&cur->model, model, false)) || (domain && (rc = erplink_value_clone(&cur->domain, domain))) ||
+  if ((rc = erplink__set_str(&cur->model, model, false)) ||
+      (domain && (rc = erplink_value_clone(&cur->domain, domain))) ||
       (rc = page_kwargs(&cur->kw, fields, n_fields, cur->page_size))) {
     odoo_cursor_free(cur);
     return rc;

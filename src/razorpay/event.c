@@ -33,14 +33,14 @@ struct razorpay_event {
 /* "an integer", "a string", … for messages, in JSON's terms. */
 static const char *a_type(const erplink_value *v) {
   switch (erplink_value_type(v)) {
-    case ERPLINK_TYPE_NIL: return "null";
-    case ERPLINK_TYPE_BOOL: return "a boolean";
-    case ERPLINK_TYPE_INT: return "an integer";
-    case ERPLINK_TYPE_DOUBLE: return "a non-integer number";
-    case ERPLINK_TYPE_STRING: return "a string";
-    case ERPLINK_TYPE_ARRAY: return "an array";
-    case ERPLINK_TYPE_STRUCT: return "an object";
-    default: return "a value of another type";
+  case ERPLINK_TYPE_NIL: return "null";
+  case ERPLINK_TYPE_BOOL: return "a boolean";
+  case ERPLINK_TYPE_INT: return "an integer";
+  case ERPLINK_TYPE_DOUBLE: return "a non-integer number";
+  case ERPLINK_TYPE_STRING: return "a string";
+  case ERPLINK_TYPE_ARRAY: return "an array";
+  case ERPLINK_TYPE_STRUCT: return "an object";
+  default: return "a value of another type";
   }
 }
 
@@ -110,8 +110,8 @@ static int parse_entity(razorpay_entity *x, razorpay_event *e, const char *name,
                                "for no notes",
                                where, erplink_value_count(notes));
   } else {
-    return erplink__error_setf(ERPLINK_EVALIDATION, "razorpay webhook: %snotes is %s; expected an object or []",
-                               where, a_type(notes));
+    return erplink__error_setf(ERPLINK_EVALIDATION, "razorpay webhook: %snotes is %s; expected an object or []", where,
+                               a_type(notes));
   }
   return 0;
 }
@@ -157,8 +157,7 @@ static int parse_event(razorpay_event *e) {
   const erplink_value *payload = erplink_value_struct_get(root, "payload");
   if (!payload || erplink_value_type(payload) == ERPLINK_TYPE_NIL) return 0;
   if (erplink_value_type(payload) != ERPLINK_TYPE_STRUCT)
-    return erplink__error_setf(ERPLINK_EVALIDATION, "razorpay webhook: payload is %s, not an object",
-                               a_type(payload));
+    return erplink__error_setf(ERPLINK_EVALIDATION, "razorpay webhook: payload is %s, not an object", a_type(payload));
   e->payload = payload;
   size_t n = erplink_value_count(payload);
   if (!n) return 0;
@@ -283,7 +282,9 @@ const char *razorpay_entity_string(const razorpay_entity *x, const char *name) {
 int razorpay_entity_int(int64_t *out, const razorpay_entity *x, const char *name) {
   if (!out || !x || !name)
     return erplink__error_setf(ERPLINK_EINVAL, "razorpay_entity_int: %s is NULL",
-                               !out ? "out" : !x ? "the entity" : "the member name");
+                               !out ? "out"
+                               : !x ? "the entity"
+                                    : "the member name");
   char where[160];
   snprintf(where, sizeof where, "payload.%.100s.entity.", x->name);
   bool has;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "erplink/crypto.h"
 #include "erplink/razorpay.h"
 #include "internal.h"
@@ -29,8 +28,8 @@
 
 /* Lowercase hex digit → value + 1; 0 for every other byte (upper case included). */
 static const unsigned char g_lowhex[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
 /* The precise complaint about a 64-character signature that is not all lowercase hex. */
 static int bad_digit(const char *sig, const char *what) {
@@ -59,9 +58,8 @@ static int parse_signature(unsigned char raw[ERPLINK_SHA256_LEN], const char *si
   if (len == 0) return erplink__error_setf(ERPLINK_EINVAL, "razorpay: the %s is empty", what);
   if (len != RAZORPAY_SIGNATURE_LEN) {
     if (len > 1024)
-      return erplink__error_setf(ERPLINK_EINVAL,
-                                 "razorpay: the %s has more than 1024 characters; expected 64 lowercase hex digits",
-                                 what);
+      return erplink__error_setf(
+          ERPLINK_EINVAL, "razorpay: the %s has more than 1024 characters; expected 64 lowercase hex digits", what);
     return erplink__error_setf(ERPLINK_EINVAL, "razorpay: the %s has %zu characters; expected 64 lowercase hex digits",
                                what, len);
   }
@@ -147,11 +145,11 @@ typedef struct ctx_set {
 
 struct razorpay_verifier {
   size_t n;
-  erplink_hmac **proto; /* keyed once; only ever cloned, never computed with */
+  erplink_hmac **proto;    /* keyed once; only ever cloned, never computed with */
   _Atomic(ctx_set *) fast; /* one idle set, taken and given back without the mutex */
   pthread_mutex_t lock;
-  ctx_set *pool;     /* further idle sets */
-  size_t pool_size;  /* sets created (in use or not) */
+  ctx_set *pool;    /* further idle sets */
+  size_t pool_size; /* sets created (in use or not) */
 };
 
 static void set_free(ctx_set *s, size_t n) {
@@ -211,8 +209,10 @@ static void set_return(razorpay_verifier *v, ctx_set *s) {
 static int check_secret(const char *s, size_t i, size_t n, const char *fn) {
   if (!s) return erplink__error_setf(ERPLINK_EINVAL, "%s: secret #%zu of %zu is NULL", fn, i, n);
   if (!*s)
-    return erplink__error_setf(ERPLINK_EINVAL, "%s: secret #%zu of %zu is empty (an empty secret is a configuration "
-                               "error, never a match)", fn, i, n);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "%s: secret #%zu of %zu is empty (an empty secret is a configuration "
+                               "error, never a match)",
+                               fn, i, n);
   return 0;
 }
 
@@ -341,8 +341,8 @@ int razorpay_verifier_verify_webhook(size_t *matched_index, razorpay_verifier *v
   return verifier_call(matched_index, v, fn, rc, &p, 1, raw, WEBHOOK_SIG);
 }
 
-static int payment_args(part p[2], unsigned char raw[ERPLINK_SHA256_LEN], const char *order_id,
-                        const char *payment_id, const char *signature) {
+static int payment_args(part p[2], unsigned char raw[ERPLINK_SHA256_LEN], const char *order_id, const char *payment_id,
+                        const char *signature) {
   int rc = check_id(&p[0], order_id, "order_id", false, false);
   if (!rc) rc = check_id(&p[1], payment_id, "payment_id", false, false);
   if (!rc) rc = parse_signature(raw, signature, PAYMENT_SIG);
@@ -421,9 +421,8 @@ int razorpay_verify_webhook_any(size_t *matched_index, const void *body, size_t 
 static int one_secret(const char *secret, const char *fn, const char *what) {
   if (!secret) return erplink__error_setf(ERPLINK_EINVAL, "%s: the %s is NULL", fn, what);
   if (!*secret)
-    return erplink__error_setf(ERPLINK_EINVAL,
-                               "%s: the %s is empty (an empty secret is a configuration error, never a match)", fn,
-                               what);
+    return erplink__error_setf(
+        ERPLINK_EINVAL, "%s: the %s is empty (an empty secret is a configuration error, never a match)", fn, what);
   return 0;
 }
 

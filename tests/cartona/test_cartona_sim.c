@@ -149,7 +149,8 @@ static void test_connection_and_auth(void) {
   CHECK(!erplink_error_retryable(rc));
   CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 401);
   CHECK(strstr(erplink_error_message(erplink_error_last()), "wrong-token") == NULL);
-  CHECK(erplink_error_detail(erplink_error_last()) && strstr(erplink_error_detail(erplink_error_last()), "invalid token"));
+  CHECK(erplink_error_detail(erplink_error_last()) &&
+        strstr(erplink_error_detail(erplink_error_last()), "invalid token"));
   cartona_client_free(c);
 
   /* The simulator insists on the header name: `Authorization` (even with the right token) is refused. */
@@ -232,10 +233,11 @@ static void test_per_item_answers(void) {
   cartona_items *it = NULL;
   REQUIRE(cartona_items_new(&it) == 0);
   erplink_value *v = NULL;
-  const char *js = "[{\"supplier_product_id\":9001,\"selling_price\":5.25,\"in_stock\":true,\"extra_field\":\"kept\"},"
-                   "{\"internal_product_id\":\"unknown-77\",\"selling_price\":1},"
-                   "{\"base_product_id\":\"B1\",\"unit\":\"box\",\"unit_count\":12,\"selling_price\":99,\"supplier_code\":3},"
-                   "{\"internal_product_id\":\"x\",\"unit\":\"litre\"}]";
+  const char *js =
+      "[{\"supplier_product_id\":9001,\"selling_price\":5.25,\"in_stock\":true,\"extra_field\":\"kept\"},"
+      "{\"internal_product_id\":\"unknown-77\",\"selling_price\":1},"
+      "{\"base_product_id\":\"B1\",\"unit\":\"box\",\"unit_count\":12,\"selling_price\":99,\"supplier_code\":3},"
+      "{\"internal_product_id\":\"x\",\"unit\":\"litre\"}]";
   REQUIRE(erplink_json_decode(&v, js, strlen(js), NULL) == 0);
   CHECK_EQ_INT(cartona_items_add_value(it, v), 0);
   erplink_value_free(v);
@@ -638,8 +640,8 @@ static void test_loss_10k(void) {
   CHECK_EQ_INT(bad_rejected, 0);
   CHECK_EQ_INT(no_msg, 0);
   CHECK_EQ_INT(bad_class, 0);
-  CHECK(injected >= 3);     /* the faults really happened */
-  CHECK(counts[2] >= 20);   /* ~1% of the items were refused by the server, one by one */
+  CHECK(injected >= 3);   /* the faults really happened */
+  CHECK(counts[2] >= 20); /* ~1% of the items were refused by the server, one by one */
   CHECK(counts[1] >= n / 2);
   CHECK_EQ_INT(p.last_done, n);
   CHECK(p.monotonic);
@@ -946,7 +948,8 @@ static void test_sync_many_with_faults(void) {
   seed[off] = '\0';
   REQUIRE(ctl("POST", "orders", seed, NULL) == 0);
   free(seed);
-  ctl("POST", "faults", "{\"rate\":0.2,\"kinds\":[\"503\",\"reset\",\"502\"],\"seed\":5,\"path_prefix\":\"order/\"}", NULL);
+  ctl("POST", "faults", "{\"rate\":0.2,\"kinds\":[\"503\",\"reset\",\"502\"],\"seed\":5,\"path_prefix\":\"order/\"}",
+      NULL);
   cartona_client *c = mk(&(ccfg){.attempts = 8});
   rnd_imp m = {.seed = 42};
   size_t acked_total = 0;
@@ -999,11 +1002,13 @@ static void test_status_updates(void) {
   CHECK_EQ_INT(cartona_client_update_order_status(c, "o1", "cancelled_by_supplier", NULL, "because", NULL, NULL),
                ERPLINK_EVALIDATION);
   CHECK_EQ_INT(sim_requests("POST order/update-order-status/<id>"), before);
-  CHECK_EQ_INT(cartona_client_update_order_status(c, "o1", "cancelled_by_supplier", NULL, "out_of_stock", NULL, NULL), 0);
+  CHECK_EQ_INT(cartona_client_update_order_status(c, "o1", "cancelled_by_supplier", NULL, "out_of_stock", NULL, NULL),
+               0);
   /* Bulk. */
   erplink_value *items = NULL;
-  const char *js = "[{\"hashed_id\":\"o3\",\"status\":\"assigned_to_salesman\",\"estimated_delivery_day\":\"2026-11-23\"},"
-                   "{\"hashed_id\":\"o4\",\"status\":\"approved\"}]";
+  const char *js =
+      "[{\"hashed_id\":\"o3\",\"status\":\"assigned_to_salesman\",\"estimated_delivery_day\":\"2026-11-23\"},"
+      "{\"hashed_id\":\"o4\",\"status\":\"approved\"}]";
   REQUIRE(erplink_json_decode(&items, js, strlen(js), NULL) == 0);
   CHECK_EQ_INT(cartona_client_update_order_statuses(c, items), 0);
   erplink_value_free(items);
@@ -1091,8 +1096,8 @@ static void test_token_never_logged(void) {
   cartona_client_free(c);
   printf("# %d log lines\n", lb.total);
   CHECK(lb.total > 10);
-  CHECK(test_log_lines_with(&lb, "[trace]", "AuthorizationToken") > 0); /* trace level logged the headers... */
-  CHECK(test_log_count(&lb, "<redacted>") > 0);                         /* ...with the token redacted */
+  CHECK(test_log_lines_with(&lb, "[trace]", "AuthorizationToken") > 0);  /* trace level logged the headers... */
+  CHECK(test_log_count(&lb, "<redacted>") > 0);                          /* ...with the token redacted */
   CHECK(test_log_lines_with(&lb, "[trace] > body", "retailer_otp") > 0); /* status bodies, OTPs redacted */
   CHECK_EQ_INT(test_log_count(&lb, TOKEN) + test_log_count(&lb, "2468") + test_log_count(&lb, "97531"), 0);
   test_log_free(&lb);

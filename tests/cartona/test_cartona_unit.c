@@ -52,15 +52,23 @@ static void test_status_map(void) {
   cartona_status_map *m = NULL;
   REQUIRE(cartona_status_map_new_default(&m) == 0);
   const char *s = NULL;
-  const char *outb[][2] = {{"draft", "pending"}, {"sent", "pending"}, {"sale", "approved"},
-                           {"delivered", "delivered"}, {"cancel", "cancelled_by_supplier"}};
+  const char *outb[][2] = {{"draft", "pending"},
+                           {"sent", "pending"},
+                           {"sale", "approved"},
+                           {"delivered", "delivered"},
+                           {"cancel", "cancelled_by_supplier"}};
   for (size_t i = 0; i < 5; i++) {
     CHECK_EQ_INT(cartona_status_map_to_cartona(&s, m, outb[i][0]), 0);
     CHECK_EQ_STR(s, outb[i][1]);
   }
-  const char *inb[][2] = {{"approved", "sale"}, {"assigned_to_salesman", "sale"}, {"delivered", "sale"},
-                          {"cancelled_by_supplier", "cancel"}, {"cancelled_by_retailer", "cancel"},
-                          {"pending", "draft"}, {"editing", "draft"}, {"returned", "draft"}};
+  const char *inb[][2] = {{"approved", "sale"},
+                          {"assigned_to_salesman", "sale"},
+                          {"delivered", "sale"},
+                          {"cancelled_by_supplier", "cancel"},
+                          {"cancelled_by_retailer", "cancel"},
+                          {"pending", "draft"},
+                          {"editing", "draft"},
+                          {"returned", "draft"}};
   for (size_t i = 0; i < 8; i++) {
     CHECK_EQ_INT(cartona_status_map_to_odoo(&s, m, inb[i][0]), 0);
     CHECK_EQ_STR(s, inb[i][1]);
@@ -141,7 +149,7 @@ static void test_order_parsing(void) {
   CHECK_EQ_STR(cartona_order_line_text(ln, "supplier_product_id"), "9001");
   CHECK_EQ_STR(cartona_order_line_text(ln, "internal_product_id"), "904#2");
   CHECK_EQ_STR(cartona_order_line_text(ln, "unit_count"), "12");
-  CHECK(cartona_order_line_quantity(ln) == 3.0);        /* amount = quantity */
+  CHECK(cartona_order_line_quantity(ln) == 3.0); /* amount = quantity */
   CHECK(fabs(cartona_order_line_unit_price(ln) - 110.5) < 1e-9);
   CHECK_EQ_INT(cartona_order_line_number(&d, ln, "applied_cartona_discount"), 0);
   CHECK(fabs(d - 2.5) < 1e-9);
@@ -175,7 +183,8 @@ static void test_order_parsing_shapes(void) {
   CHECK_EQ_INT(cartona_orders_parse(&l, one, strlen(one)), 0);
   CHECK_EQ_INT(cartona_orders_count(l), 1);
   cartona_orders_free(l);
-  const char *wrapped = "{\"data\":[{\"hashed_id\":\"x\",\"status\":\"approved\"},{\"hashed_id\":\"y\",\"status\":\"pending\"}]}";
+  const char *wrapped =
+      "{\"data\":[{\"hashed_id\":\"x\",\"status\":\"approved\"},{\"hashed_id\":\"y\",\"status\":\"pending\"}]}";
   CHECK_EQ_INT(cartona_orders_parse(&l, wrapped, strlen(wrapped)), 0);
   CHECK_EQ_INT(cartona_orders_count(l), 2);
   cartona_orders_free(l);
@@ -251,32 +260,47 @@ static void test_local_validation(void) {
   cartona_items *it = NULL;
   REQUIRE(cartona_items_new(&it) == 0);
   size_t i;
-  struct { const char *what; } cases[] = {{"no identifier"}, {"bad unit"}, {"negative stock"}, {"negative price"},
-                                          {"string price"}, {"non-integer stock"}, {"empty id"}, {"bad bool"},
-                                          {"max<min"}, {"base without unit_count"}, {"NaN price"}, {"unit_count 0"}};
+  struct {
+    const char *what;
+  } cases[] = {
+      {"no identifier"},     {"bad unit"},    {"negative stock"}, {"negative price"}, {"string price"},
+      {"non-integer stock"}, {"empty id"},    {"bad bool"},       {"max<min"},        {"base without unit_count"},
+      {"NaN price"},         {"unit_count 0"}};
   size_t ncases = sizeof cases / sizeof cases[0];
-  cartona_items_add(&i, it); cartona_items_set_double(it, i, "selling_price", 3);
-  cartona_items_add(&i, it); cartona_items_set_string(it, i, "supplier_product_id", "1");
+  cartona_items_add(&i, it);
+  cartona_items_set_double(it, i, "selling_price", 3);
+  cartona_items_add(&i, it);
+  cartona_items_set_string(it, i, "supplier_product_id", "1");
   cartona_items_set_string(it, i, "unit", "litre");
-  cartona_items_add(&i, it); cartona_items_set_string(it, i, "internal_product_id", "904#2");
+  cartona_items_add(&i, it);
+  cartona_items_set_string(it, i, "internal_product_id", "904#2");
   cartona_items_set_int(it, i, "available_stock_quantity", -1);
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_double(it, i, "selling_price", -0.5);
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_string(it, i, "selling_price", "12");
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_double(it, i, "available_stock_quantity", 1.5);
-  cartona_items_add(&i, it); cartona_items_set_string(it, i, "supplier_product_id", "");
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_string(it, i, "supplier_product_id", "");
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_int(it, i, "in_stock", 1);
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_int(it, i, "min_order", 10);
   cartona_items_set_int(it, i, "max_order", 2);
-  cartona_items_add(&i, it); cartona_items_set_string(it, i, "base_product_id", "77");
+  cartona_items_add(&i, it);
+  cartona_items_set_string(it, i, "base_product_id", "77");
   cartona_items_set_string(it, i, "unit", "box");
-  cartona_items_add(&i, it); cartona_items_set_int(it, i, "supplier_product_id", 5);
+  cartona_items_add(&i, it);
+  cartona_items_set_int(it, i, "supplier_product_id", 5);
   cartona_items_set_double(it, i, "selling_price", NAN);
-  cartona_items_add(&i, it); cartona_items_set_string(it, i, "base_product_id", "77");
+  cartona_items_add(&i, it);
+  cartona_items_set_string(it, i, "base_product_id", "77");
   cartona_items_set_string(it, i, "unit", "box");
   cartona_items_set_int(it, i, "unit_count", 0);
   REQUIRE(cartona_items_count(it) == ncases);
@@ -304,8 +328,10 @@ static void test_local_validation(void) {
   /* Stock items need base_product_id and a quantity; base items need base_product_id. */
   cartona_items *s = NULL;
   REQUIRE(cartona_items_new(&s) == 0);
-  cartona_items_add(&i, s); cartona_items_set_string(s, i, "base_product_id", "9");
-  cartona_items_add(&i, s); cartona_items_set_int(s, i, "available_stock_quantity", 9);
+  cartona_items_add(&i, s);
+  cartona_items_set_string(s, i, "base_product_id", "9");
+  cartona_items_add(&i, s);
+  cartona_items_set_int(s, i, "available_stock_quantity", 9);
   CHECK_EQ_INT(cartona_client_update_stock(&r, c, s, NULL, NULL), 0);
   CHECK_EQ_INT(cartona_bulk_result_count_status(r, CARTONA_ITEM_REJECTED_LOCALLY), 2);
   cartona_bulk_result_free(r);

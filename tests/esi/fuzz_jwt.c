@@ -20,7 +20,8 @@
 #define FUZZ_CLIENT "fuzz-client"
 
 static const char JWKS[] =
-    "{\"keys\":[{\"alg\":\"ES256\",\"crv\":\"P-256\",\"kid\":\"fuzz-ec-key\",\"kty\":\"EC\",\"use\":\"sig\",\"x\":\"B77EGGR7tuCvDI"
+    "{\"keys\":[{\"alg\":\"ES256\",\"crv\":\"P-256\",\"kid\":\"fuzz-ec-key\",\"kty\":\"EC\",\"use\":\"sig\",\"x\":"
+    "\"B77EGGR7tuCvDI"
     "eBli6G3G2ZCx7E6Nv2dhTAz2Vj-P4\",\"y\":\"Amz7pHciVf10GyqDnL6ZwRBvm--sCQ0ivD86rGD2sTE\"},{\"alg\":\"RS256\",\"e\""
     ":\"AQAB\",\"kid\":\"fuzz-rsa-key\",\"kty\":\"RSA\",\"n\":\"3hTrr3qWKsfZ9w4obhzb1dTn89wxa6znocbPBu-3vY9OX21GGel_gE"
     "dVS_SW-x11ZsIzYkN_6BVJLGSuaWTYOqRoU1gj1Q_89KoE5UqghGmspFpvDsQMF32xpN5zo3GhADDmcYxir9KrC4Q_r2hIwkeSaE"
@@ -92,8 +93,10 @@ static int fuzz_jwks(const uint8_t *data, size_t len) {
   }
   esi_token_claims *c = NULL;
   rc = esi_jwt_verify(&c, k, TOKEN_ES256, FUZZ_CLIENT, FUZZ_NOW, 60);
-  if (rc == 0) esi_token_claims_free(c);
-  else check_fail(rc, TOKEN_ES256);
+  if (rc == 0)
+    esi_token_claims_free(c);
+  else
+    check_fail(rc, TOKEN_ES256);
   esi_jwks_free(k);
   return 0;
 }
@@ -150,8 +153,10 @@ static void run_mutations(const char *seed, int jwks, int iterations) {
     size_t len = strlen(seed);
     memcpy(b, seed, len);
     len = mutate(b, len, cap);
-    if (jwks) fuzz_jwks(b, len);
-    else fuzz_token(b, len);
+    if (jwks)
+      fuzz_jwks(b, len);
+    else
+      fuzz_token(b, len);
   }
   free(b);
   CHECK(1);

@@ -16,9 +16,7 @@ const char *fmt(const char *f, ...) {
   return b;
 }
 
-int sim_start(test_server *s, const char *const *extra_args) {
-  return test_server_start(s, "esi_sim.py", extra_args);
-}
+int sim_start(test_server *s, const char *const *extra_args) { return test_server_start(s, "esi_sim.py", extra_args); }
 
 static erplink_http_client *ctl_client(void) {
   erplink_http_options *o = NULL;

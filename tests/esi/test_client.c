@@ -325,7 +325,8 @@ static void test_pagination(void) {
   esi_response_free(r);
 
   /* a page failing once with 503 is retried alone */
-  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000030/orders\", \"page\": 7, \"status\": 503, \"count\": 1}", NULL);
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000030/orders\", \"page\": 7, \"status\": 503, \"count\": 1}",
+          NULL);
   r = NULL;
   CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000030, NULL, 0), 0);
   CHECK_EQ_INT(esi_response_item_count(r), 4000);
@@ -337,7 +338,8 @@ static void test_pagination(void) {
   CHECK_EQ_INT(sim_hits(&srv, "GET /markets/10000030/orders"), 401);
 
   /* a page failing for good (500 is never retried) fails the call, naming the page */
-  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000032/orders\", \"page\": 5, \"status\": 500, \"count\": 1}", NULL);
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000032/orders\", \"page\": 5, \"status\": 500, \"count\": 1}",
+          NULL);
   r = NULL;
   CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000032, NULL, 0), ERPLINK_ESERVER);
   CHECK(strstr(last_msg(), "page 5") != NULL);
@@ -411,7 +413,7 @@ static int on_page_bounded(int page, int pages, const erplink_value *items, void
   b->next++;
   b->items += erplink_value_count(items);
   if (b->key) {
-    erplink__sleep_ms(20, NULL, NULL); /* a slow consumer: unbounded fetchers would race far ahead */
+    erplink__sleep_ms(20, NULL, NULL);        /* a slow consumer: unbounded fetchers would race far ahead */
     int64_t fetched = sim_hits(&srv, b->key); /* requests the server saw so far */
     if (fetched - page > b->worst_ahead) b->worst_ahead = fetched - page;
   }
@@ -450,7 +452,6 @@ static void test_streaming_bounded(void) {
   esi_client_free(c);
   cfg("{\"market_pages\": 3, \"orders_per_page\": 1000, \"latency_ms\": 0}");
 }
-
 
 /* The pull pager: pages in order, the count, the end; a roll-over reported as ECONFLICT and
  * the walk started over on the next call (a second roll-over is final); a failing page final,
@@ -551,7 +552,8 @@ static void test_pager(void) {
   /* a page failing for good: the pages before it are delivered, then its error, for good;
    * the read-ahead (2 x concurrency) stops there: page 30 is never requested */
   c = mk(2, -1);
-  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000074/orders\", \"page\": 5, \"status\": 500, \"count\": 1}", NULL);
+  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000074/orders\", \"page\": 5, \"status\": 500, \"count\": 1}",
+          NULL);
   esi_params_set_path_int(p, "region_id", 10000074);
   REQUIRE(esi_pager_new(&pg, c, "/markets/{region_id}/orders", p, NULL) == 0);
   last = 0;
@@ -646,8 +648,8 @@ static void test_429_and_slowdown(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
   esi_client *c = mk(4, -1);
   REQUIRE(c);
-  sim_ctl(&srv, "/_ctl/fault", "{\"path\": \"/markets/10000002/orders\", \"status\": 429, \"retry_after\": 1, \"count\": 1}",
-          NULL);
+  sim_ctl(&srv, "/_ctl/fault",
+          "{\"path\": \"/markets/10000002/orders\", \"status\": 429, \"retry_after\": 1, \"count\": 1}", NULL);
   esi_response *r = NULL;
   int64_t t0 = now_ms();
   CHECK_EQ_INT(esi_client_market_orders(&r, c, 10000002, "all", 34), 0);
@@ -676,7 +678,8 @@ static void test_429_and_slowdown(void) {
   CHECK_EQ_INT(esi_client_get(&r, c2, "/characters/{character_id}/assets", p, tok), 0);
   int64_t second_ms = now_ms() - t0;
   CHECK(second_ms >= 450);
-  if (second_ms < 450 || first_ms >= 450) printf("# first call %lld ms, second %lld ms\n", (long long)first_ms, (long long)second_ms);
+  if (second_ms < 450 || first_ms >= 450)
+    printf("# first call %lld ms, second %lld ms\n", (long long)first_ms, (long long)second_ms);
   esi_response_free(r);
   esi_params_free(p);
   esi_client_free(c);
@@ -718,8 +721,6 @@ static int route_in_spec(const char *route, const char *method) {
   }
   return 0;
 }
-
-
 
 static void check_items(const char *schema, const esi_response *r) {
   static char props[40][48], req[40][48];
@@ -874,7 +875,6 @@ static void test_typed_helpers(void) {
   sim_ctl(&srv, "/_ctl/config", "{\"invalid_ids\": []}", NULL);
   esi_client_free(c);
 }
-
 
 /* Authenticated calls logged at TRACE: the bearer token never appears; pauses are logged. */
 static void test_log_redaction(void) {

@@ -26,14 +26,14 @@
 
 static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
 
-#define CHECK_ERR(expr, code, sub)                                                                   \
-  do {                                                                                               \
-    int r__ = (expr);                                                                                \
-    CHECK_EQ_INT(r__, (code));                                                                       \
-    if (!strstr(last_msg(), (sub))) {                                                                \
-      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, last_msg(), (sub));       \
-      test__failed_checks++;                                                                         \
-    }                                                                                                \
+#define CHECK_ERR(expr, code, sub)                                                                                     \
+  do {                                                                                                                 \
+    int r__ = (expr);                                                                                                  \
+    CHECK_EQ_INT(r__, (code));                                                                                         \
+    if (!strstr(last_msg(), (sub))) {                                                                                  \
+      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, last_msg(), (sub));                         \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
 /* base64url without padding into a malloc'd string */
@@ -77,8 +77,10 @@ static void ec_setup(void) {
 
 static char *ec_jwk(const char *kid) {
   erplink_buf b = ERPLINK_BUF_INIT;
-  erplink_buf_printf(&b, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"%s\",\"alg\":\"ES256\",\"use\":\"sig\","
-                     "\"x\":\"%s\",\"y\":\"%s\"}", kid, ec_x, ec_y);
+  erplink_buf_printf(&b,
+                     "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"%s\",\"alg\":\"ES256\",\"use\":\"sig\","
+                     "\"x\":\"%s\",\"y\":\"%s\"}",
+                     kid, ec_x, ec_y);
   return erplink_buf_detach(&b, NULL);
 }
 
@@ -111,10 +113,11 @@ static char *es256_token(const char *header, const char *payload) {
 /* The payload of an EVE access token valid at NOW, with extra members appended. */
 static char *payload(const char *extra) {
   erplink_buf b = ERPLINK_BUF_INIT;
-  erplink_buf_printf(&b, "{\"scp\":[\"esi-assets.read_assets.v1\"],\"sub\":\"CHARACTER:EVE:2112625428\",\"azp\":\"%s\","
+  erplink_buf_printf(&b,
+                     "{\"scp\":[\"esi-assets.read_assets.v1\"],\"sub\":\"CHARACTER:EVE:2112625428\",\"azp\":\"%s\","
                      "\"aud\":[\"%s\",\"EVE Online\"],\"name\":\"Test Pilot\",\"owner\":\"abc=\",\"exp\":%d,"
-                     "\"iss\":\"login.eveonline.com\"%s%s}", CLIENT, CLIENT, NOW + 1200, extra ? "," : "",
-                     extra ? extra : "");
+                     "\"iss\":\"login.eveonline.com\"%s%s}",
+                     CLIENT, CLIENT, NOW + 1200, extra ? "," : "", extra ? extra : "");
   return erplink_buf_detach(&b, NULL);
 }
 
@@ -147,8 +150,10 @@ static int verify_with(esi_jwks *k, const char *extra, int64_t now, int64_t leew
 static char *rsa_jwks(const BIGNUM *n, const BIGNUM *e, const char *kid, const char *more) {
   char *ns = bn_b64u(n), *es = bn_b64u(e);
   erplink_buf b = ERPLINK_BUF_INIT;
-  erplink_buf_printf(&b, "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"%s\",\"alg\":\"RS256\",\"use\":\"sig\",\"n\":\"%s\","
-                     "\"e\":\"%s\"}%s%s]}", kid, ns, es, more ? "," : "", more ? more : "");
+  erplink_buf_printf(&b,
+                     "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"%s\",\"alg\":\"RS256\",\"use\":\"sig\",\"n\":\"%s\","
+                     "\"e\":\"%s\"}%s%s]}",
+                     kid, ns, es, more ? "," : "", more ? more : "");
   free(ns);
   free(es);
   return erplink_buf_detach(&b, NULL);
@@ -200,7 +205,8 @@ static void test_forged_e1_token(void) {
   BN_sub_word(n, 1);
   BN_set_word(e, 1);
   char *p = payload(NULL);
-  char *h64 = b64u("{\"alg\":\"RS256\",\"kid\":\"evil\"}", strlen("{\"alg\":\"RS256\",\"kid\":\"evil\"}")), *p64 = b64u(p, strlen(p));
+  char *h64 = b64u("{\"alg\":\"RS256\",\"kid\":\"evil\"}", strlen("{\"alg\":\"RS256\",\"kid\":\"evil\"}")),
+       *p64 = b64u(p, strlen(p));
   erplink_buf in = ERPLINK_BUF_INIT;
   erplink_buf_printf(&in, "%s.%s", h64, p64);
   unsigned char em[256];
@@ -248,11 +254,16 @@ static void test_unsafe_rsa_keys(void) {
     unsigned long e;
     int modulus; /* 0 all ones, 1 even, 2 prime, 3 small (1024 bits), 4 e = n + 2 */
     const char *msg;
-  } cases[] = {{0, 0, "invalid RSA public exponent"},    {1, 0, "invalid RSA public exponent"},
-               {2, 0, "invalid RSA public exponent"},    {65536, 0, "invalid RSA public exponent"},
-               {65537, 1, "modulus is even"},            {65537, 0, "public-key check refuses"},
-               {3, 0, "public-key check refuses"},       {65537, 2, "public-key check refuses"},
-               {65537, 3, "1024 bits"},                  {0, 4, "invalid RSA public exponent"}};
+  } cases[] = {{0, 0, "invalid RSA public exponent"},
+               {1, 0, "invalid RSA public exponent"},
+               {2, 0, "invalid RSA public exponent"},
+               {65536, 0, "invalid RSA public exponent"},
+               {65537, 1, "modulus is even"},
+               {65537, 0, "public-key check refuses"},
+               {3, 0, "public-key check refuses"},
+               {65537, 2, "public-key check refuses"},
+               {65537, 3, "1024 bits"},
+               {0, 4, "invalid RSA public exponent"}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     const BIGNUM *n = cases[i].modulus == 1 ? even : cases[i].modulus == 2 ? mersenne : all_ones;
     if (cases[i].modulus == 3) {
@@ -328,7 +339,10 @@ static void test_time_claims(void) {
 
 static void test_skipped_keys(void) {
   char *good = ec_jwk("ec-1");
-  const char *rsa_n = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
+  const char *rsa_n = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC"
+                      "5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_"
+                      "NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_"
+                      "RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
   char js[8192];
   snprintf(js, sizeof js,
            "{\"keys\":[%s,"
@@ -358,8 +372,7 @@ static void test_skipped_keys(void) {
   CHECK(strstr(text, "skipped 10") != NULL);
   CHECK(strstr(text, "'enc-1': use enc") && strstr(text, "'hmac': key type oct") &&
         strstr(text, "'p384': curve P-384") && strstr(text, "'rs512': algorithm RS512"));
-  CHECK(!strstr(text, rsa_n) && !strstr(text, "c2VjcmV0") && !strstr(text, ec_x) &&
-        !strstr(text, "11qYAYKx"));
+  CHECK(!strstr(text, rsa_n) && !strstr(text, "c2VjcmV0") && !strstr(text, ec_x) && !strstr(text, "11qYAYKx"));
   test_log_free(&cap);
   esi_jwks_free(k);
   /* the same set without the usable key: refused, the message says what was skipped */
@@ -380,25 +393,30 @@ static void test_refused_keys(void) {
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"alg\":\"HS256\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "algorithm confusion"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"alg\":\"none\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "algorithm confusion"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"alg\":\"ES256\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "algorithm confusion"},
-      {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"h\",\"alg\":\"RS256\",\"x\":\"AA\",\"y\":\"AA\"}", "algorithm confusion"},
+      {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"h\",\"alg\":\"RS256\",\"x\":\"AA\",\"y\":\"AA\"}",
+       "algorithm confusion"},
       {"{\"kty\":\"EC\",\"kid\":\"h\",\"x\":\"AA\",\"y\":\"AA\"}", "without 'crv'"},
       {"{\"kty\":\"RSA\",\"kid\":7,\"n\":\"AQAB\",\"e\":\"AQAB\"}", "must be strings"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"alg\":[\"RS256\"],\"n\":\"AQAB\",\"e\":\"AQAB\"}", "must be strings"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"use\":false,\"n\":\"AQAB\",\"e\":\"AQAB\"}", "must be strings"},
-      {"{\"kty\":\"RSA\",\"kid\":\"h\",\"key_ops\":\"verify\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "'key_ops' is not an array"},
+      {"{\"kty\":\"RSA\",\"kid\":\"h\",\"key_ops\":\"verify\",\"n\":\"AQAB\",\"e\":\"AQAB\"}",
+       "'key_ops' is not an array"},
       {"{\"kid\":\"h\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "no 'kty'"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"n\":\"!!!\",\"e\":\"AQAB\"}", "'n' is not base64url"},
       {"{\"kty\":\"RSA\",\"kid\":\"h\",\"e\":\"AQAB\"}", "'n' missing"},
       {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"h\",\"x\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
-       "\"y\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", "P-256"},
+       "\"y\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+       "P-256"},
       {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"h\",\"x\":\"AQ\",\"y\":\"AQ\"}", "32 bytes"},
       {"\"a string\"", "is not a JSON object"},
       {NULL, "two keys have the kid 'ec-1'"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char js[4096];
-    if (cases[i].key) snprintf(js, sizeof js, "{\"keys\":[%s,%s]}", good, cases[i].key);
-    else snprintf(js, sizeof js, "{\"keys\":[%s,%s]}", good, good);
+    if (cases[i].key)
+      snprintf(js, sizeof js, "{\"keys\":[%s,%s]}", good, cases[i].key);
+    else
+      snprintf(js, sizeof js, "{\"keys\":[%s,%s]}", good, good);
     esi_jwks *k = NULL;
     CHECK_ERR(esi_jwks_new_from_json(&k, js, strlen(js)), ERPLINK_EPROTOCOL, cases[i].msg);
     CHECK(k == NULL);

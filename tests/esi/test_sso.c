@@ -36,7 +36,8 @@ static esi_sso *mk_sso_age(const char *client_id, const char *secret, int64_t ma
   if (secret) esi_sso_options_set_client_secret(o, secret);
   esi_sso_options_set_redirect_uri(o, "http://localhost/callback");
   esi_sso_options_set_metadata_url(o, fmt("%s/.well-known/oauth-authorization-server", srv.base_url));
-  erplink_http_options_set_user_agent(esi_sso_options_http(o), "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
+  erplink_http_options_set_user_agent(esi_sso_options_http(o),
+                                      "erplink-tests/1.0 (tests@example.com; +https://example.com/erplink)");
   esi_sso_options_set_jwks_refresh_interval_s(o, 0);
   erplink_http_options_set_timeout_ms(esi_sso_options_http(o), 10000);
   if (max_age_s) esi_sso_options_set_login_max_age_s(o, max_age_s);
@@ -114,7 +115,7 @@ static void test_web_flow(void) {
   CHECK(strstr(url, "/v2/oauth/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%2Fcallback") != NULL);
   CHECK(strstr(url, "&client_id=" WEB_ID) != NULL);
   CHECK(strstr(url, "scope=esi-assets.read_assets.v1%20esi-wallet.read_character_wallet.v1") != NULL);
-  CHECK(strstr(url, "code_challenge") == NULL); /* web apps use the secret, not PKCE */
+  CHECK(strstr(url, "code_challenge") == NULL);     /* web apps use the secret, not PKCE */
   CHECK_EQ_INT(strlen(esi_sso_login_state(l)), 43); /* 32 bytes base64url, no padding */
   char *code = NULL, *state = NULL;
   REQUIRE(sim_authorize(url, &code, &state) == 0);
@@ -277,7 +278,6 @@ static void test_refresh_rotation_revoke(void) {
   esi_sso_free(w);
   esi_sso_free(s);
 }
-
 
 /* ---------------------------------------------------------------- logins across processes */
 
@@ -645,7 +645,8 @@ static void test_jwt_rejections(void) {
   char *d1 = strchr(good, '.'), *d2 = strrchr(good, '.');
   unsigned char *raw = NULL;
   size_t rl = 0;
-  REQUIRE(erplink_base64_decode(&raw, &rl, d1 + 1, (size_t)(d2 - d1 - 1), ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD) == 0);
+  REQUIRE(erplink_base64_decode(&raw, &rl, d1 + 1, (size_t)(d2 - d1 - 1), ERPLINK_BASE64_URL | ERPLINK_BASE64_NOPAD) ==
+          0);
   char *pos = strstr((char *)raw, "Sim Pilot");
   REQUIRE(pos);
   pos[8] = 'x';
@@ -769,7 +770,6 @@ static void test_jwks_offline(void) {
   esi_jwks_free(k);
 }
 
-
 /* A whole web and native flow logged at TRACE: no secret ever reaches a log line. */
 static void test_no_secrets_in_logs(void) {
   test_log lb = TEST_LOG_INIT;
@@ -803,7 +803,7 @@ static void test_no_secrets_in_logs(void) {
     CHECK(strstr(test_log_text(&lb), strrchr(esi_sso_tokens_access_token(t2), '.') + 1) == NULL);
     CHECK(strstr(test_log_text(&lb), WEB_SECRET) == NULL);
     CHECK(strstr(test_log_text(&lb), "c2ltLXdlYi1jbGllbnQ6c2ltLXdlYi1zZWNyZXQ") == NULL); /* base64 of id:secret */
-    CHECK(strstr(test_log_text(&lb), "/v2/oauth/token") != NULL);                       /* the requests were logged */
+    CHECK(strstr(test_log_text(&lb), "/v2/oauth/token") != NULL);                         /* the requests were logged */
     if (k == 1) CHECK(strstr(test_log_text(&lb), "code_verifier=<redacted>") != NULL); /* declared secret by the SSO */
     free(code);
     free(state);

@@ -14,9 +14,9 @@ int fuzz_xmlrpc_call(const uint8_t *data, size_t len);     /* methodCall: whole,
 int fuzz_xmlrpc(const uint8_t *data, size_t len);          /* both of the above */
 int fuzz_json(const uint8_t *data, size_t len);            /* whole, split at two places, re-encoded */
 /* fuzz_services.c */
-int fuzz_cartona_orders(const uint8_t *data, size_t len);  /* cartona_orders_parse() and accessors */
-int fuzz_esi_pages(const uint8_t *data, size_t len);       /* ESI page bodies (NUL-separated) through the paginator */
-int fuzz_http_headers(const uint8_t *data, size_t len);    /* response head (+ body) through the header callback */
+int fuzz_cartona_orders(const uint8_t *data, size_t len); /* cartona_orders_parse() and accessors */
+int fuzz_esi_pages(const uint8_t *data, size_t len);      /* ESI page bodies (NUL-separated) through the paginator */
+int fuzz_http_headers(const uint8_t *data, size_t len);   /* response head (+ body) through the header callback */
 
 /* Statistics for driver.c (test code only). */
 extern long fuzz_accepted, fuzz_rejected;

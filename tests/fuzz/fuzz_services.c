@@ -24,8 +24,9 @@ int fuzz_cartona_orders(const uint8_t *data, size_t len) {
     return 0;
   }
   fuzz_accepted++;
-  static const char *const keys[] = {"hashed_id", "status", "total_price", "delivered_by", "pickup_otp",
-                                     "estimated_delivery_day", "cancellation_reason", "no_such_key"};
+  static const char *const keys[] = {"hashed_id",           "status",     "total_price",
+                                     "delivered_by",        "pickup_otp", "estimated_delivery_day",
+                                     "cancellation_reason", "no_such_key"};
   size_t n = cartona_orders_count(l);
   for (size_t i = 0; i < n; i++) {
     const cartona_order *o = cartona_orders_at(l, i);
@@ -60,7 +61,8 @@ int fuzz_cartona_orders(const uint8_t *data, size_t len) {
     return 0;
   }
   erplink_value *v = NULL;
-  if (erplink_json_decode(&v, (const char *)data, len, NULL) != 0) fuzz_fail("parsed orders that are not JSON", data, len);
+  if (erplink_json_decode(&v, (const char *)data, len, NULL) != 0)
+    fuzz_fail("parsed orders that are not JSON", data, len);
   cartona_orders *l2 = NULL;
   if (cartona_orders_from_value(&l2, v) != 0 || cartona_orders_count(l2) != n)
     fuzz_fail("cartona_orders_from_value disagrees with cartona_orders_parse", data, len);
@@ -186,7 +188,8 @@ int fuzz_esi_pages(const uint8_t *data, size_t len) {
       if (erplink_json_decode(&want, (const char *)f.page[i], f.plen[i], NULL) != 0 || !erplink_value_equal(want, pv))
         fuzz_fail("ESI: a page is not its body decoded", data, len);
       erplink_value_free(want);
-      if (esi_response_page_cache_status(r, i) != ESI_CACHE_HIT) fuzz_fail("ESI: a page did not come from the cache", data, len);
+      if (esi_response_page_cache_status(r, i) != ESI_CACHE_HIT)
+        fuzz_fail("ESI: a page did not come from the cache", data, len);
       if (erplink_value_type(pv) == ERPLINK_TYPE_ARRAY) items += erplink_value_count(pv);
     }
     if (esi_response_item_count(r) != items) fuzz_fail("ESI: item count is not the sum of the pages", data, len);
@@ -252,8 +255,7 @@ int fuzz_http_headers(const uint8_t *data, size_t len) {
   for (size_t i = 0; i < n; i++) {
     const char *name = erplink_http_response_header_name_at(r, i);
     const char *value = erplink_http_response_header_value_at(r, i);
-    if (!name || !value)
-      fuzz_fail("a header index below the count has no header", data, len);
+    if (!name || !value) fuzz_fail("a header index below the count has no header", data, len);
     if (strchr(name, '\n') || strchr(name, ':') || strchr(value, '\n'))
       fuzz_fail("a header name holds a LF or ':', or a value a LF", data, len);
     if (!erplink_http_response_header(r, name)) fuzz_fail("a header is not found by its own name", data, len);

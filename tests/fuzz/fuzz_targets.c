@@ -71,8 +71,7 @@ static bool equal_but_usec(const erplink_value *a, const erplink_value *b) {
     }
     return true;
   }
-  default:
-    return erplink_value_equal(a, b);
+  default: return erplink_value_equal(a, b);
   }
 }
 

@@ -76,10 +76,8 @@ typedef struct combo {
 } combo;
 
 static combo combos[] = {
-    {"xmlrpc17", &s17, ODOO_PROTOCOL_XMLRPC, 0, 0},
-    {"jsonrpc17", &s17, ODOO_PROTOCOL_JSONRPC, 0, 0},
-    {"xmlrpc19", &s19, ODOO_PROTOCOL_XMLRPC, 0, 1},
-    {"jsonrpc19", &s19, ODOO_PROTOCOL_JSONRPC, 0, 1},
+    {"xmlrpc17", &s17, ODOO_PROTOCOL_XMLRPC, 0, 0}, {"jsonrpc17", &s17, ODOO_PROTOCOL_JSONRPC, 0, 0},
+    {"xmlrpc19", &s19, ODOO_PROTOCOL_XMLRPC, 0, 1}, {"jsonrpc19", &s19, ODOO_PROTOCOL_JSONRPC, 0, 1},
     {"json2", &s19, ODOO_PROTOCOL_JSON2, 1, 1},
 };
 #define NCOMBOS (sizeof combos / sizeof combos[0])
@@ -89,8 +87,10 @@ static odoo_client *mk_admin_with(const combo *k, setup s) {
   s.srv = k->srv;
   s.proto = k->proto;
   s.login = "admin";
-  if (k->json2) s.key = KEY19;
-  else s.password = "admin";
+  if (k->json2)
+    s.key = KEY19;
+  else
+    s.password = "admin";
   return mk(&s);
 }
 
@@ -102,8 +102,10 @@ static const combo *combo_or_auto(size_t i) { return i < NCOMBOS ? &combos[i] : 
 
 static odoo_client *mk_demo(const combo *k) {
   setup s = {.srv = k->srv, .proto = k->proto, .login = "demo"};
-  if (k->json2) s.key = KEY19_DEMO;
-  else s.password = "demo";
+  if (k->json2)
+    s.key = KEY19_DEMO;
+  else
+    s.password = "demo";
   return mk(&s);
 }
 
@@ -349,8 +351,10 @@ static void test_authentication(void) {
     odoo_client_free(c);
     /* bad credentials: false (not a fault) on XML-RPC/JSON-RPC, 401 on JSON-2 */
     setup s = {.srv = k->srv, .proto = k->proto, .login = "admin"};
-    if (k->json2) s.key = "0000000000000000000000000000000000000000";
-    else s.password = "s3cr3t-wrong";
+    if (k->json2)
+      s.key = "0000000000000000000000000000000000000000";
+    else
+      s.password = "s3cr3t-wrong";
     c = mk(&s);
     REQUIRE(c);
     CHECK_EQ_INT(odoo_client_authenticate(&uid, c), ERPLINK_EAUTH);
@@ -392,7 +396,8 @@ static void test_authentication(void) {
 /* Changes the admin's password (or revokes the JSON-2 key) of combination k on its simulator,
  * or restores it. */
 static void revoke_admin(const combo *k, int revoke) {
-  const char *body = k->json2 ? (revoke ? "{\"revoke_key\": \"" KEY19 "\"}" : "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}")
+  const char *body = k->json2
+                         ? (revoke ? "{\"revoke_key\": \"" KEY19 "\"}" : "{\"restore_key\": \"" KEY19 "\", \"uid\": 2}")
                      : revoke ? "{\"login\": \"admin\", \"password\": \"changed\"}"
                               : "{\"login\": \"admin\", \"password\": \"admin\"}";
   CHECK_EQ_INT(sim_post(k->srv, "/__sim__/set_password", body), 0);
@@ -431,7 +436,10 @@ static void test_auto_protocol(void) {
       {&s17, "admin", NULL, ODOO_PROTOCOL_XMLRPC, 17},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    setup s = {.srv = cases[i].srv, .proto = ODOO_PROTOCOL_AUTO, .login = "admin", .password = cases[i].password,
+    setup s = {.srv = cases[i].srv,
+               .proto = ODOO_PROTOCOL_AUTO,
+               .login = "admin",
+               .password = cases[i].password,
                .key = cases[i].key};
     odoo_client *c = mk(&s);
     REQUIRE(c);
@@ -634,8 +642,10 @@ static void test_errors(void) {
     /* LockError (19) / psycopg2 LockNotAvailable (17): conflict, except 19 XML-RPC (code 2) */
     vals = J("{\"x_simulate_lock\": true}");
     int rc = odoo_client_write(c, "res.partner", &ten, 1, vals);
-    if (xml && k->v19) expect(rc, ERPLINK_EVALIDATION, NULL, "locked");
-    else expect(rc, ERPLINK_ECONFLICT, k->v19 ? "odoo.exceptions.LockError" : "psycopg2.errors.LockNotAvailable", NULL);
+    if (xml && k->v19)
+      expect(rc, ERPLINK_EVALIDATION, NULL, "locked");
+    else
+      expect(rc, ERPLINK_ECONFLICT, k->v19 ? "odoo.exceptions.LockError" : "psycopg2.errors.LockNotAvailable", NULL);
     if (k->json2) CHECK_EQ_INT(erplink_error_http_status(erplink_error_last()), 409);
     erplink_value_free(vals);
     /* server error with the traceback as detail */
@@ -664,8 +674,7 @@ static void test_errors(void) {
     erplink_value_free(vals);
     /* bad domain (invalid operator): server error */
     erplink_value *dom = J("[[\"name\", \"no-op\", \"x\"]]");
-    expect(odoo_client_search_count(&n, c, "res.partner", dom), ERPLINK_ESERVER, "builtins.ValueError",
-           "Invalid leaf");
+    expect(odoo_client_search_count(&n, c, "res.partner", dom), ERPLINK_ESERVER, "builtins.ValueError", "Invalid leaf");
     erplink_value_free(dom);
     odoo_client_free(c);
     odoo_client_free(demo);
@@ -700,9 +709,29 @@ static void test_requests_match_fixtures(void) {
     erplink_value_free(out);
     snprintf(fx, sizeof fx, "%s/execute_kw_search_read_product_template", dir);
     CHECK(same_as_fixture(&s17, fx));
-    const char *rf[] = {"name", "display_name", "is_company", "parent_id", "child_ids", "category_id", "country_id",
-                        "state_id", "user_id", "company_id", "email", "phone", "website", "active", "type", "lang",
-                        "tz", "date", "create_date", "write_date", "comment", "color", "partner_latitude"};
+    const char *rf[] = {"name",
+                        "display_name",
+                        "is_company",
+                        "parent_id",
+                        "child_ids",
+                        "category_id",
+                        "country_id",
+                        "state_id",
+                        "user_id",
+                        "company_id",
+                        "email",
+                        "phone",
+                        "website",
+                        "active",
+                        "type",
+                        "lang",
+                        "tz",
+                        "date",
+                        "create_date",
+                        "write_date",
+                        "comment",
+                        "color",
+                        "partner_latitude"};
     int64_t ids[] = {10, 18};
     odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
     erplink_value_free(out);
@@ -725,7 +754,8 @@ static void test_requests_match_fixtures(void) {
       odoo_client_name_search(&out, c, "product.product", "Desk", NULL, NULL, 3);
       erplink_value_free(out);
       CHECK(same_as_fixture(&s17, "odoo17/xmlrpc/execute_kw_name_search"));
-      erplink_value *vals = J("{\"phone\": \"+1 555 0100\", \"function\": \"Tester\", \"comment\": \"<p>updated</p>\"}");
+      erplink_value *vals =
+          J("{\"phone\": \"+1 555 0100\", \"function\": \"Tester\", \"comment\": \"<p>updated</p>\"}");
       int64_t id68 = 68;
       odoo_client_write(c, "res.partner", &id68, 1, vals);
       erplink_value_free(vals);
@@ -752,8 +782,9 @@ static void test_requests_match_fixtures(void) {
   odoo_client_search_count(&n, c, "res.partner", dom);
   CHECK(same_as_fixture(&s19, "odoo19/json2/08_search_count"));
   erplink_value_free(dom);
-  const char *rf[] = {"name", "parent_id", "child_ids", "category_id", "country_id", "state_id", "user_id",
-                      "company_id", "is_company", "type", "email", "phone", "lang", "active", "write_date"};
+  const char *rf[] = {"name",     "parent_id", "child_ids",  "category_id", "country_id",
+                      "state_id", "user_id",   "company_id", "is_company",  "type",
+                      "email",    "phone",     "lang",       "active",      "write_date"};
   int64_t ids[] = {9, 19};
   odoo_client_read(&out, c, "res.partner", ids, 2, rf, N(rf));
   erplink_value_free(out);
@@ -889,7 +920,8 @@ static void test_not_an_rpc_endpoint(void) {
     CHECK(strstr(errmsg(), "HTML page") != NULL);
     CHECK(strstr(errmsg(), "base URL") != NULL);
     CHECK(strstr(errmsg(), k->json2 && k->proto == ODOO_PROTOCOL_JSON2 ? "not JSON-2"
-                           : k->proto == ODOO_PROTOCOL_JSONRPC ? "not JSON-RPC" : "not XML-RPC") != NULL);
+                           : k->proto == ODOO_PROTOCOL_JSONRPC         ? "not JSON-RPC"
+                                                                       : "not XML-RPC") != NULL);
     CHECK(strstr(errmsg(), "NOT FOUND") == NULL);
     CHECK(errdetail() && strstr(errdetail(), "<!DOCTYPE html>") != NULL);
     printf("#   %s\n", errmsg());
@@ -940,8 +972,10 @@ static void test_default_context(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
     const combo *k = &combos[i];
     setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .lang_ctx = 1};
-    if (k->json2) s.key = KEY19;
-    else s.password = "admin";
+    if (k->json2)
+      s.key = KEY19;
+    else
+      s.password = "admin";
     odoo_client *c = mk(&s);
     REQUIRE(c);
     erplink_value *out = NULL, *kw = J("{\"limit\": 1, \"context\": {\"tz\": \"UTC\", \"active_test\": false}}");
@@ -962,7 +996,8 @@ static void test_default_context(void) {
       ctx = erplink_value_struct_get(kwv, "context");
     }
     REQUIRE(ctx);
-    erplink_value *want = J("{\"lang\": \"fr_FR\", \"tz\": \"UTC\", \"allowed_company_ids\": [1, 3], \"active_test\": false}");
+    erplink_value *want =
+        J("{\"lang\": \"fr_FR\", \"tz\": \"UTC\", \"allowed_company_ids\": [1, 3], \"active_test\": false}");
     CHECK(veq(ctx, want));
     erplink_value_free(want);
     erplink_value_free(req);
@@ -973,7 +1008,6 @@ static void test_default_context(void) {
     odoo_client_free(c);
   }
 }
-
 
 static void test_secrets_not_logged(void) {
   for (size_t i = 0; i < NCOMBOS; i++) {
@@ -1027,10 +1061,12 @@ static void test_faults(void) {
       char key[32], suffix[128];
       snprintf(key, sizeof key, "k%d", ++fault_key);
       snprintf(suffix, sizeof suffix, "/__fault__/%s/1/%s", cases[j].mode, key);
-      setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = suffix,
-                 .timeout_ms = cases[j].timeout_ms};
-      if (k->json2) s.key = KEY19;
-      else s.password = "admin";
+      setup s = {
+          .srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = suffix, .timeout_ms = cases[j].timeout_ms};
+      if (k->json2)
+        s.key = KEY19;
+      else
+        s.password = "admin";
       odoo_client *c = mk(&s);
       REQUIRE(c);
       int64_t n = 0;
@@ -1067,8 +1103,10 @@ static void test_faults(void) {
     snprintf(key, sizeof key, "k%d", ++fault_key);
     snprintf(suffix, sizeof suffix, "/__fault__/reset/1/%s", key);
     setup s = {.srv = k->srv, .proto = k->proto, .login = "admin", .url_suffix = suffix};
-    if (k->json2) s.key = KEY19;
-    else s.password = "admin";
+    if (k->json2)
+      s.key = KEY19;
+    else
+      s.password = "admin";
     odoo_client *c = mk(&s);
     REQUIRE(c);
     erplink_value *args = J("[[5]]"), *out = NULL;
@@ -1081,8 +1119,10 @@ static void test_faults(void) {
     test_server dead = *k->srv;
     snprintf(dead.base_url, sizeof dead.base_url, "http://127.0.0.1:%d", test_unused_port());
     setup d = {.srv = &dead, .proto = k->proto, .login = "admin", .attempts = 2};
-    if (k->json2) d.key = KEY19;
-    else d.password = "admin";
+    if (k->json2)
+      d.key = KEY19;
+    else
+      d.password = "admin";
     c = mk(&d);
     REQUIRE(c);
     int64_t n = 0;

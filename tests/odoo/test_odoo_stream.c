@@ -102,7 +102,8 @@ static void stream(odoo_protocol p) {
   CHECK(grew < BOUND_MB);
   /* cancelled from the callback */
   seen t = {0, 0, 1, 2500};
-  CHECK_EQ_INT(odoo_client_search_read_each(c, "product.product", dom, fields, N(fields), 1000, on_record, &t), ERPLINK_ECANCELLED);
+  CHECK_EQ_INT(odoo_client_search_read_each(c, "product.product", dom, fields, N(fields), 1000, on_record, &t),
+               ERPLINK_ECANCELLED);
   CHECK_EQ_INT(t.n, 2500);
   erplink_value_free(dom);
   odoo_client_free(c);

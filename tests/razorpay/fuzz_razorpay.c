@@ -25,7 +25,8 @@ static int fuzz_one(const uint8_t *data, size_t len) {
     (void)razorpay_event_created_at(&t, e);
     for (size_t i = 0; i < razorpay_event_contains_count(e); i++)
       if (!razorpay_event_contains_at(e, i)) abort();
-    const razorpay_entity *x[] = {razorpay_event_payment(e), razorpay_event_order(e), razorpay_event_entity(e, "refund")};
+    const razorpay_entity *x[] = {razorpay_event_payment(e), razorpay_event_order(e),
+                                  razorpay_event_entity(e, "refund")};
     for (size_t i = 0; i < 3; i++) {
       if (!x[i]) continue;
       (void)razorpay_entity_id(x[i]);
@@ -61,8 +62,21 @@ static const char *SEEDS[] = {
     "\"email\":null,\"error_code\":\"BAD_REQUEST_ERROR\"}}}}",
     "{\"event\":\"refund.created\",\"payload\":{\"refund\":{\"entity\":{\"amount\":1.5e3,\"notes\":null}}}}",
 };
-static const char *TOKENS[] = {"[]", "{}", "null", "1e999", "-0", "1.0", "\"\\u0000\"", "\"\xe2\x82\xb9\"", "\xff",
-                               "92233720368547758070", "{\"entity\":{}}", ",", ":", "\"event\"", "[[[[[[[["};
+static const char *TOKENS[] = {"[]",
+                               "{}",
+                               "null",
+                               "1e999",
+                               "-0",
+                               "1.0",
+                               "\"\\u0000\"",
+                               "\"\xe2\x82\xb9\"",
+                               "\xff",
+                               "92233720368547758070",
+                               "{\"entity\":{}}",
+                               ",",
+                               ":",
+                               "\"event\"",
+                               "[[[[[[[["};
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) {
@@ -90,19 +104,26 @@ static void test_fuzz(void) {
     for (int m = 0; m < nmut; m++) {
       size_t pos = len ? rnd() % len : 0;
       switch (rnd() % 4) {
-        case 0: if (len) buf[pos] = (unsigned char)rnd(); break;              /* flip a byte */
-        case 1: if (len) { memmove(buf + pos, buf + pos + 1, len - pos - 1); len--; } break; /* delete */
-        case 2: {                                                           /* insert a token */
-          const char *t = TOKENS[rnd() % (sizeof TOKENS / sizeof TOKENS[0])];
-          size_t tl = strlen(t);
-          if (len + tl <= sizeof buf) {
-            memmove(buf + pos + tl, buf + pos, len - pos);
-            memcpy(buf + pos, t, tl);
-            len += tl;
-          }
-          break;
+      case 0:
+        if (len) buf[pos] = (unsigned char)rnd();
+        break; /* flip a byte */
+      case 1:
+        if (len) {
+          memmove(buf + pos, buf + pos + 1, len - pos - 1);
+          len--;
         }
-        default: len = pos; break;                                          /* truncate */
+        break;  /* delete */
+      case 2: { /* insert a token */
+        const char *t = TOKENS[rnd() % (sizeof TOKENS / sizeof TOKENS[0])];
+        size_t tl = strlen(t);
+        if (len + tl <= sizeof buf) {
+          memmove(buf + pos + tl, buf + pos, len - pos);
+          memcpy(buf + pos, t, tl);
+          len += tl;
+        }
+        break;
+      }
+      default: len = pos; break; /* truncate */
       }
     }
     razorpay_event *e = NULL;

@@ -60,23 +60,31 @@ int main(void) {
                     : razorpay_verify_webhook_any(NULL, f[0], fl[0], sig, sec, ns);
       if (!vrc) rv = razorpay_verifier_verify_webhook(&idx, v, f[0], fl[0], sig);
     } else if (strcmp(kind, "payment") == 0) {
-      if (ns == 1) one = razorpay_verify_payment(f[0], f[1], sig, sec[0]);
-      else na = 1;
+      if (ns == 1)
+        one = razorpay_verify_payment(f[0], f[1], sig, sec[0]);
+      else
+        na = 1;
       if (!vrc) rv = razorpay_verifier_verify_payment(&idx, v, f[0], f[1], sig);
     } else if (strcmp(kind, "subscription") == 0) {
-      if (ns == 1) one = razorpay_verify_subscription(f[0], f[1], sig, sec[0]);
-      else na = 1;
+      if (ns == 1)
+        one = razorpay_verify_subscription(f[0], f[1], sig, sec[0]);
+      else
+        na = 1;
       if (!vrc) rv = razorpay_verifier_verify_subscription(&idx, v, f[0], f[1], sig);
     } else if (strcmp(kind, "payment_link") == 0) {
-      if (ns == 1) one = razorpay_verify_payment_link(f[0], f[1], f[2], f[3], sig, sec[0]);
-      else na = 1;
+      if (ns == 1)
+        one = razorpay_verify_payment_link(f[0], f[1], f[2], f[3], sig, sec[0]);
+      else
+        na = 1;
       if (!vrc) rv = razorpay_verifier_verify_payment_link(&idx, v, f[0], f[1], f[2], f[3], sig);
     } else {
       fprintf(stderr, "bad kind\n");
       return 2;
     }
-    if (na) printf("na %d %d\n", rv, rv == 0 ? (int)idx : -1);
-    else printf("%d %d %d\n", one, rv, rv == 0 ? (int)idx : -1);
+    if (na)
+      printf("na %d %d\n", rv, rv == 0 ? (int)idx : -1);
+    else
+      printf("%d %d %d\n", one, rv, rv == 0 ? (int)idx : -1);
     razorpay_verifier_free(v);
     for (size_t i = 0; i < ns; i++) free(secrets[i]);
     for (int i = 0; i < nf; i++) free(f[i]);

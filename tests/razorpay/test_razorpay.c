@@ -22,14 +22,14 @@
 static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
 
 /* Checks the last error: code, and that the message contains `part` and none of the secrets. */
-#define CHECK_ERR(rc, code, part)                                                                   \
-  do {                                                                                              \
-    CHECK_EQ_INT((rc), (code));                                                                     \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                 \
-    if (!strstr(last_msg(), (part))) {                                                              \
-      printf("# message \"%s\" lacks \"%s\"\n", last_msg(), (part));                               \
-      CHECK(!"message content");                                                                    \
-    }                                                                                               \
+#define CHECK_ERR(rc, code, part)                                                                                      \
+  do {                                                                                                                 \
+    CHECK_EQ_INT((rc), (code));                                                                                        \
+    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                                    \
+    if (!strstr(last_msg(), (part))) {                                                                                 \
+      printf("# message \"%s\" lacks \"%s\"\n", last_msg(), (part));                                                   \
+      CHECK(!"message content");                                                                                       \
+    }                                                                                                                  \
   } while (0)
 
 static void hmac_hex(char out[65], const char *secret, const void *msg, size_t len) {
@@ -88,10 +88,9 @@ static int verify_vector(const erplink_value *vec, const char *signature, char *
     rc1 = razorpay_verify_payment_link(vstr(vec, "payment_link_id"), vstr(vec, "payment_link_reference_id"),
                                        vstr(vec, "payment_link_status"), vstr(vec, "payment_id"), signature, secret);
     rc2 = vrc ? vrc
-              : razorpay_verifier_verify_payment_link(&idx, v, vstr(vec, "payment_link_id"),
-                                                      vstr(vec, "payment_link_reference_id"),
-                                                      vstr(vec, "payment_link_status"), vstr(vec, "payment_id"),
-                                                      signature);
+              : razorpay_verifier_verify_payment_link(
+                    &idx, v, vstr(vec, "payment_link_id"), vstr(vec, "payment_link_reference_id"),
+                    vstr(vec, "payment_link_status"), vstr(vec, "payment_id"), signature);
   } else {
     printf("# unknown kind %s\n", kind);
     rc1 = rc2 = 1;
@@ -185,8 +184,10 @@ static void test_malformed(void) {
   CHECK_ERR(razorpay_verify_payment("order_1", "pay_1", BODY_SIG, ""), ERPLINK_EINVAL, "key secret is empty");
   CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_INVALID);
   /* missing signature */
-  CHECK_ERR(razorpay_verify_webhook(BODY, blen, NULL, secret), ERPLINK_EINVAL, "signature (X-Razorpay-Signature) is missing");
-  CHECK_ERR(razorpay_verify_webhook(BODY, blen, "", secret), ERPLINK_EINVAL, "signature (X-Razorpay-Signature) is empty");
+  CHECK_ERR(razorpay_verify_webhook(BODY, blen, NULL, secret), ERPLINK_EINVAL,
+            "signature (X-Razorpay-Signature) is missing");
+  CHECK_ERR(razorpay_verify_webhook(BODY, blen, "", secret), ERPLINK_EINVAL,
+            "signature (X-Razorpay-Signature) is empty");
   /* wrong length */
   CHECK_ERR(razorpay_verify_webhook(BODY, blen, "2fe04e22", secret), ERPLINK_EINVAL, "has 8 characters; expected 64");
   snprintf(s, sizeof s, "%s0", BODY_SIG);
@@ -250,7 +251,8 @@ static void test_malformed(void) {
   CHECK_ERR(razorpay_verifier_new(NULL, list, 1), ERPLINK_EINVAL, "out is NULL");
   CHECK_ERR(razorpay_verifier_new(&v, list, 65), ERPLINK_EINVAL, "at most 64");
   CHECK_ERR(razorpay_verifier_verify_webhook(NULL, NULL, BODY, blen, BODY_SIG), ERPLINK_EINVAL, "verifier is NULL");
-  CHECK_ERR(razorpay_verify_webhook_any(NULL, BODY, blen, BODY_SIG, list, 3), ERPLINK_EINVAL, "secret #1 of 3 is empty");
+  CHECK_ERR(razorpay_verify_webhook_any(NULL, BODY, blen, BODY_SIG, list, 3), ERPLINK_EINVAL,
+            "secret #1 of 3 is empty");
   razorpay_verifier_free(NULL);
   CHECK_EQ_INT(razorpay_verifier_count(NULL), 0);
 }
@@ -318,7 +320,10 @@ static void test_same_path(void) {
   snprintf(near, sizeof near, "%s", good0);
   near[63] = near[63] == 'a' ? 'b' : 'a'; /* differs only in the last digit */
   CHECK_EQ_INT(razorpay__verifier_hmac_count(v), 0);
-  struct { const char *sig; int rc; } cases[] = {{good0, 0}, {good3, 0}, {wrong, ERPLINK_ESIGNATURE}, {near, ERPLINK_ESIGNATURE}};
+  struct {
+    const char *sig;
+    int rc;
+  } cases[] = {{good0, 0}, {good3, 0}, {wrong, ERPLINK_ESIGNATURE}, {near, ERPLINK_ESIGNATURE}};
   uint64_t before = 0;
   for (size_t i = 0; i < 4; i++) {
     CHECK_EQ_INT(razorpay_verifier_verify_webhook(NULL, v, body, blen, cases[i].sig), cases[i].rc);
@@ -533,10 +538,11 @@ static void test_parse_synthetic(void) {
   razorpay_event_free(e);
 
   /* payment.failed with error fields, null email, no created_at, no event id */
-  e = parse_ok("{\"entity\":\"event\",\"event\":\"payment.failed\",\"contains\":[\"payment\"],\"payload\":{\"payment\":"
-               "{\"entity\":{\"id\":\"pay_F\",\"amount\":5000,\"currency\":\"INR\",\"status\":\"failed\",\"email\":null,"
-               "\"error_code\":\"BAD_REQUEST_ERROR\",\"error_description\":\"Payment failed\",\"notes\":{\"k\":\"v\"}}}}}",
-               NULL);
+  e = parse_ok(
+      "{\"entity\":\"event\",\"event\":\"payment.failed\",\"contains\":[\"payment\"],\"payload\":{\"payment\":"
+      "{\"entity\":{\"id\":\"pay_F\",\"amount\":5000,\"currency\":\"INR\",\"status\":\"failed\",\"email\":null,"
+      "\"error_code\":\"BAD_REQUEST_ERROR\",\"error_description\":\"Payment failed\",\"notes\":{\"k\":\"v\"}}}}}",
+      NULL);
   REQUIRE(e);
   CHECK(razorpay_event_id(e) == NULL);
   CHECK_EQ_STR(razorpay_event_name(e), "payment.failed");
@@ -563,10 +569,10 @@ static void test_parse_synthetic(void) {
   int64_t amt;
   CHECK_EQ_INT(razorpay_entity_amount(&amt, razorpay_event_entity(e, "widget")), ERPLINK_ENOTFOUND);
   int64_t size = 0;
-  erplink_value_get_int(&size, erplink_value_struct_get(
-                                   erplink_value_struct_get(erplink_value_struct_get(razorpay_event_payload(e), "widget"),
-                                                            "entity"),
-                                   "size"));
+  erplink_value_get_int(
+      &size,
+      erplink_value_struct_get(
+          erplink_value_struct_get(erplink_value_struct_get(razorpay_event_payload(e), "widget"), "entity"), "size"));
   CHECK_EQ_INT(size, 3);
   razorpay_event_free(e);
 
@@ -603,8 +609,9 @@ static void test_parse_errors(void) {
               ERPLINK_EVALIDATION, "payload.payment.entity.amount is not an integer");
   parse_fails("{\"event\":\"payment.captured\",\"payload\":{\"payment\":{\"entity\":{\"amount\":1e3}}}}",
               ERPLINK_EVALIDATION, "amount is not an integer");
-  parse_fails("{\"event\":\"payment.captured\",\"payload\":{\"payment\":{\"entity\":{\"amount\":92233720368547758070}}}}",
-              ERPLINK_EVALIDATION, "amount is not an integer");
+  parse_fails(
+      "{\"event\":\"payment.captured\",\"payload\":{\"payment\":{\"entity\":{\"amount\":92233720368547758070}}}}",
+      ERPLINK_EVALIDATION, "amount is not an integer");
   parse_fails("{\"event\":\"payment.captured\",\"payload\":{\"order\":{\"entity\":{\"amount\":\"500\"}}}}",
               ERPLINK_EVALIDATION, "payload.order.entity.amount is a string, not an integer");
   parse_fails("{\"event\":\"a\",\"created_at\":1.5}", ERPLINK_EVALIDATION, "created_at is not an integer");

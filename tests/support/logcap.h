@@ -20,7 +20,8 @@ typedef struct test_log {
   int total;
 } test_log;
 
-#define TEST_LOG_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0, {0}, 0}
+#define TEST_LOG_INIT                                                                                                  \
+  { PTHREAD_MUTEX_INITIALIZER, NULL, 0, {0}, 0 }
 
 /* An erplink_log_fn: appends the line to the test_log given as userdata. */
 void test_log_cb(int level, const char *message, void *userdata);

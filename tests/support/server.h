@@ -10,7 +10,7 @@
 typedef struct test_server {
   pid_t pid;
   int port;
-  int stdin_fd;  /* closing it tells the server to exit */
+  int stdin_fd; /* closing it tells the server to exit */
   int stdout_fd;
   char base_url[64]; /* "http://127.0.0.1:<port>" */
 } test_server;

@@ -18,46 +18,45 @@ extern int test__failed_checks;
 extern int test__count;
 extern int test__failed_tests;
 
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      printf("# %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);               \
-      fflush(stdout);                                                                 \
-      test__failed_checks++;                                                          \
-    }                                                                                 \
+#define CHECK(cond)                                                                                                    \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      printf("# %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                                                \
+      fflush(stdout);                                                                                                  \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                            \
-  do {                                                                                \
-    long long test__a = (long long)(a), test__b = (long long)(b);                     \
-    if (test__a != test__b) {                                                         \
-      printf("# %s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b, \
-             test__a, test__b);                                                       \
-      fflush(stdout);                                                                 \
-      test__failed_checks++;                                                          \
-    }                                                                                 \
+#define CHECK_EQ_INT(a, b)                                                                                             \
+  do {                                                                                                                 \
+    long long test__a = (long long)(a), test__b = (long long)(b);                                                      \
+    if (test__a != test__b) {                                                                                          \
+      printf("# %s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b, test__a, test__b);                \
+      fflush(stdout);                                                                                                  \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                            \
-  do {                                                                                \
-    const char *test__a = (a), *test__b = (b);                                        \
-    if (!test__a || !test__b || strcmp(test__a, test__b) != 0) {                      \
-      printf("# %s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a,  \
-             #b, test__a ? test__a : "(null)", test__b ? test__b : "(null)");         \
-      fflush(stdout);                                                                 \
-      test__failed_checks++;                                                          \
-    }                                                                                 \
+#define CHECK_EQ_STR(a, b)                                                                                             \
+  do {                                                                                                                 \
+    const char *test__a = (a), *test__b = (b);                                                                         \
+    if (!test__a || !test__b || strcmp(test__a, test__b) != 0) {                                                       \
+      printf("# %s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a, #b, test__a ? test__a : "(null)", \
+             test__b ? test__b : "(null)");                                                                            \
+      fflush(stdout);                                                                                                  \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
 /* Fails the check and stops the current test function. */
-#define REQUIRE(cond)                                                                 \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      printf("# %s:%d: REQUIRE(%s) failed\n", __FILE__, __LINE__, #cond);             \
-      fflush(stdout);                                                                 \
-      test__failed_checks++;                                                          \
-      return;                                                                         \
-    }                                                                                 \
+#define REQUIRE(cond)                                                                                                  \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      printf("# %s:%d: REQUIRE(%s) failed\n", __FILE__, __LINE__, #cond);                                              \
+      fflush(stdout);                                                                                                  \
+      test__failed_checks++;                                                                                           \
+      return;                                                                                                          \
+    }                                                                                                                  \
   } while (0)
 
 #define RUN(fn) test__run(#fn, fn)

@@ -43,16 +43,18 @@ static const char *str(const erplink_value *v, const char *key) {
 
 /* ------------------------------------------------------------------ error codes */
 
-#define CODE(x) {#x, ERPLINK_##x}
+#define CODE(x)                                                                                                        \
+  { #x, ERPLINK_##x }
 static const struct {
   const char *name;
   int code;
-} CODES[] = {{"OK", ERPLINK_OK}, CODE(EINVAL), CODE(ENOMEM), CODE(ERANGE), CODE(ETYPE), CODE(ENETWORK),
-             CODE(ECONNECT), CODE(EDNS), CODE(ERECV), CODE(ETIMEOUT), CODE(ETLS), CODE(EHTTP), CODE(EREDIRECT),
-             CODE(EPROTOCOL), CODE(ELIMIT), CODE(ETOOLARGE), CODE(EFORBIDDEN_XML), CODE(EAUTH), CODE(EACCESS),
-             CODE(EVALIDATION), CODE(ENOTFOUND), CODE(ERATELIMIT), CODE(ECONFLICT), CODE(ESIGNATURE),
-             CODE(ECANCELLED), CODE(ESERVER), CODE(EUNAVAILABLE), CODE(EBUDGET), CODE(ESTORE),
-             CODE(ESTORE_CORRUPT), CODE(ESTORE_VERSION)};
+} CODES[] = {{"OK", ERPLINK_OK},  CODE(EINVAL),         CODE(ENOMEM),    CODE(ERANGE),     CODE(ETYPE),
+             CODE(ENETWORK),      CODE(ECONNECT),       CODE(EDNS),      CODE(ERECV),      CODE(ETIMEOUT),
+             CODE(ETLS),          CODE(EHTTP),          CODE(EREDIRECT), CODE(EPROTOCOL),  CODE(ELIMIT),
+             CODE(ETOOLARGE),     CODE(EFORBIDDEN_XML), CODE(EAUTH),     CODE(EACCESS),    CODE(EVALIDATION),
+             CODE(ENOTFOUND),     CODE(ERATELIMIT),     CODE(ECONFLICT), CODE(ESIGNATURE), CODE(ECANCELLED),
+             CODE(ESERVER),       CODE(EUNAVAILABLE),   CODE(EBUDGET),   CODE(ESTORE),     CODE(ESTORE_CORRUPT),
+             CODE(ESTORE_VERSION)};
 #define NCODES (sizeof CODES / sizeof CODES[0])
 
 static int code_of(const char *name) {
@@ -101,7 +103,8 @@ static int verify(const erplink_value *c, int with_verifier) {
       file = test_read_file(path, &len);
       body = file;
     }
-    rc = v ? razorpay_verifier_verify_webhook(&idx, v, body, len, sig) : razorpay_verify_webhook(body, len, sig, secret);
+    rc =
+        v ? razorpay_verifier_verify_webhook(&idx, v, body, len, sig) : razorpay_verify_webhook(body, len, sig, secret);
     free(file);
   } else if (strcmp(kind, "payment") == 0) {
     rc = v ? razorpay_verifier_verify_payment(&idx, v, str(c, "order_id"), str(c, "payment_id"), sig)
@@ -110,8 +113,9 @@ static int verify(const erplink_value *c, int with_verifier) {
     rc = v ? razorpay_verifier_verify_subscription(&idx, v, str(c, "payment_id"), str(c, "subscription_id"), sig)
            : razorpay_verify_subscription(str(c, "payment_id"), str(c, "subscription_id"), sig, secret);
   } else {
-    rc = v ? razorpay_verifier_verify_payment_link(&idx, v, str(c, "payment_link_id"), str(c, "payment_link_reference_id"),
-                                                   str(c, "payment_link_status"), str(c, "payment_id"), sig)
+    rc = v ? razorpay_verifier_verify_payment_link(&idx, v, str(c, "payment_link_id"),
+                                                   str(c, "payment_link_reference_id"), str(c, "payment_link_status"),
+                                                   str(c, "payment_id"), sig)
            : razorpay_verify_payment_link(str(c, "payment_link_id"), str(c, "payment_link_reference_id"),
                                           str(c, "payment_link_status"), str(c, "payment_id"), sig, secret);
   }
@@ -178,7 +182,8 @@ static erplink_value *build(const erplink_value *t) {
       erplink_value_new_datetime(&out, y, mo, d, h, mi, sec, us);
   } else if (strcmp(tag, "array") == 0) {
     erplink_value_new_array(&out);
-    for (size_t i = 0; i < erplink_value_count(x); i++) erplink_value_array_append(out, build(erplink_value_array_at(x, i)));
+    for (size_t i = 0; i < erplink_value_count(x); i++)
+      erplink_value_array_append(out, build(erplink_value_array_at(x, i)));
   } else if (strcmp(tag, "struct") == 0) {
     erplink_value_new_struct(&out);
     for (size_t i = 0; i < erplink_value_count(x); i++) {
@@ -404,11 +409,14 @@ static void run_outbox_steps(erplink_outbox *ob, const char *scen, const erplink
       size_t i = (size_t)num(at(st, 2));
       const char *how = text(at(st, 3));
       int rc;
-      if (strcmp(how, "done") == 0) rc = erplink_outbox_batch_done(b, i);
-      else if (strcmp(how, "release") == 0) rc = erplink_outbox_batch_release(b, i);
+      if (strcmp(how, "done") == 0)
+        rc = erplink_outbox_batch_done(b, i);
+      else if (strcmp(how, "release") == 0)
+        rc = erplink_outbox_batch_release(b, i);
       else if (strcmp(how, "failed") == 0)
         rc = erplink_outbox_batch_failed(b, i, code_of(text(at(st, 4))), text(at(st, 5)), num(at(st, 6)));
-      else rc = erplink_outbox_batch_retry(b, i, code_of(text(at(st, 4))), text(at(st, 5)), num(at(st, 6)));
+      else
+        rc = erplink_outbox_batch_retry(b, i, code_of(text(at(st, 4))), text(at(st, 5)), num(at(st, 6)));
       CHECK_EQ_INT(rc, 0);
     } else if (strcmp(op, "complete") == 0) {
       size_t stale = 99;
@@ -416,7 +424,8 @@ static void run_outbox_steps(erplink_outbox *ob, const char *scen, const erplink
       CHECK_EQ_INT((int)stale, (int)num(at(st, 3)));
       const erplink_value *want = at(st, 4);
       for (size_t i = 0; i < erplink_value_count(want); i++) {
-        const char *o = outcome_name(erplink_outbox_item_outcome(erplink_outbox_batch_at(b, i))), *w = text(at(want, i));
+        const char *o = outcome_name(erplink_outbox_item_outcome(erplink_outbox_batch_at(b, i))),
+                   *w = text(at(want, i));
         CHECK((o == NULL) == (w == NULL));
         if (o && w) CHECK_EQ_STR(o, w);
         if ((o == NULL) != (w == NULL) || (o && w && strcmp(o, w) != 0)) step_fail(scen, n, "outcome");
@@ -430,7 +439,8 @@ static void run_outbox_steps(erplink_outbox *ob, const char *scen, const erplink
       if ((int)cnt != (int)num(at(st, 3))) step_fail(scen, n, "count");
     } else if (strcmp(op, "list") == 0) {
       erplink_outbox_batch *l = NULL;
-      CHECK_EQ_INT(erplink_outbox_list(&l, ob, state_of(text(at(st, 1))), (size_t)num(at(st, 2)), (size_t)num(at(st, 3))), 0);
+      CHECK_EQ_INT(
+          erplink_outbox_list(&l, ob, state_of(text(at(st, 1))), (size_t)num(at(st, 2)), (size_t)num(at(st, 3))), 0);
       if (l) check_rows(l, at(st, 4), 1, t0, scen, n);
       erplink_outbox_batch_free(l);
     } else if (strcmp(op, "requeue") == 0) {
@@ -462,7 +472,8 @@ static void test_store(void) {
       erplink_dedup *d = NULL;
       size_t cap = (size_t)num(erplink_value_struct_get(c, "capacity"));
       int64_t ttl = num(erplink_value_struct_get(c, "ttl_ms"));
-      REQUIRE((sql ? erplink_dedup_new_sqlite(&d, st, str(c, "name"), cap, ttl) : erplink_dedup_new_memory(&d, cap, ttl)) == 0);
+      REQUIRE((sql ? erplink_dedup_new_sqlite(&d, st, str(c, "name"), cap, ttl)
+                   : erplink_dedup_new_memory(&d, cap, ttl)) == 0);
       run_dedup_steps(d, str(c, "name"), erplink_value_struct_get(c, "steps"), t0);
       erplink_dedup_free(d);
     }

@@ -110,8 +110,10 @@ static void bx_detach(erplink_http_batch *b, bx *t) {
   erplink__http_slist_free_wiped(t->hl);
   t->hl = NULL;
   curl_easy_reset(t->easy);
-  if (b->n_spare < (size_t)b->max_in_flight) b->spare[b->n_spare++] = t->easy;
-  else curl_easy_cleanup(t->easy);
+  if (b->n_spare < (size_t)b->max_in_flight)
+    b->spare[b->n_spare++] = t->easy;
+  else
+    curl_easy_cleanup(t->easy);
   t->easy = NULL;
 }
 
@@ -349,9 +351,9 @@ static int batch_on_done(erplink_http_batch *b, bx *t, CURLcode cc) {
   erplink_http_response *resp = NULL;
   int status = 0;
   curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL); /* errbuf is read below, from t */
-  int rc = erplink__http_hop_finish(b->c, &t->x, cc, t->req->method, t->safe_url, t->req->url, t->errbuf,
-                                    t->timeout_ms, "not followed (a batch does not follow redirects)", &a, &resp,
-                                    NULL, &status, &t->connects);
+  int rc = erplink__http_hop_finish(b->c, &t->x, cc, t->req->method, t->safe_url, t->req->url, t->errbuf, t->timeout_ms,
+                                    "not followed (a batch does not follow redirects)", &a, &resp, NULL, &status,
+                                    &t->connects);
   erplink__xfer_free(&t->x);
   bx_detach(b, t);
   int64_t delay = 0;
@@ -452,7 +454,7 @@ typedef struct send_batch_ctx {
   erplink_http_response **outs;
   int *codes;
   int failures;
-  size_t first;  /* index of the first failed request */
+  size_t first; /* index of the first failed request */
   int first_rc;
   erplink__error_saved *first_err;
 } send_batch_ctx;
@@ -469,8 +471,10 @@ static void saved_drop(erplink__error_saved *sv) {
 
 static int send_batch_done(size_t i, int code, erplink_http_response *resp, void *ud) {
   send_batch_ctx *s = ud;
-  if (s->outs) s->outs[i] = resp;
-  else erplink_http_response_free(resp);
+  if (s->outs)
+    s->outs[i] = resp;
+  else
+    erplink_http_response_free(resp);
   if (s->codes) s->codes[i] = code;
   if (code) {
     s->failures++;
@@ -480,9 +484,10 @@ static int send_batch_done(size_t i, int code, erplink_http_response *resp, void
       s->first_rc = code;
       s->first_err = NULL;
       const erplink_error *e = erplink_error_last();
-      if (e) erplink__error_setx(code, erplink_error_http_status(e), erplink_error_remote_class(e),
-                                 erplink_error_detail(e), erplink_error_detail(e) ? strlen(erplink_error_detail(e)) : 0,
-                                 erplink_error_retry_after_ms(e), "request %zu: %s", i, erplink_error_message(e));
+      if (e)
+        erplink__error_setx(code, erplink_error_http_status(e), erplink_error_remote_class(e), erplink_error_detail(e),
+                            erplink_error_detail(e) ? strlen(erplink_error_detail(e)) : 0,
+                            erplink_error_retry_after_ms(e), "request %zu: %s", i, erplink_error_message(e));
       s->first_err = erplink__error_save();
     }
   }

@@ -192,14 +192,14 @@ int erplink__http_hop_prepare(erplink__xfer *x, const erplink_http_client *c, co
                               CURL *easy, const char *method, bool cross_origin, struct curl_slist **hl);
 /* Configures the easy handle for one hop: every option of a transfer is set here, so that a
  * synchronous send and a batch transfer behave alike. hl, errbuf and x outlive the transfer. */
-void erplink__http_easy_setup(const erplink_http_client *c, CURL *easy, CURLSH *sh, erplink__xfer *x,
-                              const char *url, const char *method, bool with_body, struct curl_slist *hl,
-                              char *errbuf, int64_t timeout_ms);
+void erplink__http_easy_setup(const erplink_http_client *c, CURL *easy, CURLSH *sh, erplink__xfer *x, const char *url,
+                              const char *method, bool with_body, struct curl_slist *hl, char *errbuf,
+                              int64_t timeout_ms);
 /* Classifies a finished hop (see transfer.c). */
 int erplink__http_hop_finish(const erplink_http_client *c, erplink__xfer *x, CURLcode cc, const char *method,
                              const char *safe_url, const char *url, const char *errbuf, int64_t timeout_ms,
-                             const char *nofollow_why, erplink__attempt *a, erplink_http_response **resp,
-                             char **follow, int *status_out, long *connects);
+                             const char *nofollow_why, erplink__attempt *a, erplink_http_response **resp, char **follow,
+                             int *status_out, long *connects);
 /* The TRACE lines of a request's first attempt (headers and body, redacted). */
 void erplink__http_log_request(const erplink_http_client *c, const erplink_http_request *r, const char *method,
                                const char *safe_url, bool cross_origin);
@@ -212,8 +212,7 @@ void erplink__http_attempt_reset(erplink__attempt *a);
 bool erplink__http_retry_decide(erplink_http_client *c, const erplink_http_request *req, const char *safe_url,
                                 bool idem, const erplink__attempt *a, int rc, int attempt, int64_t *delay_ms);
 /* The end of a request (both paths): attempts note, response statistics, the summary log line. */
-void erplink__http_request_finish(const erplink_http_client *c, const erplink_http_request *req,
-                                  const char *safe_url, erplink_http_response *resp, int rc, int attempt,
-                                  int64_t t0, long connects);
+void erplink__http_request_finish(const erplink_http_client *c, const erplink_http_request *req, const char *safe_url,
+                                  erplink_http_response *resp, int rc, int attempt, int64_t t0, long connects);
 
 #endif /* ERPLINK_CORE_HTTP_IMPL_H */

@@ -5,7 +5,6 @@
 
 #include "http_impl.h"
 
-
 void erplink__http_options_defaults(erplink_http_options *o) {
   memset(o, 0, sizeof *o);
   o->connect_timeout_ms = 10000;
@@ -95,9 +94,9 @@ void erplink_http_options_free(erplink_http_options *o) {
   free(o);
 }
 
-#define OPT_CHECK(o, name)                                                                \
-  do {                                                                                    \
-    if (!(o)) return erplink__error_setf(ERPLINK_EINVAL, "%s: options is NULL", name);    \
+#define OPT_CHECK(o, name)                                                                                             \
+  do {                                                                                                                 \
+    if (!(o)) return erplink__error_setf(ERPLINK_EINVAL, "%s: options is NULL", name);                                 \
   } while (0)
 
 static int set_str(char **slot, const char *v, bool secret, const char *what) {
@@ -116,7 +115,8 @@ const char *erplink__http_options_user_agent(const erplink_http_options *o) { re
 int erplink_http_options_set_connect_timeout_ms(erplink_http_options *o, int64_t ms) {
   OPT_CHECK(o, "erplink_http_options_set_connect_timeout_ms");
   if (ms < 1 || ms > ERPLINK__HTTP_MAX_TIMEOUT_MS)
-    return erplink__error_setf(ERPLINK_EINVAL, "connect timeout must be between 1 and %lld ms", ERPLINK__HTTP_MAX_TIMEOUT_MS);
+    return erplink__error_setf(ERPLINK_EINVAL, "connect timeout must be between 1 and %lld ms",
+                               ERPLINK__HTTP_MAX_TIMEOUT_MS);
   o->connect_timeout_ms = ms;
   return 0;
 }
@@ -192,7 +192,8 @@ int erplink_http_options_set_max_attempts(erplink_http_options *o, int n) {
 int erplink_http_options_set_backoff_ms(erplink_http_options *o, int64_t base_ms, int64_t cap_ms) {
   OPT_CHECK(o, "erplink_http_options_set_backoff_ms");
   if (base_ms < 0 || cap_ms < base_ms || cap_ms > ERPLINK__HTTP_MAX_TIMEOUT_MS)
-    return erplink__error_setf(ERPLINK_EINVAL, "backoff needs 0 <= base <= cap <= %lld ms", ERPLINK__HTTP_MAX_TIMEOUT_MS);
+    return erplink__error_setf(ERPLINK_EINVAL, "backoff needs 0 <= base <= cap <= %lld ms",
+                               ERPLINK__HTTP_MAX_TIMEOUT_MS);
   o->backoff_base_ms = base_ms;
   o->backoff_cap_ms = cap_ms;
   return 0;
@@ -201,7 +202,8 @@ int erplink_http_options_set_backoff_ms(erplink_http_options *o, int64_t base_ms
 int erplink_http_options_set_max_retry_after_ms(erplink_http_options *o, int64_t ms) {
   OPT_CHECK(o, "erplink_http_options_set_max_retry_after_ms");
   if (ms < 0 || ms > ERPLINK__HTTP_MAX_TIMEOUT_MS)
-    return erplink__error_setf(ERPLINK_EINVAL, "max Retry-After must be between 0 and %lld ms", ERPLINK__HTTP_MAX_TIMEOUT_MS);
+    return erplink__error_setf(ERPLINK_EINVAL, "max Retry-After must be between 0 and %lld ms",
+                               ERPLINK__HTTP_MAX_TIMEOUT_MS);
   o->max_retry_after_ms = ms;
   return 0;
 }
@@ -230,7 +232,8 @@ int erplink_http_options_set_retry_seed(erplink_http_options *o, uint64_t seed) 
 
 int erplink_http_options_set_rate_limit(erplink_http_options *o, double rps, int burst) {
   OPT_CHECK(o, "erplink_http_options_set_rate_limit");
-  if (!(rps >= 0.0 && rps <= 1e6)) return erplink__error_setf(ERPLINK_EINVAL, "requests per second must be between 0 and 1e6");
+  if (!(rps >= 0.0 && rps <= 1e6))
+    return erplink__error_setf(ERPLINK_EINVAL, "requests per second must be between 0 and 1e6");
   if (rps > 0 && burst < 1) return erplink__error_setf(ERPLINK_EINVAL, "burst must be at least 1");
   o->rps = rps;
   o->burst = burst < 1 ? 1 : burst;

@@ -29,7 +29,8 @@ void erplink__http_hdrs_clear(erplink__hdr *h, size_t n) {
 int erplink_http_request_new(erplink_http_request **out, const char *method, const char *url) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_http_request_new: out is NULL");
   *out = NULL;
-  if (!erplink__http_is_token(method)) return erplink__error_setf(ERPLINK_EINVAL, "HTTP method is missing or not a token");
+  if (!erplink__http_is_token(method))
+    return erplink__error_setf(ERPLINK_EINVAL, "HTTP method is missing or not a token");
   if (!url || !(erplink__http_starts_with_ci(url, "http://") || erplink__http_starts_with_ci(url, "https://")))
     return erplink__error_setf(ERPLINK_EINVAL, "URL must start with http:// or https://");
   for (const char *p = url; *p; p++)
@@ -71,7 +72,8 @@ void erplink_http_request_free(erplink_http_request *r) {
 
 static int header_check(const erplink_http_request *r, const char *name, const char *value) {
   if (!r) return erplink__error_setf(ERPLINK_EINVAL, "request is NULL");
-  if (!erplink__http_is_token(name)) return erplink__error_setf(ERPLINK_EINVAL, "header name is missing or not a token");
+  if (!erplink__http_is_token(name))
+    return erplink__error_setf(ERPLINK_EINVAL, "header name is missing or not a token");
   if (value && erplink__has_ctl(value, true))
     return erplink__error_setf(ERPLINK_EINVAL, "value of header %s contains a control character", name);
   return 0;
@@ -137,7 +139,8 @@ int erplink_http_request_set_body_borrowed(erplink_http_request *r, const void *
 
 int erplink_http_request_set_timeout_ms(erplink_http_request *r, int64_t ms) {
   if (!r || ms < -1 || ms > ERPLINK__HTTP_MAX_TIMEOUT_MS)
-    return erplink__error_setf(ERPLINK_EINVAL, "request timeout must be -1 or between 0 and %lld ms", ERPLINK__HTTP_MAX_TIMEOUT_MS);
+    return erplink__error_setf(ERPLINK_EINVAL, "request timeout must be -1 or between 0 and %lld ms",
+                               ERPLINK__HTTP_MAX_TIMEOUT_MS);
   r->timeout_ms = ms;
   return 0;
 }

@@ -35,8 +35,9 @@ bool erplink__http_retry_decide(erplink_http_client *c, const erplink_http_reque
   erplink__retry_verdict v = erplink__retry_classify(a, idem, c->o.retry_all_5xx, c->o.max_retry_after_ms, &why);
   if (v == ERPLINK__RETRY_NO) return false;
   if (v == ERPLINK__RETRY_TOO_LONG) {
-    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying: server asks to wait %lld ms, more than the maximum %lld ms",
-                  req->method, safe_url, (long long)a->retry_after_ms, (long long)c->o.max_retry_after_ms);
+    erplink__logf(lg, ERPLINK_LOG_WARN,
+                  "%s %s: not retrying: server asks to wait %lld ms, more than the maximum %lld ms", req->method,
+                  safe_url, (long long)a->retry_after_ms, (long long)c->o.max_retry_after_ms);
     return false;
   }
   if (attempt >= c->o.max_attempts) {
@@ -45,8 +46,8 @@ bool erplink__http_retry_decide(erplink_http_client *c, const erplink_http_reque
     return false;
   }
   if (!erplink__budget_try_retry(&c->budget, erplink__now_mono_ms())) {
-    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying (%s): the client's retry budget is exhausted",
-                  req->method, safe_url, why);
+    erplink__logf(lg, ERPLINK_LOG_WARN, "%s %s: not retrying (%s): the client's retry budget is exhausted", req->method,
+                  safe_url, why);
     erplink__error_prefix("retry budget exhausted; last error: ");
     return false;
   }
@@ -63,9 +64,8 @@ bool erplink__http_retry_decide(erplink_http_client *c, const erplink_http_reque
 }
 
 /* The end of a request (both paths): attempts note, response statistics, the summary log line. */
-void erplink__http_request_finish(const erplink_http_client *c, const erplink_http_request *req,
-                                  const char *safe_url, erplink_http_response *resp, int rc, int attempt,
-                                  int64_t t0, long connects) {
+void erplink__http_request_finish(const erplink_http_client *c, const erplink_http_request *req, const char *safe_url,
+                                  erplink_http_response *resp, int rc, int attempt, int64_t t0, long connects) {
   const erplink__logger *lg = &c->o.log;
   int64_t total = erplink__now_mono_ms() - t0;
   if (rc && rc != ERPLINK_ECANCELLED && attempt > 1) error_note_attempts(attempt);
@@ -147,12 +147,13 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
     erplink__http_slist_free_wiped(hl);
 
-    const char *nofollow = !c->o.follow ? "not followed (redirects are disabled)"
+    const char *nofollow = !c->o.follow                ? "not followed (redirects are disabled)"
                            : hop >= c->o.max_redirects ? "not followed (too many redirects)"
                                                        : NULL;
     char *next = NULL;
     int status = 0;
-    rc = erplink__http_hop_finish(c, &x, cc, method, safe_url, url, errbuf, timeout_ms, nofollow, a, resp, &next, &status, connects);
+    rc = erplink__http_hop_finish(c, &x, cc, method, safe_url, url, errbuf, timeout_ms, nofollow, a, resp, &next,
+                                  &status, connects);
     erplink__xfer_free(&x);
     if (!next) {
       free(safe_url);
@@ -166,8 +167,8 @@ static int do_attempt(erplink_http_client *c, const erplink_http_request *req, e
       with_body = false;
     }
     char *safe_next = erplink__http_redacted_url(c, next);
-    erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: following HTTP %d redirect to %s%s", method, safe_url,
-                  status, safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
+    erplink__logf(&c->o.log, ERPLINK_LOG_DEBUG, "%s %s: following HTTP %d redirect to %s%s", method, safe_url, status,
+                  safe_next ? safe_next : "?", cross_origin ? " (other origin: credentials dropped)" : "");
     free(safe_next);
     free(safe_url);
     erplink__free_str(url, true);
@@ -216,14 +217,16 @@ int erplink_http_client_send(erplink_http_response **out, erplink_http_client *c
     if (delay > 0 && erplink__sleep_ms(delay, NULL, NULL)) {
       erplink_http_response_free(resp);
       resp = NULL;
-      rc = erplink__error_setf(ERPLINK_ECANCELLED, "%s %s: cancelled while waiting %lld ms before a retry",
-                               req->method, safe_url, (long long)delay);
+      rc = erplink__error_setf(ERPLINK_ECANCELLED, "%s %s: cancelled while waiting %lld ms before a retry", req->method,
+                               safe_url, (long long)delay);
       break;
     }
   }
   erplink__http_request_finish(c, req, safe_url, resp, rc, attempt, t0, connects);
   free(safe_url);
-  if (out) *out = resp;
-  else erplink_http_response_free(resp);
+  if (out)
+    *out = resp;
+  else
+    erplink_http_response_free(resp);
   return rc;
 }

@@ -227,11 +227,12 @@ static int build_headers(const erplink_http_request *r, const erplink__logger *l
   line.secret = true;
   int rc = 0;
   for (size_t i = 0; i < r->nh && !rc; i++) {
-    if (cross_origin && (r->h[i].secret || erplink__logger_is_secret(lg, r->h[i].name, strlen(r->h[i].name))))
-      continue;
+    if (cross_origin && (r->h[i].secret || erplink__logger_is_secret(lg, r->h[i].name, strlen(r->h[i].name)))) continue;
     erplink_buf_clear(&line);
-    if (r->h[i].value[0]) erplink_buf_printf(&line, "%s: %s", r->h[i].name, r->h[i].value);
-    else erplink_buf_printf(&line, "%s;", r->h[i].name); /* libcurl's syntax for an empty header */
+    if (r->h[i].value[0])
+      erplink_buf_printf(&line, "%s: %s", r->h[i].name, r->h[i].value);
+    else
+      erplink_buf_printf(&line, "%s;", r->h[i].name); /* libcurl's syntax for an empty header */
     rc = line.oom ? ERPLINK_ENOMEM : slist_add(&l, line.ptr);
   }
   if (!rc && !erplink__http_request_header(r, "Expect")) rc = slist_add(&l, "Expect:"); /* no 100-continue round trip */
@@ -289,14 +290,15 @@ static int map_curl_error(CURLcode cc, const erplink__xfer *x, const erplink_htt
                                  "%s %s: total timeout of %lld ms expired before a connection to %s was established",
                                  method, safe_url, (long long)timeout_ms, hp);
     if (!x->sent)
-      return erplink__error_setf(ERPLINK_ETIMEOUT, "%s %s: connect timeout: no connection to %s within %lld ms",
-                                 method, safe_url, hp, (long long)el);
+      return erplink__error_setf(ERPLINK_ETIMEOUT, "%s %s: connect timeout: no connection to %s within %lld ms", method,
+                                 safe_url, hp, (long long)el);
     if (errbuf && strstr(errbuf, "too slow"))
-      return erplink__error_setf(ERPLINK_ETIMEOUT,
-                                 "%s %s: low-speed limit: less than %ld bytes/s for %ld s (after %lld ms, %zu bytes received)",
-                                 method, safe_url, c->o.low_speed_bps, c->o.low_speed_s, (long long)el, x->received);
-    return erplink__error_setf(ERPLINK_ETIMEOUT, "%s %s: total timeout of %lld ms expired (%zu bytes received)",
-                               method, safe_url, (long long)timeout_ms, x->received);
+      return erplink__error_setf(
+          ERPLINK_ETIMEOUT,
+          "%s %s: low-speed limit: less than %ld bytes/s for %ld s (after %lld ms, %zu bytes received)", method,
+          safe_url, c->o.low_speed_bps, c->o.low_speed_s, (long long)el, x->received);
+    return erplink__error_setf(ERPLINK_ETIMEOUT, "%s %s: total timeout of %lld ms expired (%zu bytes received)", method,
+                               safe_url, (long long)timeout_ms, x->received);
   }
   case CURLE_SSL_CONNECT_ERROR:
     return erplink__error_setf(ERPLINK_ETLS, "%s %s: TLS handshake with %s failed (%s)", method, safe_url, hp, cdesc);
@@ -382,8 +384,11 @@ static erplink_http_response *make_response(erplink__xfer *x, int status) {
   r->effective_url = strdup(eff ? eff : "");
   long hv = 0;
   curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &hv);
-  r->http_version = hv == CURL_HTTP_VERSION_1_0 ? 10 : hv == CURL_HTTP_VERSION_1_1 ? 11
-                    : hv == CURL_HTTP_VERSION_2_0 ? 20 : hv == CURL_HTTP_VERSION_3 ? 30 : 0;
+  r->http_version = hv == CURL_HTTP_VERSION_1_0   ? 10
+                    : hv == CURL_HTTP_VERSION_1_1 ? 11
+                    : hv == CURL_HTTP_VERSION_2_0 ? 20
+                    : hv == CURL_HTTP_VERSION_3   ? 30
+                                                  : 0;
   if (!r->body || !r->effective_url) {
     erplink_http_response_free(r);
     return NULL;
@@ -411,11 +416,13 @@ int erplink__http_response_from_head(erplink_http_response **out, const char *he
         status = status * 10 + (sp[k] - '0');
     }
     if (!erplink__xfer_header_line(&x, head + i, n, status))
-      rc = x.oom ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory")
-                 : erplink__error_setf(ERPLINK_EPROTOCOL, "response header line refused (the transfer would be aborted)");
+      rc = x.oom
+               ? erplink__error_setf(ERPLINK_ENOMEM, "out of memory")
+               : erplink__error_setf(ERPLINK_EPROTOCOL, "response header line refused (the transfer would be aborted)");
     i += n;
   }
-  if (rc == 0 && erplink_buf_put(&x.body, body, body_len) != 0) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  if (rc == 0 && erplink_buf_put(&x.body, body, body_len) != 0)
+    rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   if (rc == 0 && !(*out = make_response(&x, status))) rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   erplink__xfer_free(&x);
   return rc;
@@ -427,8 +434,9 @@ void erplink__http_log_request(const erplink_http_client *c, const erplink_http_
   if (!erplink__log_on(lg, ERPLINK_LOG_TRACE)) return;
   erplink__logf(lg, ERPLINK_LOG_TRACE, "> %s %s", method, safe_url);
   erplink__logf(lg, ERPLINK_LOG_TRACE, "> User-Agent: %s",
-                erplink__http_request_header(r, "User-Agent") ? "(set by the request)"
-                : (c->o.user_agent ? c->o.user_agent : ERPLINK__HTTP_DEFAULT_UA));
+                erplink__http_request_header(r, "User-Agent")
+                    ? "(set by the request)"
+                    : (c->o.user_agent ? c->o.user_agent : ERPLINK__HTTP_DEFAULT_UA));
   for (size_t i = 0; i < r->nh; i++) {
     bool secret = r->h[i].secret || erplink__logger_is_secret(lg, r->h[i].name, strlen(r->h[i].name));
     if (cross_origin && secret) continue;
@@ -443,7 +451,8 @@ void erplink__http_log_request(const erplink_http_client *c, const erplink_http_
   if (r->log_value) {
     char *dump = NULL;
     if (erplink__value_dump_for(&dump, r->log_value, lg) == 0) {
-      erplink__logf(lg, ERPLINK_LOG_TRACE, "> body (%zu bytes, %s): %s", r->body_len, ct ? ct : "no content type", dump);
+      erplink__logf(lg, ERPLINK_LOG_TRACE, "> body (%zu bytes, %s): %s", r->body_len, ct ? ct : "no content type",
+                    dump);
       erplink_free(dump);
       return;
     }
@@ -466,9 +475,9 @@ void erplink__http_log_request(const erplink_http_client *c, const erplink_http_
 /* Configures @p easy for one hop of @p req: every option of the transfer is set here, so that a
  * synchronous send and a batch transfer behave alike. The header list, error buffer and xfer
  * must outlive the transfer. */
-void erplink__http_easy_setup(const erplink_http_client *c, CURL *easy, CURLSH *sh, erplink__xfer *x,
-                              const char *url, const char *method, bool with_body, struct curl_slist *hl,
-                              char *errbuf, int64_t timeout_ms) {
+void erplink__http_easy_setup(const erplink_http_client *c, CURL *easy, CURLSH *sh, erplink__xfer *x, const char *url,
+                              const char *method, bool with_body, struct curl_slist *hl, char *errbuf,
+                              int64_t timeout_ms) {
   const erplink_http_request *req = x->req;
   curl_easy_reset(easy);
   curl_easy_setopt(easy, CURLOPT_SHARE, sh);
@@ -542,8 +551,8 @@ int erplink__http_hop_prepare(erplink__xfer *x, const erplink_http_client *c, co
  * *follow set to a copy of the Location (caller frees) and *resp NULL. The xfer is not freed. */
 int erplink__http_hop_finish(const erplink_http_client *c, erplink__xfer *x, CURLcode cc, const char *method,
                              const char *safe_url, const char *url, const char *errbuf, int64_t timeout_ms,
-                             const char *nofollow_why, erplink__attempt *a, erplink_http_response **resp,
-                             char **follow, int *status_out, long *connects) {
+                             const char *nofollow_why, erplink__attempt *a, erplink_http_response **resp, char **follow,
+                             int *status_out, long *connects) {
   *resp = NULL;
   if (follow) *follow = NULL;
   *status_out = 0;
@@ -609,4 +618,3 @@ int erplink__http_hop_finish(const erplink_http_client *c, erplink__xfer *x, CUR
   *resp = r;
   return rc;
 }
-

@@ -36,7 +36,6 @@ static int64_t blob_sum(const char *key, size_t klen, const void *v, size_t len)
   return (int64_t)erplink__siphash24(hk, (uint64_t)len, v, len);
 }
 
-
 int erplink_blob_cache_new(erplink_blob_cache **out, erplink_store *st, const char *name, size_t max_bytes) {
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_blob_cache_new: out is NULL");
   *out = NULL;
@@ -72,8 +71,8 @@ static const char k_upsert[] =
 static const char k_delete_row[] = "DELETE FROM erplink_blob WHERE rowid = ?1";
 static const char k_account[] = "UPDATE erplink_ns SET bytes = bytes + ?2, items = items + ?3 WHERE id = ?1";
 static const char k_totals[] = "SELECT bytes, items FROM erplink_ns WHERE id = ?1";
-static const char k_oldest[] =
-    "SELECT rowid, size FROM erplink_blob WHERE ns = ?1 AND rowid <> ?2 ORDER BY used LIMIT " "64";
+static const char k_oldest[] = "SELECT rowid, size FROM erplink_blob WHERE ns = ?1 AND rowid <> ?2 ORDER BY used LIMIT "
+                               "64";
 
 typedef struct bc_arg {
   erplink_blob_cache *c;

@@ -43,9 +43,8 @@ static const char k_insert[] =
 static const char k_delete[] = "DELETE FROM erplink_dedup WHERE ns = ?1 AND id = ?2";
 static const char k_purge_expired[] = "DELETE FROM erplink_dedup WHERE ns = ?1 AND expires <= ?2";
 static const char k_count_all[] = "SELECT count(*) FROM erplink_dedup WHERE ns = ?1";
-static const char k_purge_oldest[] =
-    "DELETE FROM erplink_dedup WHERE ns = ?1 AND id IN "
-    "(SELECT id FROM erplink_dedup WHERE ns = ?1 ORDER BY expires LIMIT ?2)";
+static const char k_purge_oldest[] = "DELETE FROM erplink_dedup WHERE ns = ?1 AND id IN "
+                                     "(SELECT id FROM erplink_dedup WHERE ns = ?1 ORDER BY expires LIMIT ?2)";
 static const char k_count_live[] = "SELECT count(*) FROM erplink_dedup WHERE ns = ?1 AND expires > ?2";
 
 static int insert_fn(erplink__sconn *c, void *p) {
@@ -203,7 +202,8 @@ int erplink_dedup_new_sqlite(erplink_dedup **out, erplink_store *st, const char 
   dd_sql *q = calloc(1, sizeof *q);
   if (!q) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
   q->st = st;
-  if ((rc = erplink__store_ns(&q->ns, st, "dedup", name)) != 0 || (rc = new_ops(out, capacity, ttl_ms, &k_sql_ops, q))) {
+  if ((rc = erplink__store_ns(&q->ns, st, "dedup", name)) != 0 ||
+      (rc = new_ops(out, capacity, ttl_ms, &k_sql_ops, q))) {
     free(q);
     return rc;
   }
@@ -212,8 +212,10 @@ int erplink_dedup_new_sqlite(erplink_dedup **out, erplink_store *st, const char 
 
 void erplink_dedup_free(erplink_dedup *d) {
   if (!d) return;
-  if (d->mem) erplink__dd_mem_free(d->mem);
-  else if (d->ops.destroy) d->ops.destroy(d->userdata);
+  if (d->mem)
+    erplink__dd_mem_free(d->mem);
+  else if (d->ops.destroy)
+    d->ops.destroy(d->userdata);
   free(d);
 }
 
@@ -244,7 +246,7 @@ int erplink_dedup_seen(int *seen_before, erplink_dedup *d, const char *id, int64
   if (rc) return rc;
   if (inserted != 0 && inserted != 1)
     return erplink__error_setf(ERPLINK_EPROTOCOL, "erplink_dedup_seen: insert_if_absent did not set *inserted to 0 "
-                               "or 1");
+                                                  "or 1");
   *seen_before = !inserted;
   if (inserted && d->ops.purge && atomic_fetch_add(&d->since_purge, 1) + 1 >= d->purge_every) {
     atomic_store(&d->since_purge, 0);

@@ -23,8 +23,8 @@ typedef struct dd_entry {
   char *id;
   size_t len;
   uint64_t hash;
-  int64_t t;      /* when it was recorded */
-  uint32_t bnext; /* next in the bucket chain, or in the free list */
+  int64_t t;           /* when it was recorded */
+  uint32_t bnext;      /* next in the bucket chain, or in the free list */
   uint32_t prev, next; /* FIFO neighbours */
 } dd_entry;
 
@@ -107,10 +107,14 @@ static void dd_remove(erplink__dd_mem *d, uint32_t i) {
   uint32_t *pp = &d->buckets[x->hash & d->mask];
   while (*pp != i) pp = &d->e[*pp].bnext;
   *pp = x->bnext;
-  if (x->prev != NONE) d->e[x->prev].next = x->next;
-  else d->head = x->next;
-  if (x->next != NONE) d->e[x->next].prev = x->prev;
-  else d->tail = x->prev;
+  if (x->prev != NONE)
+    d->e[x->prev].next = x->next;
+  else
+    d->head = x->next;
+  if (x->next != NONE)
+    d->e[x->next].prev = x->prev;
+  else
+    d->tail = x->prev;
   free(x->id);
   x->id = NULL;
   x->bnext = d->free_head;
@@ -150,8 +154,10 @@ int erplink__dd_mem_seen(int *seen_before, erplink__dd_mem *d, const char *event
   d->buckets[h & d->mask] = i;
   x->next = NONE;
   x->prev = d->tail;
-  if (d->tail != NONE) d->e[d->tail].next = i;
-  else d->head = i;
+  if (d->tail != NONE)
+    d->e[d->tail].next = i;
+  else
+    d->head = i;
   d->tail = i;
   d->count++;
   pthread_mutex_unlock(&d->lock);

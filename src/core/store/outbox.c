@@ -82,25 +82,30 @@ void erplink_outbox_options_free(erplink_outbox_options *o) { free(o); }
 
 int erplink_outbox_options_set_lease_ms(erplink_outbox_options *o, int64_t ms) {
   if (!o || ms < 1 || ms > MAX_TIME)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_options_set_lease_ms: NULL options or %lld out of "
-                               "range (1 to 2^40)", (long long)ms);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_outbox_options_set_lease_ms: NULL options or %lld out of "
+                               "range (1 to 2^40)",
+                               (long long)ms);
   o->lease_ms = ms;
   return 0;
 }
 
 int erplink_outbox_options_set_max_attempts(erplink_outbox_options *o, int n) {
   if (!o || n < 1 || n > 1000000)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_options_set_max_attempts: NULL options or %d out of "
-                               "range (1 to 1000000)", n);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_outbox_options_set_max_attempts: NULL options or %d out of "
+                               "range (1 to 1000000)",
+                               n);
   o->max_attempts = n;
   return 0;
 }
 
 int erplink_outbox_options_set_backoff_ms(erplink_outbox_options *o, int64_t base_ms, int64_t cap_ms) {
   if (!o || base_ms < 0 || base_ms > MAX_TIME || cap_ms < base_ms || cap_ms > MAX_TIME)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_options_set_backoff_ms: NULL options, or base %lld / "
-                               "cap %lld out of range (0 <= base <= cap <= 2^40)", (long long)base_ms,
-                               (long long)cap_ms);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_outbox_options_set_backoff_ms: NULL options, or base %lld / "
+                               "cap %lld out of range (0 <= base <= cap <= 2^40)",
+                               (long long)base_ms, (long long)cap_ms);
   o->base_ms = base_ms;
   o->cap_ms = cap_ms;
   return 0;
@@ -109,15 +114,17 @@ int erplink_outbox_options_set_backoff_ms(erplink_outbox_options *o, int64_t bas
 int erplink_outbox_options_set_jitter(erplink_outbox_options *o, double jitter) {
   if (!o || !(jitter >= 0.0 && jitter <= 1.0))
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_options_set_jitter: NULL options or jitter not in "
-                               "0.0 .. 1.0");
+                                               "0.0 .. 1.0");
   o->jitter = jitter;
   return 0;
 }
 
 int erplink_outbox_options_set_done_retention_ms(erplink_outbox_options *o, int64_t ms) {
   if (!o || ms < 0 || ms > MAX_TIME)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_options_set_done_retention_ms: NULL options or %lld "
-                               "out of range (0 to 2^40)", (long long)ms);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_outbox_options_set_done_retention_ms: NULL options or %lld "
+                               "out of range (0 to 2^40)",
+                               (long long)ms);
   o->retention_ms = ms;
   return 0;
 }
@@ -144,7 +151,7 @@ int erplink_outbox_new_custom(erplink_outbox **out, const erplink_outbox_options
   if (!ops || !ops->upsert || !ops->claim || !ops->finish || !ops->list || !ops->requeue || !ops->discard ||
       !ops->count)
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_new_custom: upsert, claim, finish, list, requeue, "
-                               "discard and count are required");
+                                               "discard and count are required");
   int rc = outbox_new(out, o, ops, userdata);
   if (rc == 0) (*out)->custom = true;
   return rc;
@@ -410,8 +417,8 @@ static int64_t retry_delay(erplink_outbox *ob, int attempts, int64_t retry_after
 }
 
 /* Turns the caller's mark into the storage outcome (the policy). */
-static void decide(erplink_outbox *ob, const erplink_outbox_item *it, int64_t now, erplink__ob_finish *f,
-                   char *buf, size_t bufsz) {
+static void decide(erplink_outbox *ob, const erplink_outbox_item *it, int64_t now, erplink__ob_finish *f, char *buf,
+                   size_t bufsz) {
   f->key = it->key;
   f->gen = it->gen;
   f->code = 0;
@@ -477,7 +484,8 @@ int erplink_outbox_complete(size_t *stale, erplink_outbox *ob, erplink_outbox_ba
   if (!ob || !b) return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_complete: NULL argument");
   if (!b->claimed || b->ob != ob)
     return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_complete: the batch was not claimed from this outbox");
-  if (b->completed) return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_complete: the batch was completed already");
+  if (b->completed)
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_complete: the batch was completed already");
   int64_t now = now_or_clock(now_ms);
   erplink__ob_finish *f = calloc(b->n ? b->n : 1, sizeof *f);
   char(*bufs)[4200] = calloc(b->n ? b->n : 1, sizeof *bufs);
@@ -528,8 +536,8 @@ int erplink_outbox_claim(erplink_outbox_batch **out, erplink_outbox *ob, size_t 
   *out = NULL;
   if (!ob) return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_claim: the outbox is NULL");
   if (max_items == 0 || max_items > MAX_BATCH)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_claim: max_items %zu out of range (1 to %d)",
-                               max_items, MAX_BATCH);
+    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_claim: max_items %zu out of range (1 to %d)", max_items,
+                               MAX_BATCH);
   int64_t now = now_or_clock(now_ms);
   /* purge done items now and then: every tenth of the retention, at most once a minute */
   if (ob->ops.purge) {
@@ -566,8 +574,8 @@ int erplink_outbox_claim(erplink_outbox_batch **out, erplink_outbox *ob, size_t 
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++)
       if (b->it[i].attempts > ob->o.max_attempts)
-        f[k++] = (erplink__ob_finish){b->it[i].key, b->it[i].gen, ERPLINK_OUTBOX_OUTCOME_DEAD, now, ERPLINK_ETIMEOUT,
-                                      why, 0};
+        f[k++] = (erplink__ob_finish){
+            b->it[i].key, b->it[i].gen, ERPLINK_OUTBOX_OUTCOME_DEAD, now, ERPLINK_ETIMEOUT, why, 0};
     rc = finish_all(ob, f, ndead, now);
     free(f);
     if (rc != 0) {
@@ -576,8 +584,10 @@ int erplink_outbox_claim(erplink_outbox_batch **out, erplink_outbox *ob, size_t 
     }
     size_t w = 0;
     for (size_t i = 0; i < b->n; i++) {
-      if (b->it[i].attempts > ob->o.max_attempts) item_clear(&b->it[i]);
-      else b->it[w++] = b->it[i];
+      if (b->it[i].attempts > ob->o.max_attempts)
+        item_clear(&b->it[i]);
+      else
+        b->it[w++] = b->it[i];
     }
     b->n = w;
   }
@@ -605,8 +615,10 @@ int erplink_outbox_list(erplink_outbox_batch **out, erplink_outbox *ob, erplink_
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_list: out is NULL");
   *out = NULL;
   if (!ob || !state_ok(state) || state == ERPLINK_OUTBOX_RETRY_WAIT || max == 0 || max > MAX_BATCH)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_outbox_list: NULL outbox, a state that cannot be listed, or "
-                               "max out of range (1 to %d)", MAX_BATCH);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_outbox_list: NULL outbox, a state that cannot be listed, or "
+                               "max out of range (1 to %d)",
+                               MAX_BATCH);
   erplink_outbox_batch *b = NULL;
   int rc = batch_new(&b, ob, false);
   if (rc) return rc;

@@ -17,7 +17,8 @@ typedef struct ob_sql {
 /* The common case, a pending key enqueued again, touches only the payload: SQLite rewrites the
  * index entries of every indexed column an UPDATE assigns (even to the same value), so the
  * general upsert below costs three pages per commit where this costs one. */
-static const char k_replace_pending[] = "UPDATE erplink_outbox SET payload = ?3 WHERE ns = ?1 AND key = ?2 AND state = 0";
+static const char k_replace_pending[] =
+    "UPDATE erplink_outbox SET payload = ?3 WHERE ns = ?1 AND key = ?2 AND state = 0";
 static const char k_upsert[] =
     "INSERT INTO erplink_outbox(ns, key, state, payload, newer, gen, attempts, ready, changed, err_code, err_msg) "
     "VALUES(?1, ?2, 0, ?3, NULL, ?4, 0, ?4, ?4, 0, NULL) "
@@ -58,16 +59,14 @@ static const char k_retry[] =
     "err_code = CASE WHEN ?6 = 0 THEN err_code ELSE ?6 END, err_msg = CASE WHEN ?6 = 0 THEN err_msg ELSE ?7 END "
     "WHERE ns = ?1 AND key = ?2 AND state = 1 AND gen = ?3";
 
-static const char k_list[] =
-    "SELECT key, payload, gen, attempts, err_code, err_msg, changed FROM erplink_outbox "
-    "WHERE ns = ?1 AND state = ?2 ORDER BY key LIMIT ?3 OFFSET ?4";
+static const char k_list[] = "SELECT key, payload, gen, attempts, err_code, err_msg, changed FROM erplink_outbox "
+                             "WHERE ns = ?1 AND state = ?2 ORDER BY key LIMIT ?3 OFFSET ?4";
 static const char k_requeue[] =
     "UPDATE erplink_outbox SET state = 0, attempts = 0, ready = ?3, changed = ?3, err_code = 0, err_msg = NULL "
     "WHERE ns = ?1 AND state = 2 AND (?2 IS NULL OR key = ?2)";
 static const char k_discard[] = "DELETE FROM erplink_outbox WHERE ns = ?1 AND state = 2 AND (?2 IS NULL OR key = ?2)";
-static const char k_count[] =
-    "SELECT count(*) FROM erplink_outbox WHERE ns = ?1 AND state = ?2 "
-    "AND (?3 = 0 OR (?3 = 1 AND ready <= ?4) OR (?3 = 2 AND ready > ?4))";
+static const char k_count[] = "SELECT count(*) FROM erplink_outbox WHERE ns = ?1 AND state = ?2 "
+                              "AND (?3 = 0 OR (?3 = 1 AND ready <= ?4) OR (?3 = 2 AND ready > ?4))";
 static const char k_purge[] = "DELETE FROM erplink_outbox WHERE ns = ?1 AND state = 3 AND changed < ?2";
 
 typedef struct oq_arg {
@@ -232,8 +231,10 @@ static int finish_one(erplink__sconn *c, int64_t ns, erplink__ob_finish *f, int6
   if (sql != k_done) {
     if (sql == k_retry) sqlite3_bind_int64(s, 5, f->ready_at);
     sqlite3_bind_int(s, 6, f->code);
-    if (f->msg) erplink__store_bind_text(s, 7, f->msg, strlen(f->msg));
-    else sqlite3_bind_null(s, 7);
+    if (f->msg)
+      erplink__store_bind_text(s, 7, f->msg, strlen(f->msg));
+    else
+      sqlite3_bind_null(s, 7);
     if (sql == k_retry) sqlite3_bind_int(s, 8, f->outcome == ERPLINK_OUTBOX_OUTCOME_RELEASE);
   }
   if ((rc = erplink__store_exec_stmt(s)) != SQLITE_OK) return rc;
@@ -284,9 +285,9 @@ static int list_fn(erplink__sconn *c, void *p) {
     const void *pl = sqlite3_column_blob(s, 1);
     size_t n = (size_t)sqlite3_column_bytes(s, 1);
     if (!key) return SQLITE_CORRUPT;
-    int r = erplink_outbox_sink_add(a->sink, key, pl, pl ? n : 0, sqlite3_column_int64(s, 2),
-                                    sqlite3_column_int(s, 3), sqlite3_column_int(s, 4),
-                                    (const char *)sqlite3_column_text(s, 5), sqlite3_column_int64(s, 6));
+    int r = erplink_outbox_sink_add(a->sink, key, pl, pl ? n : 0, sqlite3_column_int64(s, 2), sqlite3_column_int(s, 3),
+                                    sqlite3_column_int(s, 4), (const char *)sqlite3_column_text(s, 5),
+                                    sqlite3_column_int64(s, 6));
     if (r != 0) return r;
   }
   return rc == SQLITE_DONE ? 0 : rc;
@@ -402,8 +403,8 @@ int erplink__outbox_sqlite_ops(erplink_outbox_ops *ops, erplink__ob_finish_many_
     free(q);
     return rc;
   }
-  *ops = (erplink_outbox_ops){sql_upsert, sql_claim, sql_finish, sql_list, sql_requeue,
-                              sql_discard, sql_count, sql_purge, sql_destroy};
+  *ops = (erplink_outbox_ops){sql_upsert,  sql_claim, sql_finish, sql_list,   sql_requeue,
+                              sql_discard, sql_count, sql_purge,  sql_destroy};
   *many = sql_finish_many;
   *upsert_many = sql_upsert_many;
   *userdata = q;

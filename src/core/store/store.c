@@ -59,8 +59,10 @@ int erplink_store_options_set_create(erplink_store_options *o, int create) {
 
 int erplink_store_options_set_busy_timeout_ms(erplink_store_options *o, int64_t ms) {
   if (!o || ms < 1 || ms > 3600000)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_store_options_set_busy_timeout_ms: NULL options or %lld "
-                               "out of range (1 to 3600000)", (long long)ms);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_store_options_set_busy_timeout_ms: NULL options or %lld "
+                               "out of range (1 to 3600000)",
+                               (long long)ms);
   o->busy_ms = ms;
   return 0;
 }
@@ -75,8 +77,10 @@ int erplink_store_options_set_sync(erplink_store_options *o, erplink_store_sync 
 
 int erplink_store_options_set_max_connections(erplink_store_options *o, int n) {
   if (!o || n < 1 || n > 64)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_store_options_set_max_connections: NULL options or %d out "
-                               "of range (1 to 64)", n);
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_store_options_set_max_connections: NULL options or %d out "
+                               "of range (1 to 64)",
+                               n);
   o->max_conns = n;
   return 0;
 }
@@ -94,28 +98,32 @@ static int map_sqlite(const erplink_store *st, int rc, const char *msg, const ch
   case SQLITE_LOCKED:
     if (cancelled)
       return erplink__error_setf(ERPLINK_ECANCELLED, "store %s: %s: cancelled while waiting for a lock", path, what);
-    return erplink__error_setf(ERPLINK_ECONFLICT, "store %s: %s: the file stayed locked by another connection or "
-                               "process for more than the busy timeout (%lld ms)", path, what,
-                               st ? (long long)st->o.busy_ms : 0LL);
+    return erplink__error_setf(ERPLINK_ECONFLICT,
+                               "store %s: %s: the file stayed locked by another connection or "
+                               "process for more than the busy timeout (%lld ms)",
+                               path, what, st ? (long long)st->o.busy_ms : 0LL);
   case SQLITE_NOMEM: return erplink__error_setf(ERPLINK_ENOMEM, "store %s: %s: out of memory", path, what);
   case SQLITE_CORRUPT:
   case SQLITE_NOTADB:
     return erplink__error_setf(ERPLINK_ESTORE_CORRUPT, "store %s: %s: the file is damaged or is not a database (%s)",
                                path, what, m);
   case SQLITE_READONLY:
-    return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: the file is read-only (%s); erplink needs write "
-                               "access to it and to its directory (for the -wal and -shm files)", path, what, m);
+    return erplink__error_setf(ERPLINK_ESTORE,
+                               "store %s: %s: the file is read-only (%s); erplink needs write "
+                               "access to it and to its directory (for the -wal and -shm files)",
+                               path, what, m);
   case SQLITE_CANTOPEN:
-    return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: cannot open the file or its -wal/-shm companions "
-                               "(%s); check that the directory exists and is writable", path, what, m);
+    return erplink__error_setf(ERPLINK_ESTORE,
+                               "store %s: %s: cannot open the file or its -wal/-shm companions "
+                               "(%s); check that the directory exists and is writable",
+                               path, what, m);
   case SQLITE_FULL: return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: the disk is full (%s)", path, what, m);
   case SQLITE_IOERR: return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: I/O error (%s)", path, what, m);
   case SQLITE_PERM:
   case SQLITE_AUTH: return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: permission denied (%s)", path, what, m);
   case SQLITE_TOOBIG: return erplink__error_setf(ERPLINK_ERANGE, "store %s: %s: value too large (%s)", path, what, m);
   case SQLITE_INTERRUPT: return erplink__error_setf(ERPLINK_ECANCELLED, "store %s: %s: interrupted", path, what);
-  default:
-    return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: SQLite error %d (%s)", path, what, rc, m);
+  default: return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s: SQLite error %d (%s)", path, what, rc, m);
   }
 }
 
@@ -135,8 +143,10 @@ int erplink__custom_leave(erplink__error_saved *saved, int rc, const char *what)
     return rc;
   }
   if (rc > 0)
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "%s: the custom store returned %d (want 0 or a negative "
-                               "ERPLINK_E* code)", what, rc);
+    return erplink__error_setf(ERPLINK_EPROTOCOL,
+                               "%s: the custom store returned %d (want 0 or a negative "
+                               "ERPLINK_E* code)",
+                               what, rc);
   return erplink__error_setf(rc, "%s: the custom store failed (%s)", what, erplink_strerror(rc));
 }
 
@@ -247,8 +257,8 @@ int erplink__store_stmt(sqlite3_stmt **out, erplink__sconn *c, const char *sql) 
       return SQLITE_OK;
     }
   sqlite3_stmt *s = NULL;
-  int rc = sqlite3_prepare_v3(c->db, sql, -1, c->nstmts < ERPLINK__SCONN_STMTS ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-                              NULL);
+  int rc =
+      sqlite3_prepare_v3(c->db, sql, -1, c->nstmts < ERPLINK__SCONN_STMTS ? SQLITE_PREPARE_PERSISTENT : 0, &s, NULL);
   if (rc != SQLITE_OK) return rc;
   if (c->nstmts < ERPLINK__SCONN_STMTS) {
     c->stmts[c->nstmts].sql = sql;
@@ -298,8 +308,10 @@ static int run_on(erplink__sconn *c, int mode, erplink__store_fn fn, void *arg, 
   int rc;
   for (int round = 0;; round++) {
     rc = SQLITE_OK;
-    if (mode == ERPLINK__TXN_READ) rc = exec_static(c, k_begin);
-    else if (mode == ERPLINK__TXN_WRITE) rc = exec_static(c, k_begin_immediate);
+    if (mode == ERPLINK__TXN_READ)
+      rc = exec_static(c, k_begin);
+    else if (mode == ERPLINK__TXN_WRITE)
+      rc = exec_static(c, k_begin_immediate);
     if (rc == SQLITE_OK) rc = fn(c, arg);
     if (rc > 0) snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(c->db));
     for (int i = 0; i < c->nstmts; i++) sqlite3_reset(c->stmts[i].stmt);
@@ -323,9 +335,10 @@ static int run_on(erplink__sconn *c, int mode, erplink__store_fn fn, void *arg, 
 int erplink__store_run(erplink_store *st, int mode, erplink__store_fn fn, void *arg, const char *what) {
   if (!st) return erplink__error_setf(ERPLINK_EINVAL, "%s: the store is NULL", what);
   if (getpid() != st->pid)
-    return erplink__error_setf(ERPLINK_EINVAL, "store %s: %s: opened in process %ld and used in process %ld (after "
-                               "fork()): open the store again in the child", st->path, what, (long)st->pid,
-                               (long)getpid());
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "store %s: %s: opened in process %ld and used in process %ld (after "
+                               "fork()): open the store again in the child",
+                               st->path, what, (long)st->pid, (long)getpid());
   erplink__sconn *c = NULL;
   int rc = pool_acquire(&c, st);
   if (rc != 0) return rc;
@@ -412,13 +425,16 @@ static int read_header_fn(erplink__sconn *c, void *arg) {
 
 static int check_header(const erplink_store *st, const header *h) {
   if (h->app_id != ERPLINK_APP_ID && (h->app_id != 0 || h->objects != 0 || h->version != 0))
-    return erplink__error_setf(ERPLINK_ESTORE_CORRUPT, "store %s: the file is an SQLite database of another "
+    return erplink__error_setf(ERPLINK_ESTORE_CORRUPT,
+                               "store %s: the file is an SQLite database of another "
                                "program (application_id %lld, %lld schema objects), not an erplink store",
                                st->path, (long long)h->app_id, (long long)h->objects);
   if (h->version > ERPLINK_STORE_SCHEMA_VERSION)
-    return erplink__error_setf(ERPLINK_ESTORE_VERSION, "store %s: the file has schema version %lld, written by a "
+    return erplink__error_setf(ERPLINK_ESTORE_VERSION,
+                               "store %s: the file has schema version %lld, written by a "
                                "newer erplink; this library knows versions up to %d: upgrade erplink (the file "
-                               "was not changed)", st->path, (long long)h->version, ERPLINK_STORE_SCHEMA_VERSION);
+                               "was not changed)",
+                               st->path, (long long)h->version, ERPLINK_STORE_SCHEMA_VERSION);
   if (h->version < 0)
     return erplink__error_setf(ERPLINK_ESTORE_CORRUPT, "store %s: the file has an invalid schema version %lld",
                                st->path, (long long)h->version);
@@ -486,7 +502,8 @@ int erplink_store_open(erplink_store **out, const char *path, const erplink_stor
   if (!out) return erplink__error_setf(ERPLINK_EINVAL, "erplink_store_open: out is NULL");
   *out = NULL;
   if (!path || !*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
-    return erplink__error_setf(ERPLINK_EINVAL, "erplink_store_open: %s: give the path of a file (\":memory:\", \"\" "
+    return erplink__error_setf(ERPLINK_EINVAL,
+                               "erplink_store_open: %s: give the path of a file (\":memory:\", \"\" "
                                "and URIs are refused; use the memory backends for state that need not last)",
                                path ? (*path ? path : "empty path") : "NULL path");
   if (!o) o = &k_defaults;
@@ -494,11 +511,9 @@ int erplink_store_open(erplink_store **out, const char *path, const erplink_stor
   if (stat(path, &sb) == 0) {
     if (S_ISDIR(sb.st_mode))
       return erplink__error_setf(ERPLINK_ESTORE, "store %s: is a directory, not a store file", path);
-    if (!S_ISREG(sb.st_mode))
-      return erplink__error_setf(ERPLINK_ESTORE, "store %s: is not a regular file", path);
+    if (!S_ISREG(sb.st_mode)) return erplink__error_setf(ERPLINK_ESTORE, "store %s: is not a regular file", path);
   } else if (errno == ENOENT) {
-    if (!o->create)
-      return erplink__error_setf(ERPLINK_ENOTFOUND, "store %s: no such file (creation is off)", path);
+    if (!o->create) return erplink__error_setf(ERPLINK_ENOTFOUND, "store %s: no such file (creation is off)", path);
   } else {
     return erplink__error_setf(ERPLINK_ESTORE, "store %s: %s", path, strerror(errno));
   }
@@ -578,8 +593,7 @@ int erplink_store_check(erplink_store *st) {
   check_arg a;
   int rc = erplink__store_run(st, ERPLINK__TXN_READ, check_fn, &a, "checking the file");
   if (rc != 0) return rc;
-  if (!a.ok)
-    return erplink__error_setf(ERPLINK_ESTORE_CORRUPT, "store %s: the file is damaged: %s", st->path, a.first);
+  if (!a.ok) return erplink__error_setf(ERPLINK_ESTORE_CORRUPT, "store %s: the file is damaged: %s", st->path, a.first);
   return 0;
 }
 

@@ -80,13 +80,13 @@ static void test_numbers(void) {
 }
 
 static void test_secret_names(void) {
-  const char *yes[] = {"Authorization", "AuthorizationToken", "password", "api_key", "X-Api-Key", "apikey",
-                       "refresh_token", "access_token", "client_secret", "key_secret", "Cookie",
-                       "X-Razorpay-Signature"};
+  const char *yes[] = {"Authorization", "AuthorizationToken",  "password",     "api_key",       "X-Api-Key",
+                       "apikey",        "refresh_token",       "access_token", "client_secret", "key_secret",
+                       "Cookie",        "X-Razorpay-Signature"};
   for (size_t k = 0; k < sizeof yes / sizeof yes[0]; k++) CHECK(erplink__is_secret_name(yes[k], strlen(yes[k])));
   /* service field names are the service's to declare (erplink_http_options_add_secret_name) */
-  const char *no[] = {"name", "Content-Type", "list_price", "User-Agent", "model", "X-Pages", "code_verifier",
-                      "retailer_otp"};
+  const char *no[] = {"name",  "Content-Type", "list_price",    "User-Agent",
+                      "model", "X-Pages",      "code_verifier", "retailer_otp"};
   for (size_t k = 0; k < sizeof no / sizeof no[0]; k++) CHECK(!erplink__is_secret_name(no[k], strlen(no[k])));
   erplink__logger lg = {0};
   char *declared[] = {"code_verifier", "retailer_otp"};

@@ -368,7 +368,8 @@ static void test_adopt_subtree(void) {
   int64_t i = 0;
   CHECK(erplink_value_get_int(&i, erplink_value_struct_get(erplink_value_array_at(got, 0), "id")) == 0 && i == 1);
   char *j = NULL;
-  CHECK(erplink_json_encode(&j, NULL, got) == 0 && j && !strcmp(j, "[{\"id\":1,\"name\":\"a\",\"tags\":[1,2]},{\"id\":2}]"));
+  CHECK(erplink_json_encode(&j, NULL, got) == 0 && j &&
+        !strcmp(j, "[{\"id\":1,\"name\":\"a\",\"tags\":[1,2]},{\"id\":2}]"));
   erplink_free(j);
   erplink_value_free(got); /* the whole arena (ASan: nothing leaks) */
   /* a scalar subtree, and the root itself */

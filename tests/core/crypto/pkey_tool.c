@@ -37,14 +37,17 @@ int main(void) {
       printf("bad hex\n");
     } else {
       erplink_pkey *k = NULL;
-      int rc = strcmp(f[0], "rsa") == 0 ? erplink_pkey_new_rsa(&k, a, al, b, bl) : erplink_pkey_new_ec_p256(&k, a, al, b, bl);
+      int rc = strcmp(f[0], "rsa") == 0 ? erplink_pkey_new_rsa(&k, a, al, b, bl)
+                                        : erplink_pkey_new_ec_p256(&k, a, al, b, bl);
       if (rc != 0) {
         printf("key %d %s\n", rc, erplink_error_message(erplink_error_last()));
       } else {
         erplink_sig_alg alg = strcmp(f[3], "RS256") == 0 ? ERPLINK_SIG_RS256 : ERPLINK_SIG_ES256;
         rc = erplink_pkey_verify(k, alg, d, dl, s, sl);
-        if (rc) printf("verify %d %s\n", rc, erplink_error_message(erplink_error_last()));
-        else printf("verify 0\n");
+        if (rc)
+          printf("verify %d %s\n", rc, erplink_error_message(erplink_error_last()));
+        else
+          printf("verify 0\n");
       }
       erplink_pkey_free(k);
     }

@@ -30,7 +30,8 @@ static void test_sha256_vectors(void) {
       {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
       {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-      {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+      {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrst"
+       "u",
        "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
   };
   unsigned char d[32];
@@ -104,8 +105,8 @@ static unsigned char *rep(unsigned char c, size_t n) {
 static void test_hmac_rfc4231(void) {
   unsigned char k4[25];
   for (int i = 0; i < 25; i++) k4[i] = (unsigned char)(i + 1);
-  unsigned char *k1 = rep(0x0b, 20), *k3 = rep(0xaa, 20), *d3 = rep(0xdd, 50), *d4 = rep(0xcd, 50),
-                *k5 = rep(0x0c, 20), *k6 = rep(0xaa, 131);
+  unsigned char *k1 = rep(0x0b, 20), *k3 = rep(0xaa, 20), *d3 = rep(0xdd, 50), *d4 = rep(0xcd, 50), *k5 = rep(0x0c, 20),
+                *k6 = rep(0xaa, 131);
   struct {
     const void *key;
     size_t klen;
@@ -114,7 +115,8 @@ static void test_hmac_rfc4231(void) {
     const char *hex;
   } v[] = {
       {k1, 20, "Hi There", 8, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
-      {"Jefe", 4, "what do ya want for nothing?", 28, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+      {"Jefe", 4, "what do ya want for nothing?", 28,
+       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
       {k3, 20, d3, 50, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
       {k4, 25, d4, 50, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
       {k5, 20, "Test With Truncation", 20, "a3b6167473100ee06e0c796c2955552b"}, /* truncated to 128 bits */
@@ -441,7 +443,7 @@ static void test_base64_errors(void) {
   b64_bad("Zm9v!A==", 0, "invalid character at offset 4");
   b64_bad("Zm9v YmFy", 0, "whitespace at offset 4");
   b64_bad("Zm9v\nYmFy", 0, "whitespace");
-  b64_bad("-_-__g==", 0, "invalid character at offset 0");            /* url chars in std */
+  b64_bad("-_-__g==", 0, "invalid character at offset 0");                  /* url chars in std */
   b64_bad("+/+//g==", ERPLINK_BASE64_URL, "invalid character at offset 0"); /* std chars in url */
   b64_bad("Zg", 0, "missing padding");
   b64_bad("Zg=", 0, "incomplete padding");

@@ -229,7 +229,7 @@ static void test_multiplexed(void) {
 
 int main(void) {
   static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                                           "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"};
+                                           "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
   for (size_t i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++) unsetenv(proxy_vars[i]);
   alarm(90);
   if (!find_nghttpd()) {

@@ -42,7 +42,8 @@ static int counter(const char *what, const char *key) {
   erplink_http_request *r = NULL;
   erplink_http_response *resp = NULL;
   int n = -1;
-  if (erplink_http_request_new(&r, "GET", U("/%s?key=%s", what, key)) == 0 && erplink_http_client_send(&resp, c, r) == 0)
+  if (erplink_http_request_new(&r, "GET", U("/%s?key=%s", what, key)) == 0 &&
+      erplink_http_client_send(&resp, c, r) == 0)
     n = atoi(erplink_http_response_body(resp, NULL));
   erplink_http_response_free(resp);
   erplink_http_request_free(r);
@@ -129,8 +130,7 @@ static void test_batch_50(void) {
 static void test_bounded_parallel(void) {
   erplink_http_client *c = mk(1, 0, NULL, NULL);
   erplink_http_request *rq[12] = {0};
-  for (int i = 0; i < 12; i++)
-    REQUIRE(erplink_http_request_new(&rq[i], "GET", U("/stall?ms=300&key=bp&i=%d", i)) == 0);
+  for (int i = 0; i < 12; i++) REQUIRE(erplink_http_request_new(&rq[i], "GET", U("/stall?ms=300&key=bp&i=%d", i)) == 0);
   int codes[12];
   erplink_http_response *outs[12];
   int64_t t0 = erplink__now_mono_ms();
@@ -154,8 +154,9 @@ static void test_failures(void) {
   erplink_http_client *c = mk(3, 0, NULL, NULL);
   char refused[128];
   snprintf(refused, sizeof refused, "http://127.0.0.1:%d/x", test_unused_port());
-  const char *urls[] = {U("/status/500?key=b500"), U("/status/404?key=b404"), U("/redirect?to=%s", U("/ok")),
-                        refused, U("/ok"), U("/status/503?key=b503")};
+  const char *urls[] = {
+      U("/status/500?key=b500"), U("/status/404?key=b404"), U("/redirect?to=%s", U("/ok")), refused, U("/ok"),
+      U("/status/503?key=b503")};
   enum { K = 6 };
   erplink_http_request *rq[K] = {0};
   for (int i = 0; i < K; i++) REQUIRE(erplink_http_request_new(&rq[i], i == K - 1 ? "POST" : "GET", urls[i]) == 0);
@@ -323,7 +324,6 @@ static void test_next_and_cancel(void) {
   erplink_http_client_free(c);
 }
 
-
 /* A refused connection is retried like a synchronous send (attempts seen in the log). */
 static void test_refused_attempts(void) {
   test_log lb = TEST_LOG_INIT;
@@ -346,7 +346,7 @@ static void test_refused_attempts(void) {
 
 int main(void) {
   static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                                           "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"};
+                                           "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
   for (size_t i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++) unsetenv(proxy_vars[i]);
   if (test_server_start(&srv, "faultserver.py", NULL) != 0) {
     printf("Bail out! could not start faultserver.py\n");

@@ -54,7 +54,8 @@ static erplink_http_client *mk(const cfg *k) {
     if (k->follow) erplink_http_options_set_follow_redirects(o, 1);
     if (k->max_bytes) erplink_http_options_set_max_response_bytes(o, k->max_bytes);
     if (k->rps > 0) erplink_http_options_set_rate_limit(o, k->rps, k->burst);
-    if (k->budget_ratio > 0 || k->budget_min > 0) erplink_http_options_set_retry_budget(o, k->budget_ratio, k->budget_min);
+    if (k->budget_ratio > 0 || k->budget_min > 0)
+      erplink_http_options_set_retry_budget(o, k->budget_ratio, k->budget_min);
     if (k->max_retry_after_ms) erplink_http_options_set_max_retry_after_ms(o, k->max_retry_after_ms);
     if (k->low_bps) erplink_http_options_set_low_speed(o, k->low_bps, k->low_s);
     if (k->log) erplink_http_options_set_log(o, ERPLINK_LOG_TRACE, k->log, k->log_ud);
@@ -75,8 +76,10 @@ static int req(erplink_http_client *c, const char *method, const char *url, cons
   erplink_http_response *tmp = NULL;
   rc = erplink_http_client_send(&tmp, c, r);
   erplink_http_request_free(r);
-  if (resp) *resp = tmp;
-  else erplink_http_response_free(tmp);
+  if (resp)
+    *resp = tmp;
+  else
+    erplink_http_response_free(tmp);
   return rc;
 }
 
@@ -147,9 +150,11 @@ static void test_ok_user_agent_methods(void) {
 
 static void test_status_mapping(void) {
   erplink_http_client *c = mk(NULL);
-  struct { int status; int code; } t[] = {{400, ERPLINK_EHTTP}, {401, ERPLINK_EAUTH}, {403, ERPLINK_EACCESS},
-                                          {404, ERPLINK_ENOTFOUND}, {409, ERPLINK_ECONFLICT}, {422, ERPLINK_EHTTP},
-                                          {500, ERPLINK_ESERVER}, {501, ERPLINK_ESERVER}};
+  struct {
+    int status;
+    int code;
+  } t[] = {{400, ERPLINK_EHTTP},     {401, ERPLINK_EAUTH}, {403, ERPLINK_EACCESS}, {404, ERPLINK_ENOTFOUND},
+           {409, ERPLINK_ECONFLICT}, {422, ERPLINK_EHTTP}, {500, ERPLINK_ESERVER}, {501, ERPLINK_ESERVER}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     erplink_http_response *resp = NULL;
     CHECK_EQ_INT(req(c, "GET", U("/status/%d", t[i].status), NULL, &resp), t[i].code);
@@ -349,7 +354,8 @@ static void test_html_and_size(void) {
   CHECK_EQ_INT(req(c, "GET", U("/ok"), NULL, NULL), 0);
   /* a HEAD announces the length of a body it does not send: not "too large" */
   CHECK_EQ_INT(req(c, "HEAD", U("/html"), NULL, &resp), 0);
-  CHECK(resp && erplink_http_response_header(resp, "Content-Length") && atoi(erplink_http_response_header(resp, "Content-Length")) > 20);
+  CHECK(resp && erplink_http_response_header(resp, "Content-Length") &&
+        atoi(erplink_http_response_header(resp, "Content-Length")) > 20);
   erplink_http_response_free(resp);
   CHECK_EQ_INT(req(c, "GET", U("/ok"), NULL, NULL), 0);
   erplink_http_client_free(c);
@@ -364,8 +370,7 @@ typedef struct sink_state {
 static int sink_write(const char *d, size_t n, void *ud) {
   sink_state *s = ud;
   erplink_buf_put(&s->data, d, n);
-  if (s->fail_after && s->data.len > s->fail_after)
-    return erplink__error_setf(ERPLINK_EPROTOCOL, "decoder says no");
+  if (s->fail_after && s->data.len > s->fail_after) return erplink__error_setf(ERPLINK_EPROTOCOL, "decoder says no");
   return 0;
 }
 
@@ -666,7 +671,6 @@ static void test_pause(void) {
 
 /* ---------------------------------------------------------------- log redaction */
 
-
 static void test_log_redaction(void) {
   test_log lb = TEST_LOG_INIT;
   erplink_http_client *c = mk(&(cfg){.log = test_log_cb, .log_ud = &lb, .max_attempts = 2});
@@ -721,9 +725,9 @@ static void test_log_redaction(void) {
   erplink_http_client_free(c);
 
   const char *t = test_log_text(&lb);
-  static const char *const secrets[] = {"URLPASSWORD", "QUERYKEY", "AUTHHEADERSECRET", "CARTONATOKEN",
-                                        "COOKIESECRET", "FORMPASSWORD", "CLIENTSECRET", "TREESECRET",
-                                        "FAILPASSWORD", "QTOKEN", "alice:", "bob:"};
+  static const char *const secrets[] = {"URLPASSWORD",  "QUERYKEY",     "AUTHHEADERSECRET", "CARTONATOKEN",
+                                        "COOKIESECRET", "FORMPASSWORD", "CLIENTSECRET",     "TREESECRET",
+                                        "FAILPASSWORD", "QTOKEN",       "alice:",           "bob:"};
   for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
     if (strstr(t, secrets[i])) {
       fputs("# a secret leaked into the log: ", stdout);
@@ -731,10 +735,20 @@ static void test_log_redaction(void) {
     }
     CHECK(strstr(t, secrets[i]) == NULL);
   }
-  static const char *const visible[] = {"visible-header-value", "visible_login", "visible_db", "page=7",
-                                        "127.0.0.1", "visible.model", "api_key=<redacted>", "<redacted>",
-                                        "POST", "-> 200", "retrying", "Authorization: <redacted>",
-                                        "AuthorizationToken: <redacted>", "application/json"};
+  static const char *const visible[] = {"visible-header-value",
+                                        "visible_login",
+                                        "visible_db",
+                                        "page=7",
+                                        "127.0.0.1",
+                                        "visible.model",
+                                        "api_key=<redacted>",
+                                        "<redacted>",
+                                        "POST",
+                                        "-> 200",
+                                        "retrying",
+                                        "Authorization: <redacted>",
+                                        "AuthorizationToken: <redacted>",
+                                        "application/json"};
   for (size_t i = 0; i < sizeof visible / sizeof visible[0]; i++) {
     if (!strstr(t, visible[i])) {
       fputs("# expected in the log: ", stdout);
@@ -744,8 +758,8 @@ static void test_log_redaction(void) {
   }
   CHECK_EQ_INT(test_log_count(&lb, "retrying in"), 1); /* 2 attempts: one retry decision */
   CHECK(lb.lines[ERPLINK_LOG_TRACE] > 0);
-  CHECK_EQ_INT(lb.lines[ERPLINK_LOG_INFO], 3);     /* the three successes */
-  CHECK(strstr(t, "-> 503 in") != NULL);           /* the HTTP error, at warn */
+  CHECK_EQ_INT(lb.lines[ERPLINK_LOG_INFO], 3); /* the three successes */
+  CHECK(strstr(t, "-> 503 in") != NULL);       /* the HTTP error, at warn */
   CHECK_EQ_INT(lb.lines[ERPLINK_LOG_ERROR], 0);
   if (getenv("ERPLINK_TEST_SHOW_LOG")) printf("%s", t);
   test_log_free(&lb);
@@ -766,7 +780,6 @@ static void test_refused_attempts_logged(void) {
   erplink_http_client_free(c);
   test_log_free(&lb);
 }
-
 
 /* A listener whose accept queue is full drops new SYNs: the connect times out, the request
  * was provably never sent, so even a POST is retried. */
@@ -923,7 +936,7 @@ static void test_proxy(void) {
 int main(void) {
   /* tests talk to 127.0.0.1 directly, whatever proxy the environment names */
   static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                                           "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"};
+                                           "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
   for (size_t i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++) unsetenv(proxy_vars[i]);
   if (test_server_start(&srv, "faultserver.py", NULL) != 0) {
     printf("Bail out! could not start faultserver.py\n");

@@ -64,8 +64,10 @@ int main(int argc, char **argv) {
     }
     char *o = NULL;
     if (rc == 0) rc = erplink_json_encode(&o, NULL, v);
-    if (rc == 0) printf("%s\n", o);
-    else printf("ERROR %d %s\n", rc, erplink_error_message(erplink_error_last()));
+    if (rc == 0)
+      printf("%s\n", o);
+    else
+      printf("ERROR %d %s\n", rc, erplink_error_message(erplink_error_last()));
     erplink_free(o);
     erplink_value_free(v);
   }

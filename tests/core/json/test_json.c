@@ -10,11 +10,11 @@
 #include "test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
-# define UNDER_ASAN 1
+#define UNDER_ASAN 1
 #elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define UNDER_ASAN 1
-# endif
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
 #endif
 
 static erplink_value *dec(const char *s) {
@@ -28,7 +28,8 @@ static erplink_value *dec(const char *s) {
 static const char *dec_fail(const char *s, size_t len, const erplink_limits *lim, int code) {
   erplink_value *v = (erplink_value *)1;
   int rc = erplink_json_decode(&v, s, len, lim);
-  if (rc != code) printf("# decode of %.60s: rc %d, expected %d (%s)\n", s, rc, code, erplink_error_message(erplink_error_last()));
+  if (rc != code)
+    printf("# decode of %.60s: rc %d, expected %d (%s)\n", s, rc, code, erplink_error_message(erplink_error_last()));
   CHECK_EQ_INT(rc, code);
   CHECK(v == NULL);
   if (v && v != (erplink_value *)1) erplink_value_free(v);
@@ -54,11 +55,11 @@ static char *reenc(const char *s) {
   return o;
 }
 
-#define CHECK_REENC(in, expected)      \
-  do {                                 \
-    char *test__o = reenc(in);         \
-    CHECK_EQ_STR(test__o, expected);   \
-    erplink_free(test__o);             \
+#define CHECK_REENC(in, expected)                                                                                      \
+  do {                                                                                                                 \
+    char *test__o = reenc(in);                                                                                         \
+    CHECK_EQ_STR(test__o, expected);                                                                                   \
+    erplink_free(test__o);                                                                                             \
   } while (0)
 
 static void test_types_decode(void) {
@@ -172,8 +173,8 @@ static void test_int64(void) {
 }
 
 static void test_doubles(void) {
-  const double ds[] = {0.1, 1.0 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, 1e21, 1e-7,
-                       123456.789, -2.5, 100.0, 9007199254740993.0, 0.30000000000000004};
+  const double ds[] = {0.1,        1.0 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, 1e21, 1e-7,
+                       123456.789, -2.5,    100.0,  9007199254740993.0,      0.30000000000000004};
   for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
     erplink_value *v;
     REQUIRE(erplink_value_new_double(&v, ds[k]) == 0);
@@ -203,7 +204,8 @@ static void test_utf8(void) {
   size_t n;
   CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 0)) == 0 && !strcmp(s, "\xe2\x82\xb9 500"));
   CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 1)) == 0 && !strcmp(s, "\xe2\x82\xb9") && n == 3);
-  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 2)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80") && n == 4);
+  CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 2)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80") &&
+        n == 4);
   CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 3)) == 0 && !strcmp(s, "\xf0\x9f\x98\x80"));
   CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 4)) == 0 && n == 3 && memcmp(s, "a\0b", 3) == 0);
   CHECK(erplink_value_get_string(&s, &n, erplink_value_array_at(v, 5)) == 0 && !strcmp(s, "\xc3\xa9\xc3\xa9"));
@@ -266,7 +268,9 @@ static void test_escapes(void) {
   erplink_free(o);
   erplink_value_free(back);
   erplink_value_free(sv);
-  REQUIRE(erplink_value_new_string(&sv, "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xaa\xe2\x80\xa8") == 0);
+  REQUIRE(erplink_value_new_string(&sv, "a\xe2\x80\xa8"
+                                        "b\xe2\x80\xa9"
+                                        "c\xe2\x80\xaa\xe2\x80\xa8") == 0);
   o = enc(sv);
   CHECK_EQ_STR(o, "\"a\\u2028b\\u2029c\xe2\x80\xaa\\u2028\"");
   back = o ? dec(o) : NULL;
@@ -313,7 +317,10 @@ static void test_encode_all_types(void) {
   erplink_value_struct_set_string(st, "s", "x");
   erplink_value_new_secret(&x, "hunter2");
   erplink_value_struct_set(st, "secret", x);
-  erplink_value_new_bytes(&x, "\x00\xff\x10" "ab", 5);
+  erplink_value_new_bytes(&x,
+                          "\x00\xff\x10"
+                          "ab",
+                          5);
   erplink_value_struct_set(st, "b", x);
   erplink_value_new_bytes(&x, "", 0);
   erplink_value_struct_set(st, "b0", x);
@@ -332,9 +339,10 @@ static void test_encode_all_types(void) {
   char *o = NULL;
   size_t n = 0;
   CHECK(erplink_json_encode(&o, &n, st) == 0);
-  CHECK_EQ_STR(o, "{\"nil\":null,\"t\":true,\"f\":false,\"i\":-42,\"d\":0.5,\"s\":\"x\",\"secret\":\"hunter2\","
-                  "\"b\":\"AP8QYWI=\",\"b0\":\"\",\"dt\":\"2026-11-21 09:05:07\",\"dtus\":\"0001-01-01 00:00:00.000042\","
-                  "\"a\":[[],{},\"\"]}");
+  CHECK_EQ_STR(o,
+               "{\"nil\":null,\"t\":true,\"f\":false,\"i\":-42,\"d\":0.5,\"s\":\"x\",\"secret\":\"hunter2\","
+               "\"b\":\"AP8QYWI=\",\"b0\":\"\",\"dt\":\"2026-11-21 09:05:07\",\"dtus\":\"0001-01-01 00:00:00.000042\","
+               "\"a\":[[],{},\"\"]}");
   CHECK(o && n == strlen(o));
   erplink_free(o);
   /* out_len may be NULL */
@@ -444,7 +452,8 @@ static void test_syntax_errors(void) {
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     const char *m = dec_fail(cases[k].doc, strlen(cases[k].doc), NULL, ERPLINK_EPROTOCOL);
     CHECK_EQ_INT(erplink_error_get_category(erplink_error_last()), ERPLINK_CAT_PROTOCOL);
-    if (!strstr(m, cases[k].msg)) printf("# case %zu (%s): message \"%s\" lacks \"%s\"\n", k, cases[k].doc, m, cases[k].msg);
+    if (!strstr(m, cases[k].msg))
+      printf("# case %zu (%s): message \"%s\" lacks \"%s\"\n", k, cases[k].doc, m, cases[k].msg);
     CHECK(strstr(m, cases[k].msg) != NULL);
     CHECK(strstr(m, "JSON") != NULL);
   }
@@ -492,8 +501,9 @@ static void test_whitespace(void) {
   erplink_value *v = dec(" \t\r\n[ 1 ,\t{ \"a\" :\r\n2 } ]\n\r\t ");
   CHECK(v && erplink_value_count(v) == 2);
   erplink_value_free(v);
-  const char *bad[] = {"\f1", "1\f", "[1,\f2]", "[1\f,2]", "{\"a\"\f:1}", "{\"a\":\f1}", "\v[]", "[]\v", "[\v]",
-                       "{\v}", "\"x\"\f", "true\v", "\xc2\xa0[]", "[\xc2\xa0]", "\xef\xbb\xbf[]", "[\x00]", "\x00"};
+  const char *bad[] = {"\f1",        "1\f",        "[1,\f2]",        "[1\f,2]", "{\"a\"\f:1}", "{\"a\":\f1}",
+                       "\v[]",       "[]\v",       "[\v]",           "{\v}",    "\"x\"\f",     "true\v",
+                       "\xc2\xa0[]", "[\xc2\xa0]", "\xef\xbb\xbf[]", "[\x00]",  "\x00"};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     size_t n = strlen(bad[k]) + (strcmp(bad[k], "") == 0);
     const char *m = dec_fail(bad[k], n, NULL, ERPLINK_EPROTOCOL);
@@ -516,12 +526,13 @@ static void test_whitespace(void) {
 
 /* The DOM path and the On-Demand path (the exact one) build the same trees and fail alike. */
 static void test_paths_agree(void) {
-  const char *docs[] = {k_doc, "[]", "{}", "0", "-0", "\"s\"", "[1e-400,-0.0,18446744073709551615,9223372036854775808]",
-                        "[[],[[]],{\"a\":{}}]", "{\"a\":1,\"a\":2,\"\\u0061\":3}", "[1,", "[1]x", "1 2", "[\"\\udc00\"]",
-                        "[12345678901234567890123]", "[1e400]", "{\"k\\\"\":[true,false,null]}",
-                        /* objects nested deeper than the fast path's key cache (8 levels): the
+  const char *docs[] = {
+      k_doc, "[]", "{}", "0", "-0", "\"s\"", "[1e-400,-0.0,18446744073709551615,9223372036854775808]",
+      "[[],[[]],{\"a\":{}}]", "{\"a\":1,\"a\":2,\"\\u0061\":3}", "[1,", "[1]x", "1 2", "[\"\\udc00\"]",
+      "[12345678901234567890123]", "[1e400]", "{\"k\\\"\":[true,false,null]}",
+      /* objects nested deeper than the fast path's key cache (8 levels): the
                            fuzzer found pointer arithmetic on its missing row (UBSan) */
-                        "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":1,\"l\":2},\"m\":3}}}}}}}}}}"};
+      "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":1,\"l\":2},\"m\":3}}}}}}}}}}"};
   const erplink_limits *lim = NULL;
   struct erplink_limits rl;
   erplink__limits_resolve(&rl, lim);
@@ -563,7 +574,6 @@ static void test_paths_agree(void) {
   free(deep);
 }
 
-
 /* ---------------------------------------------------------------- fast path vs exact path
  *
  * The fast path (simdjson's stage 1 + erplink's stage 2) must never accept what the exact
@@ -587,9 +597,24 @@ static void gen_ws(erplink_buf *b) {
 }
 
 static void gen_string(erplink_buf *b) {
-  static const char *parts[] = {"a", "key", "Ünïcödé", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\\n", "\\\"", "\\\\", "\\/",
-                                "\\u00e9", "\\u0000", "\\ud83d\\ude00", "\\uD834\\uDD1E", "\\t\\b\\f\\r", " ", "0123456789",
-                                "abcdefghijklmnopqrstuvwxyz", "\\u2028"};
+  static const char *parts[] = {"a",
+                                "key",
+                                "Ünïcödé",
+                                "\xe4\xb8\xad",
+                                "\xf0\x9f\x98\x80",
+                                "\\n",
+                                "\\\"",
+                                "\\\\",
+                                "\\/",
+                                "\\u00e9",
+                                "\\u0000",
+                                "\\ud83d\\ude00",
+                                "\\uD834\\uDD1E",
+                                "\\t\\b\\f\\r",
+                                " ",
+                                "0123456789",
+                                "abcdefghijklmnopqrstuvwxyz",
+                                "\\u2028"};
   erplink_buf_putc(b, '"');
   unsigned n = rndn(4) == 0 ? rndn(40) : rndn(5);
   for (unsigned i = 0; i < n; i++) erplink_buf_puts(b, parts[rndn(sizeof parts / sizeof parts[0])]);
@@ -597,16 +622,36 @@ static void gen_string(erplink_buf *b) {
 }
 
 static void gen_number(erplink_buf *b) {
-  static const char *fixed[] = {"0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
-                                "-9223372036854775809", "18446744073709551615", "18446744073709551616",
-                                "123456789012345678901234567890", "1e308", "1e309", "-1e400", "5e-324", "1e-400",
-                                "2.2250738585072014e-308", "0.1", "1.7976931348623157e308", "3.141592653589793238462643383279",
-                                "1E+2", "1e-2", "-0.0", "100000000000000000000000e-10", "0.000000000000000000000000001"};
+  static const char *fixed[] = {"0",
+                                "-0",
+                                "9223372036854775807",
+                                "-9223372036854775808",
+                                "9223372036854775808",
+                                "-9223372036854775809",
+                                "18446744073709551615",
+                                "18446744073709551616",
+                                "123456789012345678901234567890",
+                                "1e308",
+                                "1e309",
+                                "-1e400",
+                                "5e-324",
+                                "1e-400",
+                                "2.2250738585072014e-308",
+                                "0.1",
+                                "1.7976931348623157e308",
+                                "3.141592653589793238462643383279",
+                                "1E+2",
+                                "1e-2",
+                                "-0.0",
+                                "100000000000000000000000e-10",
+                                "0.000000000000000000000000001"};
   switch (rndn(16) ? 1 + rndn(3) : 0) {
   case 0: erplink_buf_puts(b, fixed[rndn(sizeof fixed / sizeof fixed[0])]); break;
   case 1: erplink_buf_printf(b, "%d", (int)(rnd() % 2000001) - 1000000); break;
   case 2: erplink_buf_printf(b, "%lld", (long long)rnd()); break;
-  default: erplink_buf_printf(b, "%.*g", 1 + (int)rndn(17), ((double)(int64_t)rnd()) * pow(10.0, (int)rndn(60) - 30)); break;
+  default:
+    erplink_buf_printf(b, "%.*g", 1 + (int)rndn(17), ((double)(int64_t)rnd()) * pow(10.0, (int)rndn(60) - 30));
+    break;
   }
 }
 
@@ -666,9 +711,10 @@ static void gen_records(erplink_buf *b) {
 }
 
 static void mutate(erplink_buf *b) {
-  static const char *bytes[] = {"[", "]", "{", "}", ":", ",", "\"", "\\", " ", "0", "9", "-", "+", ".", "e", "t", "n",
-                                "f", "\t", "\f", "\x00", "\xff", "\xc3", "\xed\xa0\x80", "\\u", "\\ud800", "\\udc00", "1e400",
-                                "true", "null", "\x01"};
+  static const char *bytes[] = {"[",   "]",       "{",       "}",     ":",    ",",    "\"",   "\\",
+                                " ",   "0",       "9",       "-",     "+",    ".",    "e",    "t",
+                                "n",   "f",       "\t",      "\f",    "\x00", "\xff", "\xc3", "\xed\xa0\x80",
+                                "\\u", "\\ud800", "\\udc00", "1e400", "true", "null", "\x01"};
   unsigned ops = 1 + rndn(3);
   for (unsigned o = 0; o < ops && b->len; o++) {
     size_t at = rndn((unsigned)b->len);
@@ -716,7 +762,7 @@ static int check_paths(const char *doc, size_t n, const struct erplink_limits *r
   int rd = erplink_json_decode(&d, exact, n, NULL);
   int bad = 0;
   if (rf == 0 && (ro != 0 || !erplink_value_equal(f, o))) bad = 1; /* fast accepted: the exact path agrees */
-  if (rf < 0 && rf != ERPLINK_ENOMEM) bad = 1;                       /* fast never fails on its own */
+  if (rf < 0 && rf != ERPLINK_ENOMEM) bad = 1;                     /* fast never fails on its own */
   if ((rd == 0) != (ro == 0) || (rd == 0 && !erplink_value_equal(d, o))) bad = 1;
   if (bad) {
     printf("# paths disagree (fast %d, exact %d, decode %d) on %.*s\n", rf, ro, rd, (int)(n > 300 ? 300 : n), doc);
@@ -742,8 +788,10 @@ static void test_fast_path_differential(void) {
   int bad = 0, accepted = 0, docs = 0, fast = 0;
   for (int k = 0; k < 3000; k++) {
     erplink_buf b = ERPLINK_BUF_INIT;
-    if (k % 3 == 0) gen_records(&b);
-    else gen_value(&b, 0);
+    if (k % 3 == 0)
+      gen_records(&b);
+    else
+      gen_value(&b, 0);
     REQUIRE(!b.oom);
     int acc = 0;
     bad += check_paths(b.ptr, b.len, &rl, &acc);
@@ -791,7 +839,8 @@ static void test_block_cache(void) {
   for (int i = 0; i < N; i++) REQUIRE(erplink_json_decode(&many[i], b.ptr, b.len, NULL) == 0);
   CHECK(erplink__arena_cache_bytes() == 0);
   for (int i = 0; i < N; i++) erplink_value_free(many[i]);
-  printf("# %d trees freed: %zu bytes cached (cap %zu)\n", N, erplink__arena_cache_bytes(), (size_t)ERPLINK_ARENA_CACHE_MAX);
+  printf("# %d trees freed: %zu bytes cached (cap %zu)\n", N, erplink__arena_cache_bytes(),
+         (size_t)ERPLINK_ARENA_CACHE_MAX);
   CHECK(erplink__arena_cache_bytes() <= ERPLINK_ARENA_CACHE_MAX);
   CHECK(erplink__arena_cache_bytes() > ERPLINK_ARENA_CACHE_MAX / 2);
   erplink__arena_cache_drain();
@@ -837,7 +886,8 @@ static void test_html(void) {
   const char *html = "\n  <!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>";
   const char *m = dec_fail(html, strlen(html), NULL, ERPLINK_EPROTOCOL);
   CHECK_EQ_STR(m, "the server answered HTML, not JSON");
-  CHECK_EQ_STR(erplink_error_detail(erplink_error_last()), "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>");
+  CHECK_EQ_STR(erplink_error_detail(erplink_error_last()),
+               "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>");
   /* long, with control bytes and invalid UTF-8: sanitised and cut to at most 200 bytes */
   char big[1000];
   memset(big, 'x', sizeof big);
@@ -1130,8 +1180,8 @@ static void test_fixtures(void) {
   decode_fixture_dir("odoo19/json2", &ok19, &non_json);
   decode_fixture_dir("odoo17/jsonrpc", &ok17, &non_json);
   decode_fixture_dir("odoo19/jsonrpc", &ok19rpc, &non_json);
-  printf("# decoded %d odoo19/json2, %d odoo17/jsonrpc, %d odoo19/jsonrpc bodies; %d non-JSON bodies rejected\n",
-         ok19, ok17, ok19rpc, non_json);
+  printf("# decoded %d odoo19/json2, %d odoo17/jsonrpc, %d odoo19/jsonrpc bodies; %d non-JSON bodies rejected\n", ok19,
+         ok17, ok19rpc, non_json);
   CHECK(ok19 >= 70);
   CHECK(ok17 >= 45);
   CHECK(non_json >= 6);

@@ -55,7 +55,8 @@ static double best_decode(const char *doc, size_t len, size_t piece, int runs, d
     double t = cpu_now() - t0;
     size_t n = 0;
     const char *s = NULL;
-    bool ok = rc == 0 && erplink_value_get_string(&s, &n, v) == 0 && n == len - 2 && s[0] == 'a' && s[n - 1] == doc[len - 2];
+    bool ok =
+        rc == 0 && erplink_value_get_string(&s, &n, v) == 0 && n == len - 2 && s[0] == 'a' && s[n - 1] == doc[len - 2];
     if (!ok) printf("# decode of %zu bytes failed: %d %s\n", len, rc, erplink_error_message(erplink_error_last()));
     erplink_value_free(v);
     if (!ok) {

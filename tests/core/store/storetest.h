@@ -18,14 +18,14 @@
 const char *st_last_msg(void);
 
 /* Checks a call's result code, the last error's code, and that its message contains part. */
-#define CHECK_ERR(rc, code, part)                                                                   \
-  do {                                                                                              \
-    CHECK_EQ_INT((rc), (code));                                                                     \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                 \
-    if (!strstr(st_last_msg(), (part))) {                                                           \
-      printf("# message \"%s\" lacks \"%s\"\n", st_last_msg(), (part));                            \
-      CHECK(!"message content");                                                                    \
-    }                                                                                               \
+#define CHECK_ERR(rc, code, part)                                                                                      \
+  do {                                                                                                                 \
+    CHECK_EQ_INT((rc), (code));                                                                                        \
+    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                                    \
+    if (!strstr(st_last_msg(), (part))) {                                                                              \
+      printf("# message \"%s\" lacks \"%s\"\n", st_last_msg(), (part));                                                \
+      CHECK(!"message content");                                                                                       \
+    }                                                                                                                  \
   } while (0)
 
 /* Creates a fresh scratch directory (under $TMPDIR or /tmp) once; st_path(name) names a file
@@ -58,9 +58,9 @@ int st_kill_after(st_child *c, int stop_at, void (*on_line)(const char *line, vo
 /* One round of a crash test: what its child is told. */
 typedef struct st_round {
   uint64_t seed;
-  int64_t t0;  /* the round's virtual clock start: 10^8 ms after the previous round's */
-  int first;   /* the round's first version number: 10,000 after the previous round's */
-  bool drain;  /* the last round: run to the end (no kill) and empty the queue */
+  int64_t t0; /* the round's virtual clock start: 10^8 ms after the previous round's */
+  int first;  /* the round's first version number: 10,000 after the previous round's */
+  bool drain; /* the last round: run to the end (no kill) and empty the queue */
 } st_round;
 /* Runs rounds + 1 children of child(st_round *, fd): each but the last is SIGKILLed after a
  * seeded number of report lines (1 to max_lines), the last runs to its end; every line goes to
@@ -77,9 +77,8 @@ int st_raw_exec(const char *path, const char *sql);
 /* The rows of every outbox in the file at path, read with SQLite directly (the value waiting
  * behind a lease too): row(key, state 0 pending / 1 leased / 2 dead / 3 done, payload text,
  * newer payload text or NULL, ud) for each. 0, or -1 when the file cannot be read. */
-int st_outbox_rows(const char *path, void (*row)(const char *key, int state, const char *payload, const char *newer,
-                                                 void *ud),
-                   void *ud);
+int st_outbox_rows(const char *path,
+                   void (*row)(const char *key, int state, const char *payload, const char *newer, void *ud), void *ud);
 /* Overwrites the first 64 KiB of path and of its -wal and -shm files with seeded garbage. */
 void st_smash(const char *path, uint64_t seed);
 

@@ -14,7 +14,6 @@
 #include "storetest.h"
 #include "test.h"
 
-
 static int64_t g_now = ST_T0;
 static int64_t fake_clock(void *ud) {
   (void)ud;
@@ -29,8 +28,10 @@ static int get_is(erplink_blob_cache *c, const char *key, const char *want) {
   int rc = erplink_blob_cache_get(&found, &data, &len, c, key);
   if (rc) return rc;
   int r = 0;
-  if (found) r = want && len == strlen(want) && memcmp(data, want, len) == 0 && ((char *)data)[len] == 0 ? 1 : 2;
-  else if (data || len) r = 3;
+  if (found)
+    r = want && len == strlen(want) && memcmp(data, want, len) == 0 && ((char *)data)[len] == 0 ? 1 : 2;
+  else if (data || len)
+    r = 3;
   erplink_free(data);
   return r;
 }

@@ -184,7 +184,7 @@ static void test_mapping(void) {
   REQUIRE(ob && c);
   enqueue_product(ob, "good-1", 10.5, ST_T0);
   enqueue_product(ob, "unknown-7", 3.0, ST_T0); /* the simulator refuses it: product not found */
-  enqueue_product(ob, "negative", -1.0, ST_T0);  /* invalid: never sent */
+  enqueue_product(ob, "negative", -1.0, ST_T0); /* invalid: never sent */
   cartona_flush_report *r = flush(ob, c, "products", ST_T0);
   REQUIRE(r);
   CHECK_EQ_INT(cartona_flush_report_claimed(r), 3);
@@ -279,8 +279,10 @@ static int crash_child(void *arg, int fd) {
     if (!r->drain && st_below(&g, 4) != 0) {
       int k = (int)st_below(&g, CR_PRODUCTS);
       snprintf(id, sizeof id, "cp%02d", k);
-      if (enqueue_stock(ob, id, ++ver, now) != 0) st_report(fd, "ERR enqueue %s", st_last_msg());
-      else st_report(fd, "E %d %d", k, ver); /* acknowledged */
+      if (enqueue_stock(ob, id, ++ver, now) != 0)
+        st_report(fd, "ERR enqueue %s", st_last_msg());
+      else
+        st_report(fd, "E %d %d", k, ver); /* acknowledged */
       continue;
     }
     cartona_flush_report *rep = NULL;
@@ -381,7 +383,9 @@ static void test_crash(void) {
   ctl("POST", "reset", "{}", NULL);
   /* some batches fail (503, reset) even after the retry; a little latency widens the window in
    * which a kill lands mid-flush */
-  ctl("POST", "faults", "{\"rate\":0.2,\"kinds\":[\"503\",\"reset\"],\"seed\":12,\"latency_ms\":3,\"path_prefix\":\"supplier-product/\"}", NULL);
+  ctl("POST", "faults",
+      "{\"rate\":0.2,\"kinds\":[\"503\",\"reset\"],\"seed\":12,\"latency_ms\":3,\"path_prefix\":\"supplier-product/\"}",
+      NULL);
   static cr_state s;
   int kills = 0;
   int bad = st_crash_rounds(CR_ROUNDS, 8675309, 150, crash_child, cr_line, cr_verify, &s, &kills);
@@ -398,8 +402,8 @@ static void test_crash(void) {
   }
   erplink_value_free(state);
   ctl("POST", "faults", "{\"rate\":0,\"latency_ms\":0}", NULL);
-  printf("# %d of %d rounds killed mid-way, %d flushes reported, %lld faults injected\n", kills, CR_ROUNDS,
-         s.flushes, (long long)injected);
+  printf("# %d of %d rounds killed mid-way, %d flushes reported, %lld faults injected\n", kills, CR_ROUNDS, s.flushes,
+         (long long)injected);
   CHECK(injected > 0);
   CHECK(kills >= CR_ROUNDS / 2);
   CHECK(s.flushes > CR_ROUNDS);

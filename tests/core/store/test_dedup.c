@@ -12,7 +12,6 @@
 #include "storetest.h"
 #include "test.h"
 
-
 /* seen() as a value: 1 duplicate, 0 new, or the error code */
 static int seen(erplink_dedup *d, const char *id, int64_t now) {
   int s = -7;
@@ -365,8 +364,10 @@ static void *dedup_thread(void *p) {
     int i = (int)((unsigned)(k * 7919 + a->seed * 1013) % DD_IDS); /* a permutation per thread */
     snprintf(id, sizeof id, "evt_%06d", i);
     int r = seen(a->d, id, 1000);
-    if (r == 0) atomic_fetch_add(&a->news[i], 1);
-    else if (r != 1) atomic_fetch_add(&a->errors, 1);
+    if (r == 0)
+      atomic_fetch_add(&a->news[i], 1);
+    else if (r != 1)
+      atomic_fetch_add(&a->errors, 1);
     x = x * 1103515245u + 12345u;
     if ((x >> 16) % 97 == 0 && count(a->d, 1000) < 0) atomic_fetch_add(&a->errors, 1);
   }

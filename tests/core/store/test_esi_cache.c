@@ -135,7 +135,7 @@ static void test_damaged_page(void) {
   CHECK_EQ_INT(orders(c, "all", 36, &n1), ESI_CACHE_MISS);
   /* flip bytes inside the stored page (same length) */
   CHECK_EQ_INT(st_raw_exec(p, "UPDATE erplink_blob SET value = CAST(replace(CAST(value AS TEXT), '\"order_id\"', "
-                           "'\"order_ix\"') AS BLOB)"),
+                              "'\"order_ix\"') AS BLOB)"),
                SQLITE_OK);
   CHECK_EQ_INT(orders(c, "all", 36, &n2), ESI_CACHE_MISS); /* fetched again, not served damaged */
   CHECK_EQ_INT(n2, n1);

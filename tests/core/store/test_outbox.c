@@ -16,7 +16,6 @@
 #include "storetest.h"
 #include "test.h"
 
-
 /* ================================================================ tbox: a custom backend */
 
 typedef struct trow {
@@ -148,13 +147,17 @@ static int tb_finish(int *applied, const char *key, int64_t generation, erplink_
         r->state = 0;
         r->attempts = 0;
         r->ready = now_ms;
-        if (outcome == ERPLINK_OUTBOX_OUTCOME_DONE) tb_set_err(r, 0, NULL);
-        else tb_set_err(r, code, message);
+        if (outcome == ERPLINK_OUTBOX_OUTCOME_DONE)
+          tb_set_err(r, 0, NULL);
+        else
+          tb_set_err(r, code, message);
       } else {
         r->state = outcome == ERPLINK_OUTBOX_OUTCOME_DONE ? 3 : 2;
         r->ready = 0;
-        if (outcome == ERPLINK_OUTBOX_OUTCOME_DONE) tb_set_err(r, 0, NULL);
-        else tb_set_err(r, code, message);
+        if (outcome == ERPLINK_OUTBOX_OUTCOME_DONE)
+          tb_set_err(r, 0, NULL);
+        else
+          tb_set_err(r, code, message);
       }
       r->changed = now_ms;
       break;
@@ -177,7 +180,10 @@ static int cmp_keys(const void *a, const void *b) {
 
 static int tb_list(erplink_outbox_sink *sink, erplink_outbox_state state, size_t offset, size_t max, void *ud) {
   tbox *b = ud;
-  int want = state == ERPLINK_OUTBOX_LEASED ? 1 : state == ERPLINK_OUTBOX_DEAD ? 2 : state == ERPLINK_OUTBOX_DONE ? 3 : 0;
+  int want = state == ERPLINK_OUTBOX_LEASED ? 1
+             : state == ERPLINK_OUTBOX_DEAD ? 2
+             : state == ERPLINK_OUTBOX_DONE ? 3
+                                            : 0;
   pthread_mutex_lock(&b->mu);
   trow *sel[TB_MAX];
   int k = 0;
@@ -270,8 +276,8 @@ static void tb_destroy(void *ud) {
   b->destroyed++;
 }
 
-static const erplink_outbox_ops tb_ops = {tb_upsert, tb_claim, tb_finish, tb_list, tb_requeue,
-                                          tb_discard, tb_count, tb_purge, tb_destroy};
+static const erplink_outbox_ops tb_ops = {tb_upsert,  tb_claim, tb_finish, tb_list,   tb_requeue,
+                                          tb_discard, tb_count, tb_purge,  tb_destroy};
 
 /* ================================================================ helpers */
 
@@ -522,8 +528,10 @@ static int64_t fail_once(erplink_outbox *ob, int code, int64_t retry_after, int6
   int64_t lo = now, hi = now + horizon;
   while (lo < hi) {
     int64_t mid = lo + (hi - lo) / 2;
-    if (cnt(ob, ERPLINK_OUTBOX_PENDING, mid) == 1) hi = mid;
-    else lo = mid + 1;
+    if (cnt(ob, ERPLINK_OUTBOX_PENDING, mid) == 1)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   return lo;
 }
@@ -626,7 +634,7 @@ static void t_dead_letters(void) {
   erplink_outbox_batch *b = claim(ob, 3, now);
   REQUIRE(b && erplink_outbox_batch_count(b) == 1);
   CHECK_EQ_STR(erplink_outbox_item_key(erplink_outbox_batch_at(b, 0)), "a");
-  CHECK_EQ_INT(erplink_outbox_item_attempts(erplink_outbox_batch_at(b, 0)), 1); /* starts over */
+  CHECK_EQ_INT(erplink_outbox_item_attempts(erplink_outbox_batch_at(b, 0)), 1);   /* starts over */
   CHECK_EQ_INT(erplink_outbox_item_error_code(erplink_outbox_batch_at(b, 0)), 0); /* and clean */
   erplink_outbox_batch_done(b, 0);
   complete(ob, b, now);
@@ -670,7 +678,7 @@ static void t_release_and_expiry(void) {
   b = claim(ob, 5, T0 + 1);
   REQUIRE(b && erplink_outbox_batch_count(b) == 2);
   CHECK_EQ_INT(erplink_outbox_item_attempts(erplink_outbox_batch_at(b, 0)), 1); /* not counted */
-  erplink_outbox_batch_free(b); /* a worker that dies: leases expire */
+  erplink_outbox_batch_free(b);                                                 /* a worker that dies: leases expire */
   b = claim(ob, 5, T0 + 200);
   REQUIRE(b && erplink_outbox_batch_count(b) == 2);
   CHECK_EQ_INT(erplink_outbox_item_attempts(erplink_outbox_batch_at(b, 0)), 2);

@@ -20,7 +20,6 @@
 #include "storetest.h"
 #include "test.h"
 
-
 /* Reads an integer pragma of a file with SQLite directly (-1 on failure). */
 static long long raw_pragma(const char *path, const char *pragma) {
   sqlite3 *db = NULL;
@@ -195,8 +194,9 @@ static void test_damaged_pages(void) {
 
 static void test_foreign_and_newer(void) {
   const char *p = st_path("foreign.db");
-  REQUIRE(st_raw_exec(p, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES(1,'x')") ==
-          SQLITE_OK);
+  REQUIRE(
+      st_raw_exec(p, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES(1,'x')") ==
+      SQLITE_OK);
   expect_refused(p, ERPLINK_ESTORE_CORRUPT, "another program");
   const char *q = st_path("newer.db");
   erplink_store *st = NULL;
@@ -243,7 +243,8 @@ typedef struct ro_res {
 static void ro_line(const char *line, void *ud) {
   ro_res *r = ud;
   int rc = 0, n = 0;
-  if (strncmp(line, "SKIP", 4) == 0) r->skip = true;
+  if (strncmp(line, "SKIP", 4) == 0)
+    r->skip = true;
   else if (sscanf(line, "FILE %d %n", &rc, &n) == 1) {
     r->file_rc = rc;
     snprintf(r->file_msg, sizeof r->file_msg, "%s", line + n);
@@ -349,8 +350,10 @@ static void *th_main(void *p) {
     int i = (int)((unsigned)(k * 7919 + a->seed * 1013) % TH_IDS);
     snprintf(id, sizeof id, "evt_%06d", i);
     int seen = -1;
-    if (erplink_dedup_seen(&seen, a->d, id, ST_T0) != 0) atomic_fetch_add(&a->errors, 1);
-    else if (!seen) atomic_fetch_add(&a->news[i], 1);
+    if (erplink_dedup_seen(&seen, a->d, id, ST_T0) != 0)
+      atomic_fetch_add(&a->errors, 1);
+    else if (!seen)
+      atomic_fetch_add(&a->news[i], 1);
     if (k % 50 == 0) { /* readers on other connections meanwhile */
       int found = 0;
       void *data = NULL;

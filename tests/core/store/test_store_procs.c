@@ -53,8 +53,10 @@ static int dedup_hammer(void *arg, int fd) {
     snprintf(id, sizeof id, "evt_%05d", i);
     int seen = -1;
     int rc = erplink_dedup_seen(&seen, d, id, ST_T0);
-    if (rc) st_report(fd, "ERR %d %s", rc, st_last_msg());
-    else if (!seen) st_report(fd, "A %d", i);
+    if (rc)
+      st_report(fd, "ERR %d %s", rc, st_last_msg());
+    else if (!seen)
+      st_report(fd, "A %d", i);
   }
   erplink_dedup_free(d);
   erplink_store_close(st);
@@ -70,7 +72,8 @@ typedef struct tally {
 static void tally_line(const char *line, void *ud) {
   tally *t = ud;
   int i = 0;
-  if (sscanf(line, "A %d", &i) == 1 && i >= 0 && i < t->n) t->accepted[i]++;
+  if (sscanf(line, "A %d", &i) == 1 && i >= 0 && i < t->n)
+    t->accepted[i]++;
   else if (strncmp(line, "ERR", 3) == 0) {
     if (t->errors++ < 5) printf("# %s\n", line);
   }
@@ -238,8 +241,10 @@ static int dedup_crash_child(void *arg, int fd) {
     snprintf(id, sizeof id, "evt_%05d", i);
     int seen = -1;
     int rc = erplink_dedup_seen(&seen, d, id, ST_T0);
-    if (rc) st_report(fd, "ERR %d %s", rc, st_last_msg());
-    else st_report(fd, "%c %d", seen ? 'S' : 'A', i); /* after the call returned: acknowledged */
+    if (rc)
+      st_report(fd, "ERR %d %s", rc, st_last_msg());
+    else
+      st_report(fd, "%c %d", seen ? 'S' : 'A', i); /* after the call returned: acknowledged */
   }
   erplink_dedup_free(d);
   erplink_store_close(st);
@@ -315,8 +320,10 @@ static void oc_enqueue(erplink_outbox *ob, st_rng *g, int *ver, int64_t now, int
   int k = (int)st_below(g, OC_KEYS);
   snprintf(key, sizeof key, "sku-%02d", k);
   snprintf(v, sizeof v, "%d", ++*ver);
-  if (erplink_outbox_enqueue(ob, key, v, strlen(v), now) != 0) st_report(fd, "ERR enqueue %s", st_last_msg());
-  else st_report(fd, "E %d %d", k, *ver); /* acknowledged */
+  if (erplink_outbox_enqueue(ob, key, v, strlen(v), now) != 0)
+    st_report(fd, "ERR enqueue %s", st_last_msg());
+  else
+    st_report(fd, "E %d %d", k, *ver); /* acknowledged */
 }
 
 /* "Sends" a claimed batch: the parent, playing the server, hears of each accepted payload
@@ -396,7 +403,7 @@ static int outbox_crash_child(void *arg, int fd) {
 typedef struct oc_state {
   int acked[OC_KEYS];   /* highest acknowledged version */
   int maxseen[OC_KEYS]; /* highest version the server accepted */
-  char *seen;         /* seen[k * VMAX + v]: the server accepted version v of key k */
+  char *seen;           /* seen[k * VMAX + v]: the server accepted version v of key k */
   int errors;
 } oc_state;
 

@@ -74,8 +74,10 @@ static erplink_value *read_tree(rd *r, int depth) {
     size_t n = (size_t)rd_n(r, 4);
     const char *s = rd_bytes(r, n);
     if (!s) break;
-    if (tag == 's') erplink_value_new_stringn(&v, s, n);
-    else erplink_value_new_bytes(&v, s, n);
+    if (tag == 's')
+      erplink_value_new_stringn(&v, s, n);
+    else
+      erplink_value_new_bytes(&v, s, n);
     break;
   }
   case 'D': {
@@ -109,8 +111,7 @@ static erplink_value *read_tree(rd *r, int depth) {
     }
     break;
   }
-  default:
-    r->bad = 1;
+  default: r->bad = 1;
   }
   if (!v) r->bad = 1;
   if (r->bad) {
@@ -222,8 +223,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *mode = argv[1];
-  int m = !strcmp(mode, "decode") ? 0 : !strcmp(mode, "decode_call") ? 1 : !strcmp(mode, "encode") ? 2
-        : !strcmp(mode, "encode_call") ? 3 : !strcmp(mode, "json_encode") ? 4 : -1;
+  int m = !strcmp(mode, "decode")        ? 0
+          : !strcmp(mode, "decode_call") ? 1
+          : !strcmp(mode, "encode")      ? 2
+          : !strcmp(mode, "encode_call") ? 3
+          : !strcmp(mode, "json_encode") ? 4
+                                         : -1;
   if (m < 0) {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
@@ -241,7 +246,8 @@ int main(int argc, char **argv) {
       erplink_value *v;
       int fault = 0;
       int rc = erplink_xmlrpc_decode_response(&v, &fault, in, n, NULL);
-      if (rc) write_error(&out, rc);
+      if (rc)
+        write_error(&out, rc);
       else {
         erplink_buf_putc(&out, fault ? 'F' : 'V');
         write_tree(&out, v);
@@ -251,7 +257,8 @@ int main(int argc, char **argv) {
       char *meth;
       erplink_value *v;
       int rc = erplink_xmlrpc_decode_call(&meth, &v, in, n, NULL);
-      if (rc) write_error(&out, rc);
+      if (rc)
+        write_error(&out, rc);
       else {
         erplink_buf_putc(&out, 'C');
         w_n(&out, strlen(meth), 4);
@@ -282,7 +289,8 @@ int main(int argc, char **argv) {
       int rc = m == 2   ? erplink_xmlrpc_encode_response(&xml, &xl, v)
                : m == 4 ? erplink_json_encode(&xml, &xl, v)
                         : erplink_xmlrpc_encode_call(&xml, &xl, meth, v);
-      if (rc) write_error(&out, rc);
+      if (rc)
+        write_error(&out, rc);
       else {
         erplink_buf_putc(&out, 'V');
         erplink_buf_put(&out, xml, xl);

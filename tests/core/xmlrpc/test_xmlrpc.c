@@ -7,16 +7,16 @@
 #include "test.h"
 
 /* Checks a return code, the thread's last error code and that the message contains sub. */
-#define CHECK_ERR(expr, code, sub)                                                                   \
-  do {                                                                                               \
-    int r__ = (expr);                                                                                \
-    CHECK_EQ_INT(r__, (code));                                                                       \
-    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                  \
-    const char *m__ = erplink_error_message(erplink_error_last());                                   \
-    if (!m__ || !strstr(m__, (sub))) {                                                               \
-      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, m__ ? m__ : "(null)", (sub)); \
-      test__failed_checks++;                                                                         \
-    }                                                                                                \
+#define CHECK_ERR(expr, code, sub)                                                                                     \
+  do {                                                                                                                 \
+    int r__ = (expr);                                                                                                  \
+    CHECK_EQ_INT(r__, (code));                                                                                         \
+    CHECK_EQ_INT(erplink_error_code(erplink_error_last()), (code));                                                    \
+    const char *m__ = erplink_error_message(erplink_error_last());                                                     \
+    if (!m__ || !strstr(m__, (sub))) {                                                                                 \
+      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, m__ ? m__ : "(null)", (sub));               \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
 static const char *last_msg(void) { return erplink_error_message(erplink_error_last()); }
@@ -41,20 +41,20 @@ static char *enc_value(const erplink_value *v, int *rc_out) {
   return r;
 }
 
-#define CHECK_ENC(v, expected)                 \
-  do {                                         \
-    int rc__;                                  \
-    char *s__ = enc_value((v), &rc__);         \
-    CHECK_EQ_INT(rc__, 0);                     \
-    CHECK_EQ_STR(s__, (expected));             \
-    free(s__);                                 \
+#define CHECK_ENC(v, expected)                                                                                         \
+  do {                                                                                                                 \
+    int rc__;                                                                                                          \
+    char *s__ = enc_value((v), &rc__);                                                                                 \
+    CHECK_EQ_INT(rc__, 0);                                                                                             \
+    CHECK_EQ_STR(s__, (expected));                                                                                     \
+    free(s__);                                                                                                         \
   } while (0)
 
 /* Wraps a <value> in a methodResponse and decodes it. */
 static int dec(erplink_value **out, const char *value_xml) {
   char buf[8192];
-  snprintf(buf, sizeof buf, "<?xml version=\"1.0\"?>\n<methodResponse><params><param>%s</param></params></methodResponse>",
-           value_xml);
+  snprintf(buf, sizeof buf,
+           "<?xml version=\"1.0\"?>\n<methodResponse><params><param>%s</param></params></methodResponse>", value_xml);
   int fault = -1;
   int rc = erplink_xmlrpc_decode_response(out, &fault, buf, strlen(buf), NULL);
   if (rc == 0 && fault != 0) {
@@ -233,7 +233,8 @@ static void test_encode_call_fault(void) {
   erplink_value_free(p);
 
   REQUIRE(erplink_xmlrpc_encode_call(&out, NULL, "version", NULL) == 0);
-  CHECK_EQ_STR(out, "<?xml version=\"1.0\"?>\n<methodCall><methodName>version</methodName><params></params></methodCall>\n");
+  CHECK_EQ_STR(out,
+               "<?xml version=\"1.0\"?>\n<methodCall><methodName>version</methodName><params></params></methodCall>\n");
   erplink_free(out);
 
   REQUIRE(erplink_xmlrpc_encode_fault(&out, &n, 3, "Access <Denied>") == 0);
@@ -358,12 +359,23 @@ static void test_decode_bool_double(void) {
 static void test_decode_double_range(void) {
   erplink_value *v = NULL;
   double d;
-  static const char *const refused[] = {"1e400", "-1e400", "1E309", "179769313486231580793728971405303415079934132710"
+  static const char *const refused[] = {"1e400",
+                                        "-1e400",
+                                        "1E309",
+                                        "179769313486231580793728971405303415079934132710"
                                         "037826936173778980444968292764750946649017977587207096330286416692887910946"
                                         "555547851940402630657488671505820681908902000708383676273854845817711531764"
                                         "475730270069855571366959622842914819860834936475292719074168444365510704342"
                                         "711559699508093042880177904174497792.0", /* DBL_MAX rounded up: above it */
-                                        "inf", "-inf", "+inf", "INF", "Infinity", "-infinity", "nan", "NaN", "-nan"};
+                                        "inf",
+                                        "-inf",
+                                        "+inf",
+                                        "INF",
+                                        "Infinity",
+                                        "-infinity",
+                                        "nan",
+                                        "NaN",
+                                        "-nan"};
   for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
     char x[512];
     snprintf(x, sizeof x, "<value><double>%s</double></value>", refused[i]);
@@ -375,9 +387,9 @@ static void test_decode_double_range(void) {
   static const struct {
     const char *text;
     double want;
-  } ok[] = {{"1e-400", 0.0},     {"-1e-400", -0.0},  {"4.9e-324", 5e-324},   {"2.4703282292062328e-324", 5e-324},
-            {".5", 0.5},         {"5.", 5.0},        {"+1.5", 1.5},          {"1.7976931348623157e308", DBL_MAX},
-            {"-0", -0.0},        {"1E5", 1e5},       {"0.1e+2", 10.0}};
+  } ok[] = {{"1e-400", 0.0}, {"-1e-400", -0.0}, {"4.9e-324", 5e-324}, {"2.4703282292062328e-324", 5e-324},
+            {".5", 0.5},     {"5.", 5.0},       {"+1.5", 1.5},        {"1.7976931348623157e308", DBL_MAX},
+            {"-0", -0.0},    {"1E5", 1e5},      {"0.1e+2", 10.0}};
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
     char x[256];
     snprintf(x, sizeof x, "<value><double>%s</double></value>", ok[i].text);
@@ -399,8 +411,10 @@ static void test_decode_double_range(void) {
   big[4999] = '\0';
   char *x = malloc(6000);
   REQUIRE(x);
-  snprintf(x, 6000, "<?xml version=\"1.0\"?><methodResponse><params><param><value><double>%s</double></value></param>"
-           "</params></methodResponse>", big);
+  snprintf(x, 6000,
+           "<?xml version=\"1.0\"?><methodResponse><params><param><value><double>%s</double></value></param>"
+           "</params></methodResponse>",
+           big);
   CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, x, strlen(x), NULL), ERPLINK_ELIMIT, "at most 4096");
   free(x);
   free(big);
@@ -430,7 +444,7 @@ static void test_encode_double_shortest(void) {
                {0.1 + 0.2, "0.30000000000000004"},
                {100.0, "100.0"},
                {-0.0, "-0.0"},
-               {8.98846567431158e307, "8.98846567431158e+307"}, /* 2^1023 */
+               {8.98846567431158e307, "8.98846567431158e+307"},   /* 2^1023 */
                {5.684341886080802e-14, "5.684341886080802e-14"}}; /* 2^-44 */
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     erplink_value *v = NULL;
@@ -463,8 +477,10 @@ static void test_decode_encodings(void) {
             {"us-ascii", "plain", "plain"}};
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
     char doc[512];
-    snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
-             "<string>%s</string></value></param></params></methodResponse>", ok[i].enc, ok[i].in);
+    snprintf(doc, sizeof doc,
+             "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
+             "<string>%s</string></value></param></params></methodResponse>",
+             ok[i].enc, ok[i].in);
     erplink_value *v = NULL;
     int rc = erplink_xmlrpc_decode_response(&v, NULL, doc, strlen(doc), NULL);
     if (rc) printf("# %s: %s\n", ok[i].enc, last_msg());
@@ -481,13 +497,15 @@ static void test_decode_encodings(void) {
             "byte 0x81 is not a character of the document's encoding 'windows-1252'");
   static const struct {
     const char *enc, *why;
-  } refused[] = {{"shift_jis", "multi-byte"}, {"EUC-JP", "multi-byte"}, {"big5", "multi-byte"},
-                 {"x-no-such-encoding", "does not know"}, {"mac-roman", "does not know"},
-                 {"cp500", "not ASCII-compatible"}};
+  } refused[] = {{"shift_jis", "multi-byte"},    {"EUC-JP", "multi-byte"},
+                 {"big5", "multi-byte"},         {"x-no-such-encoding", "does not know"},
+                 {"mac-roman", "does not know"}, {"cp500", "not ASCII-compatible"}};
   for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
     char doc[512], want[128];
-    snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
-             "x</value></param></params></methodResponse>", refused[i].enc);
+    snprintf(doc, sizeof doc,
+             "<?xml version=\"1.0\" encoding=\"%s\"?><methodResponse><params><param><value>"
+             "x</value></param></params></methodResponse>",
+             refused[i].enc);
     snprintf(want, sizeof want, "unsupported document encoding '%s'", refused[i].enc);
     CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, doc, strlen(doc), NULL), ERPLINK_EPROTOCOL, want);
     CHECK(strstr(last_msg(), refused[i].why) != NULL);
@@ -524,7 +542,8 @@ static void test_decode_strings(void) {
   check_str("<value></value>", "", 0);
   check_str("<value/>", "", 0);
   check_str("<value>  </value>", "  ", 2);
-  check_str("<value><string>a&lt;b&gt;c&amp;d&quot;e&apos;f&#13;g&#x4E2D;h</string></value>", "a<b>c&d\"e'f\rg\xe4\xb8\xadh", 17);
+  check_str("<value><string>a&lt;b&gt;c&amp;d&quot;e&apos;f&#13;g&#x4E2D;h</string></value>",
+            "a<b>c&d\"e'f\rg\xe4\xb8\xadh", 17);
   check_str("<value><string><![CDATA[<raw> & ]]></string></value>", "<raw> & ", 8);
   check_str("<value><string>a<!-- comment -->b</string></value>", "ab", 2);
   check_str("<value><string>l1\r\nl2\rl3</string></value>", "l1\nl2\nl3", 8);
@@ -536,7 +555,8 @@ static void test_decode_strings(void) {
   REQUIRE(big && xml);
   for (size_t i = 0; i < 199999; i++) big[i] = (char)('a' + i % 26);
   big[199999] = '\0';
-  snprintf(xml, 200200, "<methodResponse><params><param><value><string>%s</string></value></param></params></methodResponse>", big);
+  snprintf(xml, 200200,
+           "<methodResponse><params><param><value><string>%s</string></value></param></params></methodResponse>", big);
   erplink_value *v;
   REQUIRE(decs(&v, xml) == 0);
   const char *s;
@@ -578,11 +598,13 @@ static void test_decode_datetime(void) {
   check_dt("<value><dateTime.iso8601>20240229T23:05:09</dateTime.iso8601></value>", 2024, 2, 29, 23, 5, 9, 0);
   check_dt("<value><dateTime.iso8601>2024-01-31T00:00:59</dateTime.iso8601></value>", 2024, 1, 31, 0, 0, 59, 0);
   check_dt("<value><dateTime.iso8601>2024-01-31T00:00:59.5</dateTime.iso8601></value>", 2024, 1, 31, 0, 0, 59, 500000);
-  check_dt("<value><dateTime.iso8601>20240131T00:00:59.1234567</dateTime.iso8601></value>", 2024, 1, 31, 0, 0, 59, 123456);
+  check_dt("<value><dateTime.iso8601>20240131T00:00:59.1234567</dateTime.iso8601></value>", 2024, 1, 31, 0, 0, 59,
+           123456);
   check_dt("<value><dateTime.iso8601> 00010101T00:00:00 </dateTime.iso8601></value>", 1, 1, 1, 0, 0, 0, 0);
-  const char *bad[] = {"20230229T00:00:00", "20241301T00:00:00", "20240101T24:00:00", "20240101T00:60:00",
-                       "20240101 00:00:00", "2024-01-01 00:00:00", "20240101T00:00:00.", "2024011T00:00:00",
-                       "", "00000101T00:00:00", "20240101T00:00:00Z"};
+  const char *bad[] = {"20230229T00:00:00",  "20241301T00:00:00", "20240101T24:00:00",
+                       "20240101T00:60:00",  "20240101 00:00:00", "2024-01-01 00:00:00",
+                       "20240101T00:00:00.", "2024011T00:00:00",  "",
+                       "00000101T00:00:00",  "20240101T00:00:00Z"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char xml[200];
     snprintf(xml, sizeof xml, "<value><dateTime.iso8601>%s</dateTime.iso8601></value>", bad[i]);
@@ -679,9 +701,10 @@ static void test_decode_fault(void) {
   CHECK_EQ_INT(erplink_value_count(v), 2);
   erplink_value_free(v);
   /* legacy string fault code is fine */
-  const char *legacy = "<methodResponse><fault><value><struct><member><name>faultCode</name><value><string>warning -- "
-                       "AccessError</string></value></member><member><name>faultString</name><value>msg</value></member>"
-                       "</struct></value></fault></methodResponse>";
+  const char *legacy =
+      "<methodResponse><fault><value><struct><member><name>faultCode</name><value><string>warning -- "
+      "AccessError</string></value></member><member><name>faultString</name><value>msg</value></member>"
+      "</struct></value></fault></methodResponse>";
   REQUIRE(erplink_xmlrpc_decode_response(&v, &fault, legacy, strlen(legacy), NULL) == 0);
   CHECK_EQ_INT(fault, 1);
   erplink_value_free(v);
@@ -690,7 +713,8 @@ static void test_decode_fault(void) {
   CHECK_ERR(decs(&v, "<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>1</int></value>"
                      "</member></struct></value></fault></methodResponse>"),
             ERPLINK_EPROTOCOL, "faultString");
-  CHECK_ERR(decs(&v, "<methodResponse><fault></fault></methodResponse>"), ERPLINK_EPROTOCOL, "<fault> without a <value>");
+  CHECK_ERR(decs(&v, "<methodResponse><fault></fault></methodResponse>"), ERPLINK_EPROTOCOL,
+            "<fault> without a <value>");
 }
 
 static void test_decode_call(void) {
@@ -751,7 +775,8 @@ static void test_decode_structure_errors(void) {
   CHECK_ERR(dec(&v, "<value><struct><member><name>a</name><value>1</value><value>2</value></member></struct></value>"),
             ERPLINK_EPROTOCOL, "more than one <value>");
   CHECK_ERR(dec(&v, "<value><string><b>x</b></string></value>"), ERPLINK_EPROTOCOL, "unknown XML-RPC tag <b>");
-  CHECK_ERR(dec(&v, "<value><string><int>1</int></string></value>"), ERPLINK_EPROTOCOL, "unexpected <int> inside <string>");
+  CHECK_ERR(dec(&v, "<value><string><int>1</int></string></value>"), ERPLINK_EPROTOCOL,
+            "unexpected <int> inside <string>");
   CHECK_ERR(dec(&v, "<value><params/></value>"), ERPLINK_EPROTOCOL, "unexpected <params> inside <value>");
   CHECK_ERR(decs(&v, "<methodResponse><params><param><value>1</value></param><param><value>2</value></param></params>"
                      "</methodResponse>"),
@@ -775,8 +800,9 @@ static void test_decode_structure_errors(void) {
             ERPLINK_EPROTOCOL, "invalid XML at line 1");
   CHECK_ERR(decs(&v, "<methodResponse><params></param></methodResponse>"), ERPLINK_EPROTOCOL, "mismatched tag");
   /* line and column are reported */
-  CHECK_ERR(decs(&v, "<methodResponse>\n<params>\n<param>\n  <value><bogus/></value>\n</param></params></methodResponse>"),
-            ERPLINK_EPROTOCOL, "at line 4, column 10");
+  CHECK_ERR(
+      decs(&v, "<methodResponse>\n<params>\n<param>\n  <value><bogus/></value>\n</param></params></methodResponse>"),
+      ERPLINK_EPROTOCOL, "at line 4, column 10");
   CHECK(v == NULL);
   /* NULL arguments */
   CHECK_ERR(erplink_xmlrpc_decode_response(NULL, NULL, "x", 1, NULL), ERPLINK_EINVAL, "out is NULL");
@@ -788,8 +814,10 @@ static void test_decode_utf8(void) {
   const char *cases[] = {
       "<methodResponse><params><param><value><string>bad \xff byte</string></value></param></params></methodResponse>",
       "<methodResponse><params><param><value><string>\xc3\x28</string></value></param></params></methodResponse>",
-      "<methodResponse><params><param><value><string>overlong \xc0\xaf</string></value></param></params></methodResponse>",
-      "<methodResponse><params><param><value><string>surrogate \xed\xa0\x80</string></value></param></params></methodResponse>",
+      "<methodResponse><params><param><value><string>overlong "
+      "\xc0\xaf</string></value></param></params></methodResponse>",
+      "<methodResponse><params><param><value><string>surrogate "
+      "\xed\xa0\x80</string></value></param></params></methodResponse>",
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     CHECK_ERR(decs(&v, cases[i]), ERPLINK_EPROTOCOL, "invalid UTF-8");
@@ -870,13 +898,16 @@ static void test_forbidden_xml(void) {
 static const char *sample_doc(void) {
   return "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n"
          "<value><struct>\n<member>\n<name>id</name>\n<value><int>17</int></value>\n</member>\n"
-         "<member>\n<name>name</name>\n<value><string>Caf\xc3\xa9 &amp; \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80</string></value>\n</member>\n"
+         "<member>\n<name>name</name>\n<value><string>Caf\xc3\xa9 &amp; \xe4\xb8\xad\xe6\x96\x87 "
+         "\xf0\x9f\x98\x80</string></value>\n</member>\n"
          "<member>\n<name>partner_id</name>\n<value><array><data>\n<value><int>3</int></value>\n"
          "<value><string>Azure Interior</string></value>\n</data></array></value>\n</member>\n"
          "<member>\n<name>active</name>\n<value><boolean>0</boolean></value>\n</member>\n"
          "<member>\n<name>amount</name>\n<value><double>1234.5</double></value>\n</member>\n"
-         "<member>\n<name>blob</name>\n<value><base64>\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n</base64></value>\n</member>\n"
-         "<member>\n<name>when</name>\n<value><dateTime.iso8601>20240102T03:04:05</dateTime.iso8601></value>\n</member>\n"
+         "<member>\n<name>blob</name>\n<value><base64>\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n</base64></"
+         "value>\n</member>\n"
+         "<member>\n<name>when</name>\n<value><dateTime.iso8601>20240102T03:04:05</dateTime.iso8601></value>\n</"
+         "member>\n"
          "<member>\n<name>none</name>\n<value><nil/></value>\n</member>\n"
          "<member>\n<name>big</name>\n<value><i8>-9000000000</i8></value>\n</member>\n"
          "</struct></value>\n<value>untyped</value>\n<value/>\n</data></array></value>\n</param>\n</params>\n"
@@ -986,7 +1017,8 @@ static void test_truncated_prefixes(void) {
     erplink_xmlrpc_decoder_free(d);
   }
   erplink_value *v;
-  CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, "", 0, NULL), ERPLINK_EPROTOCOL, "truncated document: the body is empty");
+  CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, "", 0, NULL), ERPLINK_EPROTOCOL,
+            "truncated document: the body is empty");
   CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, NULL, 0, NULL), ERPLINK_EPROTOCOL, "truncated document");
   CHECK_ERR(erplink_xmlrpc_decode_response(&v, NULL, " \n ", 3, NULL), ERPLINK_EPROTOCOL, "truncated document");
 }

@@ -7,15 +7,15 @@
 #include "internal.h"
 #include "test.h"
 
-#define CHECK_ERR(expr, code, sub)                                                                   \
-  do {                                                                                               \
-    int r__ = (expr);                                                                                \
-    CHECK_EQ_INT(r__, (code));                                                                       \
-    const char *m__ = erplink_error_message(erplink_error_last());                                   \
-    if (!m__ || !strstr(m__, (sub))) {                                                               \
-      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, m__ ? m__ : "(null)", (sub)); \
-      test__failed_checks++;                                                                         \
-    }                                                                                                \
+#define CHECK_ERR(expr, code, sub)                                                                                     \
+  do {                                                                                                                 \
+    int r__ = (expr);                                                                                                  \
+    CHECK_EQ_INT(r__, (code));                                                                                         \
+    const char *m__ = erplink_error_message(erplink_error_last());                                                     \
+    if (!m__ || !strstr(m__, (sub))) {                                                                                 \
+      printf("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, m__ ? m__ : "(null)", (sub));               \
+      test__failed_checks++;                                                                                           \
+    }                                                                                                                  \
   } while (0)
 
 static long maxrss_kb(void) {
@@ -67,17 +67,19 @@ static void test_billion_laughs(void) {
 }
 
 static void test_external_entities(void) {
-  const char *file_xxe = "<?xml version=\"1.0\"?>\n<!DOCTYPE methodResponse [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
-                         "<methodResponse><params><param><value><string>&xxe;</string></value></param></params>"
-                         "</methodResponse>";
+  const char *file_xxe =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE methodResponse [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
+      "<methodResponse><params><param><value><string>&xxe;</string></value></param></params>"
+      "</methodResponse>";
   check_both(file_xxe, ERPLINK_EFORBIDDEN_XML, "DOCTYPE");
   const char *m = erplink_error_message(erplink_error_last());
   CHECK(m && !strstr(m, "root:"));
   const char *http_xxe = "<!DOCTYPE methodResponse [<!ENTITY xxe SYSTEM \"http://127.0.0.1:9/evil.xml\">]>"
                          "<methodResponse><params><param><value>&xxe;</value></param></params></methodResponse>";
   check_both(http_xxe, ERPLINK_EFORBIDDEN_XML, "DOCTYPE");
-  const char *param_xxe = "<!DOCTYPE methodResponse [<!ENTITY % remote SYSTEM \"http://127.0.0.1:9/evil.dtd\"> %remote;]>"
-                          "<methodResponse/>";
+  const char *param_xxe =
+      "<!DOCTYPE methodResponse [<!ENTITY % remote SYSTEM \"http://127.0.0.1:9/evil.dtd\"> %remote;]>"
+      "<methodResponse/>";
   check_both(param_xxe, ERPLINK_EFORBIDDEN_XML, "DOCTYPE");
   const char *ext_dtd = "<!DOCTYPE methodResponse SYSTEM \"file:///etc/passwd\"><methodResponse/>";
   check_both(ext_dtd, ERPLINK_EFORBIDDEN_XML, "DOCTYPE");
@@ -220,11 +222,14 @@ static void test_invalid_utf8(void) {
       "<methodResponse><params><param><value>\xe2\x82</value></param></params></methodResponse>",
       "<methodResponse><params><param><value><struct><member><name>k\xfe</name><value/></member></struct></value>"
       "</param></params></methodResponse>",
-      "<methodResponse><params><param><value><string>\xf4\x90\x80\x80</string></value></param></params></methodResponse>",
+      "<methodResponse><params><param><value><string>\xf4\x90\x80\x80</string></value></param></params></"
+      "methodResponse>",
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_both(cases[i], ERPLINK_EPROTOCOL, "invalid UTF-8");
   /* in a tag name */
-  check_both("<methodResponse><par\xc3" "ams/></methodResponse>", ERPLINK_EPROTOCOL, "line 1");
+  check_both("<methodResponse><par\xc3"
+             "ams/></methodResponse>",
+             ERPLINK_EPROTOCOL, "line 1");
   /* cut in the middle of a character at the very end */
   check_both("<methodResponse><params><param><value>\xe4\xb8", ERPLINK_EPROTOCOL, "truncated document");
 }
@@ -286,11 +291,16 @@ static void test_empty_elements(void) {
   static const struct {
     const char *scalar;
     int code;
-  } cases[] = {{"<int/>", ERPLINK_EPROTOCOL},   {"<i8/>", ERPLINK_EPROTOCOL},
-               {"<double/>", ERPLINK_EPROTOCOL}, {"<bigdecimal/>", ERPLINK_EPROTOCOL},
-               {"<boolean/>", ERPLINK_EPROTOCOL}, {"<dateTime.iso8601/>", ERPLINK_EPROTOCOL},
-               {"<string/>", 0},                 {"<base64/>", 0},
-               {"<nil/>", 0},                    {"", 0}};
+  } cases[] = {{"<int/>", ERPLINK_EPROTOCOL},
+               {"<i8/>", ERPLINK_EPROTOCOL},
+               {"<double/>", ERPLINK_EPROTOCOL},
+               {"<bigdecimal/>", ERPLINK_EPROTOCOL},
+               {"<boolean/>", ERPLINK_EPROTOCOL},
+               {"<dateTime.iso8601/>", ERPLINK_EPROTOCOL},
+               {"<string/>", 0},
+               {"<base64/>", 0},
+               {"<nil/>", 0},
+               {"", 0}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char doc[256];
     snprintf(doc, sizeof doc, "<methodResponse><params><param><value>%s</value></param></params></methodResponse>",
@@ -318,18 +328,20 @@ static void test_empty_elements(void) {
 
 /* Deterministic corruption of a valid document: every result is either a tree or a typed error. */
 static void test_random_corruption(void) {
-  const char *base = "<?xml version='1.0'?>\n<methodResponse><params><param><value><array><data>"
-                     "<value><struct><member><name>id</name><value><int>7</int></value></member>"
-                     "<member><name>n</name><value><string>a&amp;b \xc3\xa9</string></value></member>"
-                     "<member><name>d</name><value><dateTime.iso8601>20240101T00:00:00</dateTime.iso8601></value></member>"
-                     "<member><name>b</name><value><base64>aGk=</base64></value></member></struct></value>"
-                     "<value><double>1.5</double></value><value><boolean>1</boolean></value><value><nil/></value>"
-                     "</data></array></value></param></params></methodResponse>";
+  const char *base =
+      "<?xml version='1.0'?>\n<methodResponse><params><param><value><array><data>"
+      "<value><struct><member><name>id</name><value><int>7</int></value></member>"
+      "<member><name>n</name><value><string>a&amp;b \xc3\xa9</string></value></member>"
+      "<member><name>d</name><value><dateTime.iso8601>20240101T00:00:00</dateTime.iso8601></value></member>"
+      "<member><name>b</name><value><base64>aGk=</base64></value></member></struct></value>"
+      "<value><double>1.5</double></value><value><boolean>1</boolean></value><value><nil/></value>"
+      "</data></array></value></param></params></methodResponse>";
   size_t len = strlen(base);
   char *doc = malloc(len + 1);
   REQUIRE(doc);
   uint64_t seed = 0x9E3779B97F4A7C15ull;
-  static const char alphabet[] = "<>/&;=\"' \n\xc3\xff\x00" "abcdefghijklmnopqrstuvwxyz0123456789!?[]-:.";
+  static const char alphabet[] = "<>/&;=\"' \n\xc3\xff\x00"
+                                 "abcdefghijklmnopqrstuvwxyz0123456789!?[]-:.";
   int ok = 0, errors = 0;
   for (int iter = 0; iter < 20000; iter++) {
     memcpy(doc, base, len + 1);
