@@ -5,7 +5,9 @@
  *        token verification. Part of erplink/esi.h.
  *
  * A confidential ("web") application has a client secret: the token and revoke endpoints get
- * `Authorization: Basic`. A native application has none and uses PKCE (S256). The endpoints
+ * `Authorization: Basic`. A native application has none. Every login uses PKCE (S256), as
+ * OAuth 2.1 asks of confidential clients too: a web application sends its verifier with its
+ * Basic auth, so an intercepted code is useless without both. The endpoints
  * come from the metadata document (RFC 8414), fetched once and cached.
  *
  * @par Transport
@@ -199,8 +201,9 @@ ERPLINK_EXTERN int esi_sso_endpoint(const char **out, esi_sso *s, const char *na
 
 /**
  * @brief Starts a login: builds the authorization URL to send the user's browser to, with a
- *        fresh `state` (32 random bytes, base64url) and, for a native application, a PKCE
- *        verifier (32 random bytes, base64url without padding) and its S256 challenge.
+ *        fresh `state` (32 random bytes, base64url) and a PKCE verifier (32 random bytes,
+ *        base64url without padding) whose S256 challenge the URL carries (web and native
+ *        applications alike).
  * @param out      receives the login; free it with esi_sso_login_free().
  * @param s        the client.
  * @param scopes   the scopes to request (may be NULL when @p n_scopes is 0); each a
@@ -243,7 +246,7 @@ ERPLINK_EXTERN int64_t esi_sso_login_created_at(const esi_sso_login *l);
  * @brief Turns a login into one opaque string, so that another process can finish it
  *        (esi_sso_login_import()).
  *
- * The string is a **secret** (it holds the state and, for a native application, the PKCE
+ * The string is a **secret** (it holds the state and the PKCE
  * verifier; also the creation time, the scopes and the client id): keep it where the user's
  * browser cannot change it — a signed session cookie, or a server-side store keyed by the
  * session — and drop it once the login is finished. Its form is `v1.<payload>.<tag>`
@@ -281,8 +284,10 @@ ERPLINK_EXTERN int esi_sso_login_import(esi_sso_login **out, esi_sso *s, const c
  *
  * Checks first that @p returned_state equals the login's state (constant-time) and that the
  * login is not older than esi_sso_options_set_login_max_age_s(). Then POSTs a form-encoded
- * `grant_type=authorization_code` request: with Basic auth for a web application, with
- * `client_id` and `code_verifier` for a native one.
+ * `grant_type=authorization_code` request with the login's `code_verifier`, and Basic auth for
+ * a web application or `client_id` for a native one. (A web application's login imported from
+ * an export made before web logins used PKCE has no verifier: the code is exchanged with the
+ * secret alone.)
  * @param out            receives the tokens; free them with esi_sso_tokens_free().
  * @param s              the client.
  * @param login          the login that produced the URL, or its import.

@@ -1,9 +1,9 @@
-/* EVE SSO logins: a fresh state and (native applications) PKCE verifier, the authorization
+/* EVE SSO logins: a fresh state and PKCE verifier (every client, web or native), the authorization
  * URL, and the export/import that lets another process finish the login.
  *
  * Export format (erplink/esi_sso.h): "v1." B64(payload) "." B64(tag), base64url without
  * padding, where payload is five lines without a final newline —
- *   client id \n state \n verifier ("" for a web application) \n creation time \n scopes
+ *   client id \n state \n verifier ("" only in a web application's export made before web logins used PKCE) \n creation time \n scopes
  * (space-separated) — none of which can hold a newline or, except the scope list, a space
  * (the setters and esi_sso_login_new() refuse them). The tag covers "v1." B64(payload): for a
  * web application HMAC-SHA256 with a key derived from the client secret (so an export cannot
@@ -126,7 +126,7 @@ int esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes
   for (size_t i = 0; rc == 0 && i < n_scopes; i++) rc = add_scope(l, scopes[i], strlen(scopes[i]));
   char *challenge = NULL;
   if (rc == 0) rc = random_b64u(&l->state);
-  if (rc == 0 && !s->client_secret) {
+  if (rc == 0) { /* PKCE for every client: a web application sends the verifier with its Basic auth */
     unsigned char dg[ERPLINK_SHA256_LEN];
     rc = random_b64u(&l->verifier);
     if (rc == 0) rc = erplink_sha256(dg, l->verifier, strlen(l->verifier));
@@ -208,9 +208,9 @@ static int parse_payload(esi_sso_login **out, const esi_sso *s, const char *p, s
   if (fl[0] != strlen(s->client_id) || memcmp(f[0], s->client_id, fl[0]) != 0)
     return BAD_EXPORT("the login was started for another client id");
   if (!b64u_token(f[1], fl[1])) return BAD_EXPORT("malformed state");
-  if (s->client_secret ? fl[2] != 0 : !b64u_token(f[2], fl[2]))
-    return BAD_EXPORT("%s", s->client_secret ? "a PKCE verifier in the export of a web application"
-                                             : "malformed or missing PKCE verifier");
+  /* a web application's export may have no verifier (one made before web logins used PKCE
+   * too: its exchange authenticates with the secret alone); a native application's must have one */
+  if ((fl[2] || !s->client_secret) && !b64u_token(f[2], fl[2])) return BAD_EXPORT("malformed or missing PKCE verifier");
   int64_t created = 0;
   bool ovf = false;
   if (fl[3] == 0 || fl[3] > 15 || f[3][0] == '+' || f[3][0] == '-' ||

@@ -454,10 +454,8 @@ int esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login 
   f.secret = true;
   erplink__form_add(&f, "grant_type", "authorization_code");
   erplink__form_add(&f, "code", code);
-  if (!s->client_secret) {
-    erplink__form_add(&f, "client_id", s->client_id);
-    erplink__form_add(&f, "code_verifier", login->verifier);
-  }
+  if (!s->client_secret) erplink__form_add(&f, "client_id", s->client_id);
+  if (login->verifier) erplink__form_add(&f, "code_verifier", login->verifier);
   erplink_http_response *rs = NULL;
   if (f.oom)
     rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");

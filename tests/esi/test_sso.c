@@ -115,8 +115,8 @@ static void test_web_flow(void) {
   CHECK(strstr(url, "/v2/oauth/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%2Fcallback") != NULL);
   CHECK(strstr(url, "&client_id=" WEB_ID) != NULL);
   CHECK(strstr(url, "scope=esi-assets.read_assets.v1%20esi-wallet.read_character_wallet.v1") != NULL);
-  CHECK(strstr(url, "code_challenge") == NULL);     /* web apps use the secret, not PKCE */
-  CHECK_EQ_INT(strlen(esi_sso_login_state(l)), 43); /* 32 bytes base64url, no padding */
+  CHECK(strstr(url, "&code_challenge_method=S256") != NULL); /* web apps use PKCE too (OAuth 2.1) */
+  CHECK_EQ_INT(strlen(esi_sso_login_state(l)), 43);          /* 32 bytes base64url, no padding */
   char *code = NULL, *state = NULL;
   REQUIRE(sim_authorize(url, &code, &state) == 0);
   CHECK_EQ_STR(state, esi_sso_login_state(l));
@@ -154,6 +154,19 @@ static void test_web_flow(void) {
   CHECK_EQ_INT(sim_hits(&srv, "GET /oauth/jwks"), 1);
   free(code);
   free(state);
+  /* the web application's exchange carries the PKCE verifier: a code issued for another
+   * challenge is refused even with the right client secret */
+  char *bad_url = strdup(url);
+  REQUIRE(bad_url);
+  char *p = strstr(bad_url, "code_challenge=") + 15;
+  p[0] = p[0] == 'A' ? 'B' : 'A';
+  REQUIRE(sim_authorize(bad_url, &code, &state) == 0);
+  CHECK_EQ_INT(esi_sso_exchange_code(&t2, s, l, code, state), ERPLINK_EAUTH);
+  CHECK(strstr(last_msg(), "Invalid code verifier") != NULL);
+  CHECK(t2 == NULL);
+  free(code);
+  free(state);
+  free(bad_url);
   esi_sso_tokens_free(t);
   esi_sso_login_free(l);
   esi_sso_free(s);
