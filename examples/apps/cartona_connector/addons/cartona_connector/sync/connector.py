@@ -38,6 +38,17 @@ def needs_otp(payment_method: Optional[str]) -> bool:
     return payment_method in OTP_METHODS
 
 
+def webhook_authenticated(headers: Mapping[str, str], secret: Optional[str]) -> bool:
+    """Whether a webhook call presents ``secret`` (``X-Cartona-Webhook-Token`` or
+    ``AuthorizationToken``), compared in constant time; no secret configured: refused."""
+    given = None
+    for k, v in headers.items():
+        if k.lower() in ("x-cartona-webhook-token", "authorizationtoken"):
+            given = v
+            break
+    return bool(secret and given and hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")))
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -217,12 +228,7 @@ class Connector:
         present the webhook secret in ``X-Cartona-Webhook-Token`` (or ``AuthorizationToken``);
         anything else is refused with 401 before the body is read. Imported orders are
         acknowledged; failed ones are not (they stay in the pull queue)."""
-        given = None
-        for k, v in headers.items():
-            if k.lower() in ("x-cartona-webhook-token", "authorizationtoken"):
-                given = v
-                break
-        if not secret or not given or not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
+        if not webhook_authenticated(headers, secret):
             return 401, {"error": "unauthenticated"}
         try:
             orders = cartona.parse_orders(body)
