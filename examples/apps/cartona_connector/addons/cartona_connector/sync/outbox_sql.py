@@ -17,7 +17,7 @@ the column as a selection. Millisecond times are stored in columns wide enough f
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, List, Optional, Protocol, Sequence
+from typing import Any, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 from erplink import store
 
@@ -157,6 +157,7 @@ class SqlOutboxOps:
 
     def count(self, state: int, now_ms: int) -> int:
         s = store.State(state)
+        params: Tuple[Any, ...]
         if s == store.State.PENDING:
             cond, params = "state = 'pending' AND ready <= %s", (now_ms,)
         elif s == store.State.RETRY_WAIT:
