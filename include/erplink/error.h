@@ -51,8 +51,8 @@ typedef enum erplink_error_code_t {
   ERPLINK_ESERVER = -140,       /**< the server failed (5xx, remote exception without a better class) */
   ERPLINK_EUNAVAILABLE = -141,  /**< the server is temporarily unavailable (502/503/504) */
   ERPLINK_EBUDGET = -150,       /**< a retry was needed but the client's retry budget is exhausted */
-  ERPLINK_ESTORE =
-      -160, /**< a store file cannot be used: not a regular file, not writable, I/O error, disk full (erplink/store.h) */
+  /** a store file cannot be used: not a regular file, not writable, I/O error, disk full (erplink/store.h) */
+  ERPLINK_ESTORE = -160,
   ERPLINK_ESTORE_CORRUPT = -161, /**< a store file is damaged, truncated, or not an erplink store */
   ERPLINK_ESTORE_VERSION = -162  /**< a store file was written by a newer erplink (its schema is unknown here) */
 } erplink_error_code_t;

@@ -22,7 +22,7 @@ foreach ($cats as $c) {
 eq($missing, [], 'every category has its class');
 ok(is_subclass_of(Erplink\Error::class, Exception::class), 'Erplink\Error is an Exception');
 // every code of the C enum is a constant, named in codeNames(), thrown as its category's class
-preg_match_all('/ERPLINK_(E[A-Z0-9_]+) = (-\d+)/', file_get_contents(ROOT . '/include/erplink/error.h'), $m, PREG_SET_ORDER);
+preg_match_all('/ERPLINK_(E[A-Z0-9_]+)\s*=\s*(-\d+)/', file_get_contents(ROOT . '/include/erplink/error.h'), $m, PREG_SET_ORDER);
 $bad = [];
 foreach ($m as [, $name, $code]) {
     $code = (int)$code;
