@@ -638,3 +638,21 @@ def test_no_leaks(sim: Server) -> None:
         round_()
     grown = rss_kb() - rss0
     assert grown < 8192, "RSS grew by %d KiB over 5000 rounds" % grown
+
+
+def test_close_order(sim: Server) -> None:
+    sso = make_sso(sim)
+    tok = sso.token(login_tokens(sim, sso))
+    c = make_client(sim)
+    gen = c.iter_pages("/markets/{region_id}/orders", path={"region_id": 10000002})
+    assert next(gen).page == 1
+    c.close()  # the pager is freed before the client
+    with pytest.raises(erplink.InvalidArgumentError):
+        next(gen)
+    with pytest.raises(erplink.InvalidArgumentError):
+        c.market_orders(10000002)
+    sso.close()  # its tokens are closed first
+    with pytest.raises(erplink.InvalidArgumentError):
+        tok.access_token()
+    with pytest.raises(erplink.InvalidArgumentError):
+        sso.verify("x")
