@@ -39,6 +39,7 @@ class CacheStore(Protocol):
 
 class Claims:
     """The verified claims of an access token (``esi_token_claims``)."""
+    def __init__(self, ptr: Any) -> None: ...
     character_id: int
     name: str
     owner: str
@@ -50,6 +51,7 @@ class Claims:
 
 class Tokens:
     """Tokens from the SSO token endpoint (secrets: never log them)."""
+    def __init__(self, ptr: Any) -> None: ...
     access_token: str
     refresh_token: str
     expires_in: int
@@ -60,6 +62,7 @@ class Login:
     """One login attempt (``esi_sso_login``): ``url`` to send the browser to (None for an
     imported login), ``state``, ``created_at``; ``export()`` gives a secret string another
     process turns back into the login with ``SSO.import_login``."""
+    def __init__(self, ptr: Any) -> None: ...
     _h: _Handle
     url: Optional[str]
     state: str
@@ -105,6 +108,7 @@ class Token(_Client):
 
 class RateLimit:
     """``X-Ratelimit-*`` of the first page's request (None / -1 when absent)."""
+    def __init__(self, group: Optional[str], limit: Optional[str], remaining: int, used: int) -> None: ...
     group: Optional[str]
     limit: Optional[str]
     remaining: int
@@ -113,6 +117,7 @@ class RateLimit:
 
 class Response:
     """The answer of one ESI call (``esi_response``), possibly several pages. Immutable."""
+    def __init__(self, ptr: Any) -> None: ...
     status: int
     cache_status: str
     requests: int
@@ -140,6 +145,7 @@ class Response:
 
 class Page:
     """One page delivered by ``Client.iter_pages``."""
+    def __init__(self, page: int, pages: int, items: list[Any]) -> None: ...
     page: int
     pages: int
     items: list[Any]
@@ -147,6 +153,7 @@ class Page:
 
 class NamesResult:
     """``Client.universe_names``: the names found and the ids ESI refused."""
+    def __init__(self, response: Response, invalid: list[int]) -> None: ...
     response: Response
     names: list[dict[str, Any]]
     invalid: list[int]
