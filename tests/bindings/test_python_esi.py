@@ -8,6 +8,7 @@ Python (and one raising) and the BlobCache store, GIL release, Ctrl-C, no leaks.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import subprocess
 import sys
@@ -656,3 +657,57 @@ def test_close_order(sim: Server) -> None:
         tok.access_token()
     with pytest.raises(erplink.InvalidArgumentError):
         sso.verify("x")
+
+
+def test_each_page_callback(sim: Server) -> None:
+    sim.post("/_ctl/config", {"market_pages": 4, "orders_per_page": 10})
+    c = make_client(sim, cache=False)
+    seen: List[Tuple[int, int, int]] = []
+
+    def fn(page: int, pages: int, items: Optional[List[Any]]) -> Optional[bool]:
+        seen.append((page, pages, len(items or [])))
+        return None
+
+    c.each_page("/markets/{region_id}/orders", fn, path={"region_id": 10000002})
+    assert seen == [(1, 4, 10), (2, 4, 10), (3, 4, 10), (4, 4, 10)]
+    seen.clear()
+
+    def until2(page: int, pages: int, items: Optional[List[Any]]) -> Optional[bool]:
+        seen.append((page, pages, 0))
+        return page == 2
+
+    c.each_page("/markets/{region_id}/orders", until2, path={"region_id": 10000002})
+    assert [p for p, _, _ in seen] == [1, 2]  # a true return stops the walk
+
+    class Stop(Exception):
+        pass
+
+    def boom(page: int, pages: int, items: Optional[List[Any]]) -> Optional[bool]:
+        raise Stop(page)
+
+    with pytest.raises(Stop):
+        c.each_page("/markets/{region_id}/orders", boom, path={"region_id": 10000002})
+    # a roll-over: page 0 says "start over"
+    seen.clear()
+    sim.post("/_ctl/rollover", {"path": "/markets/10000003/orders", "after": 2})
+    c1 = make_client(sim, cache=False, concurrency=1)
+    c1.each_page("/markets/{region_id}/orders", fn, path={"region_id": 10000003})
+    assert (0, 4, 0) in seen and seen[-4:] == [(1, 4, 10), (2, 4, 10), (3, 4, 10), (4, 4, 10)]
+
+
+def test_offline_jwks(sim: Server) -> None:
+    keys = esi.JWKS(json.dumps(sim.get("/oauth/jwks")))
+    assert len(keys) == 2
+    tok = mint(sim)
+    c = keys.verify(tok, WEB)
+    assert c.character_id == CHAR and c.name == "Sim Pilot"
+    with pytest.raises(erplink.AuthError):  # an hour after expiry
+        keys.verify(tok, WEB, now=int(time.time()) + 7200)
+    with pytest.raises(erplink.AuthError):
+        keys.verify(tok, "another-client")
+    with pytest.raises(erplink.SignatureError):
+        keys.verify(mint(sim, alg="none"), WEB)
+    with pytest.raises(erplink.ProtocolError):
+        esi.JWKS(b'{"keys": []}')
+    with pytest.raises(erplink.ProtocolError):
+        esi.JWKS("not json")

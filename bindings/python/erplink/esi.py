@@ -48,7 +48,7 @@ from .store import BlobCache
 
 __all__ = ["SSO", "Login", "Tokens", "Claims", "Token", "Client", "Response", "Page", "RateLimit",
            "NamesResult", "CacheStore", "CACHE_MISS", "CACHE_HIT", "CACHE_REVALIDATED",
-           "DEFAULT_COMPATIBILITY_DATE", "blueprint_kind"]
+           "DEFAULT_COMPATIBILITY_DATE", "blueprint_kind", "JWKS"]
 
 _e = _erplink
 
@@ -643,6 +643,21 @@ class Client(_Client):
         finally:
             pager.close()
 
+    def each_page(self, route: str, fn: Callable[[int, int, Optional[List[Any]]], Optional[bool]],
+                  path: Optional[PathParams] = None, query: Optional[Query] = None,
+                  token: Optional[Token] = None) -> None:
+        """Streams every page of a paginated route to ``fn(page, pages, items)`` in page order
+        with bounded memory (``esi_client_get_pages``; the callback runs on the calling thread
+        with the GIL held). ``fn(0, pages, None)`` means "discard what you received: the set
+        starts over" (a Last-Modified roll-over; a second one raises ``ConflictError``). A true
+        return value stops the walk; an exception raised by ``fn`` stops it and is re-raised."""
+        p = _params(path, query)
+        try:
+            _e.esi_client_get_pages(self._c, route, None if p is None else p.ptr, _tok(token), fn)
+        finally:
+            if p is not None:
+                p.close()
+
     def post(self, route: str, body: Any, path: Optional[PathParams] = None, query: Optional[Query] = None,
              token: Optional[Token] = None) -> Response:
         """POSTs a JSON body (``esi_client_post``; never cached, never retried once it may have
@@ -690,6 +705,27 @@ class Client(_Client):
         invalid ids are isolated and reported in ``invalid`` instead of failing the call."""
         ptr, invalid = _e.esi_client_universe_names(self._c, ids)
         return NamesResult(Response(ptr), invalid)
+
+
+class JWKS:
+    """A parsed JSON Web Key Set (``esi_jwks``) for verifying access tokens with no network
+    (``esi_jwt_verify``); :meth:`SSO.verify` fetches and caches the SSO's own set instead.
+    Immutable, thread-safe. ``ProtocolError`` for a document that is not a usable key set."""
+
+    def __init__(self, document: Union[str, bytes]) -> None:
+        self._h = _Handle(_e.esi_jwks_new_from_json(document), _e.esi_jwks_free)
+
+    def __len__(self) -> int:
+        """The number of usable (RS256 / ES256) keys."""
+        return int(_e.esi_jwks_count(self._h.ptr))
+
+    def verify(self, access_token: str, client_id: str, now: Optional[int] = None, leeway_s: int = 60) -> Claims:
+        """Verifies an access token against the keys (every check of esi_jwt.h), at ``now``
+        (seconds since 1970; default the clock). ``SignatureError`` / ``AuthError`` as
+        :meth:`SSO.verify`."""
+        import time
+        t = int(time.time()) if now is None else now
+        return _claims(_e.esi_jwt_verify(self._h.ptr, access_token, client_id, t, leeway_s))
 
 
 def blueprint_kind(item: Mapping[str, Any]) -> str:
