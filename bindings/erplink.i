@@ -103,10 +103,13 @@ typedef int erplink_status;
 %rename(OUTBOX_MAX_KEY) ERPLINK_OUTBOX_MAX_KEY;
 %include "erplink/store.h"
 %include "erplink/cartona_outbox.h"
-/* ESI: the enums (ESI_CACHE_*, ESI_BLUEPRINT_*) and macros; the structs a caller fills are not wrapped */
+/* ESI (Python only so far): the enums (ESI_CACHE_*, ESI_BLUEPRINT_*) and macros; the structs a
+ * caller fills are not wrapped */
+#ifdef SWIGPYTHON
 %ignore esi_cache_store;
 %ignore esi_mail_recipient;
 %include "erplink/esi_client.h"
+#endif
 /* the opaque types of http.h without its functions and macros */
 typedef struct erplink_http_options erplink_http_options;
 
