@@ -38,6 +38,7 @@
 #include "erplink/razorpay.h"
 #include "erplink/store.h"
 #include "erplink/cartona_outbox.h"
+#include "erplink/esi.h"
 
 /* The return type of every wrapped function that returns 0 or a negative ERPLINK_E* code. */
 typedef int erplink_status;
@@ -102,6 +103,13 @@ typedef int erplink_status;
 %rename(OUTBOX_MAX_KEY) ERPLINK_OUTBOX_MAX_KEY;
 %include "erplink/store.h"
 %include "erplink/cartona_outbox.h"
+/* ESI (Python only so far): the enums (ESI_CACHE_*, ESI_BLUEPRINT_*) and macros; the structs a
+ * caller fills are not wrapped */
+#ifdef SWIGPYTHON
+%ignore esi_cache_store;
+%ignore esi_mail_recipient;
+%include "erplink/esi_client.h"
+#endif
 /* the opaque types of http.h without its functions and macros */
 typedef struct erplink_http_options erplink_http_options;
 
@@ -131,7 +139,13 @@ typedef struct erplink_http_options erplink_http_options;
 #elif defined(SWIGPHP)
 /* PHP functions are global: keep them prefixed (erplink_version, erplink_odoo_client_new) */
 %rename("%(regex:/^(erplink_)?(.*)$/erplink_\\2/)s", %$isfunction) "";
+/* ESI is wrapped for Python only so far (issue 13 phase 2b) */
+%rename("$ignore", regextarget=1, %$isfunction) "^esi_";
+%ignore erplink_http_client_pause_remaining_ms;
 #else
 %rename("%(strip:[erplink_])s", %$isfunction) "";
 #endif
 %include "swig/api.i"
+#ifdef SWIGPYTHON
+%include "python/esi_cache.i"
+#endif

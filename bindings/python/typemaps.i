@@ -227,3 +227,33 @@
 %typemap(argout) (const T *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) "holder_$argnum = NULL; /* owned by the C object now */";
 %typemap(freearg) (const T *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) "elpy_ops_free(holder_$argnum);";
 %enddef
+
+/* ------------------------------------------------------------------ ESI */
+/* (int64_t **ids, size_t *n): ints allocated by erplink (erplink_free) -> list of int */
+%typemap(in, numinputs=0) (int64_t **ERPLINK_INTS_OUT, size_t *ERPLINK_INTS_OUT_N) (int64_t *ids_ = NULL, size_t n_ = 0) {
+  $1 = &ids_;
+  $2 = &n_;
+}
+%typemap(argout) (int64_t **ERPLINK_INTS_OUT, size_t *ERPLINK_INTS_OUT_N) {
+  PyObject *l_ = PyList_New((Py_ssize_t)(*$1 ? *$2 : 0));
+  for (size_t i_ = 0; l_ && *$1 && i_ < *$2; i_++) {
+    PyObject *x_ = PyLong_FromLongLong((long long)(*$1)[i_]);
+    if (!x_) { Py_CLEAR(l_); break; }
+    PyList_SET_ITEM(l_, (Py_ssize_t)i_, x_);
+  }
+  $result = elpy_append($result, l_);
+  if (!$result) SWIG_fail;
+}
+%typemap(freearg) (int64_t **ERPLINK_INTS_OUT, size_t *ERPLINK_INTS_OUT_N) "if ($1) erplink_free(*$1);";
+
+/* (const esi_mail_recipient *r, size_t n): an iterable of (recipient_id, recipient_type) pairs;
+ * the type strings are borrowed from the pairs, kept alive by the list made here. */
+%typemap(in) (const esi_mail_recipient *ERPLINK_ESI_RECIPIENTS, size_t ERPLINK_ESI_RECIPIENTS_N)
+    (PyObject *seq_ = NULL, esi_mail_recipient *rec_ = NULL) {
+  if (elpy_esi_recipients($input, &seq_, &rec_, &$2) != 0) SWIG_fail;
+  $1 = rec_;
+}
+%typemap(freearg) (const esi_mail_recipient *ERPLINK_ESI_RECIPIENTS, size_t ERPLINK_ESI_RECIPIENTS_N) {
+  PyMem_Free(rec_$argnum);
+  Py_XDECREF(seq_$argnum);
+}

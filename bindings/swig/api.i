@@ -23,6 +23,18 @@
 %erplink_handle_out(erplink_outbox_options, erplink_outbox_options_free)
 %erplink_handle_out(erplink_store, erplink_store_close)
 %erplink_handle_out(erplink_store_options, erplink_store_options_free)
+%erplink_handle_out(esi_client, esi_client_free)
+%erplink_handle_out(esi_jwks, esi_jwks_free)
+%erplink_handle_out(esi_options, esi_options_free)
+%erplink_handle_out(esi_pager, esi_pager_free)
+%erplink_handle_out(esi_params, esi_params_free)
+%erplink_handle_out(esi_response, esi_response_free)
+%erplink_handle_out(esi_sso, esi_sso_free)
+%erplink_handle_out(esi_sso_login, esi_sso_login_free)
+%erplink_handle_out(esi_sso_options, esi_sso_options_free)
+%erplink_handle_out(esi_sso_tokens, esi_sso_tokens_free)
+%erplink_handle_out(esi_token, esi_token_free)
+%erplink_handle_out(esi_token_claims, esi_token_claims_free)
 %erplink_handle_out(odoo_client, odoo_client_free)
 %erplink_handle_out(odoo_cursor, odoo_cursor_free)
 %erplink_handle_out(odoo_options, odoo_options_free)
@@ -32,6 +44,8 @@
 /* ---- callbacks (trampolines per language below) */
 %erplink_callback(cartona_import_fn)
 %erplink_callback(cartona_progress_fn)
+%erplink_callback(esi_page_fn)
+%erplink_callback(esi_token_refresh_fn)
 %erplink_callback(erplink_log_fn)
 %erplink_callback(odoo_page_fn)
 %erplink_callback(odoo_record_fn)
@@ -55,6 +69,29 @@ static void elpy_cb_cartona_progress_fn(size_t done, size_t total, void *userdat
   int stop_ = 1;
   if (!elpy_pending_exists()) {
     PyObject *args_ = Py_BuildValue("(nn)", (Py_ssize_t)done, (Py_ssize_t)total);
+    stop_ = elpy_call_callback((PyObject *)userdata, args_);
+  }
+  if (stop_) elpy_cancel_current(); /* a void callback stops the call through the token */
+  PyGILState_Release(gil_);
+  return;
+}
+/* trampoline of esi_page_fn: calls the Python callable given as userdata with the GIL held */
+static int elpy_cb_esi_page_fn(int page, int pages, const erplink_value *items, void *userdata) {
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int stop_ = 1;
+  if (!elpy_pending_exists()) {
+    PyObject *args_ = Py_BuildValue("(iiN)", page, pages, elpy_from_value(items));
+    stop_ = elpy_call_callback((PyObject *)userdata, args_);
+  }
+  PyGILState_Release(gil_);
+  return stop_;
+}
+/* trampoline of esi_token_refresh_fn: calls the Python callable given as userdata with the GIL held */
+static void elpy_cb_esi_token_refresh_fn(const char *refresh_token, int64_t character_id, void *userdata) {
+  PyGILState_STATE gil_ = PyGILState_Ensure();
+  int stop_ = 1;
+  if (!elpy_pending_exists()) {
+    PyObject *args_ = Py_BuildValue("(NL)", elpy_str_or_none(refresh_token), (long long)character_id);
     stop_ = elpy_call_callback((PyObject *)userdata, args_);
   }
   if (stop_) elpy_cancel_current(); /* a void callback stops the call through the token */
@@ -320,6 +357,34 @@ static void elphp_cb_cartona_progress_fn(size_t done, size_t total, void *userda
   if (stop_) elphp_cancel_current(); /* a void callback stops the call through the token */
   return;
 }
+/* trampoline of esi_page_fn: calls the PHP callable given as userdata on the calling thread */
+static int elphp_cb_esi_page_fn(int page, int pages, const erplink_value *items, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[3];
+    int ok_ = 1;
+    ZVAL_LONG(&args_[0], (zend_long)page);
+    if (ok_) ZVAL_LONG(&args_[1], (zend_long)pages); else ZVAL_NULL(&args_[1]);
+    if (ok_) ok_ = elphp_from_value(items, &args_[2]) == 0; else ZVAL_NULL(&args_[2]);
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 3);
+    else for (int i_ = 0; i_ < 3; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  return stop_;
+}
+/* trampoline of esi_token_refresh_fn: calls the PHP callable given as userdata on the calling thread */
+static void elphp_cb_esi_token_refresh_fn(const char *refresh_token, int64_t character_id, void *userdata) {
+  int stop_ = 1;
+  if (!EG(exception)) {
+    zval args_[2];
+    int ok_ = 1;
+    elphp_str_or_null(refresh_token, &args_[0]);
+    if (ok_) ZVAL_LONG(&args_[1], (zend_long)character_id); else ZVAL_NULL(&args_[1]);
+    if (ok_) stop_ = elphp_call_callback((zend_object *)userdata, args_, 2);
+    else for (int i_ = 0; i_ < 2; i_++) zval_ptr_dtor(&args_[i_]);
+  }
+  if (stop_) elphp_cancel_current(); /* a void callback stops the call through the token */
+  return;
+}
 /* trampoline of erplink_log_fn: calls the PHP callable given as userdata on the calling thread */
 static void elphp_cb_erplink_log_fn(int level, const char *message, void *userdata) {
   int stop_ = 1;
@@ -411,12 +476,59 @@ static int elphp_cb_odoo_record_fn(const erplink_value *record, void *userdata) 
 %apply const char *ERPLINK_STR_IN { const char *odoo_state };
 %apply const char *ERPLINK_STR_IN { const char *cartona_status };
 %apply const char **ERPLINK_STR_BORROWED_OUT { const char **out };
+%apply esi_options **ERPLINK_HANDLE_OUT { esi_options **out };
+%apply const char *ERPLINK_STR_IN { const char *date };
+%apply const char *ERPLINK_STR_IN { const char *tenant };
+%apply esi_client **ERPLINK_HANDLE_OUT { esi_client **out };
+%apply int *ERPLINK_OUT_INT { int *remain };
+%apply int *ERPLINK_OUT_INT { int *reset_s };
+%apply esi_params **ERPLINK_HANDLE_OUT { esi_params **out };
+%apply const char *ERPLINK_STR_IN { const char *name };
+%apply esi_response **ERPLINK_HANDLE_OUT { esi_response **out };
+%apply const char *ERPLINK_STR_IN { const char *route };
+%apply esi_pager **ERPLINK_HANDLE_OUT { esi_pager **out };
+%apply const erplink_value **ERPLINK_VALUE_BORROWED_OUT { const erplink_value **items };
+%apply int *ERPLINK_OUT_INT { int *page };
+%apply (esi_page_fn ERPLINK_CALLBACK, void *ERPLINK_USERDATA) { (esi_page_fn fn, void *userdata) };
+%apply const erplink_value *ERPLINK_VALUE_IN { const erplink_value *body };
+%apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *esi_response_value };
+%apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *esi_response_page_at };
+%apply const erplink_value *ERPLINK_VALUE_RET { const erplink_value *esi_response_item_at };
+%apply const char **ERPLINK_STR_BORROWED_OUT { const char **group };
+%apply const char **ERPLINK_STR_BORROWED_OUT { const char **limit };
+%apply int64_t *ERPLINK_OUT_INT64 { int64_t *remaining };
+%apply int64_t *ERPLINK_OUT_INT64 { int64_t *used };
+%apply const char *ERPLINK_STR_IN { const char *order_type };
+%apply int64_t *ERPLINK_OUT_INT64 { int64_t *mail_id };
+%apply (const esi_mail_recipient *ERPLINK_ESI_RECIPIENTS, size_t ERPLINK_ESI_RECIPIENTS_N) { (const esi_mail_recipient *recipients, size_t n_recipients) };
+%apply const char *ERPLINK_STR_IN { const char *subject };
+%apply const char *ERPLINK_STR_IN { const char *body };
+%apply (int64_t **ERPLINK_INTS_OUT, size_t *ERPLINK_INTS_OUT_N) { (int64_t **invalid, size_t *n_invalid) };
+%apply (const int64_t *ERPLINK_INTS, size_t ERPLINK_INTS_N) { (const int64_t *ids, size_t n_ids) };
+%apply esi_jwks **ERPLINK_HANDLE_OUT { esi_jwks **out };
+%apply esi_token_claims **ERPLINK_HANDLE_OUT { esi_token_claims **out };
+%apply const char *ERPLINK_STR_IN { const char *client_id };
+%apply const char *ERPLINK_STR_IN { const char *scope };
+%apply esi_sso_options **ERPLINK_HANDLE_OUT { esi_sso_options **out };
+%apply const char *ERPLINK_STR_IN { const char *id };
+%apply const char *ERPLINK_STR_IN { const char *secret };
+%apply const char *ERPLINK_STR_IN { const char *uri };
+%apply esi_sso **ERPLINK_HANDLE_OUT { esi_sso **out };
+%apply esi_sso_login **ERPLINK_HANDLE_OUT { esi_sso_login **out };
+%apply (const char *const *ERPLINK_NAMES, size_t ERPLINK_NAMES_N) { (const char *const *scopes, size_t n_scopes) };
+%apply char **ERPLINK_STR_OUT { char **out };
+%apply const char *ERPLINK_STR_IN { const char *exported };
+%apply esi_sso_tokens **ERPLINK_HANDLE_OUT { esi_sso_tokens **out };
+%apply const char *ERPLINK_STR_IN { const char *code };
+%apply const char *ERPLINK_STR_IN { const char *returned_state };
+%apply const char *ERPLINK_STR_IN { const char *refresh_token };
+%apply esi_token **ERPLINK_HANDLE_OUT { esi_token **out };
+%apply (esi_token_refresh_fn ERPLINK_CALLBACK, void *ERPLINK_USERDATA) { (esi_token_refresh_fn on_refresh, void *userdata) };
 %apply erplink_http_options **ERPLINK_HANDLE_OUT { erplink_http_options **out };
 %apply const char *ERPLINK_STR_IN { const char *ua };
 %apply const char *ERPLINK_STR_IN { const char *path };
 %apply const char *ERPLINK_STR_IN { const char *proxy };
 %apply (erplink_log_fn ERPLINK_CALLBACK, void *ERPLINK_USERDATA) { (erplink_log_fn fn, void *userdata) };
-%apply const char *ERPLINK_STR_IN { const char *name };
 %apply odoo_options **ERPLINK_HANDLE_OUT { odoo_options **out };
 %apply const char *ERPLINK_STR_IN { const char *db };
 %apply const char *ERPLINK_STR_IN { const char *login };
@@ -436,7 +548,6 @@ static int elphp_cb_odoo_record_fn(const erplink_value *record, void *userdata) 
 %apply const erplink_value *ERPLINK_VALUE_IN { const erplink_value *domain };
 %apply const char *ERPLINK_STR_IN { const char *order };
 %apply int64_t *ERPLINK_OUT_INT64 { int64_t *out };
-%apply (const int64_t *ERPLINK_INTS, size_t ERPLINK_INTS_N) { (const int64_t *ids, size_t n_ids) };
 %apply (const char *const *ERPLINK_NAMES, size_t ERPLINK_NAMES_N) { (const char *const *fields, size_t n_fields) };
 %apply int64_t *ERPLINK_OUT_INT64 { int64_t *out_id };
 %apply const erplink_value *ERPLINK_VALUE_IN { const erplink_value *vals };
@@ -472,7 +583,6 @@ static int elphp_cb_odoo_record_fn(const erplink_value *record, void *userdata) 
 %apply erplink_dedup **ERPLINK_HANDLE_OUT { erplink_dedup **out };
 %apply (const erplink_dedup_ops *ERPLINK_OPS, void *ERPLINK_OPS_USERDATA) { (const erplink_dedup_ops *ops, void *userdata) };
 %apply int *ERPLINK_OUT_INT { int *seen_before };
-%apply const char *ERPLINK_STR_IN { const char *id };
 %apply int *ERPLINK_OUT_INT { int *forgotten };
 %apply size_t *ERPLINK_OUT_SIZE { size_t *count };
 %apply erplink_blob_cache **ERPLINK_HANDLE_OUT { erplink_blob_cache **out };
@@ -489,7 +599,6 @@ static int elphp_cb_odoo_record_fn(const erplink_value *record, void *userdata) 
 %apply erplink_outbox_batch **ERPLINK_HANDLE_OUT { erplink_outbox_batch **out };
 %apply size_t *ERPLINK_OUT_SIZE { size_t *stale };
 %apply const char *ERPLINK_STR_IN { const char *error_msg };
-%apply char **ERPLINK_STR_OUT { char **out };
 
 /* ---- functions */
 
@@ -837,6 +946,320 @@ const char *erplink_error_category_name(erplink_error_category category);
 %erplink_nonblocking(erplink_error_retryable)
 int erplink_error_retryable(int code);
 
+/* esi_client.h */
+%feature("docstring") esi_options_new "Creates ESI options with the defaults: base URL ESI_DEFAULT_BASE_URL, compatibility date ESI_DEFAULT_COMPATIBILITY_DATE, tenant \"tranquility\", concurrency 8, error-limit floor 10, in-memory cache of at most 512 MiB; and transport options (esi_options_http()) with ESI's defaults — connect timeout 10 s, total timeout 60 s per attempt, pool of 8 connections, 3 attempts with backoff base 200 ms and cap 10 s (retrying only 502/503/504, network failures and 429 — after its Retry-After; 500 is never retried), no User-Agent of the application's own yet (required); the other knobs as erplink_http_options_new() sets them.";
+%erplink_nonblocking(esi_options_new)
+erplink_status esi_options_new(esi_options **out);
+%feature("docstring") esi_options_free "Frees options, their transport options included (NULL is a no-op).";
+%erplink_nonblocking(esi_options_free)
+void esi_options_free(esi_options *o);
+%feature("docstring") esi_options_http "The transport options embedded in @p o, to set with the `erplink_http_options_set_*` setters. The User-Agent is required and must carry contact details (an e-mail address or a URL), e.g. `erplink_http_options_set_user_agent(esi_options_http(o), \"MyApp/1.2.3 (me@example.com; +https://github.com/me/myapp)\")`: CCP contacts or bans applications by it; \"erplink/<version>\" is appended. esi_client_new() copies them with the rest.";
+%erplink_nonblocking(esi_options_http)
+erplink_http_options *esi_options_http(esi_options *o);
+%feature("docstring") esi_options_set_base_url "Sets the base URL (tests point it to a simulator).";
+%erplink_nonblocking(esi_options_set_base_url)
+erplink_status esi_options_set_base_url(esi_options *o, const char *url);
+%feature("docstring") esi_options_set_compatibility_date "Sets the `X-Compatibility-Date` sent with every request.";
+%erplink_nonblocking(esi_options_set_compatibility_date)
+erplink_status esi_options_set_compatibility_date(esi_options *o, const char *date);
+%feature("docstring") esi_options_set_tenant "Sets the `X-Tenant` header (default \"tranquility\").";
+%erplink_nonblocking(esi_options_set_tenant)
+erplink_status esi_options_set_tenant(esi_options *o, const char *tenant);
+%feature("docstring") esi_options_set_concurrency "Sets how many requests the client runs at once: pages of one call and chunks of esi_client_universe_names() are fetched concurrently up to this limit (as HTTP/2 streams of one connection when the server offers HTTP/2, else on up to this many connections). Also sets the connection pool size of the transport options (erplink_http_options_set_pool_size()) for single requests from several threads; set that afterwards to make it differ.";
+%erplink_nonblocking(esi_options_set_concurrency)
+erplink_status esi_options_set_concurrency(esi_options *o, int n);
+%feature("docstring") esi_options_set_error_limit_floor "Sets the error-limit floor: when a response says `X-ESI-Error-Limit-Remain` <= @p floor, the client sends nothing more until `X-ESI-Error-Limit-Reset` has passed.";
+%erplink_nonblocking(esi_options_set_error_limit_floor)
+erplink_status esi_options_set_error_limit_floor(esi_options *o, int floor);
+%feature("docstring") esi_options_set_cache_max_bytes "Sets the size cap of the default in-memory cache (when a new blob does not fit, the oldest stored blobs are dropped until 10 % of the cap is free again).";
+%erplink_nonblocking(esi_options_set_cache_max_bytes)
+erplink_status esi_options_set_cache_max_bytes(esi_options *o, size_t bytes);
+%feature("docstring") esi_client_new "Creates an ESI client.";
+%erplink_nonblocking(esi_client_new)
+erplink_status esi_client_new(esi_client **out, const esi_options *o);
+%feature("docstring") esi_client_free "Frees a client (NULL is a no-op).";
+%erplink_nonblocking(esi_client_free)
+void esi_client_free(esi_client *c);
+%feature("docstring") esi_client_error_limit "The client's view of the error limit, from the latest response.";
+%erplink_nonblocking(esi_client_error_limit)
+erplink_status esi_client_error_limit(int *remain, int *reset_s, const esi_client *c);
+%feature("docstring") esi_client_http "The HTTP client underneath (for pause inspection, e.g. erplink_http_client_pause_remaining_ms()).";
+%erplink_blocking(esi_client_http)
+erplink_http_client *esi_client_http(esi_client *c);
+%feature("docstring") esi_params_new "Creates an empty parameter set.";
+%erplink_nonblocking(esi_params_new)
+erplink_status esi_params_new(esi_params **out);
+%feature("docstring") esi_params_free "Frees parameters (NULL is a no-op).";
+%erplink_nonblocking(esi_params_free)
+void esi_params_free(esi_params *p);
+%feature("docstring") esi_params_set_path "Sets a path parameter: `{name}` in the route template is replaced by @p value (percent-encoded).";
+%erplink_nonblocking(esi_params_set_path)
+erplink_status esi_params_set_path(esi_params *p, const char *name, const char *value);
+%feature("docstring") esi_params_set_path_int "esi_params_set_path() with an integer.";
+%erplink_nonblocking(esi_params_set_path_int)
+erplink_status esi_params_set_path_int(esi_params *p, const char *name, int64_t value);
+%feature("docstring") esi_params_add_query "Adds a query parameter (percent-encoded; order kept). `page` is managed by the paginated calls and refused here.";
+%erplink_nonblocking(esi_params_add_query)
+erplink_status esi_params_add_query(esi_params *p, const char *name, const char *value);
+%feature("docstring") esi_params_add_query_int "esi_params_add_query() with an integer.";
+%erplink_nonblocking(esi_params_add_query_int)
+erplink_status esi_params_add_query_int(esi_params *p, const char *name, int64_t value);
+%feature("docstring") esi_client_get "GETs one route (one page: the `page` the server defaults to), through the cache.";
+%erplink_blocking(esi_client_get)
+erplink_status esi_client_get(esi_response **out, esi_client *c, const char *route, const esi_params *params, esi_token *token);
+%feature("docstring") esi_pager_new "Creates a pager over every page of a paginated route (`X-Pages`), to pull page after page with esi_pager_next(). Nothing is sent here.";
+%erplink_blocking(esi_pager_new)
+erplink_status esi_pager_new(esi_pager **out, esi_client *c, const char *route, const esi_params *params, esi_token *token);
+%feature("docstring") esi_pager_next "Delivers the next page.";
+%erplink_blocking(esi_pager_next)
+erplink_status esi_pager_next(const erplink_value **items, int *page, esi_pager *p);
+%feature("docstring") esi_pager_pages "The number of pages of the walk (`X-Pages` of page 1).";
+%erplink_nonblocking(esi_pager_pages)
+int esi_pager_pages(const esi_pager *p);
+%feature("docstring") esi_pager_free "Frees a pager, at the end or before it (stopping early is fine: the requests still in flight are abandoned). NULL is a no-op.";
+%erplink_nonblocking(esi_pager_free)
+void esi_pager_free(esi_pager *p);
+%feature("docstring") esi_client_get_all_pages "GETs every page of a paginated route (`X-Pages`) into one response, in page order: a loop over an esi_pager (page 1 first, then the others concurrently) without the read-ahead bound. All pages must carry the same `Last-Modified`; when they do not (ESI refreshed its cache in the middle), the whole set is fetched again once, revalidating every page.";
+%erplink_blocking(esi_client_get_all_pages)
+erplink_status esi_client_get_all_pages(esi_response **out, esi_client *c, const char *route, const esi_params *params, esi_token *token);
+%feature("docstring") esi_client_get_pages "Streams every page of a paginated route to @p fn in page order with bounded memory: a loop over an esi_pager (see esi_pager_new() for the concurrency, the read-ahead bound of about 2 × concurrency pages and the cache and limits). A Last-Modified roll-over restarts the walk once (see esi_page_fn); a second roll-over fails with ERPLINK_ECONFLICT.";
+%erplink_blocking(esi_client_get_pages)
+erplink_status esi_client_get_pages(esi_client *c, const char *route, const esi_params *params, esi_token *token, esi_page_fn fn, void *userdata);
+%feature("docstring") esi_client_post "POSTs a JSON body to a route (never cached, never retried after the request may have reached the server).";
+%erplink_blocking(esi_client_post)
+erplink_status esi_client_post(esi_response **out, esi_client *c, const char *route, const esi_params *params, const erplink_value *body, esi_token *token);
+%feature("docstring") esi_response_free "Frees a response (NULL is a no-op).";
+%erplink_nonblocking(esi_response_free)
+void esi_response_free(esi_response *r);
+%feature("docstring") esi_response_value "The decoded body of the first (or only) page (for a 304, the cached body).";
+%erplink_nonblocking(esi_response_value)
+const erplink_value *esi_response_value(const esi_response *r);
+%feature("docstring") esi_response_page_count "The number of pages held (1 for a single call).";
+%erplink_nonblocking(esi_response_page_count)
+size_t esi_response_page_count(const esi_response *r);
+%feature("docstring") esi_response_page_at "The decoded body of page @p i + 1.";
+%erplink_nonblocking(esi_response_page_at)
+const erplink_value *esi_response_page_at(const esi_response *r, size_t i);
+%feature("docstring") esi_response_page_cache_status "How page @p i + 1 was obtained.";
+%erplink_nonblocking(esi_response_page_cache_status)
+esi_cache_status esi_response_page_cache_status(const esi_response *r, size_t i);
+%feature("docstring") esi_response_item_count "The total number of array items over all pages.";
+%erplink_nonblocking(esi_response_item_count)
+size_t esi_response_item_count(const esi_response *r);
+%feature("docstring") esi_response_item_at "The @p i-th array item over all pages, in page order.";
+%erplink_nonblocking(esi_response_item_at)
+const erplink_value *esi_response_item_at(const esi_response *r, size_t i);
+%feature("docstring") esi_response_status "The HTTP status of the first page (200, 201, or 304 when revalidated; 200 for a cache hit).";
+%erplink_nonblocking(esi_response_status)
+int esi_response_status(const esi_response *r);
+%feature("docstring") esi_response_cache_status "How the first page was obtained.";
+%erplink_nonblocking(esi_response_cache_status)
+esi_cache_status esi_response_cache_status(const esi_response *r);
+%feature("docstring") esi_response_requests "The number of HTTP requests the call made, retries included (0 when everything came from the cache).";
+%erplink_nonblocking(esi_response_requests)
+int64_t esi_response_requests(const esi_response *r);
+%feature("docstring") esi_response_etag "The first page's `ETag`.";
+%erplink_nonblocking(esi_response_etag)
+const char *esi_response_etag(const esi_response *r);
+%feature("docstring") esi_response_last_modified "The `Last-Modified` shared by the pages.";
+%erplink_nonblocking(esi_response_last_modified)
+const char *esi_response_last_modified(const esi_response *r);
+%feature("docstring") esi_response_expires_ms "When the first page expires from the cache, in ms since 1970.";
+%erplink_nonblocking(esi_response_expires_ms)
+int64_t esi_response_expires_ms(const esi_response *r);
+%feature("docstring") esi_response_pages "`X-Pages` of the first page.";
+%erplink_nonblocking(esi_response_pages)
+int esi_response_pages(const esi_response *r);
+%feature("docstring") esi_response_error_limit "The error-limit headers of the last request made for this response that carried them. Thread-safe.";
+%erplink_nonblocking(esi_response_error_limit)
+void esi_response_error_limit(int *remain, int *reset_s, const esi_response *r);
+%feature("docstring") esi_response_rate_limit "The rate-limit headers of the first page's request. Thread-safe.";
+%erplink_nonblocking(esi_response_rate_limit)
+void esi_response_rate_limit(const char **group, const char **limit, int64_t *remaining, int64_t *used, const esi_response *r);
+%feature("docstring") esi_client_character_assets "`GET /characters/{character_id}/assets`, every page (scope esi-assets.read_assets.v1). Items: item_id, type_id, quantity, location_id, location_type, location_flag, is_singleton, is_blueprint_copy (optional).";
+%erplink_blocking(esi_client_character_assets)
+erplink_status esi_client_character_assets(esi_response **out, esi_client *c, esi_token *token, int64_t character_id);
+%feature("docstring") esi_client_market_orders "`GET /markets/{region_id}/orders`, every page (public).";
+%erplink_blocking(esi_client_market_orders)
+erplink_status esi_client_market_orders(esi_response **out, esi_client *c, int64_t region_id, const char *order_type, int64_t type_id);
+%feature("docstring") esi_client_character_blueprints "`GET /characters/{character_id}/blueprints`, every page (scope esi-characters.read_blueprints.v1). Decode each item with esi_blueprint_kind_of().";
+%erplink_blocking(esi_client_character_blueprints)
+erplink_status esi_client_character_blueprints(esi_response **out, esi_client *c, esi_token *token, int64_t character_id);
+%feature("docstring") esi_blueprint_kind_of "Decodes a blueprint item's `quantity` (a pure function: it cannot fail).";
+%erplink_nonblocking(esi_blueprint_kind_of)
+esi_blueprint_kind esi_blueprint_kind_of(const erplink_value *item);
+%feature("docstring") esi_client_wallet_transactions "`GET /characters/{character_id}/wallet/transactions`, walking `from_id` backwards (newest first) until nothing older comes (scope esi-wallet.read_character_wallet.v1). The result holds one value per batch; esi_response_item_at() walks every transaction once, newest first (the record named by `from_id`, repeated by ESI, is skipped).";
+%erplink_blocking(esi_client_wallet_transactions)
+erplink_status esi_client_wallet_transactions(esi_response **out, esi_client *c, esi_token *token, int64_t character_id, int64_t from_id, int max_batches);
+%feature("docstring") esi_client_send_mail "`POST /characters/{character_id}/mail` (scope esi-mail.send_mail.v1). Validated before sending: 1–50 recipients with a valid type and positive id, a subject of at most 1000 characters and a body of at most 10000 (characters = Unicode code points, valid UTF-8 required), approved_cost >= 0.";
+%erplink_blocking(esi_client_send_mail)
+erplink_status esi_client_send_mail(int64_t *mail_id, esi_client *c, esi_token *token, int64_t character_id, const esi_mail_recipient *recipients, size_t n_recipients, const char *subject, const char *body, int64_t approved_cost);
+%feature("docstring") esi_client_universe_names "`POST /universe/names` for any number of ids: duplicates are dropped, the rest sent in chunks of at most 1000, concurrently (one erplink_http_batch on the calling thread, up to the client's concurrency). ESI fails a whole chunk with 404 when one id is invalid: such a chunk is bisected (its halves join the batch) until the invalid ids are isolated, and they are reported instead of failing the call.";
+%erplink_blocking(esi_client_universe_names)
+erplink_status esi_client_universe_names(esi_response **out, int64_t **invalid, size_t *n_invalid, esi_client *c, const int64_t *ids, size_t n_ids);
+
+/* esi_jwt.h */
+%feature("docstring") esi_jwks_new_from_json "Parses a JWKS document (`{\"keys\": [...]}`) into verification keys.";
+%erplink_nonblocking(esi_jwks_new_from_json)
+erplink_status esi_jwks_new_from_json(esi_jwks **out, const char *json, size_t len);
+%feature("docstring") esi_jwks_free "Frees a key set (NULL is a no-op).";
+%erplink_nonblocking(esi_jwks_free)
+void esi_jwks_free(esi_jwks *k);
+%feature("docstring") esi_jwks_count "Number of usable keys in a key set.";
+%erplink_nonblocking(esi_jwks_count)
+size_t esi_jwks_count(const esi_jwks *k);
+%feature("docstring") esi_jwt_verify "Verifies an EVE SSO access token against a key set (no network), performing every check of the table in the file documentation.";
+%erplink_nonblocking(esi_jwt_verify)
+erplink_status esi_jwt_verify(esi_token_claims **out, const esi_jwks *jwks, const char *token, const char *client_id, int64_t now_unix_s, int64_t leeway_s);
+%feature("docstring") esi_token_claims_free "Frees claims (NULL is a no-op).";
+%erplink_nonblocking(esi_token_claims_free)
+void esi_token_claims_free(esi_token_claims *c);
+%feature("docstring") esi_token_claims_character_id "The character id from `sub` (`CHARACTER:EVE:<id>`).";
+%erplink_nonblocking(esi_token_claims_character_id)
+int64_t esi_token_claims_character_id(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_name "The character name (`name`).";
+%erplink_nonblocking(esi_token_claims_name)
+const char *esi_token_claims_name(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_owner "The owner hash (`owner`): it changes when the character changes hands, so key your users on (character id, owner hash).";
+%erplink_nonblocking(esi_token_claims_owner)
+const char *esi_token_claims_owner(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_expires_at "The expiry (`exp`) in seconds since 1970.";
+%erplink_nonblocking(esi_token_claims_expires_at)
+int64_t esi_token_claims_expires_at(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_client_id "The authorized party (`azp`, the client id).";
+%erplink_nonblocking(esi_token_claims_client_id)
+const char *esi_token_claims_client_id(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_scope_count "Number of granted scopes (`scp` as a string counts as one).";
+%erplink_nonblocking(esi_token_claims_scope_count)
+size_t esi_token_claims_scope_count(const esi_token_claims *c);
+%feature("docstring") esi_token_claims_scope_at "The @p i-th granted scope.";
+%erplink_nonblocking(esi_token_claims_scope_at)
+const char *esi_token_claims_scope_at(const esi_token_claims *c, size_t i);
+%feature("docstring") esi_token_claims_has_scope "Tells whether a scope was granted (a pure predicate: it cannot fail).";
+%erplink_nonblocking(esi_token_claims_has_scope)
+int esi_token_claims_has_scope(const esi_token_claims *c, const char *scope);
+
+/* esi_sso.h */
+%feature("docstring") esi_sso_options_new "Creates SSO options with the defaults: no client id (required), no secret (native PKCE application), no redirect URI (required), metadata URL ESI_SSO_DEFAULT_METADATA_URL, `exp` leeway 60 s, JWKS re-fetch on an unknown `kid` at most every 60 s, logins valid for 600 s; and transport options (esi_sso_options_http()) with the SSO's defaults — total timeout 30 s, connect timeout 10 s, 3 attempts, the secret name `code_verifier`, no User-Agent of the application's own yet (required); the other knobs as erplink_http_options_new() sets them.";
+%erplink_nonblocking(esi_sso_options_new)
+erplink_status esi_sso_options_new(esi_sso_options **out);
+%feature("docstring") esi_sso_options_free "Frees options, their transport options included; the client secret is wiped (NULL is a no-op).";
+%erplink_nonblocking(esi_sso_options_free)
+void esi_sso_options_free(esi_sso_options *o);
+%feature("docstring") esi_sso_options_http "The transport options embedded in @p o, to set with the `erplink_http_options_set_*` setters: the User-Agent (required; it should name the application and a contact, e.g. `\"MyApp/1.0 (me@example.com; +https://github.com/me/myapp)\"`), timeouts, CA file — NULL is the system store —, proxy, log callback, more secret names… esi_sso_new() copies them with the rest.";
+%erplink_nonblocking(esi_sso_options_http)
+erplink_http_options *esi_sso_options_http(esi_sso_options *o);
+%feature("docstring") esi_sso_options_set_client_id "Sets the application's client id (from developers.eveonline.com).";
+%erplink_nonblocking(esi_sso_options_set_client_id)
+erplink_status esi_sso_options_set_client_id(esi_sso_options *o, const char *id);
+%feature("docstring") esi_sso_options_set_client_secret "Sets the client secret, which makes the client a confidential (\"web\") application authenticating with HTTP Basic; without one it is a native application using PKCE.";
+%erplink_nonblocking(esi_sso_options_set_client_secret)
+erplink_status esi_sso_options_set_client_secret(esi_sso_options *o, const char *secret);
+%feature("docstring") esi_sso_options_set_redirect_uri "Sets the redirect (callback) URI, exactly as registered with the application.";
+%erplink_nonblocking(esi_sso_options_set_redirect_uri)
+erplink_status esi_sso_options_set_redirect_uri(esi_sso_options *o, const char *uri);
+%feature("docstring") esi_sso_options_set_metadata_url "Sets the metadata (RFC 8414) URL; the other endpoints are read from it.";
+%erplink_nonblocking(esi_sso_options_set_metadata_url)
+erplink_status esi_sso_options_set_metadata_url(esi_sso_options *o, const char *url);
+%feature("docstring") esi_sso_options_set_leeway_s "Sets the clock-skew leeway applied to `exp`, `nbf` and `iat` when verifying access tokens.";
+%erplink_nonblocking(esi_sso_options_set_leeway_s)
+erplink_status esi_sso_options_set_leeway_s(esi_sso_options *o, int64_t s);
+%feature("docstring") esi_sso_options_set_jwks_refresh_interval_s "Sets the minimum interval between two JWKS re-fetches caused by tokens with an unknown `kid` (protects the SSO from a flood of forged tokens).";
+%erplink_nonblocking(esi_sso_options_set_jwks_refresh_interval_s)
+erplink_status esi_sso_options_set_jwks_refresh_interval_s(esi_sso_options *o, int64_t s);
+%feature("docstring") esi_sso_options_set_login_max_age_s "Sets how long a login may take: esi_sso_exchange_code() refuses a login started longer ago (the user left the SSO page open, or an exported login was replayed). EVE SSO's codes themselves expire 5 minutes after the user consented.";
+%erplink_nonblocking(esi_sso_options_set_login_max_age_s)
+erplink_status esi_sso_options_set_login_max_age_s(esi_sso_options *o, int64_t s);
+%feature("docstring") esi_sso_new "Creates an SSO client. Nothing is fetched yet: the metadata document is fetched on first need and cached for the client's lifetime.";
+%erplink_nonblocking(esi_sso_new)
+erplink_status esi_sso_new(esi_sso **out, const esi_sso_options *o);
+%feature("docstring") esi_sso_free "Frees an SSO client (NULL is a no-op).";
+%erplink_nonblocking(esi_sso_free)
+void esi_sso_free(esi_sso *s);
+%feature("docstring") esi_sso_is_confidential "Whether the client is a confidential application (has a client secret); a pure predicate.";
+%erplink_nonblocking(esi_sso_is_confidential)
+int esi_sso_is_confidential(const esi_sso *s);
+%feature("docstring") esi_sso_discover "Fetches the metadata document now if it is not cached yet (otherwise a no-op).";
+%erplink_blocking(esi_sso_discover)
+erplink_status esi_sso_discover(esi_sso *s);
+%feature("docstring") esi_sso_endpoint "One endpoint from the metadata document (fetched if needed).";
+%erplink_blocking(esi_sso_endpoint)
+erplink_status esi_sso_endpoint(const char **out, esi_sso *s, const char *name);
+%feature("docstring") esi_sso_login_new "Starts a login: builds the authorization URL to send the user's browser to, with a fresh `state` (32 random bytes, base64url) and, for a native application, a PKCE verifier (32 random bytes, base64url without padding) and its S256 challenge.";
+%erplink_blocking(esi_sso_login_new)
+erplink_status esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes, size_t n_scopes);
+%feature("docstring") esi_sso_login_free "Frees a login; its state and verifier are wiped (NULL is a no-op).";
+%erplink_nonblocking(esi_sso_login_free)
+void esi_sso_login_free(esi_sso_login *l);
+%feature("docstring") esi_sso_login_url "The authorization URL.";
+%erplink_nonblocking(esi_sso_login_url)
+const char *esi_sso_login_url(const esi_sso_login *l);
+%feature("docstring") esi_sso_login_state "The `state` value sent.";
+%erplink_nonblocking(esi_sso_login_state)
+const char *esi_sso_login_state(const esi_sso_login *l);
+%feature("docstring") esi_sso_login_created_at "When the login was started, in seconds since 1970 (kept across export and import).";
+%erplink_nonblocking(esi_sso_login_created_at)
+int64_t esi_sso_login_created_at(const esi_sso_login *l);
+%feature("docstring") esi_sso_login_export "Turns a login into one opaque string, so that another process can finish it (esi_sso_login_import()).";
+%erplink_nonblocking(esi_sso_login_export)
+erplink_status esi_sso_login_export(char **out, const esi_sso_login *l);
+%feature("docstring") esi_sso_login_import "Rebuilds a login exported by esi_sso_login_export(), possibly in another process, to finish it with esi_sso_exchange_code() (the rebuilt login has no URL).";
+%erplink_blocking(esi_sso_login_import)
+erplink_status esi_sso_login_import(esi_sso_login **out, esi_sso *s, const char *exported);
+%feature("docstring") esi_sso_exchange_code "Exchanges the authorization code received on the callback for tokens.";
+%erplink_blocking(esi_sso_exchange_code)
+erplink_status esi_sso_exchange_code(esi_sso_tokens **out, esi_sso *s, const esi_sso_login *login, const char *code, const char *returned_state);
+%feature("docstring") esi_sso_refresh "Refreshes an access token. The answer may carry a new refresh token: always store esi_sso_tokens_refresh_token() of the result (it is the old one when the SSO sent none).";
+%erplink_blocking(esi_sso_refresh)
+erplink_status esi_sso_refresh(esi_sso_tokens **out, esi_sso *s, const char *refresh_token, const char *scope);
+%feature("docstring") esi_sso_revoke "Revokes a refresh token (`token_type_hint=refresh_token`). The SSO answers 200 whatever the token's state.";
+%erplink_blocking(esi_sso_revoke)
+erplink_status esi_sso_revoke(esi_sso *s, const char *refresh_token);
+%feature("docstring") esi_sso_verify "Verifies an access token with the SSO's JWKS (fetched from `jwks_uri` and cached). When the token names a `kid` the cached set lacks, the set is re-fetched once (at most once per refresh interval, see esi_sso_options_set_jwks_refresh_interval_s()) and the token verified again; the client id and leeway are the client's.";
+%erplink_blocking(esi_sso_verify)
+erplink_status esi_sso_verify(esi_token_claims **out, esi_sso *s, const char *token);
+%feature("docstring") esi_sso_tokens_free "Frees tokens, wiping them (NULL is a no-op).";
+%erplink_nonblocking(esi_sso_tokens_free)
+void esi_sso_tokens_free(esi_sso_tokens *t);
+%feature("docstring") esi_sso_tokens_access_token "The access token (secret: do not log it).";
+%erplink_nonblocking(esi_sso_tokens_access_token)
+const char *esi_sso_tokens_access_token(const esi_sso_tokens *t);
+%feature("docstring") esi_sso_tokens_refresh_token "The refresh token to store from now on (secret).";
+%erplink_nonblocking(esi_sso_tokens_refresh_token)
+const char *esi_sso_tokens_refresh_token(const esi_sso_tokens *t);
+%feature("docstring") esi_sso_tokens_expires_in "`expires_in` as received, in seconds.";
+%erplink_nonblocking(esi_sso_tokens_expires_in)
+int64_t esi_sso_tokens_expires_in(const esi_sso_tokens *t);
+%feature("docstring") esi_sso_tokens_expires_at "When the access token expires: receipt time + `expires_in`, seconds since 1970.";
+%erplink_nonblocking(esi_sso_tokens_expires_at)
+int64_t esi_sso_tokens_expires_at(const esi_sso_tokens *t);
+
+/* esi_token.h */
+%feature("docstring") esi_token_new "Creates a self-refreshing token from a stored refresh token. No request is made yet.";
+%erplink_blocking(esi_token_new)
+erplink_status esi_token_new(esi_token **out, esi_sso *sso, const char *refresh_token, esi_token_refresh_fn on_refresh, void *userdata);
+%feature("docstring") esi_token_new_from_tokens "Creates a self-refreshing token from the result of a code exchange or a refresh (the access token is verified first, so no request is needed until it expires).";
+%erplink_blocking(esi_token_new_from_tokens)
+erplink_status esi_token_new_from_tokens(esi_token **out, esi_sso *sso, const esi_sso_tokens *tokens, esi_token_refresh_fn on_refresh, void *userdata);
+%feature("docstring") esi_token_free "Frees a token, wiping its secrets (NULL is a no-op).";
+%erplink_nonblocking(esi_token_free)
+void esi_token_free(esi_token *t);
+%feature("docstring") esi_token_set_refresh_margin_s "Sets how long before expiry the token refreshes itself (default 60 s).";
+%erplink_blocking(esi_token_set_refresh_margin_s)
+erplink_status esi_token_set_refresh_margin_s(esi_token *t, int64_t s);
+%feature("docstring") esi_token_access_token "Returns a valid access token, refreshing (and verifying) it first when it expires within the margin. Concurrent callers wait for one refresh; they never refresh twice.";
+%erplink_blocking(esi_token_access_token)
+erplink_status esi_token_access_token(char **out, esi_token *t);
+%feature("docstring") esi_token_invalidate "Marks the current access token as unusable (e.g. after ESI answered 401), so that the next esi_token_access_token() refreshes.";
+%erplink_blocking(esi_token_invalidate)
+erplink_status esi_token_invalidate(esi_token *t);
+%feature("docstring") esi_token_get_claims "The verified claims of the current access token (refreshing first if needed).";
+%erplink_blocking(esi_token_get_claims)
+erplink_status esi_token_get_claims(esi_token_claims **out, esi_token *t);
+%feature("docstring") esi_token_refresh_count "How many refreshes this token has made.";
+%erplink_blocking(esi_token_refresh_count)
+int64_t esi_token_refresh_count(esi_token *t);
+
 /* http.h */
 %feature("docstring") erplink_http_options_new "Creates an options object with the defaults: user agent \"erplink/<version>\", connect timeout 10 s, total timeout 60 s, no low-speed limit, maximum response size 256 MiB, the system CA store, proxy from the environment, redirects not followed (at most 5 when enabled), a pool of 8 connections, 3 attempts, backoff base 200 ms and cap 10 s, maximum Retry-After 120 s, retry budget ratio 0.2 with at least 10 retries per 10 s, no rate limit, no log callback.";
 %erplink_nonblocking(erplink_http_options_new)
@@ -904,6 +1327,9 @@ erplink_status erplink_http_options_set_log(erplink_http_options *o, int max_lev
 %feature("docstring") erplink_http_options_add_secret_name "Declares a name whose values are secret in the log lines of clients made from @p o: a request or response header, a form field or query parameter, or a member of a logged request value (compared case-insensitively).";
 %erplink_nonblocking(erplink_http_options_add_secret_name)
 erplink_status erplink_http_options_add_secret_name(erplink_http_options *o, const char *name);
+%feature("docstring") erplink_http_client_pause_remaining_ms "How long the current pause still lasts.";
+%erplink_nonblocking(erplink_http_client_pause_remaining_ms)
+int64_t erplink_http_client_pause_remaining_ms(const erplink_http_client *c);
 
 /* odoo.h */
 %feature("docstring") odoo_options_new "Creates an options object with the defaults: protocol AUTO, no default context, and transport options (odoo_options_http()) with Odoo's defaults — total timeout 120 s, connect timeout 10 s, 3 attempts, backoff base 200 ms and cap 5 s; the other knobs as erplink_http_options_new() sets them (system CA store, proxy from the environment, no rate limit, no log callback, user agent \"erplink/<version>\").";
@@ -1383,12 +1809,59 @@ int erplink_version_number(void);
 %clear const char *odoo_state;
 %clear const char *cartona_status;
 %clear const char **out;
+%clear esi_options **out;
+%clear const char *date;
+%clear const char *tenant;
+%clear esi_client **out;
+%clear int *remain;
+%clear int *reset_s;
+%clear esi_params **out;
+%clear const char *name;
+%clear esi_response **out;
+%clear const char *route;
+%clear esi_pager **out;
+%clear const erplink_value **items;
+%clear int *page;
+%clear (esi_page_fn fn, void *userdata);
+%clear const erplink_value *body;
+%clear const erplink_value *esi_response_value;
+%clear const erplink_value *esi_response_page_at;
+%clear const erplink_value *esi_response_item_at;
+%clear const char **group;
+%clear const char **limit;
+%clear int64_t *remaining;
+%clear int64_t *used;
+%clear const char *order_type;
+%clear int64_t *mail_id;
+%clear (const esi_mail_recipient *recipients, size_t n_recipients);
+%clear const char *subject;
+%clear const char *body;
+%clear (int64_t **invalid, size_t *n_invalid);
+%clear (const int64_t *ids, size_t n_ids);
+%clear esi_jwks **out;
+%clear esi_token_claims **out;
+%clear const char *client_id;
+%clear const char *scope;
+%clear esi_sso_options **out;
+%clear const char *id;
+%clear const char *secret;
+%clear const char *uri;
+%clear esi_sso **out;
+%clear esi_sso_login **out;
+%clear (const char *const *scopes, size_t n_scopes);
+%clear char **out;
+%clear const char *exported;
+%clear esi_sso_tokens **out;
+%clear const char *code;
+%clear const char *returned_state;
+%clear const char *refresh_token;
+%clear esi_token **out;
+%clear (esi_token_refresh_fn on_refresh, void *userdata);
 %clear erplink_http_options **out;
 %clear const char *ua;
 %clear const char *path;
 %clear const char *proxy;
 %clear (erplink_log_fn fn, void *userdata);
-%clear const char *name;
 %clear odoo_options **out;
 %clear const char *db;
 %clear const char *login;
@@ -1408,7 +1881,6 @@ int erplink_version_number(void);
 %clear const erplink_value *domain;
 %clear const char *order;
 %clear int64_t *out;
-%clear (const int64_t *ids, size_t n_ids);
 %clear (const char *const *fields, size_t n_fields);
 %clear int64_t *out_id;
 %clear const erplink_value *vals;
@@ -1444,7 +1916,6 @@ int erplink_version_number(void);
 %clear erplink_dedup **out;
 %clear (const erplink_dedup_ops *ops, void *userdata);
 %clear int *seen_before;
-%clear const char *id;
 %clear int *forgotten;
 %clear size_t *count;
 %clear erplink_blob_cache **out;
@@ -1461,4 +1932,3 @@ int erplink_version_number(void);
 %clear erplink_outbox_batch **out;
 %clear size_t *stale;
 %clear const char *error_msg;
-%clear char **out;

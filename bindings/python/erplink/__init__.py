@@ -4,6 +4,7 @@ The Python binding of the C library liberplink (linked into the extension ``erpl
 
 - :mod:`erplink.odoo` - ``odoo.Client`` (XML-RPC, JSON-RPC, JSON-2);
 - :mod:`erplink.cartona` - ``cartona.Client``, bulk updates, order intake, ``StatusMap``;
+- :mod:`erplink.esi` - EVE SSO (``SSO``, ``Token``) and the ESI client (``Client``, pages, cache);
 - :mod:`erplink.razorpay` - signature verification, ``Verifier``, ``parse_event``, ``Dedup``;
 - :mod:`erplink.store` - durable state over SQLite or your own store: ``Store``, ``Dedup``,
   ``BlobCache``, ``Outbox`` (flushed to Cartona by ``cartona.Client.outbox_flush``);
@@ -63,7 +64,7 @@ from ._errors import (  # noqa: F401  (re-exported)
 
 from ._core import TRACE, Transport  # noqa: E402,F401  (re-exported)
 from . import store  # noqa: E402,F401  (submodules; store first: cartona and razorpay use it)
-from . import cartona, odoo, razorpay  # noqa: E402,F401
+from . import cartona, esi, odoo, razorpay  # noqa: E402,F401
 
 __version__: str = _erplink.version()
 
@@ -74,7 +75,7 @@ for _code, _name in CODE_NAMES.items():
 del _name, _code
 
 __all__ = [
-    "odoo", "cartona", "razorpay", "store", "Transport", "TRACE", "error_retryable",
+    "odoo", "cartona", "esi", "razorpay", "store", "Transport", "TRACE", "error_retryable",
     "version", "version_number", "roundtrip", "dump", "get_int", "strerror",
     "Error", "InvalidArgumentError", "OutOfMemoryError", "NetworkError", "TimeoutError",
     "TLSError", "HTTPError", "ProtocolError", "AuthError", "AccessError", "ValidationError",

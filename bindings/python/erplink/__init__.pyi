@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
-from . import cartona as cartona, odoo as odoo, razorpay as razorpay, store as store
+from . import cartona as cartona, esi as esi, odoo as odoo, razorpay as razorpay, store as store
 from ._core import TRACE as TRACE, Transport as Transport
 from ._errors import (
     CODE_NAMES as CODE_NAMES,
