@@ -10,7 +10,7 @@ import threading
 _LOCK = threading.Lock()
 _SERVICES = {}
 
-PARAMS = ("eve_corp.client_id", "eve_corp.client_secret", "eve_corp.sso_metadata_url", "eve_corp.esi_base_url",
+PARAMS = ("eve_corp.client_id", "eve_corp.client_secret", "eve_corp.callback_url", "eve_corp.sso_metadata_url", "eve_corp.esi_base_url",
           "eve_corp.user_agent", "eve_corp.compatibility_date", "eve_corp.cache_path", "eve_corp.ca_file")
 
 #: stop a run when fewer ESI errors than this are left in the window (ESI answers 420 at 0)
@@ -50,7 +50,10 @@ class Services:
             cache = BlobCache(cfg["eve_corp.cache_path"])
         if not cfg.get("eve_corp.client_id"):
             raise ValueError("eve_corp.client_id is not set (Settings > Technical > System Parameters)")
+        # erplink's SSO client wants the application's redirect URI even when it only refreshes
+        # tokens: the intermediary's callback URL, as registered with CCP
         self.sso = esi.SSO(cfg["eve_corp.client_id"], client_secret=cfg.get("eve_corp.client_secret") or None,
+                           redirect_uri=cfg.get("eve_corp.callback_url") or "https://localhost/callback",
                            metadata_url=cfg.get("eve_corp.sso_metadata_url") or None,
                            user_agent=cfg.get("eve_corp.user_agent") or None, transport=transport)
         self.esi = esi.Client(cfg["eve_corp.user_agent"], cache=cache,

@@ -16,7 +16,7 @@ class EveName(models.Model):
     _description = "EVE name"
     _order = "eve_id"
 
-    eve_id = fields.Integer(string="ID", required=True, index=True)
+    eve_id = fields.Integer(string="EVE ID", required=True, index=True)
     name = fields.Char(required=True)
     category = fields.Char()
 
