@@ -234,6 +234,39 @@ static void elpy_raise_conversion(int rc) {
   if (rc != ELPY_PYERR) elpy_raise_last(rc);
 }
 
+/* Struct keys: records of one result share their keys (an Odoo field list, ESI order members),
+ * so the str objects of short keys are kept in a small direct-mapped cache and shared by every
+ * dict made from them (one decode per distinct key instead of one per record; shared keys also
+ * carry their hash). Touched with the GIL held only (every conversion holds it). New reference. */
+#define ELPY_KEY_SLOTS 256
+#define ELPY_KEY_MAX 40
+static PyObject *elpy_key_cache[ELPY_KEY_SLOTS];
+static PyObject *elpy_key(const char *k, size_t klen) {
+  if (klen == 0 || klen > ELPY_KEY_MAX) return PyUnicode_DecodeUTF8(k, (Py_ssize_t)klen, "strict");
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < klen; i++) h = (h ^ (unsigned char)k[i]) * 16777619u;
+  PyObject **slot = &elpy_key_cache[h % ELPY_KEY_SLOTS];
+  PyObject *c = *slot;
+  if (c) {
+    Py_ssize_t n = 0;
+    const char *u = PyUnicode_AsUTF8AndSize(c, &n); /* cached in the str: no work */
+    if (u && (size_t)n == klen && memcmp(u, k, klen) == 0) {
+      Py_INCREF(c);
+      return c;
+    }
+    PyErr_Clear();
+  }
+  PyObject *key = PyUnicode_DecodeUTF8(k, (Py_ssize_t)klen, "strict");
+  if (!key) return NULL;
+  if (PyUnicode_AsUTF8(key) == NULL) { /* fills the UTF-8 cache the lookup reads */
+    PyErr_Clear();
+    return key;
+  }
+  Py_INCREF(key);
+  Py_XSETREF(*slot, key);
+  return key;
+}
+
 /* Tree -> new Python object, or NULL with an exception set. */
 static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
   if (depth > ERPLINK_BINDING_MAX_DEPTH) {
@@ -298,7 +331,7 @@ static PyObject *elpy_from_value_rec(const erplink_value *v, int depth) {
       k = erplink_value_struct_key_at(v, i);
       klen = erplink_value_struct_key_len_at(v, i);
       const erplink_value *m = erplink_value_struct_value_at(v, i);
-      PyObject *key = PyUnicode_DecodeUTF8(k, (Py_ssize_t)klen, "strict");
+      PyObject *key = elpy_key(k, klen);
       PyObject *item = key ? elpy_from_value_rec(m, depth + 1) : NULL;
       int bad = !item || PyDict_SetItem(dict, key, item) != 0;
       Py_XDECREF(key);

@@ -265,7 +265,7 @@ def test_every_category_has_its_class():
 
 
 def test_every_code_is_exported_and_maps_to_its_category_class():
-    codes = {n: getattr(_erplink, n) for n in dir(_erplink) if re.fullmatch(r"E[A-Z_]+", n)}
+    codes = {n: getattr(_erplink, n) for n in dir(_erplink) if re.fullmatch(r"E[A-Z_]+", n) and not n.startswith("ESI_")}
     assert len(codes) == 30
     stub = (Path(erplink.__file__).parent / "__init__.pyi").read_text()
     for name, code in codes.items():

@@ -34,6 +34,7 @@ immutable.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Generator, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 try:  # typing.Protocol: Python >= 3.8
@@ -47,7 +48,7 @@ from .store import BlobCache
 
 __all__ = ["SSO", "Login", "Tokens", "Claims", "Token", "Client", "Response", "Page", "RateLimit",
            "NamesResult", "CacheStore", "CACHE_MISS", "CACHE_HIT", "CACHE_REVALIDATED",
-           "DEFAULT_COMPATIBILITY_DATE", "blueprint_kind"]
+           "DEFAULT_COMPATIBILITY_DATE", "blueprint_kind", "JWKS"]
 
 _e = _erplink
 
@@ -198,6 +199,7 @@ class SSO(_Client):
                  leeway_s: Optional[int] = None, jwks_refresh_interval_s: Optional[int] = None,
                  login_max_age_s: Optional[int] = None, timeout: Optional[float] = None,
                  transport: Optional[Transport] = None) -> None:
+        self._tokens: "weakref.WeakSet[_Handle]" = weakref.WeakSet()  # freed before the client
         opts = _Handle(_e.esi_sso_options_new(), _e.esi_sso_options_free)
         try:
             o = opts.ptr
@@ -221,6 +223,13 @@ class SSO(_Client):
             self._h = _Handle(_e.esi_sso_new(o), _e.esi_sso_free)
         finally:
             opts.close()
+
+    def close(self) -> None:
+        """Frees the client (``esi_sso_free``); the :class:`Token` objects made over it are closed
+        first. Idempotent. Not thread-safe with calls in progress on other threads."""
+        for h in list(self._tokens):
+            h.close()
+        self._h.close()
 
     @property
     def confidential(self) -> bool:
@@ -315,6 +324,7 @@ class Token(_Client):
         else:
             ptr = _e.esi_token_new(sso._c, credentials, on_refresh)
         self._h = _Handle(ptr, _e.esi_token_free)
+        sso._tokens.add(self._h)
         if refresh_margin_s is not None:
             _e.esi_token_set_refresh_margin_s(ptr, refresh_margin_s)
 
@@ -406,7 +416,17 @@ class Response:
     def items(self) -> List[Any]:
         """Every array item over all pages, in page order (a new list)."""
         r = self._r
-        return [_e.esi_response_item_at(r, i) for i in range(_e.esi_response_item_count(r))]
+        n = _e.esi_response_item_count(r)
+        # one conversion per page (not per item) when the items are exactly the pages' arrays;
+        # otherwise (wallet batches skip the record ESI repeats) item by item
+        out: List[Any] = []
+        for i in range(_e.esi_response_page_count(r)):
+            page = _e.esi_response_page_at(r, i)
+            if isinstance(page, list):
+                out.extend(page)
+        if len(out) == n:
+            return out
+        return [_e.esi_response_item_at(r, i) for i in range(n)]
 
     def page(self, i: int) -> Any:
         """The decoded body of page ``i + 1`` (``IndexError`` out of range)."""
@@ -425,9 +445,7 @@ class Response:
         return int(_e.esi_response_item_count(self._r))
 
     def __iter__(self) -> Iterator[Any]:
-        r = self._r
-        for i in range(_e.esi_response_item_count(r)):
-            yield _e.esi_response_item_at(r, i)
+        return iter(self.items)
 
     def close(self) -> None:
         """Frees the response now (else when garbage-collected). Idempotent."""
@@ -524,6 +542,7 @@ class Client(_Client):
                  error_limit_floor: Optional[int] = None, cache_max_bytes: Optional[int] = None,
                  timeout: Optional[float] = None, transport: Optional[Transport] = None) -> None:
         self._cache_ref: Any = None  # what the C client borrows: kept until after esi_client_free
+        self._pagers: "weakref.WeakSet[_Handle]" = weakref.WeakSet()  # freed before the client
         opts = _Handle(_e.esi_options_new(), _e.esi_options_free)
         try:
             o = opts.ptr
@@ -556,8 +575,11 @@ class Client(_Client):
             opts.close()
 
     def close(self) -> None:
-        """Frees the client (``esi_client_free``); a cache store object is released after it.
-        Idempotent. Not thread-safe with calls in progress on other threads."""
+        """Frees the client (``esi_client_free``); open ``iter_pages`` generators stop first and a
+        cache store object is released after it. Idempotent. Not thread-safe with calls in progress
+        on other threads."""
+        for h in list(self._pagers):
+            h.close()
         self._h.close()
         self._cache_ref = None
 
@@ -609,14 +631,32 @@ class Client(_Client):
         finally:
             if p is not None:
                 p.close()
+        self._pagers.add(pager)
         try:
             while True:
+                if pager.ptr is None:
+                    raise _errors.InvalidArgumentError("the client is closed")
                 items, page = _e.esi_pager_next(pager.ptr)
                 if page == 0:
                     return
                 yield Page(page, _e.esi_pager_pages(pager.ptr), items)
         finally:
             pager.close()
+
+    def each_page(self, route: str, fn: Callable[[int, int, Optional[List[Any]]], Optional[bool]],
+                  path: Optional[PathParams] = None, query: Optional[Query] = None,
+                  token: Optional[Token] = None) -> None:
+        """Streams every page of a paginated route to ``fn(page, pages, items)`` in page order
+        with bounded memory (``esi_client_get_pages``; the callback runs on the calling thread
+        with the GIL held). ``fn(0, pages, None)`` means "discard what you received: the set
+        starts over" (a Last-Modified roll-over; a second one raises ``ConflictError``). A true
+        return value stops the walk; an exception raised by ``fn`` stops it and is re-raised."""
+        p = _params(path, query)
+        try:
+            _e.esi_client_get_pages(self._c, route, None if p is None else p.ptr, _tok(token), fn)
+        finally:
+            if p is not None:
+                p.close()
 
     def post(self, route: str, body: Any, path: Optional[PathParams] = None, query: Optional[Query] = None,
              token: Optional[Token] = None) -> Response:
@@ -665,6 +705,27 @@ class Client(_Client):
         invalid ids are isolated and reported in ``invalid`` instead of failing the call."""
         ptr, invalid = _e.esi_client_universe_names(self._c, ids)
         return NamesResult(Response(ptr), invalid)
+
+
+class JWKS:
+    """A parsed JSON Web Key Set (``esi_jwks``) for verifying access tokens with no network
+    (``esi_jwt_verify``); :meth:`SSO.verify` fetches and caches the SSO's own set instead.
+    Immutable, thread-safe. ``ProtocolError`` for a document that is not a usable key set."""
+
+    def __init__(self, document: Union[str, bytes]) -> None:
+        self._h = _Handle(_e.esi_jwks_new_from_json(document), _e.esi_jwks_free)
+
+    def __len__(self) -> int:
+        """The number of usable (RS256 / ES256) keys."""
+        return int(_e.esi_jwks_count(self._h.ptr))
+
+    def verify(self, access_token: str, client_id: str, now: Optional[int] = None, leeway_s: int = 60) -> Claims:
+        """Verifies an access token against the keys (every check of esi_jwt.h), at ``now``
+        (seconds since 1970; default the clock). ``SignatureError`` / ``AuthError`` as
+        :meth:`SSO.verify`."""
+        import time
+        t = int(time.time()) if now is None else now
+        return _claims(_e.esi_jwt_verify(self._h.ptr, access_token, client_id, t, leeway_s))
 
 
 def blueprint_kind(item: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from .store import BlobCache
 
 __all__ = ['SSO', 'Login', 'Tokens', 'Claims', 'Token', 'Client', 'Response', 'Page', 'RateLimit',
            'NamesResult', 'CacheStore', 'CACHE_MISS', 'CACHE_HIT', 'CACHE_REVALIDATED',
-           'DEFAULT_COMPATIBILITY_DATE', 'blueprint_kind']
+           'DEFAULT_COMPATIBILITY_DATE', 'blueprint_kind', 'JWKS']
 
 #: how a page was obtained (``Response.cache_status``)
 CACHE_MISS: str
@@ -39,6 +39,7 @@ class CacheStore(Protocol):
 
 class Claims:
     """The verified claims of an access token (``esi_token_claims``)."""
+    def __init__(self, ptr: Any) -> None: ...
     character_id: int
     name: str
     owner: str
@@ -50,6 +51,7 @@ class Claims:
 
 class Tokens:
     """Tokens from the SSO token endpoint (secrets: never log them)."""
+    def __init__(self, ptr: Any) -> None: ...
     access_token: str
     refresh_token: str
     expires_in: int
@@ -60,6 +62,7 @@ class Login:
     """One login attempt (``esi_sso_login``): ``url`` to send the browser to (None for an
     imported login), ``state``, ``created_at``; ``export()`` gives a secret string another
     process turns back into the login with ``SSO.import_login``."""
+    def __init__(self, ptr: Any) -> None: ...
     _h: _Handle
     url: Optional[str]
     state: str
@@ -85,6 +88,7 @@ class SSO(_Client):
     def refresh(self, refresh_token: str, scope: Optional[str] = None) -> Tokens: ...
     def revoke(self, refresh_token: str) -> None: ...
     def verify(self, access_token: str) -> Claims: ...
+    def close(self) -> None: ...
     def token(self, credentials: Union[str, Tokens], on_refresh: Optional[Callable[[str, int], None]] = None,
               refresh_margin_s: Optional[int] = None) -> Token: ...
 
@@ -104,6 +108,7 @@ class Token(_Client):
 
 class RateLimit:
     """``X-Ratelimit-*`` of the first page's request (None / -1 when absent)."""
+    def __init__(self, group: Optional[str], limit: Optional[str], remaining: int, used: int) -> None: ...
     group: Optional[str]
     limit: Optional[str]
     remaining: int
@@ -112,6 +117,7 @@ class RateLimit:
 
 class Response:
     """The answer of one ESI call (``esi_response``), possibly several pages. Immutable."""
+    def __init__(self, ptr: Any) -> None: ...
     status: int
     cache_status: str
     requests: int
@@ -139,6 +145,7 @@ class Response:
 
 class Page:
     """One page delivered by ``Client.iter_pages``."""
+    def __init__(self, page: int, pages: int, items: list[Any]) -> None: ...
     page: int
     pages: int
     items: list[Any]
@@ -146,6 +153,7 @@ class Page:
 
 class NamesResult:
     """``Client.universe_names``: the names found and the ids ESI refused."""
+    def __init__(self, response: Response, invalid: list[int]) -> None: ...
     response: Response
     names: list[dict[str, Any]]
     invalid: list[int]
@@ -158,6 +166,7 @@ class Client(_Client):
                  tenant: Optional[str] = None, concurrency: Optional[int] = None,
                  error_limit_floor: Optional[int] = None, cache_max_bytes: Optional[int] = None,
                  timeout: Optional[float] = None, transport: Optional[Transport] = None) -> None: ...
+    def close(self) -> None: ...
     @property
     def error_limit(self) -> Tuple[int, int]: ...
     @property
@@ -168,6 +177,9 @@ class Client(_Client):
                       token: Optional[Token] = None) -> Response: ...
     def iter_pages(self, route: str, path: Optional[PathParams] = None, query: Optional[Query] = None,
                    token: Optional[Token] = None) -> Generator[Page, None, None]: ...
+    def each_page(self, route: str, fn: Callable[[int, int, Optional[list[Any]]], Optional[bool]],
+                  path: Optional[PathParams] = None, query: Optional[Query] = None,
+                  token: Optional[Token] = None) -> None: ...
     def post(self, route: str, body: Any, path: Optional[PathParams] = None, query: Optional[Query] = None,
              token: Optional[Token] = None) -> Response: ...
     def character_assets(self, token: Token, character_id: int) -> Response: ...
@@ -178,6 +190,14 @@ class Client(_Client):
     def send_mail(self, token: Token, character_id: int, recipients: Iterable[Tuple[int, str]], subject: str,
                   body: str, approved_cost: int = 0) -> int: ...
     def universe_names(self, ids: Union[int, Iterable[int]]) -> NamesResult: ...
+
+
+class JWKS:
+    """A parsed JSON Web Key Set (``esi_jwks``): offline verification with ``esi_jwt_verify``."""
+    _h: _Handle
+    def __init__(self, document: Union[str, bytes]) -> None: ...
+    def __len__(self) -> int: ...
+    def verify(self, access_token: str, client_id: str, now: Optional[int] = None, leeway_s: int = 60) -> Claims: ...
 
 
 def blueprint_kind(item: Mapping[str, Any]) -> str: ...
