@@ -103,6 +103,7 @@ CONFIG = {
     "wallet_batch": 1000,
     "invalid_ids": [],            # ids /universe/names refuses (404 for the whole call)
     "require_compat_date": True,
+    "owner_hash": OWNER_HASH,     # the `owner` claim of tokens issued from now on (a sold character)
 }
 
 b64u = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -213,7 +214,7 @@ def make_claims(client_id, scopes, ttl):
         "region": "world",
         "aud": [client_id, "EVE Online"],
         "name": CHAR_NAME,
-        "owner": OWNER_HASH,
+        "owner": CONFIG.get("owner_hash") or OWNER_HASH,
         "exp": now + ttl,
         "iat": now,
         "iss": CONFIG["issuer_claim"],

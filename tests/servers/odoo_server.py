@@ -1000,7 +1000,13 @@ class Env:
                         if cmd[0] == 0 and len(cmd) == 3 and isinstance(cmd[2], dict):
                             # Command.create: a new line in the comodel
                             comodel = self.store.model(relation or {'order_line': 'sale.order.line'}.get(f, f))
-                            ids.append(self.create(comodel, [cmd[2]])[0])
+                            line = dict(cmd[2])
+                            # a one2many declared with its inverse ("relation_field", as fields_get
+                            # says) links the new line back to its parent, as Odoo does
+                            inverse = mo.fields_meta.get(f, {}).get('relation_field')
+                            if inverse and rec is not None and 'id' in rec:
+                                line.setdefault(inverse, rec['id'])
+                            ids.append(self.create(comodel, [line])[0])
                         elif cmd[0] == 6:
                             ids = list(cmd[2])
                         elif cmd[0] == 4 and cmd[1] not in ids:
