@@ -8,12 +8,14 @@
       "target_name": "erplink",
       "sources": [
         "build/swig/erplink_wrap.cxx",
+        "src/elnode.cc",
         "<!@(node scripts/gyp-info.js sources)"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../../include",
         "../../src/core",
+        "../../src",
         "."
       ],
       "defines": [

@@ -1,6 +1,6 @@
 'use strict';
 // Facts binding.gyp needs, computed instead of copied (so that nothing is listed twice):
-//   node scripts/gyp-info.js sources  -> the C (and C++) files of core_sources in src/meson.build
+//   node scripts/gyp-info.js sources  -> the C (and C++) files of core_sources and service_sources in src/meson.build
 //   node scripts/gyp-info.js cflags   -> pkg-config --cflags of liberplink's dependencies
 //   node scripts/gyp-info.js libs     -> pkg-config --libs of them, plus -lpthread -lm
 // Paths are printed relative to bindings/node (where binding.gyp lives), one per line.
@@ -16,9 +16,12 @@ const FALLBACK_LIBS = ['-lcurl', '-lssl', '-lcrypto', '-lexpat', '-lsimdjson', '
 
 function sources() {
   const text = fs.readFileSync(path.join(root, 'src', 'meson.build'), 'utf8');
-  const m = /core_sources\s*=\s*files\(([\s\S]*?)\)/.exec(text);
-  if (!m) throw new Error('src/meson.build: core_sources = files(...) not found');
-  const files = [...m[1].matchAll(/'([^']+\.(?:c|cpp))'/g)].map((x) => x[1]);
+  const files = [];
+  for (const name of ['core_sources', 'service_sources']) {
+    const m = new RegExp(name + '\\s*=\\s*files\\(([\\s\\S]*?)\\)').exec(text);
+    if (!m) throw new Error(`src/meson.build: ${name} = files(...) not found`);
+    files.push(...[...m[1].matchAll(/'([^']+\.(?:c|cpp))'/g)].map((x) => x[1]));
+  }
   if (files.length === 0) throw new Error('src/meson.build: core_sources lists no .c file');
   return files.map((f) => path.relative(here, path.join(root, 'src', f)).split(path.sep).join('/'));
 }
