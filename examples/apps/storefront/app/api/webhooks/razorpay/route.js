@@ -40,7 +40,7 @@ export async function POST(request) {
   // seen() records the id durably. A redelivery whose order is already recorded answers
   // at once; one that is not (the first delivery is in flight, or failed) runs the idempotent
   // path again, which finds what the first one created.
-  if (dedup.seen(eventId)) {
+  if (await dedup.seen(eventId)) {
     const paymentId = event.payment && event.payment.id;
     const local = paymentId ? findOrder(paymentId) : null;
     if (local) return json(200, { status: 'duplicate', order: local.odoo_order, odooOrderId: local.odoo_order_id });
@@ -49,7 +49,7 @@ export async function POST(request) {
     const { created, order } = await fulfil(event);
     return json(200, { status: created ? 'created' : 'exists', order: order.odoo_order, odooOrderId: order.odoo_order_id });
   } catch (e) {
-    dedup.forget(eventId);
+    await dedup.forget(eventId).catch(() => {});
     if (e instanceof OrderDataError) {
       console.error(`webhook ${eventId}: ${e.message}`);
       return json(500, { error: 'the payment cannot be turned into an order', detail: e.message });
