@@ -120,5 +120,6 @@ async function doSync({ full = false } = {}) {
   })();
   db.exec('DELETE FROM sync_seen');
   const total = db.prepare('SELECT COUNT(*) AS n FROM products').get().n;
-  return { mode: full || !since ? 'full' : 'incremental', since: since || null, ...counts, total, watermark: newest || null, ms: Date.now() - started };
+  return { mode: full || !since ? 'full' : 'incremental', since: since || null, ...counts, total, watermark: newest || null, ms: Date.now() - started,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
