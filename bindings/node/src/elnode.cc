@@ -141,7 +141,8 @@ bool get_i64(napi_env env, napi_value v, int64_t *out, const char *what) {
   return true;
 }
 
-/* Bytes of a Buffer / Uint8Array / ArrayBuffer (borrowed, no copy) or a string (UTF-8 copy in tmp). */
+/* Bytes of a Buffer / Uint8Array / ArrayBuffer (borrowed, no copy) or a string (UTF-8 copy: in a
+ * per-thread scratch buffer up to 16 KB, valid until the next get_body() on the thread; in tmp beyond). */
 bool get_body(napi_env env, napi_value v, const void **data, size_t *len, std::string &tmp) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) {
@@ -149,6 +150,14 @@ bool get_body(napi_env env, napi_value v, const void **data, size_t *len, std::s
     return false;
   }
   if (t == napi_string) {
+    /* one copy into tmp's buffer when the text fits (a webhook body usually does): napi writes
+     * at most size - 1 bytes, cut at a character boundary, so a result shorter than size - 4 is whole */
+    static thread_local char scratch[16384]; /* JS threads only; consumed before the next call */
+    if (napi_get_value_string_utf8(env, v, scratch, sizeof scratch, len) != napi_ok) return elnapi_throw_napi(env), false;
+    if (*len + 4 < sizeof scratch) {
+      *data = scratch;
+      return true;
+    }
     if (napi_get_value_string_utf8(env, v, nullptr, 0, len) != napi_ok) return elnapi_throw_napi(env), false;
     tmp.resize(*len);
     if (napi_get_value_string_utf8(env, v, &tmp[0], *len + 1, len) != napi_ok) return elnapi_throw_napi(env), false;
@@ -649,6 +658,23 @@ napi_value rz_verifier_count(napi_env env, napi_callback_info info) {
   return js_int(env, (int64_t)razorpay_verifier_count((razorpay_verifier *)h->p));
 }
 
+/* A signature argument into buf (a Razorpay signature is 64 characters: anything longer is
+ * cut to 127 bytes, which the C check rejects as malformed all the same). */
+bool get_sig(napi_env env, napi_value v, char *buf, size_t size) {
+  napi_valuetype t;
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) {
+    throw_code(env, ERPLINK_ETYPE, "signature must be a string");
+    return false;
+  }
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return elnapi_throw_napi(env), false;
+  if (memchr(buf, '\0', len)) {
+    throw_code(env, ERPLINK_EINVAL, "signature contains a NUL character");
+    return false;
+  }
+  return true;
+}
+
 /* rzVerifierWebhook(v, body, signature) -> matched index */
 napi_value rz_verifier_webhook(napi_env env, napi_callback_info info) {
   ARGS(3);
@@ -656,10 +682,11 @@ napi_value rz_verifier_webhook(napi_env env, napi_callback_info info) {
   if (!h) return nullptr;
   const void *body;
   size_t len;
-  std::string tmp, sig;
-  if (!get_body(env, argv[1], &body, &len, tmp) || !get_str(env, argv[2], sig, nullptr, "signature")) return nullptr;
+  std::string tmp;
+  char sig[128];
+  if (!get_body(env, argv[1], &body, &len, tmp) || !get_sig(env, argv[2], sig, sizeof sig)) return nullptr;
   size_t idx = 0;
-  int rc = razorpay_verifier_verify_webhook(&idx, (razorpay_verifier *)h->p, body, len, sig.c_str());
+  int rc = razorpay_verifier_verify_webhook(&idx, (razorpay_verifier *)h->p, body, len, sig);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
   return js_int(env, (int64_t)idx);
 }
@@ -669,11 +696,12 @@ napi_value rz_verify_webhook(napi_env env, napi_callback_info info) {
   ARGS(3);
   const void *body;
   size_t len;
-  std::string tmp, sig, secret;
-  if (!get_body(env, argv[0], &body, &len, tmp) || !get_str(env, argv[1], sig, nullptr, "signature") ||
+  std::string tmp, secret;
+  char sig[128];
+  if (!get_body(env, argv[0], &body, &len, tmp) || !get_sig(env, argv[1], sig, sizeof sig) ||
       !get_str(env, argv[2], secret, nullptr, "secret"))
     return nullptr;
-  int rc = razorpay_verify_webhook(body, len, sig.c_str(), secret.c_str());
+  int rc = razorpay_verify_webhook(body, len, sig, secret.c_str());
   if (rc) return elnapi_throw_last(env, rc), nullptr;
   return js_int(env, 0);
 }
