@@ -358,3 +358,132 @@ export namespace odoo {
     iterSearchRead(model: string, domain?: Domain, options?: IterOptions): AsyncGenerator<OdooRecord, void, undefined>;
   }
 }
+
+export namespace cartona {
+  const BASE_URL_PRODUCTION: string;
+  type ItemStatus = 'updated' | 'rejected' | 'rejected_locally' | 'not_sent';
+  type SyncOutcome = 'acked' | 'import_failed' | 'ack_failed' | 'unmarked';
+  interface ClientOptions {
+    /** the supplier's token (redacted in logs, never in error messages) */
+    token: string;
+    /** default BASE_URL_PRODUCTION */
+    baseUrl?: string;
+    /** the price list added to product update items that have none */
+    supplierCode?: number;
+    /** items per bulk request (default 100) */
+    batchSize?: number;
+    /** bulk requests in flight at once (default 4) */
+    concurrency?: number;
+    timeoutMs?: number;
+    maxAttempts?: number;
+    /** retry backoff base and cap, in milliseconds */
+    backoffMs?: number;
+  }
+  /** The outcome of one item of a bulk update (never thrown). */
+  interface Outcome {
+    /** the item's position in the input */
+    index: number;
+    status: ItemStatus;
+    ok: boolean;
+    /** why it was not updated (null when updated) */
+    message: string | null;
+    /** the error behind a failed item, or null */
+    error: ErplinkError | null;
+    errorCategory: string | null;
+    /** whether sending it again later may succeed */
+    retryable: boolean;
+    /** the HTTP status that decided the item (0: none) */
+    httpStatus: number;
+  }
+  interface BulkResult {
+    outcomes: Outcome[];
+    counts: Record<ItemStatus, number>;
+    updated: number;
+    failed: Outcome[];
+    batches: number;
+    attempts: number;
+  }
+  type Item = { readonly [field: string]: InValue };
+  class OrderLine {
+    private constructor();
+    readonly quantity: number;
+    readonly unitPrice: number;
+    readonly raw: { [key: string]: OutValue } | null;
+    text(key: string): string | null;
+    number(key: string): number;
+  }
+  class Order {
+    private constructor();
+    readonly hashedId: string;
+    readonly status: string;
+    /** 'standard', 'instalment', 'wallet_top_up' or 'cartona_credit' */
+    readonly paymentMethod: string;
+    readonly raw: { [key: string]: OutValue } | null;
+    readonly lines: OrderLine[];
+    text(key: string): string | null;
+    number(key: string): number;
+    retailerText(key: string): string | null;
+  }
+  /** Changes to an order's lines, sent by Client.updateOrderDetails (checked there). */
+  class OrderChanges {
+    constructor(hashedId: string);
+    readonly hashedId: string;
+    setQuantity(lineId: string | number, amount: number): this;
+    addLine(amount: number, price: number, ids: { supplierProductId?: string | null; internalProductId?: string | null }): this;
+    cancelLine(lineId: string | number): this;
+  }
+  interface SyncEntry {
+    hashedId: string;
+    outcome: SyncOutcome;
+    message: string | null;
+    /** what importFn threw or rejected with, or null */
+    error: unknown;
+  }
+  interface SyncReport {
+    entries: SyncEntry[];
+    counts: Record<SyncOutcome, number>;
+    pages: number;
+  }
+  interface PullOptions extends CallOptions {
+    page?: number;
+    perPage?: number;
+    from?: string;
+    to?: string;
+  }
+  interface StatusOptions extends CallOptions {
+    retailerOtp?: string;
+    cancellationReason?: string;
+    estimatedDeliveryDay?: string;
+    deliveryDay?: string;
+  }
+  class Client {
+    constructor(options: ClientOptions);
+    close(): void;
+    testConnection(options?: CallOptions): Promise<void>;
+    listProducts(options?: CallOptions & { page?: number; perPage?: number; internalProductId?: string;
+      supplierProductId?: string }): Promise<OutValue>;
+    updateProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    updateBaseProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    updateStock(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    pullOrders(options?: PullOptions): Promise<Order[]>;
+    ackOrders(hashedIds: Iterable<string>, options?: CallOptions): Promise<void>;
+    updateOrderStatuses(items: readonly Item[], options?: CallOptions): Promise<void>;
+    updateOrderStatus(hashedId: string, status: string, options?: StatusOptions): Promise<void>;
+    updateOrderDetails(changes: OrderChanges, options?: CallOptions): Promise<void>;
+    /** Every new order goes to importFn; the ones whose import resolved are acknowledged. */
+    syncOrders(importFn: (order: Order) => unknown, options?: CallOptions & { maxPages?: number; perPage?: number }):
+      Promise<SyncReport>;
+  }
+  /** The Odoo <-> Cartona status mapping (ValidationError for an unmapped state). */
+  class StatusMap {
+    constructor(withDefaults?: boolean);
+    toCartona(odooState: string): string;
+    toOdoo(cartonaStatus: string): string;
+    setOutbound(odooState: string, cartonaStatus: string | null): void;
+    setInbound(cartonaStatus: string, odooState: string | null): void;
+  }
+  function parseOrders(data: string | InValue): Order[];
+  function statusSettable(status: string): boolean;
+  function cancellationReasonValid(reason: string): boolean;
+  function unitValid(unit: string): boolean;
+}

@@ -270,3 +270,23 @@ test('failing and succeeding calls do not leak', async () => {
   assert.ok(grown < 32 * 1024 * 1024, `RSS grew by ${grown} bytes`);
   c.close();
 });
+
+test('answers built by JSON.parse equal the Node-API walk (ERPLINK_NODE_JSON=0)', async () => {
+  const { execFileSync } = require('node:child_process');
+  const script = `const { odoo } = require(${JSON.stringify(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'))});
+    (async () => { const out = {};
+      for (const protocol of ['xmlrpc', 'jsonrpc']) {
+        const c = new odoo.Client({ url: ${JSON.stringify(srv[17].url)}, db: 'demo17', login: 'admin', password: 'admin', protocol });
+        out[protocol] = { sr: await c.searchRead('res.partner', [], { order: 'id' }), fg: await c.fieldsGet('res.partner'),
+          v: await c.version(), pages: [] };
+        for await (const r of c.iterSearchRead('res.partner', [], { pageSize: 3 })) out[protocol].pages.push(r);
+        c.close();
+      }
+      process.stdout.write(require('node:v8').serialize(out).toString('base64')); })();`;
+  const get = (json) => require('node:v8').deserialize(Buffer.from(execFileSync(process.execPath, ['-e', script],
+    { env: { ...process.env, ERPLINK_NODE_JSON: json }, encoding: 'utf8' }), 'base64'));
+  const a = get('1');
+  const b = get('0');
+  assert.ok(a.xmlrpc.sr.length > 0 && Object.keys(a.xmlrpc.fg).length >= 8); // fields_get: the JSON path (>= 8 members)
+  assert.deepEqual(a, b);
+});

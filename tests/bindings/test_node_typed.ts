@@ -2,7 +2,7 @@
 // (tests/bindings/run.sh) against index.d.ts. It uses every export with its declared types and
 // states, with @ts-expect-error, calls the declarations must refuse.
 import * as erplink from 'erplink';
-import { odoo, razorpay, store } from 'erplink';
+import { cartona, odoo, razorpay, store } from 'erplink';
 
 export async function typed(url: string): Promise<void> {
   const v: string = erplink.version();
@@ -110,4 +110,26 @@ export async function typed(url: string): Promise<void> {
       erplink.InvalidArgumentError];
     void [classes, erplink.errorClasses.auth];
   }
+}
+
+export async function typedCartona(url: string): Promise<void> {
+
+  const c = new cartona.Client({ token: 't', baseUrl: url, batchSize: 10 });
+  await c.testConnection();
+  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }]);
+  const first: cartona.Outcome | undefined = r.outcomes[0];
+  const st: cartona.ItemStatus | undefined = first?.status;
+  const orders: cartona.Order[] = await c.pullOrders({ perPage: 10 });
+  const total: number | undefined = orders[0]?.number('total_price');
+  const rep: cartona.SyncReport = await c.syncOrders(async (o) => { void o.hashedId; });
+  const acked: number = rep.counts.acked;
+  await c.updateOrderDetails(new cartona.OrderChanges('o1').setQuantity('11', 2).addLine(1, 2.5, { supplierProductId: 'p' }));
+  await c.updateOrderStatus('o1', 'approved', { deliveryDay: '2026-01-01' });
+  const m = new cartona.StatusMap();
+  const s2: string = m.toCartona('sale');
+  const ok: boolean = cartona.statusSettable('approved');
+  c.close();
+  void [st, total, acked, s2, ok, r.counts.not_sent];
+  // @ts-expect-error the token is required
+  new cartona.Client({ baseUrl: url });
 }

@@ -18,7 +18,12 @@
 #include "erplink/cancel.h"
 #include "erplink/error.h"
 #include "erplink/http.h"
+#include "erplink/json.h"
 #include "erplink/odoo.h"
+#include "erplink/cartona.h"
+#include "erplink/cartona_orders.h"
+#include "erplink/cartona_products.h"
+#include "erplink/cartona_status.h"
 #include "erplink/razorpay.h"
 #include "erplink/store.h"
 #include "erplink/value.h"
@@ -1175,13 +1180,97 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
   return handle_new(env, c, (void (*)(void *))odoo_client_free, "odoo.Client");
 }
 
+/* Large answers reach JavaScript through JSON.parse: the worker encodes the tree to JSON text
+ * (erplink_json_encode) and the main thread hands it to V8's JSON.parse, which builds objects
+ * several times faster than one Node-API call per member (measured: bench/run
+ * node_odoo_search_read, ERPLINK_NODE_JSON=0 for the Node-API walk), and the main thread does
+ * less of the work. Only for trees JSON gives back exactly: no bytes, no datetime, no integer
+ * beyond +-(2^53 - 1), no NaN/infinity; other trees take the Node-API walk. */
+bool json_exact(const erplink_value *v, int depth) {
+  if (depth > 200) return false;
+  switch (erplink_value_type(v)) {
+  case ERPLINK_TYPE_NIL:
+  case ERPLINK_TYPE_BOOL:
+  case ERPLINK_TYPE_STRING: return true;
+  case ERPLINK_TYPE_INT: {
+    int64_t i = 0;
+    erplink_value_get_int(&i, v);
+    return i >= -(int64_t)ELNAPI_MAX_SAFE && i <= (int64_t)ELNAPI_MAX_SAFE;
+  }
+  case ERPLINK_TYPE_DOUBLE: {
+    double d = 0;
+    erplink_value_get_double(&d, v);
+    return isfinite(d);
+  }
+  case ERPLINK_TYPE_ARRAY: {
+    size_t n = erplink_value_count(v);
+    for (size_t i = 0; i < n; i++)
+      if (!json_exact(erplink_value_array_at(v, i), depth + 1)) return false;
+    return true;
+  }
+  case ERPLINK_TYPE_STRUCT: {
+    size_t n = erplink_value_count(v);
+    for (size_t i = 0; i < n; i++) {
+      const char *k = erplink_value_struct_key_at(v, i);
+      size_t klen = erplink_value_struct_key_len_at(v, i);
+      if (!k || memchr(k, '\0', klen)) return false;
+      if (!json_exact(erplink_value_struct_value_at(v, i), depth + 1)) return false;
+    }
+    return true;
+  }
+  default: return false;
+  }
+}
+
+bool json_path_enabled() {
+  static int on = -1;
+  if (on < 0) {
+    const char *e = getenv("ERPLINK_NODE_JSON");
+    on = !(e && strcmp(e, "0") == 0);
+  }
+  return on != 0;
+}
+
+/* worker: the tree as JSON text in *json when that is exact and worth it (then the tree is freed) */
+void to_json_if_exact(erplink_value **v, char **json, size_t *len) {
+  if (!*v || !json_path_enabled()) return;
+  erplink_type t = erplink_value_type(*v);
+  if ((t != ERPLINK_TYPE_ARRAY && t != ERPLINK_TYPE_STRUCT) || erplink_value_count(*v) < 8) return;
+  if (!json_exact(*v, 0)) return;
+  if (erplink_json_encode(json, len, *v) != 0) {
+    erplink_error_clear();
+    *json = nullptr;
+    return;
+  }
+  erplink_value_free(*v);
+  *v = nullptr;
+}
+
+/* main thread: JSON.parse(text) */
+napi_value json_parse(napi_env env, const char *json, size_t len) {
+  napi_value global, JSON_, parse, text, result;
+  if (napi_get_global(env, &global) != napi_ok || napi_get_named_property(env, global, "JSON", &JSON_) != napi_ok ||
+      napi_get_named_property(env, JSON_, "parse", &parse) != napi_ok ||
+      napi_create_string_utf8(env, json, len, &text) != napi_ok ||
+      napi_call_function(env, JSON_, parse, 1, &text, &result) != napi_ok) {
+    elnapi_throw_napi(env);
+    return nullptr;
+  }
+  return result;
+}
+
 /* The C output of an Odoo job. */
 struct OdooOut {
+  char *json = nullptr; /* the answer as JSON text instead of v (to_json_if_exact) */
+  size_t json_len = 0;
   erplink_value *v = nullptr;
   int64_t i = 0;
   int n = 0;
   odoo_protocol proto = ODOO_PROTOCOL_AUTO;
-  ~OdooOut() { erplink_value_free(v); }
+  ~OdooOut() {
+    erplink_value_free(v);
+    erplink_free(json);
+  }
 };
 
 /* The JS inputs of an Odoo call, converted on the main thread. */
@@ -1332,11 +1421,15 @@ napi_value odoo_call_js(napi_env env, napi_callback_info info) {
       return odoo_cursor_new(cursor.get(), c, in->model.c_str(), in->a.v, in->f1.ptr(), in->f1.n(), (size_t)in->limit);
     };
   else
-    j->run = [opi, c, in, out]() { return odoo_run(opi, c, in.get(), out.get()); };
+    j->run = [opi, c, in, out]() {
+      int rc = odoo_run(opi, c, in.get(), out.get());
+      if (rc == 0) to_json_if_exact(&out->v, &out->json, &out->json_len);
+      return rc;
+    };
   napi_value client_ext = argv[0];
   j->finish = [kind, out, cursor](napi_env env) -> napi_value {
     switch (kind) {
-    case OUT_VALUE: return from_value_or_null(env, out->v);
+    case OUT_VALUE: return out->json ? json_parse(env, out->json, out->json_len) : from_value_or_null(env, out->v);
     case OUT_INT: return js_int(env, out->i);
     case OUT_NONE: return undef(env);
     case OUT_PROTO: {
@@ -1365,11 +1458,17 @@ napi_value odoo_cursor_next_js(napi_env env, napi_callback_info info) {
   Handle *cur = get_handle(env, argv[0], "odoo.Cursor");
   Handle *cli = cur ? get_handle(env, argv[1], "odoo.Client") : nullptr;
   if (!cur || !cli) return rejected(env);
-  auto page = std::make_shared<ValueHolder>();
+  auto page = std::make_shared<OdooOut>();
   Job *j = new Job();
   odoo_cursor *c = (odoo_cursor *)cur->p;
-  j->run = [c, page]() { return odoo_cursor_next(&page->v, c); };
-  j->finish = [page](napi_env env) { return from_value_or_null(env, page->v); };
+  j->run = [c, page]() {
+    int rc = odoo_cursor_next(&page->v, c);
+    if (rc == 0) to_json_if_exact(&page->v, &page->json, &page->json_len);
+    return rc;
+  };
+  j->finish = [page](napi_env env) {
+    return page->json ? json_parse(env, page->json, page->json_len) : from_value_or_null(env, page->v);
+  };
   job_use(env, j, cur, argv[0]);
   job_use(env, j, cli, argv[1]);
   return job_submit(env, j, argv[2]);
@@ -1380,6 +1479,473 @@ napi_value odoo_cursor_count_js(napi_env env, napi_callback_info info) {
   Handle *cur = get_handle(env, argv[0], "odoo.Cursor");
   if (!cur) return nullptr;
   return js_int(env, (int64_t)odoo_cursor_count((odoo_cursor *)cur->p));
+}
+
+
+/* ------------------------------------------------------------------ cartona */
+
+void fill_err(ErrInfo &out, const erplink_error *e) {
+  out.code = erplink_error_code(e);
+  out.message = erplink_error_message(e) ? erplink_error_message(e) : "";
+  out.http_status = erplink_error_http_status(e);
+  const char *rcls = erplink_error_remote_class(e), *det = erplink_error_detail(e);
+  if (rcls) out.has_remote = true, out.remote_class = rcls;
+  if (det) out.has_detail = true, out.detail = det;
+  out.retry_after = erplink_error_retry_after_ms(e);
+}
+
+/* cartonaClientNew({token, baseUrl, supplierCode, batchSize, concurrency, timeoutMs, maxAttempts, backoffMs}) */
+napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
+  cartona_options *o = nullptr;
+  int rc = cartona_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    cartona_options *o;
+    ~Guard() { cartona_options_free(o); }
+  } guard{o};
+  napi_value v;
+  OptStr tok, base;
+  NAPI_TRY(napi_get_named_property(env, argv[0], "token", &v));
+  if (!get_optstr(env, v, tok, "token")) return nullptr;
+  NAPI_TRY(napi_get_named_property(env, argv[0], "baseUrl", &v));
+  if (!get_optstr(env, v, base, "baseUrl")) return nullptr;
+  if (!tok.absent) rc = cartona_options_set_token(o, tok.c());
+  if (!rc && !base.absent) rc = cartona_options_set_base_url(o, base.c());
+  static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "timeoutMs", "maxAttempts", "backoffMs"};
+  for (int k = 0; k < 6 && !rc; k++) {
+    NAPI_TRY(napi_get_named_property(env, argv[0], ints[k], &v));
+    if (is_nullish(env, v)) continue;
+    int64_t x;
+    if (!get_i64(env, v, &x, ints[k])) return nullptr;
+    switch (k) {
+    case 0: rc = cartona_options_set_supplier_code(o, x); break;
+    case 1: rc = cartona_options_set_batch_size(o, (int)x); break;
+    case 2: rc = cartona_options_set_concurrency(o, (int)x); break;
+    case 3: rc = erplink_http_options_set_timeout_ms(cartona_options_http(o), x); break;
+    case 4: rc = erplink_http_options_set_max_attempts(cartona_options_http(o), (int)x); break;
+    case 5: rc = erplink_http_options_set_backoff_ms(cartona_options_http(o), x, x); break;
+    }
+  }
+  cartona_client *c = nullptr;
+  if (!rc) rc = cartona_client_new(&c, o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, c, (void (*)(void *))cartona_client_free, "cartona.Client");
+}
+
+napi_value ptr_external(napi_env env, const void *p) {
+  napi_value e;
+  if (napi_create_external(env, (void *)p, nullptr, nullptr, &e) != napi_ok) return nullptr;
+  return e;
+}
+
+const void *get_ptr(napi_env env, napi_value v) {
+  void *p = nullptr;
+  napi_get_value_external(env, v, &p);
+  return p;
+}
+
+/* An order as a plain object {ptr, hashedId, status, paymentMethod, raw, lines: [{ptr, quantity, unitPrice, raw}]};
+ * ptr is borrowed from its owner (an orders list or an intake), which the JS Order keeps. */
+napi_value order_to_js(napi_env env, const cartona_order *o) {
+  napi_value obj, lines;
+  NAPI_TRY(napi_create_object(env, &obj));
+  SETP(obj, "ptr", ptr_external(env, o));
+  SETP(obj, "hashedId", js_str(env, cartona_order_hashed_id(o)));
+  SETP(obj, "status", js_str(env, cartona_order_status(o)));
+  SETP(obj, "paymentMethod", js_str(env, cartona_payment_method_name(cartona_order_payment_method(o))));
+  SETP(obj, "raw", from_value_or_null(env, cartona_order_raw(o)));
+  size_t n = cartona_order_line_count(o);
+  NAPI_TRY(napi_create_array_with_length(env, n, &lines));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_order_line *l = cartona_order_line_at(o, i);
+    napi_value lo, d;
+    NAPI_TRY(napi_create_object(env, &lo));
+    SETP(lo, "ptr", ptr_external(env, l));
+    NAPI_TRY(napi_create_double(env, cartona_order_line_quantity(l), &d));
+    SETP(lo, "quantity", d);
+    NAPI_TRY(napi_create_double(env, cartona_order_line_unit_price(l), &d));
+    SETP(lo, "unitPrice", d);
+    SETP(lo, "raw", from_value_or_null(env, cartona_order_line_raw(l)));
+    NAPI_TRY(napi_set_element(env, lines, (uint32_t)i, lo));
+  }
+  SETP(obj, "lines", lines);
+  return obj;
+}
+
+napi_value orders_to_js(napi_env env, napi_value owner, const cartona_orders *l) {
+  napi_value arr, res;
+  size_t n = cartona_orders_count(l);
+  NAPI_TRY(napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; i++) {
+    napi_value o = order_to_js(env, cartona_orders_at(l, i));
+    if (!o) return nullptr;
+    NAPI_TRY(napi_set_element(env, arr, (uint32_t)i, o));
+  }
+  NAPI_TRY(napi_create_object(env, &res));
+  SETP(res, "owner", owner);
+  SETP(res, "orders", arr);
+  return res;
+}
+
+napi_value bulk_to_js(napi_env env, const cartona_bulk_result *r) {
+  napi_value obj, outs, counts;
+  size_t n = cartona_bulk_result_count(r);
+  NAPI_TRY(napi_create_object(env, &obj));
+  NAPI_TRY(napi_create_array_with_length(env, n, &outs));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_outcome *o = cartona_bulk_result_at(r, i);
+    napi_value oo, v;
+    NAPI_TRY(napi_create_object(env, &oo));
+    SETP(oo, "index", js_int(env, (int64_t)cartona_outcome_index(o)));
+    SETP(oo, "status", js_str(env, cartona_item_status_name(cartona_outcome_status(o))));
+    SETP(oo, "message", js_str(env, cartona_outcome_message(o)));
+    const erplink_error *e = cartona_outcome_error(o);
+    if (e) {
+      ErrInfo ei;
+      fill_err(ei, e);
+      v = make_error(env, ei);
+    } else {
+      napi_get_null(env, &v);
+    }
+    SETP(oo, "error", v);
+    SETP(oo, "retryable", js_bool(env, e && erplink_error_retryable(erplink_error_code(e))));
+    SETP(oo, "httpStatus", js_int(env, cartona_outcome_http_status(o)));
+    NAPI_TRY(napi_set_element(env, outs, (uint32_t)i, oo));
+  }
+  SETP(obj, "outcomes", outs);
+  NAPI_TRY(napi_create_object(env, &counts));
+  for (int st = CARTONA_ITEM_UPDATED; st <= CARTONA_ITEM_NOT_SENT; st++)
+    SETP(counts, cartona_item_status_name((cartona_item_status)st),
+         js_int(env, (int64_t)cartona_bulk_result_count_status(r, (cartona_item_status)st)));
+  SETP(obj, "counts", counts);
+  SETP(obj, "batches", js_int(env, (int64_t)cartona_bulk_result_batches(r)));
+  SETP(obj, "attempts", js_int(env, (int64_t)cartona_bulk_result_attempts(r)));
+  return obj;
+}
+
+napi_value sync_report_to_js(napi_env env, const cartona_sync_report *r) {
+  static const char *names[] = {"", "acked", "import_failed", "ack_failed", "unmarked"};
+  napi_value obj, entries;
+  size_t n = cartona_sync_report_count(r);
+  NAPI_TRY(napi_create_object(env, &obj));
+  NAPI_TRY(napi_create_array_with_length(env, n, &entries));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_sync_entry *e = cartona_sync_report_at(r, i);
+    napi_value eo;
+    int oc = (int)cartona_sync_entry_outcome(e);
+    NAPI_TRY(napi_create_object(env, &eo));
+    SETP(eo, "hashedId", js_str(env, cartona_sync_entry_hashed_id(e)));
+    SETP(eo, "outcome", js_str(env, oc >= 1 && oc <= 4 ? names[oc] : "unknown"));
+    SETP(eo, "message", js_str(env, cartona_sync_entry_message(e)));
+    NAPI_TRY(napi_set_element(env, entries, (uint32_t)i, eo));
+  }
+  SETP(obj, "entries", entries);
+  napi_value counts;
+  NAPI_TRY(napi_create_object(env, &counts));
+  for (int oc = 1; oc <= 4; oc++)
+    SETP(counts, names[oc], js_int(env, (int64_t)cartona_sync_report_count_outcome(r, (cartona_sync_outcome)oc)));
+  SETP(obj, "counts", counts);
+  SETP(obj, "pages", js_int(env, (int64_t)cartona_sync_report_pages(r)));
+  return obj;
+}
+
+enum CartonaOp {
+  C_TEST = 0,
+  C_LIST,
+  C_UPDATE_PRODUCTS,
+  C_UPDATE_BASE,
+  C_UPDATE_STOCK,
+  C_PULL,
+  C_ACK,
+  C_STATUSES,
+  C_STATUS,
+  C_DETAILS,
+  C_INTAKE_NEW,
+  C_INTAKE_NEXT,
+  C_INTAKE_FINISH,
+};
+
+struct CartonaJob {
+  int64_t a = 0, b = 0;
+  OptStr s[5];
+  ValueHolder v;
+  cartona_items *items = nullptr;
+  cartona_order_changes *changes = nullptr;
+  StrList ids;
+  /* outputs */
+  erplink_value *out_v = nullptr;
+  cartona_bulk_result *bulk = nullptr;
+  cartona_orders *orders = nullptr;
+  cartona_intake *intake = nullptr;
+  const cartona_order *order = nullptr;
+  cartona_sync_report *report = nullptr;
+  ~CartonaJob() {
+    cartona_items_free(items);
+    cartona_order_changes_free(changes);
+    erplink_value_free(out_v);
+    cartona_bulk_result_free(bulk);
+    cartona_orders_free(orders);
+    cartona_intake_free(intake);
+    cartona_sync_report_free(report);
+  }
+};
+
+/* cartonaCall(handle, op, token, ...) -> Promise; handle: the client, or the intake for C_INTAKE_NEXT/FINISH */
+napi_value cartona_call_js(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  for (size_t i = argc; i < 10; i++) argv[i] = undef(env);
+  int64_t op = 0;
+  if (!get_i64(env, argv[1], &op, "op")) return rejected(env);
+  bool on_intake = op == C_INTAKE_NEXT || op == C_INTAKE_FINISH;
+  Handle *h = get_handle(env, argv[0], on_intake ? "cartona.Intake" : "cartona.Client");
+  if (!h) return rejected(env);
+  napi_value *a = argv + 3;
+  auto cj = std::make_shared<CartonaJob>();
+  bool ok = true;
+  int rc = 0;
+  switch (op) {
+  case C_TEST: break;
+  case C_LIST: /* page, perPage, internalProductId, supplierProductId */
+    ok = get_i64(env, a[0], &cj->a, "page") && get_i64(env, a[1], &cj->b, "perPage") &&
+         get_optstr(env, a[2], cj->s[0], "internalProductId") && get_optstr(env, a[3], cj->s[1], "supplierProductId");
+    break;
+  case C_UPDATE_PRODUCTS:
+  case C_UPDATE_BASE:
+  case C_UPDATE_STOCK: /* items (array of objects) */
+    ok = get_value(env, a[0], &cj->v.v, false);
+    if (ok) rc = cartona_items_new(&cj->items);
+    if (ok && !rc && erplink_value_count(cj->v.v) > 0) rc = cartona_items_add_value(cj->items, cj->v.v);
+    if (rc) ok = (elnapi_throw_last(env, rc), false);
+    break;
+  case C_PULL: /* page, perPage, from, to */
+    ok = get_i64(env, a[0], &cj->a, "page") && get_i64(env, a[1], &cj->b, "perPage") &&
+         get_optstr(env, a[2], cj->s[0], "from") && get_optstr(env, a[3], cj->s[1], "to");
+    break;
+  case C_ACK:
+    ok = get_strlist(env, a[0], cj->ids, "hashedIds");
+    if (ok && cj->ids.absent) ok = (throw_code(env, ERPLINK_EINVAL, "hashedIds must be an array"), false);
+    break;
+  case C_STATUSES: ok = get_value(env, a[0], &cj->v.v, false); break;
+  case C_STATUS: /* hashedId, status, retailerOtp, cancellationReason, estimatedDeliveryDay, deliveryDay */
+    ok = get_optstr(env, a[0], cj->s[0], "hashedId") && get_optstr(env, a[1], cj->s[1], "status");
+    for (int k = 0; ok && k < 4; k++) {
+      OptStr tmp;
+      ok = get_optstr(env, a[2 + k], k < 3 ? cj->s[2 + k] : tmp, "status option");
+      if (k == 3) cj->v.v = nullptr, cj->ids.s = {tmp.s}, cj->ids.absent = tmp.absent;
+    }
+    break;
+  case C_DETAILS: { /* hashedId, [[kind, ...]] */
+    OptStr hid;
+    ok = get_optstr(env, a[0], hid, "hashedId");
+    if (ok) rc = cartona_order_changes_new(&cj->changes, hid.c());
+    bool is = false;
+    if (ok && !rc) napi_is_array(env, a[1], &is);
+    if (ok && !rc && !is) ok = (throw_code(env, ERPLINK_ETYPE, "changes must be an array"), false);
+    uint32_t n = 0;
+    if (ok && !rc) napi_get_array_length(env, a[1], &n);
+    for (uint32_t i = 0; ok && !rc && i < n; i++) {
+      napi_value ch, x[5];
+      napi_get_element(env, a[1], i, &ch);
+      for (uint32_t k = 0; k < 5; k++) napi_get_element(env, ch, k, &x[k]);
+      int64_t kind = 0, amount = 0;
+      double price = 0;
+      OptStr s1, s2;
+      ok = get_i64(env, x[0], &kind, "change");
+      if (ok && kind == 0) { /* set quantity: line, amount */
+        ok = get_optstr(env, x[1], s1, "lineId") && get_i64(env, x[2], &amount, "amount");
+        if (ok) rc = cartona_order_changes_set_quantity(cj->changes, s1.c(), amount);
+      } else if (ok && kind == 1) { /* add line: supplierProductId, internalProductId, amount, price */
+        ok = get_optstr(env, x[1], s1, "supplierProductId") && get_optstr(env, x[2], s2, "internalProductId") &&
+             get_i64(env, x[3], &amount, "amount") && napi_get_value_double(env, x[4], &price) == napi_ok;
+        if (ok) rc = cartona_order_changes_add_line(cj->changes, s1.c(), s2.c(), amount, price);
+        else if (!rc) throw_code(env, ERPLINK_ETYPE, "price must be a number");
+      } else if (ok && kind == 2) {
+        ok = get_optstr(env, x[1], s1, "lineId");
+        if (ok) rc = cartona_order_changes_cancel_line(cj->changes, s1.c());
+      }
+    }
+    if (rc) ok = (elnapi_throw_last(env, rc), false);
+    break;
+  }
+  case C_INTAKE_NEW: ok = get_i64(env, a[0], &cj->a, "maxPages") && get_i64(env, a[1], &cj->b, "perPage"); break;
+  case C_INTAKE_NEXT:
+  case C_INTAKE_FINISH: break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown cartona operation"), false);
+  }
+  if (!ok) return rejected(env);
+  void *p = h->p;
+  int opi = (int)op;
+  Job *j = new Job();
+  j->run = [cj, p, opi]() -> int {
+    cartona_client *c = (cartona_client *)p;
+    switch (opi) {
+    case C_TEST: return cartona_client_test_connection(c);
+    case C_LIST: return cartona_client_list_products(&cj->out_v, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
+    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_PULL: return cartona_client_pull_orders(&cj->orders, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
+    case C_ACK: return cartona_client_ack_orders(c, cj->ids.ptr(), cj->ids.n());
+    case C_STATUSES: return cartona_client_update_order_statuses(c, cj->v.v);
+    case C_STATUS:
+      return cartona_client_update_order_status(c, cj->s[0].c(), cj->s[1].c(), cj->s[2].c(), cj->s[3].c(),
+                                                cj->s[4].c(), cj->ids.absent ? nullptr : cj->ids.s[0].c_str());
+    case C_DETAILS: return cartona_client_update_order_details(c, cj->changes);
+    case C_INTAKE_NEW: return cartona_intake_new(&cj->intake, c, (int)cj->a, cj->b);
+    case C_INTAKE_NEXT: return cartona_intake_next(&cj->order, (cartona_intake *)p);
+    case C_INTAKE_FINISH: return cartona_intake_finish(&cj->report, (cartona_intake *)p);
+    }
+    return erplink_error_set(ERPLINK_EINVAL, "unknown cartona operation");
+  };
+  napi_value client_ext = argv[0];
+  napi_ref owner_ref;
+  napi_create_reference(env, client_ext, 1, &owner_ref);
+  j->finish = [cj, opi, owner_ref](napi_env env) -> napi_value {
+    napi_value owner;
+    napi_get_reference_value(env, owner_ref, &owner);
+    switch (opi) {
+    case C_LIST: return from_value_or_null(env, cj->out_v);
+    case C_UPDATE_PRODUCTS:
+    case C_UPDATE_BASE:
+    case C_UPDATE_STOCK: return bulk_to_js(env, cj->bulk);
+    case C_PULL: {
+      napi_value hv = handle_new(env, cj->orders, (void (*)(void *))cartona_orders_free, "cartona.Orders");
+      cartona_orders *l = cj->orders;
+      cj->orders = nullptr;
+      return hv ? orders_to_js(env, hv, l) : nullptr;
+    }
+    case C_INTAKE_NEW: {
+      napi_value hv = handle_new(env, cj->intake, (void (*)(void *))cartona_intake_free, "cartona.Intake");
+      cj->intake = nullptr;
+      if (hv) borrow(env, hv, owner, (Handle *)[&]() { void *d; napi_get_value_external(env, owner, &d); return d; }());
+      return hv;
+    }
+    case C_INTAKE_NEXT: {
+      if (!cj->order) {
+        napi_value n;
+        napi_get_null(env, &n);
+        return n;
+      }
+      return order_to_js(env, cj->order);
+    }
+    case C_INTAKE_FINISH: return sync_report_to_js(env, cj->report);
+    }
+    return undef(env);
+  };
+  j->cleanup = [owner_ref, env]() { napi_delete_reference(env, owner_ref); };
+  job_use(env, j, h, argv[0]);
+  return job_submit(env, j, argv[2]);
+}
+
+/* cartonaIntakeDone(intake, orderPtr, ok, message) (no I/O: it records the outcome) */
+napi_value cartona_intake_done_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "cartona.Intake");
+  if (!h) return nullptr;
+  bool okv = false;
+  napi_get_value_bool(env, argv[2], &okv);
+  OptStr msg;
+  if (!get_optstr(env, argv[3], msg, "message")) return nullptr;
+  int rc = cartona_intake_done((cartona_intake *)h->p, (const cartona_order *)get_ptr(env, argv[1]), okv, msg.c());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return undef(env);
+}
+
+/* cartonaOrderText(owner, ptr, kind, key): kind 0 text, 1 number, 2 retailer text, 3 line text, 4 line number */
+napi_value cartona_order_field_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  napi_valuetype t;
+  napi_typeof(env, argv[0], &t);
+  void *owner = nullptr;
+  if (t != napi_external || napi_get_value_external(env, argv[0], &owner) != napi_ok || !owner ||
+      !((Handle *)owner)->p)
+    return throw_code(env, ERPLINK_EINVAL, "the orders were freed"), nullptr;
+  const void *p = get_ptr(env, argv[1]);
+  int64_t kind = 0;
+  std::string key;
+  if (!get_i64(env, argv[2], &kind, "kind") || !get_str(env, argv[3], key, nullptr, "key")) return nullptr;
+  double d = 0;
+  int rc = 0;
+  switch (kind) {
+  case 0: return js_str(env, cartona_order_text((const cartona_order *)p, key.c_str()));
+  case 2: return js_str(env, cartona_order_retailer_text((const cartona_order *)p, key.c_str()));
+  case 3: return js_str(env, cartona_order_line_text((const cartona_order_line *)p, key.c_str()));
+  case 1: rc = cartona_order_number(&d, (const cartona_order *)p, key.c_str()); break;
+  case 4: rc = cartona_order_line_number(&d, (const cartona_order_line *)p, key.c_str()); break;
+  default: rc = erplink_error_set(ERPLINK_EINVAL, "bad kind");
+  }
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value r;
+  napi_create_double(env, d, &r);
+  return r;
+}
+
+/* cartonaParseOrders(text | value) -> {owner, orders} */
+napi_value cartona_parse_orders_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  napi_valuetype t;
+  napi_typeof(env, argv[0], &t);
+  cartona_orders *l = nullptr;
+  int rc;
+  if (t == napi_string) {
+    std::string text;
+    if (!get_str(env, argv[0], text, nullptr, "text")) return nullptr;
+    rc = cartona_orders_parse(&l, text.data(), text.size());
+  } else {
+    ValueHolder v;
+    if (!get_value(env, argv[0], &v.v, false)) return nullptr;
+    rc = cartona_orders_from_value(&l, v.v);
+  }
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value hv = handle_new(env, l, (void (*)(void *))cartona_orders_free, "cartona.Orders");
+  return hv ? orders_to_js(env, hv, l) : nullptr;
+}
+
+/* vocabularies: cartonaVocab(kind, word): 0 status settable, 1 cancellation reason, 2 unit */
+napi_value cartona_vocab_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int64_t kind;
+  std::string w;
+  if (!get_i64(env, argv[0], &kind, "kind") || !get_str(env, argv[1], w, nullptr, "word")) return nullptr;
+  int r = kind == 0 ? cartona_status_settable(w.c_str())
+          : kind == 1 ? cartona_cancellation_reason_valid(w.c_str())
+                      : cartona_unit_valid(w.c_str());
+  return js_bool(env, r != 0);
+}
+
+/* status map */
+napi_value cartona_status_map_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool dflt = true;
+  if (!is_nullish(env, argv[0])) napi_get_value_bool(env, argv[0], &dflt);
+  cartona_status_map *m = nullptr;
+  int rc = dflt ? cartona_status_map_new_default(&m) : cartona_status_map_new_empty(&m);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, m, (void (*)(void *))cartona_status_map_free, "cartona.StatusMap");
+}
+
+/* cartonaStatusMap(map, op, a, b): 0 toCartona(a), 1 toOdoo(a), 2 setOutbound(a, b|null), 3 setInbound(a, b|null) */
+napi_value cartona_status_map_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "cartona.StatusMap");
+  int64_t op;
+  std::string a;
+  OptStr b;
+  if (!h || !get_i64(env, argv[1], &op, "op") || !get_str(env, argv[2], a, nullptr, "state") ||
+      !get_optstr(env, argv[3], b, "state"))
+    return nullptr;
+  cartona_status_map *m = (cartona_status_map *)h->p;
+  const char *out = nullptr;
+  int rc = op == 0   ? cartona_status_map_to_cartona(&out, m, a.c_str())
+           : op == 1 ? cartona_status_map_to_odoo(&out, m, a.c_str())
+           : op == 2 ? cartona_status_map_set_outbound(m, a.c_str(), b.c())
+                     : cartona_status_map_set_inbound(m, a.c_str(), b.c());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return op <= 1 ? js_str(env, out) : undef(env);
 }
 
 /* ------------------------------------------------------------------ registration */
@@ -1437,6 +2003,14 @@ napi_value elnode_register(napi_env env, napi_value exports) {
       {"odooCall", odoo_call_js},
       {"odooCursorNext", odoo_cursor_next_js},
       {"odooCursorCount", odoo_cursor_count_js},
+      {"cartonaClientNew", cartona_client_new_js},
+      {"cartonaCall", cartona_call_js},
+      {"cartonaIntakeDone", cartona_intake_done_js},
+      {"cartonaOrderField", cartona_order_field_js},
+      {"cartonaParseOrders", cartona_parse_orders_js},
+      {"cartonaVocab", cartona_vocab_js},
+      {"cartonaStatusMapNew", cartona_status_map_new_js},
+      {"cartonaStatusMap", cartona_status_map_js},
   };
   napi_value native;
   napi_create_object(env, &native);
