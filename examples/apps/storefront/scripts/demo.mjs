@@ -63,10 +63,35 @@ for (let i = 0; i < 300; i++) {
 const body = JSON.stringify({ entity: 'event', event: 'payment.captured', contains: ['payment'], payload: { payment: { entity: {
   id: 'pay_Demo0001', amount: 24100, currency: 'INR', status: 'captured', email: 'demo@example.com', notes: { cart: '1:2' } } } } });
 const sig = crypto.createHmac('sha256', secret).update(body).digest('hex');
-console.log(`
+if (process.argv.includes('--once')) {
+  // The whole job, end to end, then exit: what a shopper sees, a live stock check, a signed
+  // Razorpay webhook turned into a confirmed Odoo order, the same webhook redelivered.
+  const say = (k, v) => console.log(`${k.padEnd(28)} ${v}`);
+  const list = await (await fetch(`${base}/`)).text();
+  say('product list (shop page):', `${list.length} bytes of HTML, Office Chair ${list.includes('Office Chair') ? 'shown' : 'MISSING'}`);
+  const post = (p, b, h = {}) => fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: b });
+  let r = await post('/api/checkout/stock', JSON.stringify({ lines: [{ productId: 1, qty: 1 }] }));
+  say('stock check, 1 unit:', `${r.status} ${await r.text()}`);
+  r = await post('/api/checkout/stock', JSON.stringify({ lines: [{ productId: 1, qty: 5000 }] }));
+  say('stock check, 5000 units:', `${r.status} ${await r.text()}`);
+  const hook = (s) => post('/api/webhooks/razorpay', body, { 'x-razorpay-event-id': 'evt_demo1', 'x-razorpay-signature': s });
+  r = await hook('0'.repeat(64));
+  say('webhook, bad signature:', `${r.status} ${await r.text()}`);
+  r = await hook(sig);
+  say('webhook, signed:', `${r.status} ${await r.text()}`);
+  r = await hook(sig);
+  say('webhook, redelivered:', `${r.status} ${await r.text()}`);
+  const q = await fetch(`http://127.0.0.1:${simPort}/json/2/sale.order/search_read`, { method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `bearer ${key}`, 'x-odoo-database': 'demo19' },
+    body: JSON.stringify({ domain: [['client_order_ref', '=', 'pay_Demo0001']], fields: ['name', 'state', 'amount_total', 'client_order_ref'] }) });
+  say('in Odoo (sale.order):', await q.text());
+  stop();
+} else {
+  console.log(`
 The shop:       ${base}/
 Admin token:    ${token}   (POST ${base}/api/admin/sync/products)
 Webhook secret: ${secret}
 A signed test webhook:
   curl -i ${base}/api/webhooks/razorpay -H 'X-Razorpay-Event-Id: evt_demo1' -H 'X-Razorpay-Signature: ${sig}' --data-raw '${body}'
 Ctrl-C stops the shop and the simulator.`);
+}
