@@ -81,7 +81,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--meson", action="append", default=[], metavar="LABEL=testlog.json")
     ap.add_argument("--junit", action="append", default=[], metavar="[LABEL=]junit.xml")
-    ap.add_argument("--node-tap", action="append", default=[])
+    ap.add_argument("--node-tap", action="append", default=[], metavar="[LABEL=]node.tap")
     ap.add_argument("--extra-failed", type=int, default=0, help="steps that failed before tests could run")
     a = ap.parse_args()
     passed = failed = 0
@@ -96,8 +96,9 @@ def main():
         print(f"{label}: {p} passed, {f} failed")
         passed, failed = passed + p, failed + f
     for n in a.node_tap:
-        p, f = node_tap_counts(n)
-        print(f"node: {p} passed, {f} failed")
+        label, _, path = n.rpartition("=") if "=" in n and not n.startswith("/") else ("node", "", n)
+        p, f = node_tap_counts(path)
+        print(f"{label}: {p} passed, {f} failed")
         passed, failed = passed + p, failed + f
     failed += a.extra_failed
     print(f"{passed} passed, {failed} failed")

@@ -61,6 +61,11 @@ typedef int erplink_status;
 #ifdef SWIGJAVASCRIPT
 %{
 #include "erplink_napi.h"
+/* bindings/node/src/elnode.cc: the asynchronous services, exported as `native` */
+napi_value elnode_register(napi_env env, napi_value exports);
+%}
+%init %{
+  elnode_register(env, exports);
 %}
 #endif
 

@@ -1,19 +1,22 @@
 # The Node-API addon build/Release/erplink.node. Run through scripts/build.js (the npm
 # "install" script), which first generates build/swig/erplink_wrap.cxx with SWIG >= 4.2.
 # The C sources of liberplink are not listed here: scripts/gyp-info.js reads them from
-# src/meson.build (core_sources), so the meson build stays the only list.
+# src/meson.build (core_sources, service_sources), so the meson build stays the only list;
+# in a packed tarball they come from vendor/ (scripts/vendor.js, the prepack script).
 {
   "targets": [
     {
       "target_name": "erplink",
       "sources": [
-        "build/swig/erplink_wrap.cxx",
+        "<!(node scripts/gyp-info.js wrap)",
+        "src/elnode.cc",
         "<!@(node scripts/gyp-info.js sources)"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "../../include",
-        "../../src/core",
+        "<!(node scripts/gyp-info.js root)/include",
+        "<!(node scripts/gyp-info.js root)/src/core",
+        "<!(node scripts/gyp-info.js root)/src",
         "."
       ],
       "defines": [

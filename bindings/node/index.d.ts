@@ -107,3 +107,383 @@ export function dump(value: InValue): string;
 export function getInt(value: InValue): number | bigint;
 /** A short description of an ERPLINK_E* code. */
 export function strerror(code: number): string;
+
+// ------------------------------------------------------------------ services
+
+/** A request body: read in place (Buffer, Uint8Array, ArrayBuffer, DataView) or a string (its UTF-8 bytes). */
+export type Body = Buffer | Uint8Array | ArrayBuffer | DataView | string;
+/** One secret, or several (secret rotation: every one is tried, the current one first). */
+export type Secrets = string | readonly string[];
+/** A record as Odoo returns it. */
+export type OdooRecord = { [field: string]: OutValue };
+/** An Odoo domain: an array of [field, operator, value] triples and '&' / '|' / '!' operators. */
+export type Domain = readonly InValue[];
+
+/** Options every asynchronous call takes. */
+export interface CallOptions {
+  /** aborting it cancels the call in flight: the Promise rejects with CancelledError */
+  signal?: AbortSignal;
+}
+
+export namespace store {
+  interface StoreOpenOptions extends CallOptions {
+    /** create the file when missing (default true) */
+    create?: boolean;
+    busyTimeoutMs?: number;
+    /** 'normal' (default: a power loss may lose the last commits) or 'full' */
+    sync?: 'normal' | 'full';
+    maxConnections?: number;
+  }
+  /** One SQLite store file, shared by threads and processes (erplink_store). */
+  class Store {
+    private constructor(handle: unknown);
+    static open(path: string, options?: StoreOpenOptions): Promise<Store>;
+    readonly path: string;
+    /** SQLite's integrity check; StoreError when damaged. */
+    check(options?: CallOptions): Promise<void>;
+    /** Closes after the calls in flight and after the dedups and caches opened on it. */
+    close(): void;
+  }
+  interface DedupOptions {
+    /** how long an id is remembered, in milliseconds (required for store.Dedup) */
+    ttlMs?: number;
+    /** the most ids kept (default 100,000) */
+    capacity?: number;
+    /** an open Store to keep the ids in (with name) */
+    store?: Store;
+    /** a store file of its own, opened on first use */
+    path?: string;
+    /** the dedup's name in the store file */
+    name?: string;
+  }
+  interface SeenOptions extends CallOptions {
+    /** the time to use instead of Date.now() (tests) */
+    nowMs?: number;
+  }
+  /** The dedup of delivered events (erplink_dedup): in memory, or in a store file. */
+  class Dedup {
+    constructor(options: DedupOptions);
+    /** Records id; true when it was recorded before and has not expired (a redelivery). */
+    seen(id: string, options?: SeenOptions): Promise<boolean>;
+    /** Forgets id (so that a redelivery is handled again); true if it was there. */
+    forget(id: string, options?: CallOptions): Promise<boolean>;
+    /** How many ids are remembered (not expired). */
+    count(options?: SeenOptions): Promise<number>;
+    close(): void;
+  }
+  interface CacheSize {
+    bytes: number;
+    count: number;
+  }
+  /** A size-capped blob cache in a store file (erplink_blob_cache). */
+  class BlobCache {
+    constructor(store: Store, name: string, maxBytes: number);
+    get(key: string, options?: CallOptions): Promise<Buffer | null>;
+    put(key: string, data: Body, options?: CallOptions): Promise<void>;
+    remove(key: string, options?: CallOptions): Promise<boolean>;
+    evict(targetBytes?: number, options?: CallOptions): Promise<void>;
+    size(options?: CallOptions): Promise<CacheSize>;
+    close(): void;
+  }
+}
+
+export namespace razorpay {
+  /** length of a Razorpay signature (64 lowercase hex digits) */
+  const SIGNATURE_LEN: 64;
+  /** Verifies X-Razorpay-Signature of a webhook body -> the index of the secret that matched.
+   *  SignatureError on a mismatch, InvalidArgumentError on malformed input. Synchronous. */
+  function verifyWebhook(body: Body, signature: string, secret: Secrets): number;
+  /** Verifies Checkout's razorpay_signature of `order_id|payment_id` with the key secret. */
+  function verifyPayment(orderId: string, paymentId: string, signature: string, keySecret: Secrets): number;
+  /** Verifies a subscription payment's signature of `payment_id|subscription_id`. */
+  function verifySubscription(paymentId: string, subscriptionId: string, signature: string, keySecret: Secrets): number;
+  /** Verifies a payment link callback's signature of `payment_link_id|reference_id|status|payment_id`. */
+  function verifyPaymentLink(paymentLinkId: string, referenceId: string, status: string, paymentId: string,
+    signature: string, keySecret: Secrets): number;
+  /** Secrets keyed once into HMAC-SHA256 states, reused for any number of verifications. */
+  class Verifier {
+    /** @param secrets one secret or 1..64 (current first: the lowest matching index wins) */
+    constructor(secrets: Secrets);
+    /** how many secrets */
+    readonly size: number;
+    verifyWebhook(body: Body, signature: string): number;
+    verifyPayment(orderId: string, paymentId: string, signature: string): number;
+    verifySubscription(paymentId: string, subscriptionId: string, signature: string): number;
+    verifyPaymentLink(paymentLinkId: string, referenceId: string, status: string, paymentId: string,
+      signature: string): number;
+    /** Frees the keyed states now (otherwise the garbage collector does). */
+    close(): void;
+  }
+  /** One entity of an event's payload, e.g. payload.payment.entity. */
+  class Entity {
+    private constructor();
+    readonly id: string | null;
+    readonly orderId: string | null;
+    /** in the smallest currency unit (paise) */
+    readonly amount: number | bigint | null;
+    readonly currency: string | null;
+    readonly status: string | null;
+    readonly email: string | null;
+    readonly contact: string | null;
+    readonly method: string | null;
+    /** Razorpay's [] for empty notes gives {} */
+    readonly notes: { [key: string]: OutValue } | null;
+    readonly raw: { [key: string]: OutValue } | null;
+    /** A string member (null when absent, null or not a string). */
+    string(name: string): string | null;
+    /** An integer member (null when absent or null; ValidationError when not an integer). */
+    integer(name: string): number | bigint | null;
+  }
+  /** A parsed webhook event. */
+  class Event {
+    private constructor();
+    /** the X-Razorpay-Event-Id given to parseEvent, or null */
+    readonly id: string | null;
+    /** "payment.captured", ... */
+    readonly name: string;
+    readonly accountId: string | null;
+    /** seconds since the epoch, or null */
+    readonly createdAt: number | null;
+    readonly contains: string[];
+    /** the whole decoded body */
+    readonly root: { [key: string]: OutValue };
+    readonly payload: { [key: string]: OutValue } | null;
+    /** payload.<name>.entity ("payment", "order", "refund", ...), or null */
+    entity(name: string): Entity | null;
+    readonly payment: Entity | null;
+    readonly order: Entity | null;
+  }
+  /** Parses a webhook body (verify it first). ProtocolError: not JSON; ValidationError: not an event. */
+  function parseEvent(body: Body, eventId?: string | null): Event;
+  interface DedupOptions {
+    /** default 48 h (longer than Razorpay's retries) */
+    ttlMs?: number;
+    /** default 100,000 */
+    capacity?: number;
+    /** a store file of its own: kept across restarts, shared by every worker process */
+    path?: string;
+    /** an open store */
+    store?: store.Store;
+    /** default "razorpay.events" */
+    name?: string;
+  }
+  /** The dedup of webhook events by X-Razorpay-Event-Id (in memory by default). */
+  class Dedup extends store.Dedup {
+    constructor(options?: DedupOptions);
+  }
+}
+
+export namespace odoo {
+  type Protocol = 'auto' | 'xmlrpc' | 'jsonrpc' | 'json2';
+  const PROTOCOLS: readonly Protocol[];
+  const CALL_IDEMPOTENT: 1;
+  interface ClientOptions {
+    /** the server's base URL (a path prefix is kept) */
+    url: string;
+    db: string;
+    login?: string;
+    /** a secret: wiped in C when freed, never logged */
+    password?: string;
+    /** used instead of the password; the bearer token on JSON-2 */
+    apiKey?: string;
+    /** default 'auto' (JSON-2 on Odoo >= 19 with an API key, else XML-RPC) */
+    protocol?: Protocol;
+    /** total timeout of one attempt (default 120 s) */
+    timeoutMs?: number;
+    connectTimeoutMs?: number;
+    /** attempts of a retryable call (1: no retry) */
+    maxAttempts?: number;
+    /** the default context merged into every call */
+    context?: { lang?: string; tz?: string; allowedCompanyIds?: readonly number[] };
+  }
+  interface SearchOptions extends CallOptions {
+    offset?: number;
+    /** 0: no limit */
+    limit?: number;
+    order?: string;
+  }
+  interface SearchReadOptions extends SearchOptions {
+    /** null or absent: every field */
+    fields?: readonly string[] | null;
+  }
+  interface ExecuteOptions extends CallOptions {
+    /** let erplink retry the call after a reset or a 502/503/504 */
+    idempotent?: boolean;
+  }
+  interface NameSearchOptions extends CallOptions {
+    domain?: Domain;
+    operator?: string;
+    limit?: number;
+  }
+  interface ReadGroupOptions extends CallOptions {
+    offset?: number;
+    limit?: number;
+    orderby?: string;
+    /** default true */
+    lazy?: boolean;
+  }
+  interface IterOptions extends CallOptions {
+    fields?: readonly string[] | null;
+    /** records per request (default 1000) */
+    pageSize?: number;
+  }
+  /** A client of one Odoo database; every method returns a Promise and runs off the event loop. */
+  class Client {
+    constructor(options: ClientOptions);
+    /** Frees the client once the calls in flight are over. */
+    close(): void;
+    protocol(options?: CallOptions): Promise<Exclude<Protocol, 'auto'>>;
+    version(options?: CallOptions): Promise<{ [key: string]: OutValue }>;
+    serverVersion(options?: CallOptions): Promise<number>;
+    /** -> uid; AuthError on bad credentials */
+    authenticate(options?: CallOptions): Promise<number>;
+    executeKw(model: string, method: string, args?: readonly InValue[], kwargs?: { readonly [key: string]: InValue } | null,
+      options?: ExecuteOptions): Promise<OutValue>;
+    search(model: string, domain?: Domain, options?: SearchOptions): Promise<number[]>;
+    searchCount(model: string, domain?: Domain, options?: CallOptions): Promise<number>;
+    read(model: string, ids: number | readonly number[], fields?: readonly string[] | null,
+      options?: CallOptions): Promise<OdooRecord[]>;
+    searchRead(model: string, domain?: Domain, options?: SearchReadOptions): Promise<OdooRecord[]>;
+    create(model: string, vals: { readonly [field: string]: InValue }, options?: CallOptions): Promise<number>;
+    create(model: string, vals: readonly { readonly [field: string]: InValue }[], options?: CallOptions): Promise<number[]>;
+    write(model: string, ids: number | readonly number[], vals: { readonly [field: string]: InValue },
+      options?: CallOptions): Promise<void>;
+    unlink(model: string, ids: number | readonly number[], options?: CallOptions): Promise<void>;
+    fieldsGet(model: string, attributes?: readonly string[] | null,
+      options?: CallOptions): Promise<{ [field: string]: { [attr: string]: OutValue } }>;
+    nameSearch(model: string, name?: string, options?: NameSearchOptions): Promise<[number, string][]>;
+    readGroup(model: string, domain: Domain, fields: readonly string[], groupby: readonly string[],
+      options?: ReadGroupOptions): Promise<OdooRecord[]>;
+    /** Every matching record, in id order, pageSize at a time; `break` frees the cursor. */
+    iterSearchRead(model: string, domain?: Domain, options?: IterOptions): AsyncGenerator<OdooRecord, void, undefined>;
+  }
+}
+
+export namespace cartona {
+  const BASE_URL_PRODUCTION: string;
+  type ItemStatus = 'updated' | 'rejected' | 'rejected_locally' | 'not_sent';
+  type SyncOutcome = 'acked' | 'import_failed' | 'ack_failed' | 'unmarked';
+  interface ClientOptions {
+    /** the supplier's token (redacted in logs, never in error messages) */
+    token: string;
+    /** default BASE_URL_PRODUCTION */
+    baseUrl?: string;
+    /** the price list added to product update items that have none */
+    supplierCode?: number;
+    /** items per bulk request (default 100) */
+    batchSize?: number;
+    /** bulk requests in flight at once (default 4) */
+    concurrency?: number;
+    timeoutMs?: number;
+    maxAttempts?: number;
+    /** retry backoff base and cap, in milliseconds */
+    backoffMs?: number;
+  }
+  /** The outcome of one item of a bulk update (never thrown). */
+  interface Outcome {
+    /** the item's position in the input */
+    index: number;
+    status: ItemStatus;
+    ok: boolean;
+    /** why it was not updated (null when updated) */
+    message: string | null;
+    /** the error behind a failed item, or null */
+    error: ErplinkError | null;
+    errorCategory: string | null;
+    /** whether sending it again later may succeed */
+    retryable: boolean;
+    /** the HTTP status that decided the item (0: none) */
+    httpStatus: number;
+  }
+  interface BulkResult {
+    outcomes: Outcome[];
+    counts: Record<ItemStatus, number>;
+    updated: number;
+    failed: Outcome[];
+    batches: number;
+    attempts: number;
+  }
+  type Item = { readonly [field: string]: InValue };
+  class OrderLine {
+    private constructor();
+    readonly quantity: number;
+    readonly unitPrice: number;
+    readonly raw: { [key: string]: OutValue } | null;
+    text(key: string): string | null;
+    number(key: string): number;
+  }
+  class Order {
+    private constructor();
+    readonly hashedId: string;
+    readonly status: string;
+    /** 'standard', 'instalment', 'wallet_top_up' or 'cartona_credit' */
+    readonly paymentMethod: string;
+    readonly raw: { [key: string]: OutValue } | null;
+    readonly lines: OrderLine[];
+    text(key: string): string | null;
+    number(key: string): number;
+    retailerText(key: string): string | null;
+  }
+  /** Changes to an order's lines, sent by Client.updateOrderDetails (checked there). */
+  class OrderChanges {
+    constructor(hashedId: string);
+    readonly hashedId: string;
+    setQuantity(lineId: string | number, amount: number): this;
+    addLine(amount: number, price: number, ids: { supplierProductId?: string | null; internalProductId?: string | null }): this;
+    cancelLine(lineId: string | number): this;
+  }
+  interface SyncEntry {
+    hashedId: string;
+    outcome: SyncOutcome;
+    message: string | null;
+    /** what importFn threw or rejected with, or null */
+    error: unknown;
+  }
+  interface SyncReport {
+    entries: SyncEntry[];
+    counts: Record<SyncOutcome, number>;
+    pages: number;
+  }
+  interface PullOptions extends CallOptions {
+    page?: number;
+    perPage?: number;
+    from?: string;
+    to?: string;
+  }
+  interface StatusOptions extends CallOptions {
+    retailerOtp?: string;
+    cancellationReason?: string;
+    estimatedDeliveryDay?: string;
+    deliveryDay?: string;
+  }
+  class Client {
+    constructor(options: ClientOptions);
+    close(): void;
+    testConnection(options?: CallOptions): Promise<void>;
+    listProducts(options?: CallOptions & { page?: number; perPage?: number; internalProductId?: string;
+      supplierProductId?: string }): Promise<OutValue>;
+    updateProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    updateBaseProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    updateStock(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    pullOrders(options?: PullOptions): Promise<Order[]>;
+    ackOrders(hashedIds: Iterable<string>, options?: CallOptions): Promise<void>;
+    updateOrderStatuses(items: readonly Item[], options?: CallOptions): Promise<void>;
+    updateOrderStatus(hashedId: string, status: string, options?: StatusOptions): Promise<void>;
+    updateOrderDetails(changes: OrderChanges, options?: CallOptions): Promise<void>;
+    /** Every new order goes to importFn; the ones whose import resolved are acknowledged. */
+    syncOrders(importFn: (order: Order) => unknown, options?: CallOptions & { maxPages?: number; perPage?: number }):
+      Promise<SyncReport>;
+  }
+  /** The Odoo <-> Cartona status mapping (ValidationError for an unmapped state). */
+  class StatusMap {
+    constructor(withDefaults?: boolean);
+    toCartona(odooState: string): string;
+    toOdoo(cartonaStatus: string): string;
+    setOutbound(odooState: string, cartonaStatus: string | null): void;
+    setInbound(cartonaStatus: string, odooState: string | null): void;
+  }
+  function parseOrders(data: string | InValue): Order[];
+  function statusSettable(status: string): boolean;
+  function cancellationReasonValid(reason: string): boolean;
+  function unitValid(unit: string): boolean;
+}

@@ -97,7 +97,17 @@ function wrap(fn) {
   return wrapped;
 }
 
+const internal = require('./lib/_internal')({ native: addon.native, classes, ErplinkError, codes });
+const store = require('./lib/store')(internal);
+const razorpay = require('./lib/razorpay')(internal, store);
+const odoo = require('./lib/odoo')(internal);
+const cartona = require('./lib/cartona')(internal);
+
 module.exports = {
+  store,
+  razorpay,
+  odoo,
+  cartona,
   /** The version of the loaded C library, e.g. "0.2.0". */
   version: () => addon.version(),
   /** MAJOR * 10000 + MINOR * 100 + PATCH of the loaded C library. */

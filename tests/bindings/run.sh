@@ -9,7 +9,10 @@
 #           <work>/pydoc. mypy and pdoc come from .ci/install-deps.
 #   Node:   `npm install` in bindings/node (its install script runs SWIG and node-gyp; the
 #           addon lands in bindings/node/build, dependencies in bindings/node/node_modules,
-#           both git-ignored), then `node --test` on test_node.js.
+#           both git-ignored), then `node --test` on test_node*.js (they start the loopback
+#           simulators of tests/servers themselves, tests/bindings/node_servers.js), then
+#           `tsc --strict --noEmit -p bindings/node` (typescript and @types/node: devDependencies)
+#           and tests/bindings/node_pack.sh (npm pack, install of the tarball in a fresh project).
 #
 # Both suites always run; the script exits non-zero if either build or either suite failed.
 # pytest's and node's closing summary lines are printed as they are.
@@ -58,7 +61,11 @@ if [ "$skip" != node ]; then
     grep -E '^\[erplink\] (SWIG|built)' "$work/npm-install.log"
     echo "=== Node binding: node --test"
     (cd "$work" && ERPLINK_NODE_MODULE="$root/bindings/node" node --test --test-reporter=spec --test-reporter-destination=stdout \
-      --test-reporter=tap --test-reporter-destination="$work/node.tap" "$root/tests/bindings/test_node.js") || status=1
+      --test-reporter=tap --test-reporter-destination="$work/node.tap" "$root"/tests/bindings/test_node*.js) || status=1
+    echo "=== Node binding: tsc --strict --noEmit (index.d.ts, tests/bindings/test_node_typed.ts, examples)"
+    (cd "$root/bindings/node" && node_modules/.bin/tsc -p tsconfig.json) && echo "tsc: OK" || status=1
+    echo "=== Node binding: npm pack, npm install of the tarball in a fresh project (tests/bindings/node_pack.sh)"
+    "$root/tests/bindings/node_pack.sh" "$work/node-pack" || status=1
   else
     tail -n 60 "$work/npm-install.log"
     echo "Node binding: npm install failed (full log: $work/npm-install.log)"

@@ -1,6 +1,8 @@
 'use strict';
 // The npm "install" script: builds build/Release/erplink.node.
 //
+// 0. An installed tarball (npm pack: scripts/vendor.js) carries vendor/: the C sources and the
+//    SWIG wrapper generated at pack time; then SWIG is not needed and step 1 is skipped.
 // 1. SWIG >= 4.2 (the Node-API backend; Debian 12's 4.1 lacks it): $SWIG if set, else
 //    `swig` on PATH if recent enough, else PyPI's `swig` package installed with
 //    `python3 -m pip install --target node_modules/.cache/erplink-swig` and run from there.
@@ -15,7 +17,9 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const here = path.resolve(__dirname, '..');
-const root = path.resolve(here, '..', '..');
+// In the source tree the C sources are two levels up; in an installed tarball in vendor/.
+const vendored = fs.existsSync(path.join(here, 'vendor', 'erplink_wrap.cxx'));
+const root = vendored ? path.join(here, 'vendor') : path.resolve(here, '..', '..');
 const cache = path.join(here, 'node_modules', '.cache');
 const MIN_SWIG = [4, 2, 0];
 
@@ -133,9 +137,17 @@ function nodeGyp() {
   return ['node-gyp', []];
 }
 
-function main() {
+function swigWrap() {
   const swig = findSwig();
   log(`SWIG ${swig.version.join('.')} (${swig.bin})`);
+  const gen = path.join(here, 'build', 'swig');
+  fs.mkdirSync(gen, { recursive: true });
+  run(swig.bin, ['-javascript', '-napi', '-c++', '-I' + path.join(root, 'include'),
+    '-o', path.join(gen, 'erplink_wrap.cxx'), path.join(root, 'bindings', 'erplink.i')], { env: swig.env });
+}
+
+function main() {
+  if (process.argv[2] === '--swig-only') return swigWrap();
   const nodedir = nodeDir();
   const [gyp, gypArgs] = nodeGyp();
   const common = [`--nodedir=${nodedir}`];
@@ -144,10 +156,8 @@ function main() {
   const env = { ...process.env, npm_config_nodedir: nodedir };
   run(gyp, [...gypArgs, 'clean'], { env });
   run(gyp, [...gypArgs, 'configure', ...common], { env });
-  const gen = path.join(here, 'build', 'swig');
-  fs.mkdirSync(gen, { recursive: true });
-  run(swig.bin, ['-javascript', '-napi', '-c++', '-I' + path.join(root, 'include'),
-    '-o', path.join(gen, 'erplink_wrap.cxx'), path.join(root, 'bindings', 'erplink.i')], { env: swig.env });
+  if (vendored) log('using the SWIG wrapper of the package (vendor/erplink_wrap.cxx)');
+  else swigWrap();
   run(gyp, [...gypArgs, 'build', ...common], { env });
   log('built ' + path.relative(here, path.join(here, 'build', process.env.ERPLINK_NODE_DEBUG ? 'Debug' : 'Release', 'erplink.node')));
 }

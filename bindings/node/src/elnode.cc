@@ -1,0 +1,2024 @@
+/*
+ * elnode.cc - the asynchronous half of the Node-API addon: services (Razorpay, store, Odoo)
+ * written against the plain C Node-API and registered on the SWIG module's exports as
+ * `native` (bindings/erplink.i, %init). index.js builds the public classes on it.
+ *
+ * Threads: every call that can block runs on the addon's own pool of worker threads
+ * (ERPLINK_NODE_THREADS, default 16), never on libuv's pool (4 threads by default, shared
+ * with fs, dns and zlib: 20 slow Odoo calls there would starve the app's file I/O). Each
+ * call converts its JavaScript arguments to C on the main thread, runs the C call on a
+ * worker with its cancel token pushed (AbortSignal -> erplink_cancel_trigger), captures the
+ * thread's erplink error, and hands the job back to the main thread through one Node-API
+ * thread-safe function per environment, where its Promise is settled and the C result is
+ * converted to JavaScript. CPU-only calls (Razorpay verification, event parsing) are
+ * synchronous. Handles (clients, verifiers, stores, dedups, cursors) are externals; a job
+ * keeps the handle it uses alive and close() while a job runs frees it after the job.
+ */
+#define ERPLINK_BINDING_MAX_DEPTH 1000
+#include "erplink/cancel.h"
+#include "erplink/error.h"
+#include "erplink/http.h"
+#include "erplink/json.h"
+#include "erplink/odoo.h"
+#include "erplink/cartona.h"
+#include "erplink/cartona_orders.h"
+#include "erplink/cartona_products.h"
+#include "erplink/cartona_status.h"
+#include "erplink/razorpay.h"
+#include "erplink/store.h"
+#include "erplink/value.h"
+
+#include "erplink_napi.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/* ------------------------------------------------------------------ helpers */
+
+#define NAPI_TRY(call)                                                                                                 \
+  do {                                                                                                                 \
+    if ((call) != napi_ok) {                                                                                           \
+      elnapi_throw_napi(env);                                                                                          \
+      return nullptr;                                                                                                  \
+    }                                                                                                                  \
+  } while (0)
+
+napi_value undef(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value js_int(napi_env env, int64_t v) { return elnapi_from_int64(env, v); }
+
+napi_value js_bool(napi_env env, bool b) {
+  napi_value r;
+  napi_get_boolean(env, b, &r);
+  return r;
+}
+
+napi_value js_str(napi_env env, const char *s) { return elnapi_str_or_null(env, s); }
+
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (!v || napi_typeof(env, v, &t) != napi_ok) return true;
+  return t == napi_undefined || t == napi_null;
+}
+
+void throw_code(napi_env env, int code, const char *msg) { elnapi_throw_last(env, erplink_error_set(code, msg)); }
+
+/* A JS string argument (UTF-8 copy); null/undefined -> absent when allowed. */
+bool get_str(napi_env env, napi_value v, std::string &out, bool *absent, const char *what) {
+  napi_valuetype t;
+  if (absent) *absent = false;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    elnapi_throw_napi(env);
+    return false;
+  }
+  if ((t == napi_undefined || t == napi_null) && absent) {
+    *absent = true;
+    return true;
+  }
+  if (t != napi_string) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a string", what);
+    throw_code(env, ERPLINK_ETYPE, msg);
+    return false;
+  }
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
+    elnapi_throw_napi(env);
+    return false;
+  }
+  out.resize(len);
+  if (napi_get_value_string_utf8(env, v, &out[0], len + 1, &len) != napi_ok) {
+    elnapi_throw_napi(env);
+    return false;
+  }
+  if (memchr(out.data(), '\0', len)) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s contains a NUL character", what);
+    throw_code(env, ERPLINK_EINVAL, msg);
+    return false;
+  }
+  return true;
+}
+
+struct OptStr {
+  std::string s;
+  bool absent = true;
+  const char *c() const { return absent ? nullptr : s.c_str(); }
+};
+
+bool get_optstr(napi_env env, napi_value v, OptStr &o, const char *what) { return get_str(env, v, o.s, &o.absent, what); }
+
+bool get_i64(napi_env env, napi_value v, int64_t *out, const char *what) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    elnapi_throw_napi(env);
+    return false;
+  }
+  if (t == napi_bigint) {
+    bool lossless = false;
+    napi_get_value_bigint_int64(env, v, out, &lossless);
+    if (!lossless) {
+      throw_code(env, ERPLINK_ERANGE, "BigInt does not fit in 64 bits");
+      return false;
+    }
+    return true;
+  }
+  double d = 0;
+  if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || d != trunc(d) || fabs(d) > ELNAPI_MAX_SAFE) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an integer", what);
+    throw_code(env, t == napi_number ? ERPLINK_ERANGE : ERPLINK_ETYPE, msg);
+    return false;
+  }
+  *out = (int64_t)d;
+  return true;
+}
+
+/* Bytes of a Buffer / Uint8Array / ArrayBuffer (borrowed, no copy) or a string (UTF-8 copy: in a
+ * per-thread scratch buffer up to 16 KB, valid until the next get_body() on the thread; in tmp beyond). */
+bool get_body(napi_env env, napi_value v, const void **data, size_t *len, std::string &tmp) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    elnapi_throw_napi(env);
+    return false;
+  }
+  if (t == napi_string) {
+    /* one copy into tmp's buffer when the text fits (a webhook body usually does): napi writes
+     * at most size - 1 bytes, cut at a character boundary, so a result shorter than size - 4 is whole */
+    static thread_local char scratch[16384]; /* JS threads only; consumed before the next call */
+    if (napi_get_value_string_utf8(env, v, scratch, sizeof scratch, len) != napi_ok) return elnapi_throw_napi(env), false;
+    if (*len + 4 < sizeof scratch) {
+      *data = scratch;
+      return true;
+    }
+    if (napi_get_value_string_utf8(env, v, nullptr, 0, len) != napi_ok) return elnapi_throw_napi(env), false;
+    tmp.resize(*len);
+    if (napi_get_value_string_utf8(env, v, &tmp[0], *len + 1, len) != napi_ok) return elnapi_throw_napi(env), false;
+    *data = tmp.data();
+    return true;
+  }
+  bool is = false;
+  if (t == napi_object) {
+    napi_is_typedarray(env, v, &is);
+    if (is) {
+      napi_typedarray_type tt;
+      size_t n;
+      void *p;
+      napi_get_typedarray_info(env, v, &tt, &n, &p, nullptr, nullptr);
+      if (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array) {
+        *data = p ? p : "";
+        *len = n;
+        return true;
+      }
+    }
+    napi_is_arraybuffer(env, v, &is);
+    if (is) {
+      void *p;
+      napi_get_arraybuffer_info(env, v, &p, len);
+      *data = p ? p : "";
+      return true;
+    }
+    napi_is_dataview(env, v, &is);
+    if (is) {
+      void *p;
+      napi_get_dataview_info(env, v, len, &p, nullptr, nullptr);
+      *data = p ? p : "";
+      return true;
+    }
+  }
+  throw_code(env, ERPLINK_ETYPE, "body must be a Buffer, a Uint8Array, an ArrayBuffer or a string");
+  return false;
+}
+
+/* An array of strings (null/undefined -> absent). */
+bool get_strs(napi_env env, napi_value v, std::vector<std::string> &out, bool *absent, const char *what) {
+  bool is = false;
+  *absent = false;
+  if (is_nullish(env, v)) {
+    *absent = true;
+    return true;
+  }
+  napi_is_array(env, v, &is);
+  if (!is) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an array of strings", what);
+    throw_code(env, ERPLINK_ETYPE, msg);
+    return false;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, v, &n);
+  out.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    if (napi_get_element(env, v, i, &item) != napi_ok) return elnapi_throw_napi(env), false;
+    if (!get_str(env, item, out[i], nullptr, what)) return false;
+  }
+  return true;
+}
+
+struct StrList {
+  std::vector<std::string> s;
+  std::vector<const char *> p;
+  bool absent = true;
+  void fix() {
+    p.clear();
+    for (auto &x : s) p.push_back(x.c_str());
+  }
+  const char *const *ptr() const { return absent ? nullptr : p.data(); }
+  size_t n() const { return absent ? 0 : p.size(); }
+};
+
+bool get_strlist(napi_env env, napi_value v, StrList &l, const char *what) {
+  if (!get_strs(env, v, l.s, &l.absent, what)) return false;
+  l.fix();
+  return true;
+}
+
+/* ids: a number or an array of numbers */
+bool get_ids(napi_env env, napi_value v, std::vector<int64_t> &ids) {
+  bool is = false;
+  napi_is_array(env, v, &is);
+  if (!is) {
+    int64_t one;
+    if (!get_i64(env, v, &one, "ids")) return false;
+    ids.push_back(one);
+    return true;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, v, &n);
+  ids.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    if (napi_get_element(env, v, i, &item) != napi_ok) return elnapi_throw_napi(env), false;
+    if (!get_i64(env, item, &ids[i], "ids")) return false;
+  }
+  return true;
+}
+
+/* A tree from a JS value (null/undefined -> nullptr when allowed). */
+bool get_value(napi_env env, napi_value v, erplink_value **out, bool nullable) {
+  *out = nullptr;
+  if (nullable && is_nullish(env, v)) return true;
+  int rc = elnapi_to_value(env, v, out);
+  if (rc) {
+    elnapi_throw_conversion(env, rc);
+    return false;
+  }
+  return true;
+}
+
+struct ValueHolder {
+  erplink_value *v = nullptr;
+  ValueHolder() = default;
+  ValueHolder(const ValueHolder &) = delete;
+  ~ValueHolder() { erplink_value_free(v); }
+};
+
+/* ------------------------------------------------------------------ handles */
+
+struct Handle {
+  void *p = nullptr;
+  void (*destroy)(void *) = nullptr;
+  const char *kind = "";
+  int busy = 0;         /* jobs in flight (main thread only) */
+  bool closing = false; /* close() asked while busy: freed by the last job */
+  std::vector<napi_ref> deps; /* handles this one borrows (a dedup's store) */
+  struct Handle *borrowed = nullptr; /* that handle, kept busy (its close() waits for this one) */
+  napi_env env = nullptr;
+  int64_t ext_bytes = 0; /* C memory reported to V8 (napi_adjust_external_memory) */
+};
+
+void handle_free_now(Handle *h) {
+  if (h->p) h->destroy(h->p);
+  h->p = nullptr;
+  if (Handle *b = h->borrowed) {
+    h->borrowed = nullptr;
+    if (--b->busy == 0 && b->closing) handle_free_now(b);
+  }
+  for (napi_ref r : h->deps) napi_delete_reference(h->env, r);
+  h->deps.clear();
+}
+
+void handle_finalize(napi_env env, void *data, void *) {
+  Handle *h = (Handle *)data;
+  int64_t ignored;
+  if (h->ext_bytes) napi_adjust_external_memory(env, -h->ext_bytes, &ignored);
+  handle_free_now(h);
+  delete h;
+}
+
+napi_value handle_new(napi_env env, void *p, void (*destroy)(void *), const char *kind) {
+  Handle *h = new Handle();
+  h->p = p;
+  h->destroy = destroy;
+  h->kind = kind;
+  h->env = env;
+  napi_value ext;
+  if (napi_create_external(env, h, handle_finalize, nullptr, &ext) != napi_ok) {
+    destroy(p);
+    delete h;
+    elnapi_throw_napi(env);
+    return nullptr;
+  }
+  return ext;
+}
+
+Handle *get_handle(napi_env env, napi_value v, const char *kind);
+
+/* The handle in ext borrows the handle `of` (its external `of_ext`). */
+void borrow(napi_env env, napi_value ext, napi_value of_ext, Handle *of) {
+  Handle *h = nullptr;
+  napi_get_value_external(env, ext, (void **)&h);
+  napi_ref r;
+  napi_create_reference(env, of_ext, 1, &r);
+  h->deps.push_back(r);
+  h->borrowed = of;
+  of->busy++;
+}
+
+Handle *get_handle(napi_env env, napi_value v, const char *kind) {
+  napi_valuetype t;
+  void *data = nullptr;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &data) != napi_ok ||
+      !data || strcmp(((Handle *)data)->kind, kind) != 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "not a %s handle", kind);
+    throw_code(env, ERPLINK_ETYPE, msg);
+    return nullptr;
+  }
+  Handle *h = (Handle *)data;
+  if (!h->p || h->closing) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "the %s is closed", kind);
+    throw_code(env, ERPLINK_EINVAL, msg);
+    return nullptr;
+  }
+  return h;
+}
+
+napi_value handle_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  void *data = nullptr;
+  napi_valuetype t;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external) return undef(env);
+  napi_get_value_external(env, argv[0], &data);
+  Handle *h = (Handle *)data;
+  if (!h) return undef(env);
+  if (h->busy > 0)
+    h->closing = true;
+  else
+    handle_free_now(h);
+  return undef(env);
+}
+
+/* ------------------------------------------------------------------ cancel tokens */
+
+void cancel_finalize(napi_env, void *data, void *) { erplink_cancel_free((erplink_cancel *)data); }
+
+napi_value cancel_new(napi_env env, napi_callback_info) {
+  erplink_cancel *c = nullptr;
+  int rc = erplink_cancel_new(&c);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value ext;
+  NAPI_TRY(napi_create_external(env, c, cancel_finalize, nullptr, &ext));
+  return ext;
+}
+
+napi_value cancel_trigger(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  void *data = nullptr;
+  if (argc >= 1 && napi_get_value_external(env, argv[0], &data) == napi_ok && data)
+    erplink_cancel_trigger((erplink_cancel *)data);
+  return undef(env);
+}
+
+/* ------------------------------------------------------------------ jobs and the pool */
+
+struct ErrInfo {
+  int code = 0;
+  std::string message, remote_class, detail;
+  bool has_remote = false, has_detail = false;
+  int http_status = 0;
+  int64_t retry_after = -1;
+};
+
+struct EnvData;
+
+struct Job {
+  EnvData *ed = nullptr;
+  napi_deferred deferred = nullptr;
+  std::function<int()> run;                     /* worker thread */
+  std::function<napi_value(napi_env)> finish;   /* main thread, on success */
+  std::function<void()> cleanup;                /* main thread, always (frees C outputs) */
+  int rc = 0;
+  ErrInfo err;
+  std::vector<napi_ref> refs;
+  std::vector<Handle *> handles;
+  erplink_cancel *cancel = nullptr;
+};
+
+struct EnvData {
+  napi_threadsafe_function tsfn = nullptr;
+  size_t pending = 0;
+};
+
+struct Pool {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Job *> q;
+  bool started = false;
+  unsigned nthreads = 16;
+};
+
+Pool *pool() {
+  static Pool *p = new Pool(); /* process lifetime: the threads never exit */
+  return p;
+}
+
+void capture_error(Job *j) {
+  const erplink_error *e = erplink_error_last();
+  j->err.code = j->rc;
+  if (e && erplink_error_code(e) == j->rc) {
+    j->err.message = erplink_error_message(e) ? erplink_error_message(e) : "";
+    j->err.http_status = erplink_error_http_status(e);
+    const char *rcls = erplink_error_remote_class(e), *det = erplink_error_detail(e);
+    if (rcls) j->err.has_remote = true, j->err.remote_class = rcls;
+    if (det) j->err.has_detail = true, j->err.detail = det;
+    j->err.retry_after = erplink_error_retry_after_ms(e);
+  } else {
+    j->err.message = erplink_strerror(j->rc);
+  }
+}
+
+void worker_main() {
+  Pool *p = pool();
+  for (;;) {
+    Job *j;
+    {
+      std::unique_lock<std::mutex> lk(p->mu);
+      p->cv.wait(lk, [p] { return !p->q.empty(); });
+      j = p->q.front();
+      p->q.pop_front();
+    }
+    erplink_error_clear();
+    bool pushed = false;
+    if (j->cancel) {
+      if (erplink_cancel_is_triggered(j->cancel)) {
+        j->rc = erplink_error_set(ERPLINK_ECANCELLED, "cancelled");
+        goto done;
+      }
+      pushed = erplink_cancel_push(j->cancel) == 0;
+    }
+    j->rc = j->run();
+    if (pushed) erplink_cancel_pop();
+  done:
+    if (j->rc < 0) capture_error(j);
+    napi_call_threadsafe_function(j->ed->tsfn, j, napi_tsfn_blocking);
+  }
+}
+
+napi_value make_error(napi_env env, const ErrInfo &e) {
+  napi_value msg, err, v;
+  napi_create_string_utf8(env, e.message.c_str(), e.message.size(), &msg);
+  napi_create_error(env, nullptr, msg, &err);
+  napi_create_int32(env, e.code, &v);
+  napi_set_named_property(env, err, "code", v);
+  napi_set_named_property(env, err, "category",
+                          js_str(env, erplink_error_category_name(erplink_error_category_of(e.code))));
+  if (e.http_status > 0)
+    napi_create_int32(env, e.http_status, &v);
+  else
+    napi_get_null(env, &v);
+  napi_set_named_property(env, err, "httpStatus", v);
+  napi_set_named_property(env, err, "remoteClass", js_str(env, e.has_remote ? e.remote_class.c_str() : nullptr));
+  napi_set_named_property(env, err, "detail", js_str(env, e.has_detail ? e.detail.c_str() : nullptr));
+  if (e.retry_after >= 0)
+    napi_create_int64(env, e.retry_after, &v);
+  else
+    napi_get_null(env, &v);
+  napi_set_named_property(env, err, "retryAfterMs", v);
+  return err;
+}
+
+void job_done_js(napi_env env, napi_value, void *, void *data) {
+  Job *j = (Job *)data;
+  EnvData *ed = j->ed;
+  if (env) {
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value result = nullptr;
+    if (j->rc >= 0) {
+      result = j->finish ? j->finish(env) : undef(env);
+      if (!result) { /* the conversion threw */
+        napi_value exc;
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (pending)
+          napi_get_and_clear_last_exception(env, &exc);
+        else
+        {
+          ErrInfo e;
+          e.code = ERPLINK_ENOMEM;
+          e.message = "conversion failed";
+          exc = make_error(env, e);
+        }
+        napi_reject_deferred(env, j->deferred, exc);
+      } else {
+        napi_resolve_deferred(env, j->deferred, result);
+      }
+    } else {
+      napi_reject_deferred(env, j->deferred, make_error(env, j->err));
+    }
+    if (j->cleanup) j->cleanup();
+    for (Handle *h : j->handles)
+      if (--h->busy == 0 && h->closing) handle_free_now(h);
+    for (napi_ref r : j->refs) napi_delete_reference(env, r);
+    napi_close_handle_scope(env, scope);
+    if (--ed->pending == 0) napi_unref_threadsafe_function(env, ed->tsfn);
+  }
+  delete j;
+}
+
+/* The environment of the calling JavaScript thread (main thread or a worker_thread: each
+ * has its own env and registers the addon on its own thread). Not instance data: the SWIG
+ * module (node-addon-api) owns that slot. */
+thread_local EnvData *tl_env_data = nullptr;
+
+EnvData *env_data(napi_env) { return tl_env_data; }
+
+/* Keeps a handle (and its JS external) alive and busy for the job. */
+void job_use(napi_env env, Job *j, Handle *h, napi_value ext) {
+  napi_ref r;
+  napi_create_reference(env, ext, 1, &r);
+  j->refs.push_back(r);
+  h->busy++;
+  j->handles.push_back(h);
+}
+
+/* Queues the job; returns its Promise. token: a cancel external or null/undefined. */
+napi_value job_submit(napi_env env, Job *j, napi_value token) {
+  EnvData *ed = env_data(env);
+  napi_value promise;
+  j->ed = ed;
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok) {
+    delete j;
+    elnapi_throw_napi(env);
+    return nullptr;
+  }
+  if (token && !is_nullish(env, token)) {
+    void *c = nullptr;
+    if (napi_get_value_external(env, token, &c) == napi_ok && c) {
+      j->cancel = (erplink_cancel *)c;
+      napi_ref r;
+      napi_create_reference(env, token, 1, &r);
+      j->refs.push_back(r);
+    }
+  }
+  if (ed->pending++ == 0) napi_ref_threadsafe_function(env, ed->tsfn);
+  Pool *p = pool();
+  {
+    std::lock_guard<std::mutex> lk(p->mu);
+    if (!p->started) {
+      const char *n = getenv("ERPLINK_NODE_THREADS");
+      if (n && atoi(n) > 0 && atoi(n) <= 256) p->nthreads = (unsigned)atoi(n);
+      for (unsigned i = 0; i < p->nthreads; i++) std::thread(worker_main).detach();
+      p->started = true;
+    }
+    p->q.push_back(j);
+  }
+  p->cv.notify_one();
+  return promise;
+}
+
+/* Rejects through a Promise what the argument conversion threw (a thrown error would be
+ * synchronous for callers that expect a Promise). */
+napi_value rejected(napi_env env) {
+  napi_value exc, promise;
+  napi_deferred d;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) return nullptr;
+  napi_get_and_clear_last_exception(env, &exc);
+  napi_create_promise(env, &d, &promise);
+  napi_reject_deferred(env, d, exc);
+  return promise;
+}
+
+#define ARGS(N)                                                                                                        \
+  size_t argc = N;                                                                                                     \
+  napi_value argv[N];                                                                                                  \
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));                                                \
+  for (size_t i_ = argc; i_ < N; i_++) argv[i_] = undef(env);
+
+/* ------------------------------------------------------------------ razorpay (sync) */
+
+bool get_secrets(napi_env env, napi_value v, StrList &l) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_string) {
+    l.s.resize(1);
+    if (!get_str(env, v, l.s[0], nullptr, "secret")) return false;
+    l.absent = false;
+    l.fix();
+    return true;
+  }
+  if (!get_strlist(env, v, l, "secrets")) return false;
+  if (l.absent) {
+    throw_code(env, ERPLINK_EINVAL, "a secret (or an array of secrets) is required");
+    return false;
+  }
+  return true;
+}
+
+napi_value rz_verifier_new(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  StrList l;
+  if (!get_secrets(env, argv[0], l)) return nullptr;
+  razorpay_verifier *v = nullptr;
+  int rc = razorpay_verifier_new(&v, l.ptr(), l.n());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, v, (void (*)(void *))razorpay_verifier_free, "razorpay.Verifier");
+}
+
+napi_value rz_verifier_count(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "razorpay.Verifier");
+  if (!h) return nullptr;
+  return js_int(env, (int64_t)razorpay_verifier_count((razorpay_verifier *)h->p));
+}
+
+/* A signature argument into buf (a Razorpay signature is 64 characters: anything longer is
+ * cut to 127 bytes, which the C check rejects as malformed all the same). */
+bool get_sig(napi_env env, napi_value v, char *buf, size_t size) {
+  napi_valuetype t;
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) {
+    throw_code(env, ERPLINK_ETYPE, "signature must be a string");
+    return false;
+  }
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return elnapi_throw_napi(env), false;
+  if (memchr(buf, '\0', len)) {
+    throw_code(env, ERPLINK_EINVAL, "signature contains a NUL character");
+    return false;
+  }
+  return true;
+}
+
+/* rzVerifierWebhook(v, body, signature) -> matched index */
+napi_value rz_verifier_webhook(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *h = get_handle(env, argv[0], "razorpay.Verifier");
+  if (!h) return nullptr;
+  const void *body;
+  size_t len;
+  std::string tmp;
+  char sig[128];
+  if (!get_body(env, argv[1], &body, &len, tmp) || !get_sig(env, argv[2], sig, sizeof sig)) return nullptr;
+  size_t idx = 0;
+  int rc = razorpay_verifier_verify_webhook(&idx, (razorpay_verifier *)h->p, body, len, sig);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return js_int(env, (int64_t)idx);
+}
+
+/* rzVerifyWebhook(body, signature, secret) -> 0 (one secret, no verifier) */
+napi_value rz_verify_webhook(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  const void *body;
+  size_t len;
+  std::string tmp, secret;
+  char sig[128];
+  if (!get_body(env, argv[0], &body, &len, tmp) || !get_sig(env, argv[1], sig, sizeof sig) ||
+      !get_str(env, argv[2], secret, nullptr, "secret"))
+    return nullptr;
+  int rc = razorpay_verify_webhook(body, len, sig, secret.c_str());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return js_int(env, 0);
+}
+
+/* rzVerifierFields(v, kind, [fields...], signature): payment / subscription / payment_link */
+napi_value rz_verifier_fields(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "razorpay.Verifier");
+  if (!h) return nullptr;
+  int64_t kind;
+  StrList f;
+  std::string sig;
+  if (!get_i64(env, argv[1], &kind, "kind") || !get_strlist(env, argv[2], f, "fields") ||
+      !get_str(env, argv[3], sig, nullptr, "signature"))
+    return nullptr;
+  size_t idx = 0;
+  int rc;
+  razorpay_verifier *v = (razorpay_verifier *)h->p;
+  const char *const *a = f.ptr();
+  if (kind == 0 && f.n() == 2)
+    rc = razorpay_verifier_verify_payment(&idx, v, a[0], a[1], sig.c_str());
+  else if (kind == 1 && f.n() == 2)
+    rc = razorpay_verifier_verify_subscription(&idx, v, a[0], a[1], sig.c_str());
+  else if (kind == 2 && f.n() == 4)
+    rc = razorpay_verifier_verify_payment_link(&idx, v, a[0], a[1], a[2], a[3], sig.c_str());
+  else
+    rc = erplink_error_set(ERPLINK_EINVAL, "bad verification kind");
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return js_int(env, (int64_t)idx);
+}
+
+napi_value from_value_or_null(napi_env env, const erplink_value *v) {
+  if (!v) {
+    napi_value n;
+    napi_get_null(env, &n);
+    return n;
+  }
+  return elnapi_from_value(env, v);
+}
+
+napi_value opt_int_result(napi_env env, int rc, int64_t v) {
+  if (rc == ERPLINK_ENOTFOUND) {
+    erplink_error_clear();
+    napi_value n;
+    napi_get_null(env, &n);
+    return n;
+  }
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return js_int(env, v);
+}
+
+#define SETP(obj, name, val)                                                                                           \
+  do {                                                                                                                 \
+    napi_value v_ = (val);                                                                                             \
+    if (!v_) return nullptr;                                                                                           \
+    NAPI_TRY(napi_set_named_property(env, obj, name, v_));                                                             \
+  } while (0)
+
+/* rzParseEvent(body, eventId) -> {handle, id, name, accountId, createdAt, contains, root, payload} */
+napi_value rz_parse_event(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  const void *body;
+  size_t len;
+  std::string tmp;
+  OptStr id;
+  if (!get_body(env, argv[0], &body, &len, tmp) || !get_optstr(env, argv[1], id, "eventId")) return nullptr;
+  razorpay_event *e = nullptr;
+  int rc = razorpay_event_parse(&e, body, len, id.c());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, e, (void (*)(void *))razorpay_event_free, "razorpay.Event");
+  if (!h) return nullptr;
+  {
+    /* the decoded tree lives until the Event is collected: tell V8 so that it collects in time */
+    Handle *eh;
+    int64_t ignored;
+    napi_get_value_external(env, h, (void **)&eh);
+    eh->ext_bytes = (int64_t)len * 8 + 4096;
+    napi_adjust_external_memory(env, eh->ext_bytes, &ignored);
+  }
+  napi_value o;
+  NAPI_TRY(napi_create_object(env, &o));
+  SETP(o, "handle", h);
+  SETP(o, "id", js_str(env, razorpay_event_id(e)));
+  SETP(o, "name", js_str(env, razorpay_event_name(e)));
+  SETP(o, "accountId", js_str(env, razorpay_event_account_id(e)));
+  int64_t ts = 0;
+  int trc = razorpay_event_created_at(&ts, e);
+  SETP(o, "createdAt", opt_int_result(env, trc, ts));
+  napi_value arr;
+  size_t n = razorpay_event_contains_count(e);
+  NAPI_TRY(napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; i++) NAPI_TRY(napi_set_element(env, arr, (uint32_t)i, js_str(env, razorpay_event_contains_at(e, i))));
+  SETP(o, "contains", arr);
+  SETP(o, "root", from_value_or_null(env, razorpay_event_root(e)));
+  SETP(o, "payload", from_value_or_null(env, razorpay_event_payload(e)));
+  return o;
+}
+
+const razorpay_entity *entity_of(napi_env env, napi_value hv, napi_value namev, bool *ok) {
+  *ok = false;
+  Handle *h = get_handle(env, hv, "razorpay.Event");
+  std::string name;
+  if (!h || !get_str(env, namev, name, nullptr, "name")) return nullptr;
+  *ok = true;
+  return razorpay_event_entity((razorpay_event *)h->p, name.c_str());
+}
+
+/* rzEventEntity(event, name) -> {id, orderId, amount, currency, status, email, contact, method, notes, raw} | null */
+napi_value rz_event_entity(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  bool ok;
+  const razorpay_entity *x = entity_of(env, argv[0], argv[1], &ok);
+  if (!ok) return nullptr;
+  napi_value o;
+  if (!x) {
+    napi_get_null(env, &o);
+    return o;
+  }
+  NAPI_TRY(napi_create_object(env, &o));
+  SETP(o, "id", js_str(env, razorpay_entity_id(x)));
+  SETP(o, "orderId", js_str(env, razorpay_entity_order_id(x)));
+  int64_t amount = 0;
+  int arc = razorpay_entity_amount(&amount, x);
+  SETP(o, "amount", opt_int_result(env, arc, amount));
+  SETP(o, "currency", js_str(env, razorpay_entity_currency(x)));
+  SETP(o, "status", js_str(env, razorpay_entity_status(x)));
+  SETP(o, "email", js_str(env, razorpay_entity_email(x)));
+  SETP(o, "contact", js_str(env, razorpay_entity_contact(x)));
+  SETP(o, "method", js_str(env, razorpay_entity_method(x)));
+  SETP(o, "notes", from_value_or_null(env, razorpay_entity_notes(x)));
+  SETP(o, "raw", from_value_or_null(env, razorpay_entity_raw(x)));
+  return o;
+}
+
+/* rzEntityString(event, entityName, member) / rzEntityInt(...) */
+napi_value rz_entity_string(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  bool ok;
+  const razorpay_entity *x = entity_of(env, argv[0], argv[1], &ok);
+  std::string m;
+  if (!ok || !get_str(env, argv[2], m, nullptr, "name")) return nullptr;
+  return js_str(env, x ? razorpay_entity_string(x, m.c_str()) : nullptr);
+}
+
+napi_value rz_entity_int(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  bool ok;
+  const razorpay_entity *x = entity_of(env, argv[0], argv[1], &ok);
+  std::string m;
+  if (!ok || !get_str(env, argv[2], m, nullptr, "name")) return nullptr;
+  if (!x) return opt_int_result(env, ERPLINK_ENOTFOUND, 0);
+  int64_t v = 0;
+  int rc = razorpay_entity_int(&v, x, m.c_str());
+  return opt_int_result(env, rc, v);
+}
+
+/* ------------------------------------------------------------------ store (async) */
+
+/* storeOpen(path, {create, busyTimeoutMs, sync, maxConnections}, token) -> Promise<handle> */
+napi_value store_open(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  std::string path;
+  if (!get_str(env, argv[0], path, nullptr, "path")) return rejected(env);
+  erplink_store_options *o = nullptr;
+  int rc = erplink_store_options_new(&o);
+  if (!rc && !is_nullish(env, argv[1])) {
+    napi_value v;
+    bool has;
+    if (napi_has_named_property(env, argv[1], "create", &has) == napi_ok && has) {
+      napi_get_named_property(env, argv[1], "create", &v);
+      bool b = true;
+      napi_get_value_bool(env, v, &b);
+      rc = erplink_store_options_set_create(o, b);
+    }
+    const char *ints[] = {"busyTimeoutMs", "sync", "maxConnections"};
+    for (int k = 0; k < 3 && !rc; k++) {
+      if (napi_get_named_property(env, argv[1], ints[k], &v) != napi_ok || is_nullish(env, v)) continue;
+      int64_t x;
+      if (!get_i64(env, v, &x, ints[k])) {
+        erplink_store_options_free(o);
+        return rejected(env);
+      }
+      rc = k == 0 ? erplink_store_options_set_busy_timeout_ms(o, x)
+           : k == 1 ? erplink_store_options_set_sync(o, (erplink_store_sync)x)
+                    : erplink_store_options_set_max_connections(o, (int)x);
+    }
+  }
+  if (rc) {
+    erplink_store_options_free(o);
+    elnapi_throw_last(env, rc);
+    return rejected(env);
+  }
+  Job *j = new Job();
+  auto out = std::make_shared<erplink_store *>(nullptr);
+  j->run = [out, path, o]() { return erplink_store_open(out.get(), path.c_str(), o); };
+  j->finish = [out](napi_env env) {
+    napi_value h = handle_new(env, *out, (void (*)(void *))erplink_store_close, "store.Store");
+    *out = nullptr;
+    return h;
+  };
+  j->cleanup = [out, o]() {
+    erplink_store_options_free(o);
+    if (*out) erplink_store_close(*out);
+  };
+  return job_submit(env, j, argv[2]);
+}
+
+napi_value store_path(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "store.Store");
+  if (!h) return nullptr;
+  return js_str(env, erplink_store_path((erplink_store *)h->p));
+}
+
+/* A job on one handle: fn(handle pointer) on the worker. */
+template <class Run, class Finish>
+napi_value handle_job(napi_env env, Handle *h, napi_value ext, napi_value token, Run run, Finish finish) {
+  Job *j = new Job();
+  void *p = h->p;
+  j->run = [run, p]() { return run(p); };
+  j->finish = finish;
+  job_use(env, j, h, ext);
+  return job_submit(env, j, token);
+}
+
+napi_value store_check(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Handle *h = get_handle(env, argv[0], "store.Store");
+  if (!h) return rejected(env);
+  return handle_job(
+      env, h, argv[0], argv[1], [](void *p) { return erplink_store_check((erplink_store *)p); },
+      [](napi_env env) { return undef(env); });
+}
+
+/* dedupNewMemory(capacity, ttlMs) -> handle (sync: no I/O) */
+napi_value dedup_new_memory(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int64_t cap, ttl;
+  if (!get_i64(env, argv[0], &cap, "capacity") || !get_i64(env, argv[1], &ttl, "ttlMs")) return nullptr;
+  if (cap < 0) return throw_code(env, ERPLINK_EINVAL, "capacity must be >= 0"), nullptr;
+  erplink_dedup *d = nullptr;
+  int rc = erplink_dedup_new_memory(&d, (size_t)cap, ttl);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, d, (void (*)(void *))erplink_dedup_free, "store.Dedup");
+}
+
+/* dedupNewSqlite(store, name, capacity, ttlMs) -> handle (creates its table: sync, once at startup) */
+napi_value dedup_new_sqlite(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *st = get_handle(env, argv[0], "store.Store");
+  std::string name;
+  int64_t cap, ttl;
+  if (!st || !get_str(env, argv[1], name, nullptr, "name") || !get_i64(env, argv[2], &cap, "capacity") ||
+      !get_i64(env, argv[3], &ttl, "ttlMs"))
+    return nullptr;
+  if (cap < 0) return throw_code(env, ERPLINK_EINVAL, "capacity must be >= 0"), nullptr;
+  erplink_dedup *d = nullptr;
+  int rc = erplink_dedup_new_sqlite(&d, (erplink_store *)st->p, name.c_str(), (size_t)cap, ttl);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, d, (void (*)(void *))erplink_dedup_free, "store.Dedup");
+  if (!h) return nullptr;
+  borrow(env, h, argv[0], st);
+  return h;
+}
+
+Handle *get_dedup(napi_env env, napi_value v, erplink_dedup **d) {
+  Handle *h = get_handle(env, v, "store.Dedup");
+  if (h) *d = (erplink_dedup *)h->p;
+  return h;
+}
+
+/* dedupSeen(d, id, nowMs, token) -> Promise<boolean> */
+napi_value dedup_seen(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  erplink_dedup *d = nullptr;
+  Handle *h = get_dedup(env, argv[0], &d);
+  std::string id;
+  int64_t now = 0;
+  if (!h || !get_str(env, argv[1], id, nullptr, "id") || !get_i64(env, argv[2], &now, "nowMs")) return rejected(env);
+  auto seen = std::make_shared<int>(0);
+  return handle_job(
+      env, h, argv[0], argv[3], [d, id, now, seen](void *) { return erplink_dedup_seen(seen.get(), d, id.c_str(), now); },
+      [seen](napi_env env) { return js_bool(env, *seen != 0); });
+}
+
+napi_value dedup_forget(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  erplink_dedup *d = nullptr;
+  Handle *h = get_dedup(env, argv[0], &d);
+  std::string id;
+  if (!h || !get_str(env, argv[1], id, nullptr, "id")) return rejected(env);
+  auto res = std::make_shared<int>(0);
+  return handle_job(
+      env, h, argv[0], argv[2], [d, id, res](void *) { return erplink_dedup_forget(res.get(), d, id.c_str()); },
+      [res](napi_env env) { return js_bool(env, *res != 0); });
+}
+
+napi_value dedup_count(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  erplink_dedup *d = nullptr;
+  Handle *h = get_dedup(env, argv[0], &d);
+  int64_t now = 0;
+  if (!h || !get_i64(env, argv[1], &now, "nowMs")) return rejected(env);
+  auto res = std::make_shared<size_t>(0);
+  return handle_job(
+      env, h, argv[0], argv[2], [d, now, res](void *) { return erplink_dedup_count(res.get(), d, now); },
+      [res](napi_env env) { return js_int(env, (int64_t)*res); });
+}
+
+/* blob cache */
+napi_value blob_new(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *st = get_handle(env, argv[0], "store.Store");
+  std::string name;
+  int64_t max;
+  if (!st || !get_str(env, argv[1], name, nullptr, "name") || !get_i64(env, argv[2], &max, "maxBytes")) return nullptr;
+  if (max < 0) return throw_code(env, ERPLINK_EINVAL, "maxBytes must be >= 0"), nullptr;
+  erplink_blob_cache *c = nullptr;
+  int rc = erplink_blob_cache_new(&c, (erplink_store *)st->p, name.c_str(), (size_t)max);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, c, (void (*)(void *))erplink_blob_cache_free, "store.BlobCache");
+  if (!h) return nullptr;
+  borrow(env, h, argv[0], st);
+  return h;
+}
+
+napi_value blob_get(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *h = get_handle(env, argv[0], "store.BlobCache");
+  std::string key;
+  if (!h || !get_str(env, argv[1], key, nullptr, "key")) return rejected(env);
+  struct Out {
+    int found = 0;
+    void *data = nullptr;
+    size_t len = 0;
+    ~Out() { erplink_free(data); }
+  };
+  auto out = std::make_shared<Out>();
+  return handle_job(
+      env, h, argv[0], argv[2],
+      [key, out](void *p) {
+        return erplink_blob_cache_get(&out->found, &out->data, &out->len, (erplink_blob_cache *)p, key.c_str());
+      },
+      [out](napi_env env) -> napi_value {
+        napi_value r;
+        if (!out->found) {
+          napi_get_null(env, &r);
+          return r;
+        }
+        void *copy;
+        if (napi_create_buffer_copy(env, out->len, out->data ? out->data : "", &copy, &r) != napi_ok) return nullptr;
+        return r;
+      });
+}
+
+napi_value blob_put(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "store.BlobCache");
+  std::string key, tmp;
+  const void *data;
+  size_t len;
+  if (!h || !get_str(env, argv[1], key, nullptr, "key") || !get_body(env, argv[2], &data, &len, tmp))
+    return rejected(env);
+  auto copy = std::make_shared<std::string>((const char *)data, len); /* the JS buffer may change meanwhile */
+  return handle_job(
+      env, h, argv[0], argv[3],
+      [key, copy](void *p) {
+        return erplink_blob_cache_put((erplink_blob_cache *)p, key.c_str(), copy->data(), copy->size());
+      },
+      [](napi_env env) { return undef(env); });
+}
+
+napi_value blob_remove(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *h = get_handle(env, argv[0], "store.BlobCache");
+  std::string key;
+  if (!h || !get_str(env, argv[1], key, nullptr, "key")) return rejected(env);
+  auto res = std::make_shared<int>(0);
+  return handle_job(
+      env, h, argv[0], argv[2],
+      [key, res](void *p) { return erplink_blob_cache_remove(res.get(), (erplink_blob_cache *)p, key.c_str()); },
+      [res](napi_env env) { return js_bool(env, *res != 0); });
+}
+
+napi_value blob_evict(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *h = get_handle(env, argv[0], "store.BlobCache");
+  int64_t target;
+  if (!h || !get_i64(env, argv[1], &target, "targetBytes")) return rejected(env);
+  if (target < 0) return throw_code(env, ERPLINK_EINVAL, "targetBytes must be >= 0"), rejected(env);
+  return handle_job(
+      env, h, argv[0], argv[2],
+      [target](void *p) { return erplink_blob_cache_evict((erplink_blob_cache *)p, (size_t)target); },
+      [](napi_env env) { return undef(env); });
+}
+
+napi_value blob_size(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Handle *h = get_handle(env, argv[0], "store.BlobCache");
+  if (!h) return rejected(env);
+  auto res = std::make_shared<std::pair<size_t, size_t>>(0, 0);
+  return handle_job(
+      env, h, argv[0], argv[1],
+      [res](void *p) { return erplink_blob_cache_size(&res->first, &res->second, (erplink_blob_cache *)p); },
+      [res](napi_env env) -> napi_value {
+        napi_value o;
+        napi_create_object(env, &o);
+        napi_set_named_property(env, o, "bytes", js_int(env, (int64_t)res->first));
+        napi_set_named_property(env, o, "count", js_int(env, (int64_t)res->second));
+        return o;
+      });
+}
+
+/* ------------------------------------------------------------------ odoo */
+
+/* odooClientNew({url, db, login, password, apiKey, protocol, timeoutMs, connectTimeoutMs,
+ *                maxAttempts, lang, tz, allowedCompanyIds}) -> handle (no request sent) */
+napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
+  odoo_options *o = nullptr;
+  int rc = odoo_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    odoo_options *o;
+    ~Guard() { odoo_options_free(o); }
+  } guard{o};
+  static const char *strs[] = {"url", "db", "login", "password", "apiKey", "lang", "tz"};
+  for (int k = 0; k < 7 && !rc; k++) {
+    napi_value v;
+    OptStr s;
+    NAPI_TRY(napi_get_named_property(env, argv[0], strs[k], &v));
+    if (!get_optstr(env, v, s, strs[k])) return nullptr;
+    if (s.absent) continue;
+    switch (k) {
+    case 0: rc = odoo_options_set_url(o, s.c()); break;
+    case 1: rc = odoo_options_set_db(o, s.c()); break;
+    case 2: rc = odoo_options_set_login(o, s.c()); break;
+    case 3: rc = odoo_options_set_password(o, s.c()); break;
+    case 4: rc = odoo_options_set_api_key(o, s.c()); break;
+    case 5: rc = odoo_options_set_lang(o, s.c()); break;
+    case 6: rc = odoo_options_set_tz(o, s.c()); break;
+    }
+  }
+  static const char *ints[] = {"protocol", "timeoutMs", "connectTimeoutMs", "maxAttempts"};
+  for (int k = 0; k < 4 && !rc; k++) {
+    napi_value v;
+    NAPI_TRY(napi_get_named_property(env, argv[0], ints[k], &v));
+    if (is_nullish(env, v)) continue;
+    int64_t x;
+    if (!get_i64(env, v, &x, ints[k])) return nullptr;
+    switch (k) {
+    case 0: rc = odoo_options_set_protocol(o, (odoo_protocol)x); break;
+    case 1: rc = erplink_http_options_set_timeout_ms(odoo_options_http(o), x); break;
+    case 2: rc = erplink_http_options_set_connect_timeout_ms(odoo_options_http(o), x); break;
+    case 3: rc = erplink_http_options_set_max_attempts(odoo_options_http(o), (int)x); break;
+    }
+  }
+  if (!rc) {
+    napi_value v;
+    NAPI_TRY(napi_get_named_property(env, argv[0], "allowedCompanyIds", &v));
+    if (!is_nullish(env, v)) {
+      std::vector<int64_t> ids;
+      if (!get_ids(env, v, ids)) return nullptr;
+      rc = odoo_options_set_allowed_company_ids(o, ids.data(), ids.size());
+    }
+  }
+  odoo_client *c = nullptr;
+  if (!rc) rc = odoo_client_new(&c, o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, c, (void (*)(void *))odoo_client_free, "odoo.Client");
+}
+
+/* Large answers reach JavaScript through JSON.parse: the worker encodes the tree to JSON text
+ * (erplink_json_encode) and the main thread hands it to V8's JSON.parse, which builds objects
+ * several times faster than one Node-API call per member (measured: bench/run
+ * node_odoo_search_read, ERPLINK_NODE_JSON=0 for the Node-API walk), and the main thread does
+ * less of the work. Only for trees JSON gives back exactly: no bytes, no datetime, no integer
+ * beyond +-(2^53 - 1), no NaN/infinity; other trees take the Node-API walk. */
+bool json_exact(const erplink_value *v, int depth) {
+  if (depth > 200) return false;
+  switch (erplink_value_type(v)) {
+  case ERPLINK_TYPE_NIL:
+  case ERPLINK_TYPE_BOOL:
+  case ERPLINK_TYPE_STRING: return true;
+  case ERPLINK_TYPE_INT: {
+    int64_t i = 0;
+    erplink_value_get_int(&i, v);
+    return i >= -(int64_t)ELNAPI_MAX_SAFE && i <= (int64_t)ELNAPI_MAX_SAFE;
+  }
+  case ERPLINK_TYPE_DOUBLE: {
+    double d = 0;
+    erplink_value_get_double(&d, v);
+    return isfinite(d);
+  }
+  case ERPLINK_TYPE_ARRAY: {
+    size_t n = erplink_value_count(v);
+    for (size_t i = 0; i < n; i++)
+      if (!json_exact(erplink_value_array_at(v, i), depth + 1)) return false;
+    return true;
+  }
+  case ERPLINK_TYPE_STRUCT: {
+    size_t n = erplink_value_count(v);
+    for (size_t i = 0; i < n; i++) {
+      const char *k = erplink_value_struct_key_at(v, i);
+      size_t klen = erplink_value_struct_key_len_at(v, i);
+      if (!k || memchr(k, '\0', klen)) return false;
+      if (!json_exact(erplink_value_struct_value_at(v, i), depth + 1)) return false;
+    }
+    return true;
+  }
+  default: return false;
+  }
+}
+
+bool json_path_enabled() {
+  static int on = -1;
+  if (on < 0) {
+    const char *e = getenv("ERPLINK_NODE_JSON");
+    on = !(e && strcmp(e, "0") == 0);
+  }
+  return on != 0;
+}
+
+/* worker: the tree as JSON text in *json when that is exact and worth it (then the tree is freed) */
+void to_json_if_exact(erplink_value **v, char **json, size_t *len) {
+  if (!*v || !json_path_enabled()) return;
+  erplink_type t = erplink_value_type(*v);
+  if ((t != ERPLINK_TYPE_ARRAY && t != ERPLINK_TYPE_STRUCT) || erplink_value_count(*v) < 8) return;
+  if (!json_exact(*v, 0)) return;
+  if (erplink_json_encode(json, len, *v) != 0) {
+    erplink_error_clear();
+    *json = nullptr;
+    return;
+  }
+  erplink_value_free(*v);
+  *v = nullptr;
+}
+
+/* main thread: JSON.parse(text) */
+napi_value json_parse(napi_env env, const char *json, size_t len) {
+  napi_value global, JSON_, parse, text, result;
+  if (napi_get_global(env, &global) != napi_ok || napi_get_named_property(env, global, "JSON", &JSON_) != napi_ok ||
+      napi_get_named_property(env, JSON_, "parse", &parse) != napi_ok ||
+      napi_create_string_utf8(env, json, len, &text) != napi_ok ||
+      napi_call_function(env, JSON_, parse, 1, &text, &result) != napi_ok) {
+    elnapi_throw_napi(env);
+    return nullptr;
+  }
+  return result;
+}
+
+/* The C output of an Odoo job. */
+struct OdooOut {
+  char *json = nullptr; /* the answer as JSON text instead of v (to_json_if_exact) */
+  size_t json_len = 0;
+  erplink_value *v = nullptr;
+  int64_t i = 0;
+  int n = 0;
+  odoo_protocol proto = ODOO_PROTOCOL_AUTO;
+  ~OdooOut() {
+    erplink_value_free(v);
+    erplink_free(json);
+  }
+};
+
+/* The JS inputs of an Odoo call, converted on the main thread. */
+struct OdooIn {
+  std::string model, method;
+  ValueHolder a, b;
+  StrList f1, f2;
+  std::vector<int64_t> ids;
+  OptStr s1, s2;
+  int64_t offset = 0, limit = 0, flags = 0;
+};
+
+enum OdooOp {
+  OP_PROTOCOL,
+  OP_VERSION,
+  OP_SERVER_VERSION,
+  OP_AUTHENTICATE,
+  OP_EXECUTE_KW,
+  OP_CALL,
+  OP_SEARCH,
+  OP_SEARCH_COUNT,
+  OP_READ,
+  OP_SEARCH_READ,
+  OP_CREATE,
+  OP_CREATE_MANY,
+  OP_WRITE,
+  OP_UNLINK,
+  OP_FIELDS_GET,
+  OP_NAME_SEARCH,
+  OP_READ_GROUP,
+  OP_CURSOR_NEW,
+};
+
+enum OutKind { OUT_VALUE, OUT_INT, OUT_NONE, OUT_PROTO, OUT_CURSOR };
+
+int odoo_run(int op, odoo_client *c, OdooIn *in, OdooOut *out) {
+  const char *m = in->model.c_str();
+  switch (op) {
+  case OP_PROTOCOL: return odoo_client_protocol(&out->proto, c);
+  case OP_VERSION: return odoo_client_version(&out->v, c);
+  case OP_SERVER_VERSION: {
+    int rc = odoo_client_server_version(&out->n, c);
+    out->i = out->n;
+    return rc;
+  }
+  case OP_AUTHENTICATE: return odoo_client_authenticate(&out->i, c);
+  case OP_EXECUTE_KW: return odoo_client_execute_kw(&out->v, c, m, in->method.c_str(), in->a.v, in->b.v);
+  case OP_CALL: return odoo_client_call(&out->v, c, m, in->method.c_str(), in->a.v, in->b.v, (unsigned)in->flags);
+  case OP_SEARCH: return odoo_client_search(&out->v, c, m, in->a.v, in->offset, in->limit, in->s1.c());
+  case OP_SEARCH_COUNT: return odoo_client_search_count(&out->i, c, m, in->a.v);
+  case OP_READ: return odoo_client_read(&out->v, c, m, in->ids.data(), in->ids.size(), in->f1.ptr(), in->f1.n());
+  case OP_SEARCH_READ:
+    return odoo_client_search_read(&out->v, c, m, in->a.v, in->f1.ptr(), in->f1.n(), in->offset, in->limit,
+                                   in->s1.c());
+  case OP_CREATE: return odoo_client_create(&out->i, c, m, in->a.v);
+  case OP_CREATE_MANY: return odoo_client_create_many(&out->v, c, m, in->a.v);
+  case OP_WRITE: return odoo_client_write(c, m, in->ids.data(), in->ids.size(), in->a.v);
+  case OP_UNLINK: return odoo_client_unlink(c, m, in->ids.data(), in->ids.size());
+  case OP_FIELDS_GET: return odoo_client_fields_get(&out->v, c, m, in->f1.ptr(), in->f1.n());
+  case OP_NAME_SEARCH: return odoo_client_name_search(&out->v, c, m, in->s1.c(), in->a.v, in->s2.c(), in->limit);
+  case OP_READ_GROUP:
+    return odoo_client_read_group(&out->v, c, m, in->a.v, in->f1.ptr(), in->f1.n(), in->f2.ptr(), in->f2.n(),
+                                  in->offset, in->limit, in->s1.c(), (int)in->flags);
+  }
+  return erplink_error_set(ERPLINK_EINVAL, "unknown odoo operation");
+}
+
+/* odooCall(client, op, token, ...op arguments) -> Promise */
+napi_value odoo_call_js(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  for (size_t i = argc; i < 12; i++) argv[i] = undef(env);
+  Handle *h = get_handle(env, argv[0], "odoo.Client");
+  int64_t op = 0;
+  if (!h || !get_i64(env, argv[1], &op, "op")) return rejected(env);
+  napi_value token = argv[2];
+  napi_value *a = argv + 3;
+  auto in = std::make_shared<OdooIn>();
+  OutKind kind = OUT_VALUE;
+  bool ok = true;
+  auto model = [&]() { return get_str(env, a[0], in->model, nullptr, "model"); };
+  switch (op) {
+  case OP_PROTOCOL: kind = OUT_PROTO; break;
+  case OP_VERSION: break;
+  case OP_SERVER_VERSION:
+  case OP_AUTHENTICATE: kind = OUT_INT; break;
+  case OP_EXECUTE_KW:
+  case OP_CALL:
+    /* model, method, args, kwargs, flags */
+    ok = model() && get_str(env, a[1], in->method, nullptr, "method") && get_value(env, a[2], &in->a.v, true) &&
+         get_value(env, a[3], &in->b.v, true) && (op == OP_EXECUTE_KW || get_i64(env, a[4], &in->flags, "flags"));
+    break;
+  case OP_SEARCH: /* model, domain, offset, limit, order */
+    ok = model() && get_value(env, a[1], &in->a.v, true) && get_i64(env, a[2], &in->offset, "offset") &&
+         get_i64(env, a[3], &in->limit, "limit") && get_optstr(env, a[4], in->s1, "order");
+    break;
+  case OP_SEARCH_COUNT:
+    kind = OUT_INT;
+    ok = model() && get_value(env, a[1], &in->a.v, true);
+    break;
+  case OP_READ: /* model, ids, fields */ ok = model() && get_ids(env, a[1], in->ids) && get_strlist(env, a[2], in->f1, "fields"); break;
+  case OP_SEARCH_READ: /* model, domain, fields, offset, limit, order */
+    ok = model() && get_value(env, a[1], &in->a.v, true) && get_strlist(env, a[2], in->f1, "fields") &&
+         get_i64(env, a[3], &in->offset, "offset") && get_i64(env, a[4], &in->limit, "limit") &&
+         get_optstr(env, a[5], in->s1, "order");
+    break;
+  case OP_CREATE:
+    kind = OUT_INT;
+    ok = model() && get_value(env, a[1], &in->a.v, false);
+    break;
+  case OP_CREATE_MANY: ok = model() && get_value(env, a[1], &in->a.v, false); break;
+  case OP_WRITE:
+    kind = OUT_NONE;
+    ok = model() && get_ids(env, a[1], in->ids) && get_value(env, a[2], &in->a.v, false);
+    break;
+  case OP_UNLINK:
+    kind = OUT_NONE;
+    ok = model() && get_ids(env, a[1], in->ids);
+    break;
+  case OP_FIELDS_GET: ok = model() && get_strlist(env, a[1], in->f1, "attributes"); break;
+  case OP_NAME_SEARCH: /* model, name, domain, operator, limit */
+    ok = model() && get_optstr(env, a[1], in->s1, "name") && get_value(env, a[2], &in->a.v, true) &&
+         get_optstr(env, a[3], in->s2, "operator") && get_i64(env, a[4], &in->limit, "limit");
+    break;
+  case OP_READ_GROUP: /* model, domain, fields, groupby, offset, limit, orderby, lazy */
+    ok = model() && get_value(env, a[1], &in->a.v, true) && get_strlist(env, a[2], in->f1, "fields") &&
+         get_strlist(env, a[3], in->f2, "groupby") && get_i64(env, a[4], &in->offset, "offset") &&
+         get_i64(env, a[5], &in->limit, "limit") && get_optstr(env, a[6], in->s1, "orderby") &&
+         get_i64(env, a[7], &in->flags, "lazy");
+    break;
+  case OP_CURSOR_NEW: /* model, domain, fields, pageSize */
+    kind = OUT_CURSOR;
+    ok = model() && get_value(env, a[1], &in->a.v, true) && get_strlist(env, a[2], in->f1, "fields") &&
+         get_i64(env, a[3], &in->limit, "pageSize");
+    if (ok && in->limit < 0) ok = (throw_code(env, ERPLINK_EINVAL, "pageSize must be >= 0"), false);
+    break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown odoo operation"), false);
+  }
+  if (!ok) return rejected(env);
+  auto out = std::make_shared<OdooOut>();
+  auto cursor = std::make_shared<odoo_cursor *>(nullptr);
+  Job *j = new Job();
+  odoo_client *c = (odoo_client *)h->p;
+  int opi = (int)op;
+  if (op == OP_CURSOR_NEW)
+    j->run = [c, in, cursor]() {
+      return odoo_cursor_new(cursor.get(), c, in->model.c_str(), in->a.v, in->f1.ptr(), in->f1.n(), (size_t)in->limit);
+    };
+  else
+    j->run = [opi, c, in, out]() {
+      int rc = odoo_run(opi, c, in.get(), out.get());
+      if (rc == 0) to_json_if_exact(&out->v, &out->json, &out->json_len);
+      return rc;
+    };
+  napi_value client_ext = argv[0];
+  j->finish = [kind, out, cursor](napi_env env) -> napi_value {
+    switch (kind) {
+    case OUT_VALUE: return out->json ? json_parse(env, out->json, out->json_len) : from_value_or_null(env, out->v);
+    case OUT_INT: return js_int(env, out->i);
+    case OUT_NONE: return undef(env);
+    case OUT_PROTO: {
+      const char *names[] = {"auto", "xmlrpc", "jsonrpc", "json2"};
+      return js_str(env, (unsigned)out->proto < 4 ? names[out->proto] : "auto");
+    }
+    case OUT_CURSOR: {
+      napi_value hv = handle_new(env, *cursor, (void (*)(void *))odoo_cursor_free, "odoo.Cursor");
+      *cursor = nullptr;
+      return hv;
+    }
+    }
+    return undef(env);
+  };
+  j->cleanup = [cursor]() {
+    if (*cursor) odoo_cursor_free(*cursor);
+  };
+  job_use(env, j, h, client_ext);
+  napi_value promise = job_submit(env, j, token);
+  return promise;
+}
+
+/* odooCursorNext(cursor, client, token) -> Promise<array | null>. The cursor handle keeps the client alive. */
+napi_value odoo_cursor_next_js(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *cur = get_handle(env, argv[0], "odoo.Cursor");
+  Handle *cli = cur ? get_handle(env, argv[1], "odoo.Client") : nullptr;
+  if (!cur || !cli) return rejected(env);
+  auto page = std::make_shared<OdooOut>();
+  Job *j = new Job();
+  odoo_cursor *c = (odoo_cursor *)cur->p;
+  j->run = [c, page]() {
+    int rc = odoo_cursor_next(&page->v, c);
+    if (rc == 0) to_json_if_exact(&page->v, &page->json, &page->json_len);
+    return rc;
+  };
+  j->finish = [page](napi_env env) {
+    return page->json ? json_parse(env, page->json, page->json_len) : from_value_or_null(env, page->v);
+  };
+  job_use(env, j, cur, argv[0]);
+  job_use(env, j, cli, argv[1]);
+  return job_submit(env, j, argv[2]);
+}
+
+napi_value odoo_cursor_count_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *cur = get_handle(env, argv[0], "odoo.Cursor");
+  if (!cur) return nullptr;
+  return js_int(env, (int64_t)odoo_cursor_count((odoo_cursor *)cur->p));
+}
+
+
+/* ------------------------------------------------------------------ cartona */
+
+void fill_err(ErrInfo &out, const erplink_error *e) {
+  out.code = erplink_error_code(e);
+  out.message = erplink_error_message(e) ? erplink_error_message(e) : "";
+  out.http_status = erplink_error_http_status(e);
+  const char *rcls = erplink_error_remote_class(e), *det = erplink_error_detail(e);
+  if (rcls) out.has_remote = true, out.remote_class = rcls;
+  if (det) out.has_detail = true, out.detail = det;
+  out.retry_after = erplink_error_retry_after_ms(e);
+}
+
+/* cartonaClientNew({token, baseUrl, supplierCode, batchSize, concurrency, timeoutMs, maxAttempts, backoffMs}) */
+napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
+  cartona_options *o = nullptr;
+  int rc = cartona_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    cartona_options *o;
+    ~Guard() { cartona_options_free(o); }
+  } guard{o};
+  napi_value v;
+  OptStr tok, base;
+  NAPI_TRY(napi_get_named_property(env, argv[0], "token", &v));
+  if (!get_optstr(env, v, tok, "token")) return nullptr;
+  NAPI_TRY(napi_get_named_property(env, argv[0], "baseUrl", &v));
+  if (!get_optstr(env, v, base, "baseUrl")) return nullptr;
+  if (!tok.absent) rc = cartona_options_set_token(o, tok.c());
+  if (!rc && !base.absent) rc = cartona_options_set_base_url(o, base.c());
+  static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "timeoutMs", "maxAttempts", "backoffMs"};
+  for (int k = 0; k < 6 && !rc; k++) {
+    NAPI_TRY(napi_get_named_property(env, argv[0], ints[k], &v));
+    if (is_nullish(env, v)) continue;
+    int64_t x;
+    if (!get_i64(env, v, &x, ints[k])) return nullptr;
+    switch (k) {
+    case 0: rc = cartona_options_set_supplier_code(o, x); break;
+    case 1: rc = cartona_options_set_batch_size(o, (int)x); break;
+    case 2: rc = cartona_options_set_concurrency(o, (int)x); break;
+    case 3: rc = erplink_http_options_set_timeout_ms(cartona_options_http(o), x); break;
+    case 4: rc = erplink_http_options_set_max_attempts(cartona_options_http(o), (int)x); break;
+    case 5: rc = erplink_http_options_set_backoff_ms(cartona_options_http(o), x, x); break;
+    }
+  }
+  cartona_client *c = nullptr;
+  if (!rc) rc = cartona_client_new(&c, o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, c, (void (*)(void *))cartona_client_free, "cartona.Client");
+}
+
+napi_value ptr_external(napi_env env, const void *p) {
+  napi_value e;
+  if (napi_create_external(env, (void *)p, nullptr, nullptr, &e) != napi_ok) return nullptr;
+  return e;
+}
+
+const void *get_ptr(napi_env env, napi_value v) {
+  void *p = nullptr;
+  napi_get_value_external(env, v, &p);
+  return p;
+}
+
+/* An order as a plain object {ptr, hashedId, status, paymentMethod, raw, lines: [{ptr, quantity, unitPrice, raw}]};
+ * ptr is borrowed from its owner (an orders list or an intake), which the JS Order keeps. */
+napi_value order_to_js(napi_env env, const cartona_order *o) {
+  napi_value obj, lines;
+  NAPI_TRY(napi_create_object(env, &obj));
+  SETP(obj, "ptr", ptr_external(env, o));
+  SETP(obj, "hashedId", js_str(env, cartona_order_hashed_id(o)));
+  SETP(obj, "status", js_str(env, cartona_order_status(o)));
+  SETP(obj, "paymentMethod", js_str(env, cartona_payment_method_name(cartona_order_payment_method(o))));
+  SETP(obj, "raw", from_value_or_null(env, cartona_order_raw(o)));
+  size_t n = cartona_order_line_count(o);
+  NAPI_TRY(napi_create_array_with_length(env, n, &lines));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_order_line *l = cartona_order_line_at(o, i);
+    napi_value lo, d;
+    NAPI_TRY(napi_create_object(env, &lo));
+    SETP(lo, "ptr", ptr_external(env, l));
+    NAPI_TRY(napi_create_double(env, cartona_order_line_quantity(l), &d));
+    SETP(lo, "quantity", d);
+    NAPI_TRY(napi_create_double(env, cartona_order_line_unit_price(l), &d));
+    SETP(lo, "unitPrice", d);
+    SETP(lo, "raw", from_value_or_null(env, cartona_order_line_raw(l)));
+    NAPI_TRY(napi_set_element(env, lines, (uint32_t)i, lo));
+  }
+  SETP(obj, "lines", lines);
+  return obj;
+}
+
+napi_value orders_to_js(napi_env env, napi_value owner, const cartona_orders *l) {
+  napi_value arr, res;
+  size_t n = cartona_orders_count(l);
+  NAPI_TRY(napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; i++) {
+    napi_value o = order_to_js(env, cartona_orders_at(l, i));
+    if (!o) return nullptr;
+    NAPI_TRY(napi_set_element(env, arr, (uint32_t)i, o));
+  }
+  NAPI_TRY(napi_create_object(env, &res));
+  SETP(res, "owner", owner);
+  SETP(res, "orders", arr);
+  return res;
+}
+
+napi_value bulk_to_js(napi_env env, const cartona_bulk_result *r) {
+  napi_value obj, outs, counts;
+  size_t n = cartona_bulk_result_count(r);
+  NAPI_TRY(napi_create_object(env, &obj));
+  NAPI_TRY(napi_create_array_with_length(env, n, &outs));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_outcome *o = cartona_bulk_result_at(r, i);
+    napi_value oo, v;
+    NAPI_TRY(napi_create_object(env, &oo));
+    SETP(oo, "index", js_int(env, (int64_t)cartona_outcome_index(o)));
+    SETP(oo, "status", js_str(env, cartona_item_status_name(cartona_outcome_status(o))));
+    SETP(oo, "message", js_str(env, cartona_outcome_message(o)));
+    const erplink_error *e = cartona_outcome_error(o);
+    if (e) {
+      ErrInfo ei;
+      fill_err(ei, e);
+      v = make_error(env, ei);
+    } else {
+      napi_get_null(env, &v);
+    }
+    SETP(oo, "error", v);
+    SETP(oo, "retryable", js_bool(env, e && erplink_error_retryable(erplink_error_code(e))));
+    SETP(oo, "httpStatus", js_int(env, cartona_outcome_http_status(o)));
+    NAPI_TRY(napi_set_element(env, outs, (uint32_t)i, oo));
+  }
+  SETP(obj, "outcomes", outs);
+  NAPI_TRY(napi_create_object(env, &counts));
+  for (int st = CARTONA_ITEM_UPDATED; st <= CARTONA_ITEM_NOT_SENT; st++)
+    SETP(counts, cartona_item_status_name((cartona_item_status)st),
+         js_int(env, (int64_t)cartona_bulk_result_count_status(r, (cartona_item_status)st)));
+  SETP(obj, "counts", counts);
+  SETP(obj, "batches", js_int(env, (int64_t)cartona_bulk_result_batches(r)));
+  SETP(obj, "attempts", js_int(env, (int64_t)cartona_bulk_result_attempts(r)));
+  return obj;
+}
+
+napi_value sync_report_to_js(napi_env env, const cartona_sync_report *r) {
+  static const char *names[] = {"", "acked", "import_failed", "ack_failed", "unmarked"};
+  napi_value obj, entries;
+  size_t n = cartona_sync_report_count(r);
+  NAPI_TRY(napi_create_object(env, &obj));
+  NAPI_TRY(napi_create_array_with_length(env, n, &entries));
+  for (size_t i = 0; i < n; i++) {
+    const cartona_sync_entry *e = cartona_sync_report_at(r, i);
+    napi_value eo;
+    int oc = (int)cartona_sync_entry_outcome(e);
+    NAPI_TRY(napi_create_object(env, &eo));
+    SETP(eo, "hashedId", js_str(env, cartona_sync_entry_hashed_id(e)));
+    SETP(eo, "outcome", js_str(env, oc >= 1 && oc <= 4 ? names[oc] : "unknown"));
+    SETP(eo, "message", js_str(env, cartona_sync_entry_message(e)));
+    NAPI_TRY(napi_set_element(env, entries, (uint32_t)i, eo));
+  }
+  SETP(obj, "entries", entries);
+  napi_value counts;
+  NAPI_TRY(napi_create_object(env, &counts));
+  for (int oc = 1; oc <= 4; oc++)
+    SETP(counts, names[oc], js_int(env, (int64_t)cartona_sync_report_count_outcome(r, (cartona_sync_outcome)oc)));
+  SETP(obj, "counts", counts);
+  SETP(obj, "pages", js_int(env, (int64_t)cartona_sync_report_pages(r)));
+  return obj;
+}
+
+enum CartonaOp {
+  C_TEST = 0,
+  C_LIST,
+  C_UPDATE_PRODUCTS,
+  C_UPDATE_BASE,
+  C_UPDATE_STOCK,
+  C_PULL,
+  C_ACK,
+  C_STATUSES,
+  C_STATUS,
+  C_DETAILS,
+  C_INTAKE_NEW,
+  C_INTAKE_NEXT,
+  C_INTAKE_FINISH,
+};
+
+struct CartonaJob {
+  int64_t a = 0, b = 0;
+  OptStr s[5];
+  ValueHolder v;
+  cartona_items *items = nullptr;
+  cartona_order_changes *changes = nullptr;
+  StrList ids;
+  /* outputs */
+  erplink_value *out_v = nullptr;
+  cartona_bulk_result *bulk = nullptr;
+  cartona_orders *orders = nullptr;
+  cartona_intake *intake = nullptr;
+  const cartona_order *order = nullptr;
+  cartona_sync_report *report = nullptr;
+  ~CartonaJob() {
+    cartona_items_free(items);
+    cartona_order_changes_free(changes);
+    erplink_value_free(out_v);
+    cartona_bulk_result_free(bulk);
+    cartona_orders_free(orders);
+    cartona_intake_free(intake);
+    cartona_sync_report_free(report);
+  }
+};
+
+/* cartonaCall(handle, op, token, ...) -> Promise; handle: the client, or the intake for C_INTAKE_NEXT/FINISH */
+napi_value cartona_call_js(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  for (size_t i = argc; i < 10; i++) argv[i] = undef(env);
+  int64_t op = 0;
+  if (!get_i64(env, argv[1], &op, "op")) return rejected(env);
+  bool on_intake = op == C_INTAKE_NEXT || op == C_INTAKE_FINISH;
+  Handle *h = get_handle(env, argv[0], on_intake ? "cartona.Intake" : "cartona.Client");
+  if (!h) return rejected(env);
+  napi_value *a = argv + 3;
+  auto cj = std::make_shared<CartonaJob>();
+  bool ok = true;
+  int rc = 0;
+  switch (op) {
+  case C_TEST: break;
+  case C_LIST: /* page, perPage, internalProductId, supplierProductId */
+    ok = get_i64(env, a[0], &cj->a, "page") && get_i64(env, a[1], &cj->b, "perPage") &&
+         get_optstr(env, a[2], cj->s[0], "internalProductId") && get_optstr(env, a[3], cj->s[1], "supplierProductId");
+    break;
+  case C_UPDATE_PRODUCTS:
+  case C_UPDATE_BASE:
+  case C_UPDATE_STOCK: /* items (array of objects) */
+    ok = get_value(env, a[0], &cj->v.v, false);
+    if (ok) rc = cartona_items_new(&cj->items);
+    if (ok && !rc && erplink_value_count(cj->v.v) > 0) rc = cartona_items_add_value(cj->items, cj->v.v);
+    if (rc) ok = (elnapi_throw_last(env, rc), false);
+    break;
+  case C_PULL: /* page, perPage, from, to */
+    ok = get_i64(env, a[0], &cj->a, "page") && get_i64(env, a[1], &cj->b, "perPage") &&
+         get_optstr(env, a[2], cj->s[0], "from") && get_optstr(env, a[3], cj->s[1], "to");
+    break;
+  case C_ACK:
+    ok = get_strlist(env, a[0], cj->ids, "hashedIds");
+    if (ok && cj->ids.absent) ok = (throw_code(env, ERPLINK_EINVAL, "hashedIds must be an array"), false);
+    break;
+  case C_STATUSES: ok = get_value(env, a[0], &cj->v.v, false); break;
+  case C_STATUS: /* hashedId, status, retailerOtp, cancellationReason, estimatedDeliveryDay, deliveryDay */
+    ok = get_optstr(env, a[0], cj->s[0], "hashedId") && get_optstr(env, a[1], cj->s[1], "status");
+    for (int k = 0; ok && k < 4; k++) {
+      OptStr tmp;
+      ok = get_optstr(env, a[2 + k], k < 3 ? cj->s[2 + k] : tmp, "status option");
+      if (k == 3) cj->v.v = nullptr, cj->ids.s = {tmp.s}, cj->ids.absent = tmp.absent;
+    }
+    break;
+  case C_DETAILS: { /* hashedId, [[kind, ...]] */
+    OptStr hid;
+    ok = get_optstr(env, a[0], hid, "hashedId");
+    if (ok) rc = cartona_order_changes_new(&cj->changes, hid.c());
+    bool is = false;
+    if (ok && !rc) napi_is_array(env, a[1], &is);
+    if (ok && !rc && !is) ok = (throw_code(env, ERPLINK_ETYPE, "changes must be an array"), false);
+    uint32_t n = 0;
+    if (ok && !rc) napi_get_array_length(env, a[1], &n);
+    for (uint32_t i = 0; ok && !rc && i < n; i++) {
+      napi_value ch, x[5];
+      napi_get_element(env, a[1], i, &ch);
+      for (uint32_t k = 0; k < 5; k++) napi_get_element(env, ch, k, &x[k]);
+      int64_t kind = 0, amount = 0;
+      double price = 0;
+      OptStr s1, s2;
+      ok = get_i64(env, x[0], &kind, "change");
+      if (ok && kind == 0) { /* set quantity: line, amount */
+        ok = get_optstr(env, x[1], s1, "lineId") && get_i64(env, x[2], &amount, "amount");
+        if (ok) rc = cartona_order_changes_set_quantity(cj->changes, s1.c(), amount);
+      } else if (ok && kind == 1) { /* add line: supplierProductId, internalProductId, amount, price */
+        ok = get_optstr(env, x[1], s1, "supplierProductId") && get_optstr(env, x[2], s2, "internalProductId") &&
+             get_i64(env, x[3], &amount, "amount") && napi_get_value_double(env, x[4], &price) == napi_ok;
+        if (ok) rc = cartona_order_changes_add_line(cj->changes, s1.c(), s2.c(), amount, price);
+        else if (!rc) throw_code(env, ERPLINK_ETYPE, "price must be a number");
+      } else if (ok && kind == 2) {
+        ok = get_optstr(env, x[1], s1, "lineId");
+        if (ok) rc = cartona_order_changes_cancel_line(cj->changes, s1.c());
+      }
+    }
+    if (rc) ok = (elnapi_throw_last(env, rc), false);
+    break;
+  }
+  case C_INTAKE_NEW: ok = get_i64(env, a[0], &cj->a, "maxPages") && get_i64(env, a[1], &cj->b, "perPage"); break;
+  case C_INTAKE_NEXT:
+  case C_INTAKE_FINISH: break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown cartona operation"), false);
+  }
+  if (!ok) return rejected(env);
+  void *p = h->p;
+  int opi = (int)op;
+  Job *j = new Job();
+  j->run = [cj, p, opi]() -> int {
+    cartona_client *c = (cartona_client *)p;
+    switch (opi) {
+    case C_TEST: return cartona_client_test_connection(c);
+    case C_LIST: return cartona_client_list_products(&cj->out_v, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
+    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_PULL: return cartona_client_pull_orders(&cj->orders, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
+    case C_ACK: return cartona_client_ack_orders(c, cj->ids.ptr(), cj->ids.n());
+    case C_STATUSES: return cartona_client_update_order_statuses(c, cj->v.v);
+    case C_STATUS:
+      return cartona_client_update_order_status(c, cj->s[0].c(), cj->s[1].c(), cj->s[2].c(), cj->s[3].c(),
+                                                cj->s[4].c(), cj->ids.absent ? nullptr : cj->ids.s[0].c_str());
+    case C_DETAILS: return cartona_client_update_order_details(c, cj->changes);
+    case C_INTAKE_NEW: return cartona_intake_new(&cj->intake, c, (int)cj->a, cj->b);
+    case C_INTAKE_NEXT: return cartona_intake_next(&cj->order, (cartona_intake *)p);
+    case C_INTAKE_FINISH: return cartona_intake_finish(&cj->report, (cartona_intake *)p);
+    }
+    return erplink_error_set(ERPLINK_EINVAL, "unknown cartona operation");
+  };
+  napi_value client_ext = argv[0];
+  napi_ref owner_ref;
+  napi_create_reference(env, client_ext, 1, &owner_ref);
+  j->finish = [cj, opi, owner_ref](napi_env env) -> napi_value {
+    napi_value owner;
+    napi_get_reference_value(env, owner_ref, &owner);
+    switch (opi) {
+    case C_LIST: return from_value_or_null(env, cj->out_v);
+    case C_UPDATE_PRODUCTS:
+    case C_UPDATE_BASE:
+    case C_UPDATE_STOCK: return bulk_to_js(env, cj->bulk);
+    case C_PULL: {
+      napi_value hv = handle_new(env, cj->orders, (void (*)(void *))cartona_orders_free, "cartona.Orders");
+      cartona_orders *l = cj->orders;
+      cj->orders = nullptr;
+      return hv ? orders_to_js(env, hv, l) : nullptr;
+    }
+    case C_INTAKE_NEW: {
+      napi_value hv = handle_new(env, cj->intake, (void (*)(void *))cartona_intake_free, "cartona.Intake");
+      cj->intake = nullptr;
+      if (hv) borrow(env, hv, owner, (Handle *)[&]() { void *d; napi_get_value_external(env, owner, &d); return d; }());
+      return hv;
+    }
+    case C_INTAKE_NEXT: {
+      if (!cj->order) {
+        napi_value n;
+        napi_get_null(env, &n);
+        return n;
+      }
+      return order_to_js(env, cj->order);
+    }
+    case C_INTAKE_FINISH: return sync_report_to_js(env, cj->report);
+    }
+    return undef(env);
+  };
+  j->cleanup = [owner_ref, env]() { napi_delete_reference(env, owner_ref); };
+  job_use(env, j, h, argv[0]);
+  return job_submit(env, j, argv[2]);
+}
+
+/* cartonaIntakeDone(intake, orderPtr, ok, message) (no I/O: it records the outcome) */
+napi_value cartona_intake_done_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "cartona.Intake");
+  if (!h) return nullptr;
+  bool okv = false;
+  napi_get_value_bool(env, argv[2], &okv);
+  OptStr msg;
+  if (!get_optstr(env, argv[3], msg, "message")) return nullptr;
+  int rc = cartona_intake_done((cartona_intake *)h->p, (const cartona_order *)get_ptr(env, argv[1]), okv, msg.c());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return undef(env);
+}
+
+/* cartonaOrderText(owner, ptr, kind, key): kind 0 text, 1 number, 2 retailer text, 3 line text, 4 line number */
+napi_value cartona_order_field_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  napi_valuetype t;
+  napi_typeof(env, argv[0], &t);
+  void *owner = nullptr;
+  if (t != napi_external || napi_get_value_external(env, argv[0], &owner) != napi_ok || !owner ||
+      !((Handle *)owner)->p)
+    return throw_code(env, ERPLINK_EINVAL, "the orders were freed"), nullptr;
+  const void *p = get_ptr(env, argv[1]);
+  int64_t kind = 0;
+  std::string key;
+  if (!get_i64(env, argv[2], &kind, "kind") || !get_str(env, argv[3], key, nullptr, "key")) return nullptr;
+  double d = 0;
+  int rc = 0;
+  switch (kind) {
+  case 0: return js_str(env, cartona_order_text((const cartona_order *)p, key.c_str()));
+  case 2: return js_str(env, cartona_order_retailer_text((const cartona_order *)p, key.c_str()));
+  case 3: return js_str(env, cartona_order_line_text((const cartona_order_line *)p, key.c_str()));
+  case 1: rc = cartona_order_number(&d, (const cartona_order *)p, key.c_str()); break;
+  case 4: rc = cartona_order_line_number(&d, (const cartona_order_line *)p, key.c_str()); break;
+  default: rc = erplink_error_set(ERPLINK_EINVAL, "bad kind");
+  }
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value r;
+  napi_create_double(env, d, &r);
+  return r;
+}
+
+/* cartonaParseOrders(text | value) -> {owner, orders} */
+napi_value cartona_parse_orders_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  napi_valuetype t;
+  napi_typeof(env, argv[0], &t);
+  cartona_orders *l = nullptr;
+  int rc;
+  if (t == napi_string) {
+    std::string text;
+    if (!get_str(env, argv[0], text, nullptr, "text")) return nullptr;
+    rc = cartona_orders_parse(&l, text.data(), text.size());
+  } else {
+    ValueHolder v;
+    if (!get_value(env, argv[0], &v.v, false)) return nullptr;
+    rc = cartona_orders_from_value(&l, v.v);
+  }
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value hv = handle_new(env, l, (void (*)(void *))cartona_orders_free, "cartona.Orders");
+  return hv ? orders_to_js(env, hv, l) : nullptr;
+}
+
+/* vocabularies: cartonaVocab(kind, word): 0 status settable, 1 cancellation reason, 2 unit */
+napi_value cartona_vocab_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int64_t kind;
+  std::string w;
+  if (!get_i64(env, argv[0], &kind, "kind") || !get_str(env, argv[1], w, nullptr, "word")) return nullptr;
+  int r = kind == 0 ? cartona_status_settable(w.c_str())
+          : kind == 1 ? cartona_cancellation_reason_valid(w.c_str())
+                      : cartona_unit_valid(w.c_str());
+  return js_bool(env, r != 0);
+}
+
+/* status map */
+napi_value cartona_status_map_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool dflt = true;
+  if (!is_nullish(env, argv[0])) napi_get_value_bool(env, argv[0], &dflt);
+  cartona_status_map *m = nullptr;
+  int rc = dflt ? cartona_status_map_new_default(&m) : cartona_status_map_new_empty(&m);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, m, (void (*)(void *))cartona_status_map_free, "cartona.StatusMap");
+}
+
+/* cartonaStatusMap(map, op, a, b): 0 toCartona(a), 1 toOdoo(a), 2 setOutbound(a, b|null), 3 setInbound(a, b|null) */
+napi_value cartona_status_map_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *h = get_handle(env, argv[0], "cartona.StatusMap");
+  int64_t op;
+  std::string a;
+  OptStr b;
+  if (!h || !get_i64(env, argv[1], &op, "op") || !get_str(env, argv[2], a, nullptr, "state") ||
+      !get_optstr(env, argv[3], b, "state"))
+    return nullptr;
+  cartona_status_map *m = (cartona_status_map *)h->p;
+  const char *out = nullptr;
+  int rc = op == 0   ? cartona_status_map_to_cartona(&out, m, a.c_str())
+           : op == 1 ? cartona_status_map_to_odoo(&out, m, a.c_str())
+           : op == 2 ? cartona_status_map_set_outbound(m, a.c_str(), b.c())
+                     : cartona_status_map_set_inbound(m, a.c_str(), b.c());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return op <= 1 ? js_str(env, out) : undef(env);
+}
+
+/* ------------------------------------------------------------------ registration */
+
+void env_cleanup(void *arg) {
+  EnvData *ed = (EnvData *)arg;
+  (void)ed; /* the tsfn is released by Node at teardown; jobs still queued are dropped with it */
+}
+
+
+} // namespace
+
+/* Called from the SWIG module's Init (bindings/erplink.i). */
+napi_value elnode_register(napi_env env, napi_value exports) {
+  EnvData *ed = new EnvData(); /* one per environment, for its lifetime */
+  tl_env_data = ed;
+  napi_value name;
+  napi_create_string_utf8(env, "erplink.done", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, job_done_js,
+                                      &ed->tsfn) != napi_ok)
+    return nullptr;
+  napi_unref_threadsafe_function(env, ed->tsfn);
+  napi_add_env_cleanup_hook(env, env_cleanup, ed);
+  struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {
+      {"close", handle_close},
+      {"cancelNew", cancel_new},
+      {"cancelTrigger", cancel_trigger},
+      {"rzVerifierNew", rz_verifier_new},
+      {"rzVerifierCount", rz_verifier_count},
+      {"rzVerifierWebhook", rz_verifier_webhook},
+      {"rzVerifierFields", rz_verifier_fields},
+      {"rzVerifyWebhook", rz_verify_webhook},
+      {"rzParseEvent", rz_parse_event},
+      {"rzEventEntity", rz_event_entity},
+      {"rzEntityString", rz_entity_string},
+      {"rzEntityInt", rz_entity_int},
+      {"storeOpen", store_open},
+      {"storePath", store_path},
+      {"storeCheck", store_check},
+      {"dedupNewMemory", dedup_new_memory},
+      {"dedupNewSqlite", dedup_new_sqlite},
+      {"dedupSeen", dedup_seen},
+      {"dedupForget", dedup_forget},
+      {"dedupCount", dedup_count},
+      {"blobNew", blob_new},
+      {"blobGet", blob_get},
+      {"blobPut", blob_put},
+      {"blobRemove", blob_remove},
+      {"blobEvict", blob_evict},
+      {"blobSize", blob_size},
+      {"odooClientNew", odoo_client_new_js},
+      {"odooCall", odoo_call_js},
+      {"odooCursorNext", odoo_cursor_next_js},
+      {"odooCursorCount", odoo_cursor_count_js},
+      {"cartonaClientNew", cartona_client_new_js},
+      {"cartonaCall", cartona_call_js},
+      {"cartonaIntakeDone", cartona_intake_done_js},
+      {"cartonaOrderField", cartona_order_field_js},
+      {"cartonaParseOrders", cartona_parse_orders_js},
+      {"cartonaVocab", cartona_vocab_js},
+      {"cartonaStatusMapNew", cartona_status_map_new_js},
+      {"cartonaStatusMap", cartona_status_map_js},
+  };
+  napi_value native;
+  napi_create_object(env, &native);
+  for (auto &f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
+    napi_set_named_property(env, native, f.name, fn);
+  }
+  napi_set_named_property(env, exports, "native", native);
+  return exports;
+}

@@ -1,0 +1,135 @@
+// The typed test of the Node binding: type-checked with `tsc --strict --noEmit -p bindings/node`
+// (tests/bindings/run.sh) against index.d.ts. It uses every export with its declared types and
+// states, with @ts-expect-error, calls the declarations must refuse.
+import * as erplink from 'erplink';
+import { cartona, odoo, razorpay, store } from 'erplink';
+
+export async function typed(url: string): Promise<void> {
+  const v: string = erplink.version();
+  const n: number = erplink.versionNumber();
+  const out: erplink.OutValue = erplink.roundtrip({ a: [1, 2n, 'x', null, new Date(), Buffer.from('b')] });
+  const d: string = erplink.dump(out as erplink.InValue);
+  const i: number | bigint = erplink.getInt(5);
+  const s: string = erplink.strerror(erplink.codes.EINVAL);
+  void [v, n, d, i, s];
+
+  // razorpay: synchronous
+  const idx: number = razorpay.verifyWebhook(Buffer.from('{}'), 'f'.repeat(64), ['a', 'b']);
+  razorpay.verifyWebhook('{}', 'f'.repeat(64), 'a');
+  razorpay.verifyPayment('order', 'pay', 'sig', 'secret');
+  razorpay.verifySubscription('pay', 'sub', 'sig', ['secret']);
+  razorpay.verifyPaymentLink('plink', '', 'paid', 'pay', 'sig', 'secret');
+  const ver = new razorpay.Verifier(['a', 'b']);
+  const size: number = ver.size;
+  ver.verifyWebhook(new Uint8Array(2), 'sig');
+  ver.verifyPayment('o', 'p', 's');
+  ver.verifySubscription('p', 's', 'sig');
+  ver.verifyPaymentLink('a', 'b', 'c', 'd', 'e');
+  ver.close();
+  const ev: razorpay.Event = razorpay.parseEvent('{"event":"x"}', null);
+  const name: string = ev.name;
+  const created: number | null = ev.createdAt;
+  const ent: razorpay.Entity | null = ev.payment ?? ev.order ?? ev.entity('refund');
+  if (ent) {
+    const amount: number | bigint | null = ent.amount;
+    const e2: string | null = ent.string('description');
+    const e3: number | bigint | null = ent.integer('fee');
+    void [amount, e2, e3];
+  }
+  void [idx, size, name, created, razorpay.SIGNATURE_LEN];
+  // @ts-expect-error verification is synchronous: no Promise
+  await razorpay.verifyWebhook('{}', 'sig', 'a').then(() => 0);
+
+  // store: asynchronous
+  const st: store.Store = await store.Store.open('/tmp/x.db', { sync: 'full', create: true });
+  const path: string = st.path;
+  await st.check();
+  const dd = new store.Dedup({ ttlMs: 1000, capacity: 10, store: st, name: 'd' });
+  const seen: boolean = await dd.seen('id', { nowMs: 5, signal: new AbortController().signal });
+  const forgot: boolean = await dd.forget('id');
+  const count: number = await dd.count();
+  dd.close();
+  const rd = new razorpay.Dedup({ path: '/tmp/y.db' });
+  const rseen: boolean = await rd.seen('evt');
+  const cache = new store.BlobCache(st, 'c', 1 << 20);
+  await cache.put('k', 'text');
+  const got: Buffer | null = await cache.get('k');
+  const cs: store.CacheSize = await cache.size();
+  await cache.evict();
+  const removed: boolean = await cache.remove('k');
+  cache.close();
+  st.close();
+  void [path, seen, forgot, count, rseen, got, cs.bytes, removed];
+  // @ts-expect-error a Store comes from Store.open()
+  new store.Store('x');
+  // @ts-expect-error sync is 'normal' or 'full'
+  await store.Store.open('/tmp/x.db', { sync: 'sometimes' });
+
+  // odoo: asynchronous
+  const c = new odoo.Client({ url, db: 'demo', login: 'admin', apiKey: 'k', protocol: 'json2', timeoutMs: 5000 });
+  const proto: 'xmlrpc' | 'jsonrpc' | 'json2' = await c.protocol();
+  const uid: number = await c.authenticate();
+  const ver2: number = await c.serverVersion();
+  const ids: number[] = await c.search('res.partner', [['is_company', '=', true]], { limit: 5, order: 'id' });
+  const cnt: number = await c.searchCount('res.partner', []);
+  const recs: erplink.OdooRecord[] = await c.read('res.partner', ids, ['name']);
+  const rows = await c.searchRead('res.partner', [], { fields: ['name'], limit: 3, signal: AbortSignal.timeout(1000) });
+  const newId: number = await c.create('res.partner', { name: 'x' });
+  const newIds: number[] = await c.create('res.partner', [{ name: 'a' }, { name: 'b' }]);
+  await c.write('res.partner', newId, { name: 'y' });
+  await c.unlink('res.partner', [newId, ...newIds]);
+  const fg = await c.fieldsGet('res.partner', ['type']);
+  const ns: [number, string][] = await c.nameSearch('res.partner', 'a', { limit: 2 });
+  const groups = await c.readGroup('res.partner', [], ['id:count'], ['is_company'], { lazy: false });
+  const kw: erplink.OutValue = await c.executeKw('res.partner', 'search_count', [[]], {}, { idempotent: true });
+  for await (const rec of c.iterSearchRead('res.partner', [], { fields: ['name'], pageSize: 100 })) {
+    const nm: erplink.OutValue = rec.name;
+    void nm;
+    break;
+  }
+  c.close();
+  void [proto, uid, ver2, cnt, recs, rows, fg, ns, groups, kw, (await c.version()).server_version];
+  // @ts-expect-error unknown protocol
+  new odoo.Client({ url, db: 'demo', protocol: 'soap' });
+  // @ts-expect-error url is required
+  new odoo.Client({ db: 'demo' });
+
+  // errors
+  try {
+    await c.search('x');
+  } catch (e) {
+    if (e instanceof erplink.ErplinkError) {
+      const info: [number, string, string, number | null, string | null, string | null, number | null] =
+        [e.code, e.codeName, e.category, e.httpStatus, e.remoteClass, e.detail, e.retryAfterMs];
+      void info;
+    }
+    const classes: (typeof erplink.ErplinkError)[] = [erplink.AuthError, erplink.AccessError, erplink.NotFoundError,
+      erplink.ValidationError, erplink.ConflictError, erplink.CancelledError, erplink.SignatureError,
+      erplink.StoreError, erplink.NetworkError, erplink.TimeoutError, erplink.ProtocolError, erplink.ServerError,
+      erplink.RateLimitError, erplink.HTTPError, erplink.TLSError, erplink.OutOfMemoryError,
+      erplink.InvalidArgumentError];
+    void [classes, erplink.errorClasses.auth];
+  }
+}
+
+export async function typedCartona(url: string): Promise<void> {
+
+  const c = new cartona.Client({ token: 't', baseUrl: url, batchSize: 10 });
+  await c.testConnection();
+  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }]);
+  const first: cartona.Outcome | undefined = r.outcomes[0];
+  const st: cartona.ItemStatus | undefined = first?.status;
+  const orders: cartona.Order[] = await c.pullOrders({ perPage: 10 });
+  const total: number | undefined = orders[0]?.number('total_price');
+  const rep: cartona.SyncReport = await c.syncOrders(async (o) => { void o.hashedId; });
+  const acked: number = rep.counts.acked;
+  await c.updateOrderDetails(new cartona.OrderChanges('o1').setQuantity('11', 2).addLine(1, 2.5, { supplierProductId: 'p' }));
+  await c.updateOrderStatus('o1', 'approved', { deliveryDay: '2026-01-01' });
+  const m = new cartona.StatusMap();
+  const s2: string = m.toCartona('sale');
+  const ok: boolean = cartona.statusSettable('approved');
+  c.close();
+  void [st, total, acked, s2, ok, r.counts.not_sent];
+  // @ts-expect-error the token is required
+  new cartona.Client({ baseUrl: url });
+}
