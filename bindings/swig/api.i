@@ -1185,7 +1185,7 @@ erplink_status esi_sso_discover(esi_sso *s);
 %feature("docstring") esi_sso_endpoint "One endpoint from the metadata document (fetched if needed).";
 %erplink_blocking(esi_sso_endpoint)
 erplink_status esi_sso_endpoint(const char **out, esi_sso *s, const char *name);
-%feature("docstring") esi_sso_login_new "Starts a login: builds the authorization URL to send the user's browser to, with a fresh `state` (32 random bytes, base64url) and, for a native application, a PKCE verifier (32 random bytes, base64url without padding) and its S256 challenge.";
+%feature("docstring") esi_sso_login_new "Starts a login: builds the authorization URL to send the user's browser to, with a fresh `state` (32 random bytes, base64url) and a PKCE verifier (32 random bytes, base64url without padding) whose S256 challenge the URL carries (web and native applications alike).";
 %erplink_blocking(esi_sso_login_new)
 erplink_status esi_sso_login_new(esi_sso_login **out, esi_sso *s, const char *const *scopes, size_t n_scopes);
 %feature("docstring") esi_sso_login_free "Frees a login; its state and verifier are wiped (NULL is a no-op).";

@@ -93,7 +93,8 @@ def test_web_login_exchange_verify(sim: Server) -> None:
     lg = sso.begin_login(SCOPES)
     assert lg.url is not None and lg.url.startswith(sim.url + "/v2/oauth/authorize?")
     q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(lg.url).query))
-    assert q["client_id"] == WEB and q["state"] == lg.state and "code_challenge" not in q
+    assert q["client_id"] == WEB and q["state"] == lg.state
+    assert q["code_challenge_method"] == "S256" and len(q["code_challenge"]) == 43  # web logins use PKCE too
     assert abs(lg.created_at - time.time()) < 60
     assert lg.state not in repr(lg)
     code, state = consent(lg.url)

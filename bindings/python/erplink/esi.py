@@ -145,7 +145,7 @@ class Login:
     """One login attempt (``esi_sso_login``), made by :meth:`SSO.begin_login` or
     :meth:`SSO.import_login`: ``url`` (where to send the user's browser; None for an imported
     login), ``state`` (the value the callback must carry back), ``created_at`` (seconds since
-    1970). The PKCE verifier (native applications) stays inside; :meth:`export` carries it."""
+    1970). The PKCE verifier (every login, web or native) stays inside; :meth:`export` carries it."""
 
     def __init__(self, ptr: Any) -> None:
         self._h = _Handle(ptr, _e.esi_sso_login_free)
@@ -247,7 +247,7 @@ class SSO(_Client):
 
     def begin_login(self, scopes: Iterable[str] = ()) -> Login:
         """Starts a login (``esi_sso_login_new``): the authorization URL with a fresh ``state``
-        and, for a native application, a PKCE verifier and its S256 challenge."""
+        and a PKCE verifier whose S256 challenge the URL carries (web and native applications)."""
         if isinstance(scopes, str):
             scopes = scopes.split()
         return Login(_e.esi_sso_login_new(self._c, list(scopes)))
