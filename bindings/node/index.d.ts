@@ -107,6 +107,8 @@ export function dump(value: InValue): string;
 export function getInt(value: InValue): number | bigint;
 /** A short description of an ERPLINK_E* code. */
 export function strerror(code: number): string;
+/** Whether an error of this code may succeed when retried later (erplink_error_retryable). */
+export function errorRetryable(code: number): boolean;
 
 // ------------------------------------------------------------------ services
 

@@ -1948,6 +1948,13 @@ napi_value cartona_status_map_js(napi_env env, napi_callback_info info) {
   return op <= 1 ? js_str(env, out) : undef(env);
 }
 
+napi_value error_retryable_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int64_t code;
+  if (!get_i64(env, argv[0], &code, "code")) return nullptr;
+  return js_bool(env, erplink_error_retryable((int)code) != 0);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 void env_cleanup(void *arg) {
@@ -1974,6 +1981,7 @@ napi_value elnode_register(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
       {"close", handle_close},
+      {"errorRetryable", error_retryable_js},
       {"cancelNew", cancel_new},
       {"cancelTrigger", cancel_trigger},
       {"rzVerifierNew", rz_verifier_new},
