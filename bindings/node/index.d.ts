@@ -452,6 +452,9 @@ export namespace cartona {
     from?: string;
     to?: string;
   }
+  interface BulkOptions extends CallOptions {
+    progress?: (done: number, total: number) => void;
+  }
   interface StatusOptions extends CallOptions {
     retailerOtp?: string;
     cancellationReason?: string;
@@ -464,9 +467,10 @@ export namespace cartona {
     testConnection(options?: CallOptions): Promise<void>;
     listProducts(options?: CallOptions & { page?: number; perPage?: number; internalProductId?: string;
       supplierProductId?: string }): Promise<OutValue>;
-    updateProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
-    updateBaseProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
-    updateStock(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    /** progress(done, total): after each batch, on the main thread; a throw stops the update and rejects */
+    updateProducts(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
+    updateBaseProducts(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
+    updateStock(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
     pullOrders(options?: PullOptions): Promise<Order[]>;
     ackOrders(hashedIds: Iterable<string>, options?: CallOptions): Promise<void>;
     updateOrderStatuses(items: readonly Item[], options?: CallOptions): Promise<void>;

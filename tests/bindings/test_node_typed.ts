@@ -116,7 +116,8 @@ export async function typedCartona(url: string): Promise<void> {
 
   const c = new cartona.Client({ token: 't', baseUrl: url, batchSize: 10 });
   await c.testConnection();
-  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }]);
+  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }],
+    { progress: (done: number, total: number) => { void (done + total); } });
   const first: cartona.Outcome | undefined = r.outcomes[0];
   const st: cartona.ItemStatus | undefined = first?.status;
   const orders: cartona.Order[] = await c.pullOrders({ perPage: 10 });

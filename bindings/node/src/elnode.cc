@@ -431,6 +431,12 @@ struct Job {
   std::vector<napi_ref> refs;
   std::vector<Handle *> handles;
   erplink_cancel *cancel = nullptr;
+  /* the thread-safe function that takes the finished job (default: the environment's); a job
+   * with a JS callback (progress) uses the callback's, so that the callback's calls and the
+   * completion arrive in order */
+  napi_threadsafe_function done_tsfn = nullptr;
+  /* main thread, before settling: an error to reject with instead (a throw in the callback) */
+  std::function<napi_value(napi_env)> override_error;
 };
 
 struct EnvData {
@@ -489,7 +495,7 @@ void worker_main() {
     if (pushed) erplink_cancel_pop();
   done:
     if (j->rc < 0) capture_error(j);
-    napi_call_threadsafe_function(j->ed->tsfn, j, napi_tsfn_blocking);
+    napi_call_threadsafe_function(j->done_tsfn ? j->done_tsfn : j->ed->tsfn, j, napi_tsfn_blocking);
   }
 }
 
@@ -523,7 +529,10 @@ void job_done_js(napi_env env, napi_value, void *, void *data) {
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value result = nullptr;
-    if (j->rc >= 0) {
+    napi_value override = j->override_error ? j->override_error(env) : nullptr;
+    if (override) {
+      napi_reject_deferred(env, j->deferred, override);
+    } else if (j->rc >= 0) {
       result = j->finish ? j->finish(env) : undef(env);
       if (!result) { /* the conversion threw */
         napi_value exc;
@@ -1651,6 +1660,53 @@ napi_value sync_report_to_js(napi_env env, const cartona_sync_report *r) {
   return obj;
 }
 
+/* A progress callback of a bulk update: cartona_progress_fn on the worker -> JS fn(done, total)
+ * on the main thread through a thread-safe function of its own (which also takes the finished
+ * job, so every progress call runs before the Promise settles). A throw in fn stops the update
+ * (its own cancel token) and the Promise rejects with what was thrown. */
+struct ProgressMsg {
+  size_t done, total;
+};
+struct ProgressCtx {
+  napi_threadsafe_function tsfn = nullptr;
+  erplink_cancel *stop = nullptr;
+  napi_ref error = nullptr;
+  Job *job = nullptr;
+  ~ProgressCtx() { erplink_cancel_free(stop); }
+};
+
+void progress_tramp(size_t done, size_t total, void *ud) {
+  ProgressCtx *ctx = (ProgressCtx *)ud;
+  ProgressMsg *m = new ProgressMsg{done, total};
+  if (napi_call_threadsafe_function(ctx->tsfn, m, napi_tsfn_blocking) != napi_ok) delete m;
+}
+
+void progress_call_js(napi_env env, napi_value fn, void *context, void *data) {
+  ProgressCtx *ctx = (ProgressCtx *)context;
+  if (data == ctx->job) { /* the finished job: settle it, then release this function */
+    napi_threadsafe_function tsfn = ctx->tsfn;
+    job_done_js(env, nullptr, nullptr, data);
+    napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    return;
+  }
+  ProgressMsg *m = (ProgressMsg *)data;
+  if (env && !ctx->error) {
+    napi_value args[2], res, u;
+    napi_create_double(env, (double)m->done, &args[0]);
+    napi_create_double(env, (double)m->total, &args[1]);
+    napi_get_undefined(env, &u);
+    if (napi_call_function(env, u, fn, 2, args, &res) != napi_ok) {
+      napi_value exc;
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+        napi_create_reference(env, exc, 1, &ctx->error);
+      erplink_cancel_trigger(ctx->stop);
+    }
+  }
+  delete m;
+}
+
 enum CartonaOp {
   C_TEST = 0,
   C_LIST,
@@ -1780,14 +1836,49 @@ napi_value cartona_call_js(napi_env env, napi_callback_info info) {
   void *p = h->p;
   int opi = (int)op;
   Job *j = new Job();
-  j->run = [cj, p, opi]() -> int {
+  /* a progress callback (bulk updates: the argument after the items) */
+  std::shared_ptr<ProgressCtx> prog;
+  napi_valuetype pt = napi_undefined;
+  if (op == C_UPDATE_PRODUCTS || op == C_UPDATE_BASE || op == C_UPDATE_STOCK) napi_typeof(env, a[1], &pt);
+  if (pt == napi_function) {
+    prog = std::make_shared<ProgressCtx>();
+    napi_value name;
+    napi_create_string_utf8(env, "erplink.progress", NAPI_AUTO_LENGTH, &name);
+    if (erplink_cancel_new(&prog->stop) != 0 ||
+        napi_create_threadsafe_function(env, a[1], nullptr, name, 0, 1, nullptr, nullptr, prog.get(), progress_call_js,
+                                        &prog->tsfn) != napi_ok) {
+      delete j;
+      throw_code(env, ERPLINK_ENOMEM, "cannot create the progress callback");
+      return rejected(env);
+    }
+    prog->job = j;
+    j->done_tsfn = prog->tsfn;
+    j->override_error = [prog](napi_env env) -> napi_value {
+      if (!prog->error) return nullptr;
+      napi_value e;
+      napi_get_reference_value(env, prog->error, &e);
+      napi_delete_reference(env, prog->error);
+      prog->error = nullptr;
+      return e;
+    };
+  }
+  cartona_progress_fn pfn = prog ? progress_tramp : nullptr;
+  void *pud = prog.get();
+  j->run = [cj, p, opi, pfn, pud, prog]() -> int {
     cartona_client *c = (cartona_client *)p;
+    bool pushed = prog && erplink_cancel_push(prog->stop) == 0;
+    struct Pop {
+      bool on;
+      ~Pop() {
+        if (on) erplink_cancel_pop();
+      }
+    } pop{pushed};
     switch (opi) {
     case C_TEST: return cartona_client_test_connection(c);
     case C_LIST: return cartona_client_list_products(&cj->out_v, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
-    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, nullptr, nullptr);
-    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, nullptr, nullptr);
-    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, pfn, pud);
+    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, pfn, pud);
+    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, pfn, pud);
     case C_PULL: return cartona_client_pull_orders(&cj->orders, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
     case C_ACK: return cartona_client_ack_orders(c, cj->ids.ptr(), cj->ids.n());
     case C_STATUSES: return cartona_client_update_order_statuses(c, cj->v.v);
