@@ -177,6 +177,67 @@ export namespace store {
     bytes: number;
     count: number;
   }
+  type OutboxState = 'pending' | 'retry_wait' | 'leased' | 'dead' | 'done';
+  const STATES: readonly OutboxState[];
+  interface OutboxOptions {
+    leaseMs?: number;
+    maxAttempts?: number;
+    /** [base, cap] of the retry backoff */
+    backoffMs?: readonly [number, number];
+    jitter?: number;
+    doneRetentionMs?: number;
+  }
+  interface NowOptions extends CallOptions {
+    nowMs?: number;
+  }
+  /** One item of a Batch, read when the batch was made. */
+  class Item {
+    private constructor();
+    readonly index: number;
+    readonly key: string;
+    readonly payload: Buffer;
+    readonly generation: number;
+    readonly attempts: number;
+    /** the last failure's ERPLINK_E* code, 0 if none */
+    readonly errorCode: number;
+    readonly errorCodeName: string | null;
+    readonly errorMessage: string | null;
+    readonly changedMs: number;
+    /** what complete() recorded, null before and for a stale item */
+    readonly outcome: 'DONE' | 'RETRY' | 'DEAD' | 'RELEASE' | null;
+    done(): void;
+    failed(error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    retry(error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    release(): void;
+  }
+  class Batch implements Iterable<Item> {
+    private constructor();
+    readonly claimed: boolean;
+    readonly items: Item[];
+    readonly length: number;
+    /** after complete(): how many items were stale */
+    readonly stale: number | null;
+    [Symbol.iterator](): Iterator<Item>;
+    done(i: number): void;
+    failed(i: number, error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    retry(i: number, error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    release(i: number): void;
+    /** Records the marks -> how many items were stale (their lease taken over). */
+    complete(options?: NowOptions): Promise<number>;
+    close(): void;
+  }
+  /** A transactional outbox in a store file (erplink_outbox). */
+  class Outbox {
+    constructor(store: Store, name: string, options?: OutboxOptions);
+    enqueue(key: string, payload: Body, options?: NowOptions): Promise<void>;
+    enqueueMany(items: { readonly [key: string]: Body } | Iterable<readonly [string, Body]>, options?: NowOptions): Promise<void>;
+    claim(maxItems?: number, options?: NowOptions): Promise<Batch>;
+    list(state?: OutboxState, options?: CallOptions & { offset?: number; limit?: number }): Promise<Batch>;
+    requeue(key?: string | null, options?: NowOptions): Promise<number>;
+    discard(key?: string | null, options?: CallOptions): Promise<number>;
+    count(state: OutboxState, options?: NowOptions): Promise<number>;
+    close(): void;
+  }
   /** A size-capped blob cache in a store file (erplink_blob_cache). */
   class BlobCache {
     constructor(store: Store, name: string, maxBytes: number);

@@ -134,3 +134,22 @@ export async function typedCartona(url: string): Promise<void> {
   // @ts-expect-error the token is required
   new cartona.Client({ baseUrl: url });
 }
+
+export async function typedOutbox(): Promise<void> {
+  const st = await store.Store.open('/tmp/o.db');
+  const ob = new store.Outbox(st, 'sync', { leaseMs: 1000, maxAttempts: 5, backoffMs: [100, 1000] });
+  await ob.enqueue('k', 'v');
+  await ob.enqueueMany({ a: 'x', b: Buffer.from('y') });
+  const b: store.Batch = await ob.claim(10);
+  for (const it of b) {
+    if (it.attempts > 3) it.failed(erplink.codes.EVALIDATION, 'bad'); else it.done();
+  }
+  const stale: number = await b.complete();
+  const dead: number = await ob.count('dead');
+  const n: number = await ob.requeue(null);
+  b.close();
+  ob.close();
+  void [stale, dead, n];
+  // @ts-expect-error unknown state
+  await ob.count('sometimes');
+}
