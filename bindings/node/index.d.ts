@@ -107,6 +107,8 @@ export function dump(value: InValue): string;
 export function getInt(value: InValue): number | bigint;
 /** A short description of an ERPLINK_E* code. */
 export function strerror(code: number): string;
+/** Whether an error of this code may succeed when retried later (erplink_error_retryable). */
+export function errorRetryable(code: number): boolean;
 
 // ------------------------------------------------------------------ services
 
@@ -174,6 +176,67 @@ export namespace store {
   interface CacheSize {
     bytes: number;
     count: number;
+  }
+  type OutboxState = 'pending' | 'retry_wait' | 'leased' | 'dead' | 'done';
+  const STATES: readonly OutboxState[];
+  interface OutboxOptions {
+    leaseMs?: number;
+    maxAttempts?: number;
+    /** [base, cap] of the retry backoff */
+    backoffMs?: readonly [number, number];
+    jitter?: number;
+    doneRetentionMs?: number;
+  }
+  interface NowOptions extends CallOptions {
+    nowMs?: number;
+  }
+  /** One item of a Batch, read when the batch was made. */
+  class Item {
+    private constructor();
+    readonly index: number;
+    readonly key: string;
+    readonly payload: Buffer;
+    readonly generation: number;
+    readonly attempts: number;
+    /** the last failure's ERPLINK_E* code, 0 if none */
+    readonly errorCode: number;
+    readonly errorCodeName: string | null;
+    readonly errorMessage: string | null;
+    readonly changedMs: number;
+    /** what complete() recorded, null before and for a stale item */
+    readonly outcome: 'DONE' | 'RETRY' | 'DEAD' | 'RELEASE' | null;
+    done(): void;
+    failed(error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    retry(error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    release(): void;
+  }
+  class Batch implements Iterable<Item> {
+    private constructor();
+    readonly claimed: boolean;
+    readonly items: Item[];
+    readonly length: number;
+    /** after complete(): how many items were stale */
+    readonly stale: number | null;
+    [Symbol.iterator](): Iterator<Item>;
+    done(i: number): void;
+    failed(i: number, error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    retry(i: number, error: ErplinkError | number, reason?: string | null, retryAfterMs?: number | null): void;
+    release(i: number): void;
+    /** Records the marks -> how many items were stale (their lease taken over). */
+    complete(options?: NowOptions): Promise<number>;
+    close(): void;
+  }
+  /** A transactional outbox in a store file (erplink_outbox). */
+  class Outbox {
+    constructor(store: Store, name: string, options?: OutboxOptions);
+    enqueue(key: string, payload: Body, options?: NowOptions): Promise<void>;
+    enqueueMany(items: { readonly [key: string]: Body } | Iterable<readonly [string, Body]>, options?: NowOptions): Promise<void>;
+    claim(maxItems?: number, options?: NowOptions): Promise<Batch>;
+    list(state?: OutboxState, options?: CallOptions & { offset?: number; limit?: number }): Promise<Batch>;
+    requeue(key?: string | null, options?: NowOptions): Promise<number>;
+    discard(key?: string | null, options?: CallOptions): Promise<number>;
+    count(state: OutboxState, options?: NowOptions): Promise<number>;
+    close(): void;
   }
   /** A size-capped blob cache in a store file (erplink_blob_cache). */
   class BlobCache {
@@ -450,6 +513,9 @@ export namespace cartona {
     from?: string;
     to?: string;
   }
+  interface BulkOptions extends CallOptions {
+    progress?: (done: number, total: number) => void;
+  }
   interface StatusOptions extends CallOptions {
     retailerOtp?: string;
     cancellationReason?: string;
@@ -462,9 +528,10 @@ export namespace cartona {
     testConnection(options?: CallOptions): Promise<void>;
     listProducts(options?: CallOptions & { page?: number; perPage?: number; internalProductId?: string;
       supplierProductId?: string }): Promise<OutValue>;
-    updateProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
-    updateBaseProducts(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
-    updateStock(items: Iterable<Item>, options?: CallOptions): Promise<BulkResult>;
+    /** progress(done, total): after each batch, on the main thread; a throw stops the update and rejects */
+    updateProducts(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
+    updateBaseProducts(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
+    updateStock(items: Iterable<Item>, options?: BulkOptions): Promise<BulkResult>;
     pullOrders(options?: PullOptions): Promise<Order[]>;
     ackOrders(hashedIds: Iterable<string>, options?: CallOptions): Promise<void>;
     updateOrderStatuses(items: readonly Item[], options?: CallOptions): Promise<void>;

@@ -120,6 +120,8 @@ module.exports = {
   getInt: wrap((value) => addon.value_get_int(value)),
   /** A short description of an ERPLINK_E* code. */
   strerror: (code) => addon.strerror(code),
+  /** Whether an error of this code may succeed when retried later (erplink_error_retryable). */
+  errorRetryable: internal.sync((code) => addon.native.errorRetryable(code)),
   codes,
   ErplinkError,
   InvalidArgumentError,

@@ -3,7 +3,7 @@ import erplink from './index.js';
 
 export default erplink;
 export const {
-  store, razorpay, odoo, cartona, version, versionNumber, roundtrip, dump, getInt, strerror, codes,
+  store, razorpay, odoo, cartona, version, versionNumber, roundtrip, dump, getInt, strerror, errorRetryable, codes,
   ErplinkError, InvalidArgumentError, OutOfMemoryError, NetworkError, TimeoutError, TLSError, HTTPError,
   ProtocolError, AuthError, AccessError, ValidationError, NotFoundError, RateLimitError, ConflictError,
   SignatureError, CancelledError, ServerError, StoreError, errorClasses,

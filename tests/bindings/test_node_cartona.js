@@ -229,3 +229,24 @@ test('cartona calls do not leak', async () => {
   assert.ok(grown < 32 * 1024 * 1024, `RSS grew by ${grown} bytes`);
   c.close();
 });
+
+test('bulk progress: called on the main thread after each batch, before the Promise settles; a throw stops and rejects', async () => {
+  await reset();
+  const items = Array.from({ length: 9 }, (_, i) => ({ supplier_product_id: `p${i}`, selling_price: 1 }));
+  const c = client({ batchSize: 3, concurrency: 1 });
+  const calls = [];
+  const r = await c.updateProducts(items, { progress: (done, total) => calls.push([done, total]) });
+  assert.equal(r.updated, 9);
+  assert.deepEqual(calls, [[3, 9], [6, 9], [9, 9]]);
+  const one = Array.from({ length: 10 }, (_, i) => ({ supplier_product_id: `q${i}`, selling_price: 1 }));
+  const b = client({ batchSize: 1, concurrency: 1 });
+  class Boom extends Error {}
+  await assert.rejects(b.updateProducts(one, { progress: (done) => { throw new Boom(`stop at ${done}`); } }),
+    (e) => e instanceof Boom && e.message === 'stop at 1');
+  assert.equal((await b.updateProducts(one.slice(0, 1))).updated, 1); // the client still works
+  const state = await get('/_control/state');
+  assert.ok(Object.values(state.products).filter((p) => String(p.supplier_product_id).startsWith('q')).length < 10);
+  await assert.rejects(b.updateProducts(one, { progress: 5 }), erplink.InvalidArgumentError);
+  b.close();
+  c.close();
+});

@@ -290,3 +290,20 @@ test('answers built by JSON.parse equal the Node-API walk (ERPLINK_NODE_JSON=0)'
   assert.ok(a.xmlrpc.sr.length > 0 && Object.keys(a.xmlrpc.fg).length >= 8); // fields_get: the JSON path (>= 8 members)
   assert.deepEqual(a, b);
 });
+
+test("20 concurrent slow Odoo calls do not starve the app's file I/O (the addon's own threads, not libuv's)", async () => {
+  const fsp = require('node:fs/promises');
+  const clients = Array.from({ length: 20 }, (_, i) => new odoo.Client({
+    url: `${srv[17].url}/__fault__/stall/1/nodefs${i}`, db: 'demo17', login: 'admin', password: 'admin',
+    protocol: 'xmlrpc', maxAttempts: 1 }));
+  await Promise.all(clients.map((c) => c.authenticate()));
+  const slow = Promise.all(clients.map((c) => c.searchCount('res.partner'))); // each stalls 3 s
+  await new Promise((r) => setTimeout(r, 300)); // the calls are in flight
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) await fsp.readFile(__filename); // libuv's pool (4 threads)
+  const fsMs = Date.now() - t0;
+  assert.ok(fsMs < 1000, `20 file reads took ${fsMs} ms while 20 Odoo calls stalled`);
+  const counts = await slow;
+  assert.ok(counts.every((n) => n > 0));
+  for (const c of clients) c.close();
+});

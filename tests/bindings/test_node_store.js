@@ -150,3 +150,73 @@ test('store calls do not leak', async () => {
   c.close();
   st.close();
 });
+
+for (const c of STORE.outbox) {
+  test(`outbox vector ${c.name} (sqlite)`, async () => {
+    const st = await store.Store.open(file());
+    const p = c.policy;
+    const ob = new store.Outbox(st, 'ob', { leaseMs: p.lease_ms, maxAttempts: p.max_attempts, backoffMs: p.backoff_ms,
+      jitter: p.jitter });
+    const batches = {};
+    const row = (i) => [i.key, i.payload.toString(), i.attempts, i.errorCodeName || 'OK', i.errorMessage];
+    for (const [n, s] of c.steps.entries()) {
+      const where = `step ${n} ${JSON.stringify(s).slice(0, 100)}`;
+      switch (s[0]) {
+        case 'enqueue': await ob.enqueue(s[1], s[2], { nowMs: T0 + s[3] }); break;
+        case 'enqueue_many': await ob.enqueueMany(s[1], { nowMs: T0 + s[2] }); break;
+        case 'claim': {
+          const b = batches[s[1]] = await ob.claim(s[2], { nowMs: T0 + s[3] });
+          assert.deepEqual(b.items.map(row), s[4], where);
+          break;
+        }
+        case 'mark': {
+          const it = batches[s[1]].items[s[2]];
+          if (s[3] === 'done') it.done();
+          else if (s[3] === 'release') it.release();
+          else it[s[3] === 'failed' ? 'failed' : 'retry'](erplink.codes[s[4]], s[5], s[6] < 0 ? null : s[6]);
+          break;
+        }
+        case 'complete': {
+          const b = batches[s[1]];
+          assert.equal(await b.complete({ nowMs: T0 + s[2] }), s[3], where);
+          assert.deepEqual(b.items.map((i) => i.outcome), s[4], where);
+          break;
+        }
+        case 'drop': batches[s[1]].close(); delete batches[s[1]]; break;
+        case 'count': assert.equal(await ob.count(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
+        case 'list': {
+          const b = await ob.list(s[1], { offset: s[2], limit: s[3] });
+          assert.deepEqual(b.items.map((i) => [...row(i), i.changedMs - T0]), s[4], where);
+          b.close();
+          break;
+        }
+        case 'requeue': assert.equal(await ob.requeue(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
+        default: assert.equal(s[0], 'discard'); assert.equal(await ob.discard(s[1]), s[2], where);
+      }
+    }
+    for (const b of Object.values(batches)) b.close();
+    ob.close();
+    st.close();
+  });
+}
+
+test('outbox argument errors', async () => {
+  const st = await store.Store.open(file());
+  const ob = new store.Outbox(st, 'ob');
+  await assert.rejects(ob.enqueue('', 'x'), erplink.InvalidArgumentError);
+  await assert.rejects(ob.enqueue('k', 5), erplink.InvalidArgumentError);
+  await assert.rejects(ob.count('sometimes'), erplink.InvalidArgumentError);
+  await assert.rejects(ob.claim(-1), erplink.InvalidArgumentError);
+  await ob.enqueue('k', Buffer.from([1, 2]));
+  const b = await ob.claim(10);
+  assert.deepEqual(b.items[0].payload, Buffer.from([1, 2]));
+  assert.throws(() => b.done(5), erplink.InvalidArgumentError);
+  assert.throws(() => b.failed(0, 'bad'), erplink.InvalidArgumentError);
+  b.failed(0, new erplink.ValidationError('no', { code: erplink.codes.EVALIDATION }), 'price');
+  assert.equal(await b.complete(), 0);
+  assert.equal(b.items[0].outcome, 'DEAD');
+  b.close();
+  assert.throws(() => new store.Outbox({}, 'x'), erplink.InvalidArgumentError);
+  ob.close();
+  st.close();
+});

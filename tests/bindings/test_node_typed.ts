@@ -116,7 +116,8 @@ export async function typedCartona(url: string): Promise<void> {
 
   const c = new cartona.Client({ token: 't', baseUrl: url, batchSize: 10 });
   await c.testConnection();
-  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }]);
+  const r: cartona.BulkResult = await c.updateProducts([{ supplier_product_id: 'p1', selling_price: 1 }],
+    { progress: (done: number, total: number) => { void (done + total); } });
   const first: cartona.Outcome | undefined = r.outcomes[0];
   const st: cartona.ItemStatus | undefined = first?.status;
   const orders: cartona.Order[] = await c.pullOrders({ perPage: 10 });
@@ -132,4 +133,23 @@ export async function typedCartona(url: string): Promise<void> {
   void [st, total, acked, s2, ok, r.counts.not_sent];
   // @ts-expect-error the token is required
   new cartona.Client({ baseUrl: url });
+}
+
+export async function typedOutbox(): Promise<void> {
+  const st = await store.Store.open('/tmp/o.db');
+  const ob = new store.Outbox(st, 'sync', { leaseMs: 1000, maxAttempts: 5, backoffMs: [100, 1000] });
+  await ob.enqueue('k', 'v');
+  await ob.enqueueMany({ a: 'x', b: Buffer.from('y') });
+  const b: store.Batch = await ob.claim(10);
+  for (const it of b) {
+    if (it.attempts > 3) it.failed(erplink.codes.EVALIDATION, 'bad'); else it.done();
+  }
+  const stale: number = await b.complete();
+  const dead: number = await ob.count('dead');
+  const n: number = await ob.requeue(null);
+  b.close();
+  ob.close();
+  void [stale, dead, n];
+  // @ts-expect-error unknown state
+  await ob.count('sometimes');
 }

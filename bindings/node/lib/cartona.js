@@ -100,15 +100,26 @@ module.exports = function cartona(I) {
       const o = I.opts(options);
       return this.#call(OP.list, o, I.int(o.page, 1), I.int(o.perPage, 100), o.internalProductId, o.supplierProductId);
     }
-    /** Bulk product update -> BulkResult (one outcome per item, in input order; never throws per item). */
-    async updateProducts(items, options) {
-      return bulkResult(await this.#call(OP.products, options, [...items]));
+    /**
+     * Bulk product update -> BulkResult (one outcome per item, in input order; never throws per
+     * item). `progress(done, total)` is called on the main thread after each batch, before the
+     * Promise settles; a throw in it stops the update and the Promise rejects with it.
+     */
+    async updateProducts(items, options = {}) {
+      return this.#bulk(OP.products, items, options);
     }
-    async updateBaseProducts(items, options) {
-      return bulkResult(await this.#call(OP.base, options, [...items]));
+    async updateBaseProducts(items, options = {}) {
+      return this.#bulk(OP.base, items, options);
     }
-    async updateStock(items, options) {
-      return bulkResult(await this.#call(OP.stock, options, [...items]));
+    async updateStock(items, options = {}) {
+      return this.#bulk(OP.stock, items, options);
+    }
+    async #bulk(op, items, options) {
+      const o = I.opts(options);
+      if (o.progress != null && typeof o.progress !== 'function') {
+        throw new classes.invalid_argument('progress must be a function', { code: codes.ETYPE });
+      }
+      return bulkResult(await this.#call(op, o, [...items], o.progress));
     }
     async pullOrders(options = {}) {
       const o = I.opts(options);

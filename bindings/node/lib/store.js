@@ -134,5 +134,118 @@ module.exports = function store(I) {
     }
   }
 
-  return { Store, Dedup, BlobCache };
+  const STATES = { pending: 0, retry_wait: 1, leased: 2, dead: 3, done: 4 };
+  const OUTCOMES = { 1: 'DONE', 2: 'RETRY', 3: 'DEAD', 4: 'RELEASE' };
+  const OB = { enqueue: 0, enqueueMany: 1, claim: 2, list: 3, requeue: 4, discard: 5, count: 6, complete: 7 };
+  const codeNames = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));
+  function state(s) {
+    const v = typeof s === 'number' ? s : STATES[s];
+    if (v === undefined) throw new classes.invalid_argument(`unknown outbox state '${s}'`, { code: codes.EINVAL });
+    return v;
+  }
+  function failure(error) {
+    if (typeof error === 'number') return error;
+    if (error && typeof error.code === 'number') return error.code;
+    throw new classes.invalid_argument('error must be an ERPLINK_E* code or an ErplinkError', { code: codes.ETYPE });
+  }
+
+  /** One item of a Batch, read when the batch was made. */
+  class Item {
+    #batch;
+    constructor(batch, index, it) {
+      this.#batch = batch;
+      this.index = index;
+      Object.assign(this, it);
+      this.errorCodeName = it.errorCode ? (codeNames[it.errorCode] || String(it.errorCode)) : null;
+      /** what complete() recorded ('DONE', 'RETRY', 'DEAD', 'RELEASE'), null before and for a stale item */
+      this.outcome = null;
+    }
+    done() { this.#batch.done(this.index); }
+    failed(error, reason = null, retryAfterMs = null) { this.#batch.failed(this.index, error, reason, retryAfterMs); }
+    retry(error, reason = null, retryAfterMs = null) { this.#batch.retry(this.index, error, reason, retryAfterMs); }
+    release() { this.#batch.release(this.index); }
+  }
+
+  /** Claimed (or listed) outbox items; mark each, then `await complete()` records them all. */
+  class Batch {
+    #h;
+    #outbox;
+    constructor(raw, outbox, claimed) {
+      this.#h = raw.handle;
+      this.#outbox = outbox;
+      this.claimed = claimed;
+      this.items = raw.items.map((it, i) => new Item(this, i, it));
+      this.stale = null;
+    }
+    get length() { return this.items.length; }
+    [Symbol.iterator]() { return this.items[Symbol.iterator](); }
+    done(i) { native.outboxMark(this.#h, i, 0); }
+    failed(i, error, reason = null, retryAfterMs = null) { native.outboxMark(this.#h, i, 1, failure(error), reason, retryAfterMs); }
+    retry(i, error, reason = null, retryAfterMs = null) { native.outboxMark(this.#h, i, 2, failure(error), reason, retryAfterMs); }
+    release(i) { native.outboxMark(this.#h, i, 3); }
+    /** Records the marks (unmarked items are released) -> how many items were stale (their lease taken over). */
+    async complete(options = {}) {
+      const o = I.opts(options);
+      const r = await run(o.signal, (tok) => native.outboxCall(this.#outbox, OB.complete, tok, this.#h,
+        I.int(o.nowMs, Date.now())));
+      r.outcomes.forEach((oc, i) => { this.items[i].outcome = OUTCOMES[oc] || null; });
+      this.stale = r.stale;
+      return r.stale;
+    }
+    close() { native.close(this.#h); }
+  }
+  for (const m of ['done', 'failed', 'retry', 'release']) Batch.prototype[m] = I.sync(Batch.prototype[m]);
+
+  /** A transactional outbox in a store file (erplink_outbox): enqueue, claim with a lease, mark, complete. */
+  class Outbox {
+    #h;
+    /** options: leaseMs, maxAttempts, backoffMs ([base, cap]), jitter, doneRetentionMs */
+    constructor(store, name, options = {}) {
+      if (!(store instanceof Store)) throw new classes.invalid_argument('Outbox: store must be a Store', { code: codes.ETYPE });
+      const o = I.opts(options, 'Outbox');
+      const [bb, bc] = o.backoffMs == null ? [undefined, undefined] : o.backoffMs;
+      this.#h = I.sync(() => native.outboxNew(store._handle, name, { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts,
+        backoffBaseMs: bb, backoffCapMs: bc, jitter: o.jitter, doneRetentionMs: o.doneRetentionMs }))();
+    }
+    #call(op, signal, ...args) {
+      return run(signal, (tok) => native.outboxCall(this.#h, op, tok, ...args));
+    }
+    /** Enqueues (or replaces the pending payload of) key. */
+    async enqueue(key, payload, options = {}) {
+      const o = I.opts(options);
+      return this.#call(OB.enqueue, o.signal, key, payload, I.int(o.nowMs, Date.now()));
+    }
+    /** Enqueues many in one transaction: an object {key: payload} or [[key, payload], ...]. */
+    async enqueueMany(items, options = {}) {
+      const o = I.opts(options);
+      const pairs = Array.isArray(items) || typeof items[Symbol.iterator] === 'function' ? [...items] : Object.entries(items);
+      return this.#call(OB.enqueueMany, o.signal, pairs.map((p) => p[0]), pairs.map((p) => p[1]), I.int(o.nowMs, Date.now()));
+    }
+    /** Leases up to maxItems due items -> Batch. */
+    async claim(maxItems = 100, options = {}) {
+      const o = I.opts(options);
+      return new Batch(await this.#call(OB.claim, o.signal, maxItems, I.int(o.nowMs, Date.now())), this.#h, true);
+    }
+    /** The items in a state ('dead' by default), by key -> Batch (not claimed). */
+    async list(st = 'dead', options = {}) {
+      const o = I.opts(options);
+      return new Batch(await this.#call(OB.list, o.signal, state(st), I.int(o.offset, 0), I.int(o.limit, 100)), this.#h, false);
+    }
+    /** Dead letters back to pending (one key, or all with null) -> how many. */
+    async requeue(key = null, options = {}) {
+      const o = I.opts(options);
+      return this.#call(OB.requeue, o.signal, key, I.int(o.nowMs, Date.now()));
+    }
+    /** Deletes dead letters (one key, or all with null) -> how many. */
+    async discard(key = null, options = {}) {
+      return this.#call(OB.discard, I.opts(options).signal, key);
+    }
+    async count(st, options = {}) {
+      const o = I.opts(options);
+      return this.#call(OB.count, o.signal, state(st), I.int(o.nowMs, Date.now()));
+    }
+    close() { native.close(this.#h); }
+  }
+
+  return { Store, Dedup, BlobCache, Outbox, Batch, Item, STATES: Object.freeze(Object.keys(STATES)) };
 };

@@ -431,6 +431,12 @@ struct Job {
   std::vector<napi_ref> refs;
   std::vector<Handle *> handles;
   erplink_cancel *cancel = nullptr;
+  /* the thread-safe function that takes the finished job (default: the environment's); a job
+   * with a JS callback (progress) uses the callback's, so that the callback's calls and the
+   * completion arrive in order */
+  napi_threadsafe_function done_tsfn = nullptr;
+  /* main thread, before settling: an error to reject with instead (a throw in the callback) */
+  std::function<napi_value(napi_env)> override_error;
 };
 
 struct EnvData {
@@ -489,7 +495,7 @@ void worker_main() {
     if (pushed) erplink_cancel_pop();
   done:
     if (j->rc < 0) capture_error(j);
-    napi_call_threadsafe_function(j->ed->tsfn, j, napi_tsfn_blocking);
+    napi_call_threadsafe_function(j->done_tsfn ? j->done_tsfn : j->ed->tsfn, j, napi_tsfn_blocking);
   }
 }
 
@@ -523,7 +529,10 @@ void job_done_js(napi_env env, napi_value, void *, void *data) {
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value result = nullptr;
-    if (j->rc >= 0) {
+    napi_value override = j->override_error ? j->override_error(env) : nullptr;
+    if (override) {
+      napi_reject_deferred(env, j->deferred, override);
+    } else if (j->rc >= 0) {
       result = j->finish ? j->finish(env) : undef(env);
       if (!result) { /* the conversion threw */
         napi_value exc;
@@ -1120,6 +1129,234 @@ napi_value blob_size(napi_env env, napi_callback_info info) {
       });
 }
 
+
+/* ------------------------------------------------------------------ outbox */
+
+/* outboxNew(store, name, {leaseMs, maxAttempts, backoffBaseMs, backoffCapMs, jitter, doneRetentionMs}) (creates its table: sync) */
+napi_value outbox_new_js(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *st = get_handle(env, argv[0], "store.Store");
+  std::string name;
+  if (!st || !get_str(env, argv[1], name, nullptr, "name")) return nullptr;
+  erplink_outbox_options *o = nullptr;
+  int rc = erplink_outbox_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    erplink_outbox_options *o;
+    ~Guard() { erplink_outbox_options_free(o); }
+  } guard{o};
+  int64_t v[5] = {0, 0, -1, -1, 0};
+  bool has[5] = {false, false, false, false, false};
+  static const char *names[] = {"leaseMs", "maxAttempts", "backoffBaseMs", "backoffCapMs", "doneRetentionMs"};
+  if (!is_nullish(env, argv[2])) {
+    for (int k = 0; k < 5; k++) {
+      napi_value x;
+      NAPI_TRY(napi_get_named_property(env, argv[2], names[k], &x));
+      if (is_nullish(env, x)) continue;
+      if (!get_i64(env, x, &v[k], names[k])) return nullptr;
+      has[k] = true;
+    }
+    napi_value j;
+    NAPI_TRY(napi_get_named_property(env, argv[2], "jitter", &j));
+    if (!is_nullish(env, j)) {
+      double d = 0;
+      if (napi_get_value_double(env, j, &d) != napi_ok) return throw_code(env, ERPLINK_ETYPE, "jitter must be a number"), nullptr;
+      rc = erplink_outbox_options_set_jitter(o, d);
+    }
+  }
+  if (!rc && has[0]) rc = erplink_outbox_options_set_lease_ms(o, v[0]);
+  if (!rc && has[1]) rc = erplink_outbox_options_set_max_attempts(o, (int)v[1]);
+  if (!rc && (has[2] || has[3])) rc = erplink_outbox_options_set_backoff_ms(o, has[2] ? v[2] : 1000, has[3] ? v[3] : (has[2] ? v[2] : 1000) * 60);
+  if (!rc && has[4]) rc = erplink_outbox_options_set_done_retention_ms(o, v[4]);
+  erplink_outbox *ob = nullptr;
+  if (!rc) rc = erplink_outbox_new_sqlite(&ob, (erplink_store *)st->p, name.c_str(), o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, ob, (void (*)(void *))erplink_outbox_free, "store.Outbox");
+  if (h) borrow(env, h, argv[0], st);
+  return h;
+}
+
+napi_value batch_to_js(napi_env env, napi_value handle, const erplink_outbox_batch *b) {
+  napi_value obj, items;
+  size_t n = erplink_outbox_batch_count(b);
+  NAPI_TRY(napi_create_object(env, &obj));
+  SETP(obj, "handle", handle);
+  NAPI_TRY(napi_create_array_with_length(env, n, &items));
+  for (size_t i = 0; i < n; i++) {
+    const erplink_outbox_item *it = erplink_outbox_batch_at(b, i);
+    napi_value io, buf;
+    size_t len = 0;
+    const void *pl = erplink_outbox_item_payload(it, &len);
+    void *copy;
+    NAPI_TRY(napi_create_object(env, &io));
+    SETP(io, "key", js_str(env, erplink_outbox_item_key(it)));
+    NAPI_TRY(napi_create_buffer_copy(env, len, pl ? pl : "", &copy, &buf));
+    SETP(io, "payload", buf);
+    SETP(io, "generation", js_int(env, erplink_outbox_item_generation(it)));
+    SETP(io, "attempts", js_int(env, erplink_outbox_item_attempts(it)));
+    SETP(io, "errorCode", js_int(env, erplink_outbox_item_error_code(it)));
+    SETP(io, "errorMessage", js_str(env, erplink_outbox_item_error_message(it)));
+    SETP(io, "changedMs", js_int(env, erplink_outbox_item_changed_ms(it)));
+    NAPI_TRY(napi_set_element(env, items, (uint32_t)i, io));
+  }
+  SETP(obj, "items", items);
+  return obj;
+}
+
+enum OutboxOp { OB_ENQUEUE = 0, OB_ENQUEUE_MANY, OB_CLAIM, OB_LIST, OB_REQUEUE, OB_DISCARD, OB_COUNT, OB_COMPLETE };
+
+struct OutboxJob {
+  std::string key;
+  bool key_absent = false;
+  std::string payload;
+  std::vector<std::string> keys, payloads;
+  int64_t a = 0, b = 0, now = 0;
+  erplink_outbox_batch *batch_in = nullptr; /* borrowed (OB_COMPLETE) */
+  erplink_outbox_batch *batch = nullptr;
+  size_t count = 0;
+  ~OutboxJob() { erplink_outbox_batch_free(batch); }
+};
+
+/* outboxCall(outbox, op, token, ...) */
+napi_value outbox_call_js(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  for (size_t i = argc; i < 8; i++) argv[i] = undef(env);
+  Handle *h = get_handle(env, argv[0], "store.Outbox");
+  int64_t op = 0;
+  if (!h || !get_i64(env, argv[1], &op, "op")) return rejected(env);
+  napi_value *a = argv + 3;
+  auto oj = std::make_shared<OutboxJob>();
+  bool ok = true;
+  Handle *bh = nullptr;
+  switch (op) {
+  case OB_ENQUEUE: { /* key, payload, now */
+    const void *d;
+    size_t len;
+    std::string tmp;
+    ok = get_str(env, a[0], oj->key, nullptr, "key") && get_body(env, a[1], &d, &len, tmp) &&
+         get_i64(env, a[2], &oj->now, "nowMs");
+    if (ok) oj->payload.assign((const char *)d, len);
+    break;
+  }
+  case OB_ENQUEUE_MANY: { /* keys[], payloads[], now */
+    bool absent;
+    ok = get_strs(env, a[0], oj->keys, &absent, "keys") && get_i64(env, a[2], &oj->now, "nowMs");
+    uint32_t n = 0;
+    if (ok) napi_get_array_length(env, a[1], &n);
+    if (ok && n != oj->keys.size()) ok = (throw_code(env, ERPLINK_EINVAL, "keys and payloads differ in length"), false);
+    for (uint32_t i = 0; ok && i < n; i++) {
+      napi_value x;
+      const void *d;
+      size_t len;
+      std::string tmp;
+      napi_get_element(env, a[1], i, &x);
+      ok = get_body(env, x, &d, &len, tmp);
+      if (ok) oj->payloads.emplace_back((const char *)d, len);
+    }
+    break;
+  }
+  case OB_CLAIM: ok = get_i64(env, a[0], &oj->a, "maxItems") && get_i64(env, a[1], &oj->now, "nowMs"); break;
+  case OB_LIST: /* state, offset, limit */
+    ok = get_i64(env, a[0], &oj->a, "state") && get_i64(env, a[1], &oj->b, "offset") && get_i64(env, a[2], &oj->now, "limit");
+    break;
+  case OB_REQUEUE: ok = get_str(env, a[0], oj->key, &oj->key_absent, "key") && get_i64(env, a[1], &oj->now, "nowMs"); break;
+  case OB_DISCARD: ok = get_str(env, a[0], oj->key, &oj->key_absent, "key"); break;
+  case OB_COUNT: ok = get_i64(env, a[0], &oj->a, "state") && get_i64(env, a[1], &oj->now, "nowMs"); break;
+  case OB_COMPLETE:
+    bh = get_handle(env, a[0], "store.OutboxBatch");
+    ok = bh && get_i64(env, a[1], &oj->now, "nowMs");
+    if (ok) oj->batch_in = (erplink_outbox_batch *)bh->p;
+    break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown outbox operation"), false);
+  }
+  if (!ok) return rejected(env);
+  if ((op == OB_CLAIM || op == OB_LIST) && (oj->a < 0 || oj->b < 0 || (op == OB_LIST && oj->now < 0)))
+    return throw_code(env, ERPLINK_EINVAL, "counts must be >= 0"), rejected(env);
+  erplink_outbox *ob = (erplink_outbox *)h->p;
+  int opi = (int)op;
+  Job *j = new Job();
+  j->run = [oj, ob, opi]() -> int {
+    switch (opi) {
+    case OB_ENQUEUE: return erplink_outbox_enqueue(ob, oj->key.c_str(), oj->payload.data(), oj->payload.size(), oj->now);
+    case OB_ENQUEUE_MANY: {
+      std::vector<const char *> k;
+      std::vector<const void *> p;
+      std::vector<size_t> l;
+      for (size_t i = 0; i < oj->keys.size(); i++) {
+        k.push_back(oj->keys[i].c_str());
+        p.push_back(oj->payloads[i].data());
+        l.push_back(oj->payloads[i].size());
+      }
+      return erplink_outbox_enqueue_many(ob, k.data(), p.data(), l.data(), k.size(), oj->now);
+    }
+    case OB_CLAIM: return erplink_outbox_claim(&oj->batch, ob, (size_t)oj->a, oj->now);
+    case OB_LIST:
+      return erplink_outbox_list(&oj->batch, ob, (erplink_outbox_state)oj->a, (size_t)oj->b, (size_t)oj->now);
+    case OB_REQUEUE: return erplink_outbox_requeue(&oj->count, ob, oj->key_absent ? nullptr : oj->key.c_str(), oj->now);
+    case OB_DISCARD: return erplink_outbox_discard(&oj->count, ob, oj->key_absent ? nullptr : oj->key.c_str());
+    case OB_COUNT: return erplink_outbox_count(&oj->count, ob, (erplink_outbox_state)oj->a, oj->now);
+    case OB_COMPLETE: return erplink_outbox_complete(&oj->count, ob, oj->batch_in, oj->now);
+    }
+    return erplink_error_set(ERPLINK_EINVAL, "unknown outbox operation");
+  };
+  napi_ref ob_ref;
+  napi_create_reference(env, argv[0], 1, &ob_ref);
+  j->finish = [oj, opi, ob_ref](napi_env env) -> napi_value {
+    switch (opi) {
+    case OB_CLAIM:
+    case OB_LIST: {
+      erplink_outbox_batch *b = oj->batch;
+      napi_value hv = handle_new(env, b, (void (*)(void *))erplink_outbox_batch_free, "store.OutboxBatch");
+      oj->batch = nullptr;
+      return hv ? batch_to_js(env, hv, b) : nullptr;
+    }
+    case OB_REQUEUE:
+    case OB_DISCARD:
+    case OB_COUNT: return js_int(env, (int64_t)oj->count);
+    case OB_COMPLETE: {
+      napi_value obj, outs;
+      size_t n = erplink_outbox_batch_count(oj->batch_in);
+      napi_create_object(env, &obj);
+      napi_set_named_property(env, obj, "stale", js_int(env, (int64_t)oj->count));
+      napi_create_array_with_length(env, n, &outs);
+      for (size_t i = 0; i < n; i++)
+        napi_set_element(env, outs, (uint32_t)i, js_int(env, erplink_outbox_item_outcome(erplink_outbox_batch_at(oj->batch_in, i))));
+      napi_set_named_property(env, obj, "outcomes", outs);
+      return obj;
+    }
+    }
+    (void)ob_ref;
+    return undef(env);
+  };
+  j->cleanup = [ob_ref, env]() { napi_delete_reference(env, ob_ref); };
+  job_use(env, j, h, argv[0]);
+  if (bh) job_use(env, j, bh, a[0]);
+  return job_submit(env, j, argv[2]);
+}
+
+/* outboxMark(batch, i, kind, code, reason, retryAfterMs): kind 0 done, 1 failed, 2 retry, 3 release (no I/O) */
+napi_value outbox_mark_js(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Handle *bh = get_handle(env, argv[0], "store.OutboxBatch");
+  int64_t i, kind, code = 0, ra = -1;
+  OptStr reason;
+  if (!bh || !get_i64(env, argv[1], &i, "index") || !get_i64(env, argv[2], &kind, "kind")) return nullptr;
+  if (kind == 1 || kind == 2) {
+    if (!get_i64(env, argv[3], &code, "code") || !get_optstr(env, argv[4], reason, "reason")) return nullptr;
+    if (!is_nullish(env, argv[5]) && !get_i64(env, argv[5], &ra, "retryAfterMs")) return nullptr;
+  }
+  if (i < 0) return throw_code(env, ERPLINK_ERANGE, "index out of range"), nullptr;
+  erplink_outbox_batch *b = (erplink_outbox_batch *)bh->p;
+  int rc = kind == 0   ? erplink_outbox_batch_done(b, (size_t)i)
+           : kind == 1 ? erplink_outbox_batch_failed(b, (size_t)i, (int)code, reason.c(), ra)
+           : kind == 2 ? erplink_outbox_batch_retry(b, (size_t)i, (int)code, reason.c(), ra)
+                       : erplink_outbox_batch_release(b, (size_t)i);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return undef(env);
+}
+
 /* ------------------------------------------------------------------ odoo */
 
 /* odooClientNew({url, db, login, password, apiKey, protocol, timeoutMs, connectTimeoutMs,
@@ -1651,6 +1888,53 @@ napi_value sync_report_to_js(napi_env env, const cartona_sync_report *r) {
   return obj;
 }
 
+/* A progress callback of a bulk update: cartona_progress_fn on the worker -> JS fn(done, total)
+ * on the main thread through a thread-safe function of its own (which also takes the finished
+ * job, so every progress call runs before the Promise settles). A throw in fn stops the update
+ * (its own cancel token) and the Promise rejects with what was thrown. */
+struct ProgressMsg {
+  size_t done, total;
+};
+struct ProgressCtx {
+  napi_threadsafe_function tsfn = nullptr;
+  erplink_cancel *stop = nullptr;
+  napi_ref error = nullptr;
+  Job *job = nullptr;
+  ~ProgressCtx() { erplink_cancel_free(stop); }
+};
+
+void progress_tramp(size_t done, size_t total, void *ud) {
+  ProgressCtx *ctx = (ProgressCtx *)ud;
+  ProgressMsg *m = new ProgressMsg{done, total};
+  if (napi_call_threadsafe_function(ctx->tsfn, m, napi_tsfn_blocking) != napi_ok) delete m;
+}
+
+void progress_call_js(napi_env env, napi_value fn, void *context, void *data) {
+  ProgressCtx *ctx = (ProgressCtx *)context;
+  if (data == ctx->job) { /* the finished job: settle it, then release this function */
+    napi_threadsafe_function tsfn = ctx->tsfn;
+    job_done_js(env, nullptr, nullptr, data);
+    napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    return;
+  }
+  ProgressMsg *m = (ProgressMsg *)data;
+  if (env && !ctx->error) {
+    napi_value args[2], res, u;
+    napi_create_double(env, (double)m->done, &args[0]);
+    napi_create_double(env, (double)m->total, &args[1]);
+    napi_get_undefined(env, &u);
+    if (napi_call_function(env, u, fn, 2, args, &res) != napi_ok) {
+      napi_value exc;
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+        napi_create_reference(env, exc, 1, &ctx->error);
+      erplink_cancel_trigger(ctx->stop);
+    }
+  }
+  delete m;
+}
+
 enum CartonaOp {
   C_TEST = 0,
   C_LIST,
@@ -1780,14 +2064,49 @@ napi_value cartona_call_js(napi_env env, napi_callback_info info) {
   void *p = h->p;
   int opi = (int)op;
   Job *j = new Job();
-  j->run = [cj, p, opi]() -> int {
+  /* a progress callback (bulk updates: the argument after the items) */
+  std::shared_ptr<ProgressCtx> prog;
+  napi_valuetype pt = napi_undefined;
+  if (op == C_UPDATE_PRODUCTS || op == C_UPDATE_BASE || op == C_UPDATE_STOCK) napi_typeof(env, a[1], &pt);
+  if (pt == napi_function) {
+    prog = std::make_shared<ProgressCtx>();
+    napi_value name;
+    napi_create_string_utf8(env, "erplink.progress", NAPI_AUTO_LENGTH, &name);
+    if (erplink_cancel_new(&prog->stop) != 0 ||
+        napi_create_threadsafe_function(env, a[1], nullptr, name, 0, 1, nullptr, nullptr, prog.get(), progress_call_js,
+                                        &prog->tsfn) != napi_ok) {
+      delete j;
+      throw_code(env, ERPLINK_ENOMEM, "cannot create the progress callback");
+      return rejected(env);
+    }
+    prog->job = j;
+    j->done_tsfn = prog->tsfn;
+    j->override_error = [prog](napi_env env) -> napi_value {
+      if (!prog->error) return nullptr;
+      napi_value e;
+      napi_get_reference_value(env, prog->error, &e);
+      napi_delete_reference(env, prog->error);
+      prog->error = nullptr;
+      return e;
+    };
+  }
+  cartona_progress_fn pfn = prog ? progress_tramp : nullptr;
+  void *pud = prog.get();
+  j->run = [cj, p, opi, pfn, pud, prog]() -> int {
     cartona_client *c = (cartona_client *)p;
+    bool pushed = prog && erplink_cancel_push(prog->stop) == 0;
+    struct Pop {
+      bool on;
+      ~Pop() {
+        if (on) erplink_cancel_pop();
+      }
+    } pop{pushed};
     switch (opi) {
     case C_TEST: return cartona_client_test_connection(c);
     case C_LIST: return cartona_client_list_products(&cj->out_v, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
-    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, nullptr, nullptr);
-    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, nullptr, nullptr);
-    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, nullptr, nullptr);
+    case C_UPDATE_PRODUCTS: return cartona_client_update_products(&cj->bulk, c, cj->items, pfn, pud);
+    case C_UPDATE_BASE: return cartona_client_update_base_products(&cj->bulk, c, cj->items, pfn, pud);
+    case C_UPDATE_STOCK: return cartona_client_update_stock(&cj->bulk, c, cj->items, pfn, pud);
     case C_PULL: return cartona_client_pull_orders(&cj->orders, c, cj->a, cj->b, cj->s[0].c(), cj->s[1].c());
     case C_ACK: return cartona_client_ack_orders(c, cj->ids.ptr(), cj->ids.n());
     case C_STATUSES: return cartona_client_update_order_statuses(c, cj->v.v);
@@ -1948,6 +2267,13 @@ napi_value cartona_status_map_js(napi_env env, napi_callback_info info) {
   return op <= 1 ? js_str(env, out) : undef(env);
 }
 
+napi_value error_retryable_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int64_t code;
+  if (!get_i64(env, argv[0], &code, "code")) return nullptr;
+  return js_bool(env, erplink_error_retryable((int)code) != 0);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 void env_cleanup(void *arg) {
@@ -1974,6 +2300,7 @@ napi_value elnode_register(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
       {"close", handle_close},
+      {"errorRetryable", error_retryable_js},
       {"cancelNew", cancel_new},
       {"cancelTrigger", cancel_trigger},
       {"rzVerifierNew", rz_verifier_new},
@@ -1994,6 +2321,9 @@ napi_value elnode_register(napi_env env, napi_value exports) {
       {"dedupForget", dedup_forget},
       {"dedupCount", dedup_count},
       {"blobNew", blob_new},
+      {"outboxNew", outbox_new_js},
+      {"outboxCall", outbox_call_js},
+      {"outboxMark", outbox_mark_js},
       {"blobGet", blob_get},
       {"blobPut", blob_put},
       {"blobRemove", blob_remove},
