@@ -13,7 +13,7 @@
         "<!@(node scripts/gyp-info.js sources)"
       ],
       "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node scripts/gyp-info.js napi)",
         "<!(node scripts/gyp-info.js root)/include",
         "<!(node scripts/gyp-info.js root)/src/core",
         "<!(node scripts/gyp-info.js root)/src",

@@ -91,7 +91,7 @@ function nodeDir() {
   }
   let headers;
   try {
-    headers = path.dirname(require.resolve('node-api-headers/package.json', { paths: [here] }));
+    headers = path.dirname(require.resolve('node-api-headers/package.json', { paths: [here, process.env.INIT_CWD, process.cwd()].filter(Boolean) }));
   } catch (e) {
     die('no Node headers: install the headers of this Node (Debian: libnode-dev) or the node-api-headers package');
   }

@@ -5,6 +5,7 @@
 //   node scripts/gyp-info.js libs     -> pkg-config --libs of them, plus -lpthread -lm
 //   node scripts/gyp-info.js root     -> where include/ and src/ are (vendor in a packed tarball)
 //   node scripts/gyp-info.js wrap     -> the SWIG wrapper (generated, or vendor/erplink_wrap.cxx)
+//   node scripts/gyp-info.js napi     -> node-addon-api's header directory (absolute)
 // Paths are printed relative to bindings/node (where binding.gyp lives), one per line.
 const fs = require('fs');
 const path = require('path');
@@ -40,15 +41,24 @@ function pkgConfig(flag) {
   }
 }
 
+// node-addon-api is found next to this package or, when an app links it with "file:" (npm then
+// installs the linked package's dependencies into the app's node_modules), from the app that
+// runs `npm install` (INIT_CWD).
+function napiDir() {
+  const paths = [here, process.env.INIT_CWD, process.cwd()].filter(Boolean);
+  return path.dirname(require.resolve('node-addon-api/package.json', { paths }));
+}
+
 const what = process.argv[2];
 let out;
 if (what === 'sources') out = sources();
 else if (what === 'cflags') out = pkgConfig('--cflags') || [];
 else if (what === 'root') out = [path.relative(here, root).split(path.sep).join('/')];
 else if (what === 'wrap') out = [vendored ? 'vendor/erplink_wrap.cxx' : 'build/swig/erplink_wrap.cxx'];
+else if (what === 'napi') out = [napiDir()];
 else if (what === 'libs') out = [...(pkgConfig('--libs') || FALLBACK_LIBS), '-lpthread', '-lm'];
 else {
-  process.stderr.write('usage: node scripts/gyp-info.js sources|cflags|libs|root|wrap\n');
+  process.stderr.write('usage: node scripts/gyp-info.js sources|cflags|libs|root|wrap|napi\n');
   process.exit(2);
 }
 process.stdout.write(out.join('\n') + '\n');
