@@ -118,7 +118,9 @@ struct OptStr {
   const char *c() const { return absent ? nullptr : s.c_str(); }
 };
 
-bool get_optstr(napi_env env, napi_value v, OptStr &o, const char *what) { return get_str(env, v, o.s, &o.absent, what); }
+bool get_optstr(napi_env env, napi_value v, OptStr &o, const char *what) {
+  return get_str(env, v, o.s, &o.absent, what);
+}
 
 bool get_i64(napi_env env, napi_value v, int64_t *out, const char *what) {
   napi_valuetype t;
@@ -158,7 +160,8 @@ bool get_body(napi_env env, napi_value v, const void **data, size_t *len, std::s
     /* one copy into tmp's buffer when the text fits (a webhook body usually does): napi writes
      * at most size - 1 bytes, cut at a character boundary, so a result shorter than size - 4 is whole */
     static thread_local char scratch[16384]; /* JS threads only; consumed before the next call */
-    if (napi_get_value_string_utf8(env, v, scratch, sizeof scratch, len) != napi_ok) return elnapi_throw_napi(env), false;
+    if (napi_get_value_string_utf8(env, v, scratch, sizeof scratch, len) != napi_ok)
+      return elnapi_throw_napi(env), false;
     if (*len + 4 < sizeof scratch) {
       *data = scratch;
       return true;
@@ -292,9 +295,9 @@ struct Handle {
   void *p = nullptr;
   void (*destroy)(void *) = nullptr;
   const char *kind = "";
-  int busy = 0;         /* jobs in flight (main thread only) */
-  bool closing = false; /* close() asked while busy: freed by the last job */
-  std::vector<napi_ref> deps; /* handles this one borrows (a dedup's store) */
+  int busy = 0;                      /* jobs in flight (main thread only) */
+  bool closing = false;              /* close() asked while busy: freed by the last job */
+  std::vector<napi_ref> deps;        /* handles this one borrows (a dedup's store) */
   struct Handle *borrowed = nullptr; /* that handle, kept busy (its close() waits for this one) */
   napi_env env = nullptr;
   int64_t ext_bytes = 0; /* C memory reported to V8 (napi_adjust_external_memory) */
@@ -423,9 +426,9 @@ struct EnvData;
 struct Job {
   EnvData *ed = nullptr;
   napi_deferred deferred = nullptr;
-  std::function<int()> run;                     /* worker thread */
-  std::function<napi_value(napi_env)> finish;   /* main thread, on success */
-  std::function<void()> cleanup;                /* main thread, always (frees C outputs) */
+  std::function<int()> run;                   /* worker thread */
+  std::function<napi_value(napi_env)> finish; /* main thread, on success */
+  std::function<void()> cleanup;              /* main thread, always (frees C outputs) */
   int rc = 0;
   ErrInfo err;
   std::vector<napi_ref> refs;
@@ -540,8 +543,7 @@ void job_done_js(napi_env env, napi_value, void *, void *data) {
         napi_is_exception_pending(env, &pending);
         if (pending)
           napi_get_and_clear_last_exception(env, &exc);
-        else
-        {
+        else {
           ErrInfo e;
           e.code = ERPLINK_ENOMEM;
           e.message = "conversion failed";
@@ -807,7 +809,8 @@ napi_value rz_parse_event(napi_env env, napi_callback_info info) {
   napi_value arr;
   size_t n = razorpay_event_contains_count(e);
   NAPI_TRY(napi_create_array_with_length(env, n, &arr));
-  for (size_t i = 0; i < n; i++) NAPI_TRY(napi_set_element(env, arr, (uint32_t)i, js_str(env, razorpay_event_contains_at(e, i))));
+  for (size_t i = 0; i < n; i++)
+    NAPI_TRY(napi_set_element(env, arr, (uint32_t)i, js_str(env, razorpay_event_contains_at(e, i))));
   SETP(o, "contains", arr);
   SETP(o, "root", from_value_or_null(env, razorpay_event_root(e)));
   SETP(o, "payload", from_value_or_null(env, razorpay_event_payload(e)));
@@ -898,7 +901,7 @@ napi_value store_open(napi_env env, napi_callback_info info) {
         erplink_store_options_free(o);
         return rejected(env);
       }
-      rc = k == 0 ? erplink_store_options_set_busy_timeout_ms(o, x)
+      rc = k == 0   ? erplink_store_options_set_busy_timeout_ms(o, x)
            : k == 1 ? erplink_store_options_set_sync(o, (erplink_store_sync)x)
                     : erplink_store_options_set_max_connections(o, (int)x);
     }
@@ -997,7 +1000,8 @@ napi_value dedup_seen(napi_env env, napi_callback_info info) {
   if (!h || !get_str(env, argv[1], id, nullptr, "id") || !get_i64(env, argv[2], &now, "nowMs")) return rejected(env);
   auto seen = std::make_shared<int>(0);
   return handle_job(
-      env, h, argv[0], argv[3], [d, id, now, seen](void *) { return erplink_dedup_seen(seen.get(), d, id.c_str(), now); },
+      env, h, argv[0], argv[3],
+      [d, id, now, seen](void *) { return erplink_dedup_seen(seen.get(), d, id.c_str(), now); },
       [seen](napi_env env) { return js_bool(env, *seen != 0); });
 }
 
@@ -1129,7 +1133,6 @@ napi_value blob_size(napi_env env, napi_callback_info info) {
       });
 }
 
-
 /* ------------------------------------------------------------------ outbox */
 
 /* outboxNew(store, name, {leaseMs, maxAttempts, backoffBaseMs, backoffCapMs, jitter, doneRetentionMs}) (creates its table: sync) */
@@ -1160,13 +1163,15 @@ napi_value outbox_new_js(napi_env env, napi_callback_info info) {
     NAPI_TRY(napi_get_named_property(env, argv[2], "jitter", &j));
     if (!is_nullish(env, j)) {
       double d = 0;
-      if (napi_get_value_double(env, j, &d) != napi_ok) return throw_code(env, ERPLINK_ETYPE, "jitter must be a number"), nullptr;
+      if (napi_get_value_double(env, j, &d) != napi_ok)
+        return throw_code(env, ERPLINK_ETYPE, "jitter must be a number"), nullptr;
       rc = erplink_outbox_options_set_jitter(o, d);
     }
   }
   if (!rc && has[0]) rc = erplink_outbox_options_set_lease_ms(o, v[0]);
   if (!rc && has[1]) rc = erplink_outbox_options_set_max_attempts(o, (int)v[1]);
-  if (!rc && (has[2] || has[3])) rc = erplink_outbox_options_set_backoff_ms(o, has[2] ? v[2] : 1000, has[3] ? v[3] : (has[2] ? v[2] : 1000) * 60);
+  if (!rc && (has[2] || has[3]))
+    rc = erplink_outbox_options_set_backoff_ms(o, has[2] ? v[2] : 1000, has[3] ? v[3] : (has[2] ? v[2] : 1000) * 60);
   if (!rc && has[4]) rc = erplink_outbox_options_set_done_retention_ms(o, v[4]);
   erplink_outbox *ob = nullptr;
   if (!rc) rc = erplink_outbox_new_sqlite(&ob, (erplink_store *)st->p, name.c_str(), o);
@@ -1259,9 +1264,12 @@ napi_value outbox_call_js(napi_env env, napi_callback_info info) {
   }
   case OB_CLAIM: ok = get_i64(env, a[0], &oj->a, "maxItems") && get_i64(env, a[1], &oj->now, "nowMs"); break;
   case OB_LIST: /* state, offset, limit */
-    ok = get_i64(env, a[0], &oj->a, "state") && get_i64(env, a[1], &oj->b, "offset") && get_i64(env, a[2], &oj->now, "limit");
+    ok = get_i64(env, a[0], &oj->a, "state") && get_i64(env, a[1], &oj->b, "offset") &&
+         get_i64(env, a[2], &oj->now, "limit");
     break;
-  case OB_REQUEUE: ok = get_str(env, a[0], oj->key, &oj->key_absent, "key") && get_i64(env, a[1], &oj->now, "nowMs"); break;
+  case OB_REQUEUE:
+    ok = get_str(env, a[0], oj->key, &oj->key_absent, "key") && get_i64(env, a[1], &oj->now, "nowMs");
+    break;
   case OB_DISCARD: ok = get_str(env, a[0], oj->key, &oj->key_absent, "key"); break;
   case OB_COUNT: ok = get_i64(env, a[0], &oj->a, "state") && get_i64(env, a[1], &oj->now, "nowMs"); break;
   case OB_COMPLETE:
@@ -1279,7 +1287,8 @@ napi_value outbox_call_js(napi_env env, napi_callback_info info) {
   Job *j = new Job();
   j->run = [oj, ob, opi]() -> int {
     switch (opi) {
-    case OB_ENQUEUE: return erplink_outbox_enqueue(ob, oj->key.c_str(), oj->payload.data(), oj->payload.size(), oj->now);
+    case OB_ENQUEUE:
+      return erplink_outbox_enqueue(ob, oj->key.c_str(), oj->payload.data(), oj->payload.size(), oj->now);
     case OB_ENQUEUE_MANY: {
       std::vector<const char *> k;
       std::vector<const void *> p;
@@ -1322,7 +1331,8 @@ napi_value outbox_call_js(napi_env env, napi_callback_info info) {
       napi_set_named_property(env, obj, "stale", js_int(env, (int64_t)oj->count));
       napi_create_array_with_length(env, n, &outs);
       for (size_t i = 0; i < n; i++)
-        napi_set_element(env, outs, (uint32_t)i, js_int(env, erplink_outbox_item_outcome(erplink_outbox_batch_at(oj->batch_in, i))));
+        napi_set_element(env, outs, (uint32_t)i,
+                         js_int(env, erplink_outbox_item_outcome(erplink_outbox_batch_at(oj->batch_in, i))));
       napi_set_named_property(env, obj, "outcomes", outs);
       return obj;
     }
@@ -1560,8 +1570,7 @@ int odoo_run(int op, odoo_client *c, OdooIn *in, OdooOut *out) {
   case OP_SEARCH_COUNT: return odoo_client_search_count(&out->i, c, m, in->a.v);
   case OP_READ: return odoo_client_read(&out->v, c, m, in->ids.data(), in->ids.size(), in->f1.ptr(), in->f1.n());
   case OP_SEARCH_READ:
-    return odoo_client_search_read(&out->v, c, m, in->a.v, in->f1.ptr(), in->f1.n(), in->offset, in->limit,
-                                   in->s1.c());
+    return odoo_client_search_read(&out->v, c, m, in->a.v, in->f1.ptr(), in->f1.n(), in->offset, in->limit, in->s1.c());
   case OP_CREATE: return odoo_client_create(&out->i, c, m, in->a.v);
   case OP_CREATE_MANY: return odoo_client_create_many(&out->v, c, m, in->a.v);
   case OP_WRITE: return odoo_client_write(c, m, in->ids.data(), in->ids.size(), in->a.v);
@@ -1609,7 +1618,9 @@ napi_value odoo_call_js(napi_env env, napi_callback_info info) {
     kind = OUT_INT;
     ok = model() && get_value(env, a[1], &in->a.v, true);
     break;
-  case OP_READ: /* model, ids, fields */ ok = model() && get_ids(env, a[1], in->ids) && get_strlist(env, a[2], in->f1, "fields"); break;
+  case OP_READ: /* model, ids, fields */
+    ok = model() && get_ids(env, a[1], in->ids) && get_strlist(env, a[2], in->f1, "fields");
+    break;
   case OP_SEARCH_READ: /* model, domain, fields, offset, limit, order */
     ok = model() && get_value(env, a[1], &in->a.v, true) && get_strlist(env, a[2], in->f1, "fields") &&
          get_i64(env, a[3], &in->offset, "offset") && get_i64(env, a[4], &in->limit, "limit") &&
@@ -1717,7 +1728,6 @@ napi_value odoo_cursor_count_js(napi_env env, napi_callback_info info) {
   if (!cur) return nullptr;
   return js_int(env, (int64_t)odoo_cursor_count((odoo_cursor *)cur->p));
 }
-
 
 /* ------------------------------------------------------------------ cartona */
 
@@ -2045,8 +2055,10 @@ napi_value cartona_call_js(napi_env env, napi_callback_info info) {
       } else if (ok && kind == 1) { /* add line: supplierProductId, internalProductId, amount, price */
         ok = get_optstr(env, x[1], s1, "supplierProductId") && get_optstr(env, x[2], s2, "internalProductId") &&
              get_i64(env, x[3], &amount, "amount") && napi_get_value_double(env, x[4], &price) == napi_ok;
-        if (ok) rc = cartona_order_changes_add_line(cj->changes, s1.c(), s2.c(), amount, price);
-        else if (!rc) throw_code(env, ERPLINK_ETYPE, "price must be a number");
+        if (ok)
+          rc = cartona_order_changes_add_line(cj->changes, s1.c(), s2.c(), amount, price);
+        else if (!rc)
+          throw_code(env, ERPLINK_ETYPE, "price must be a number");
       } else if (ok && kind == 2) {
         ok = get_optstr(env, x[1], s1, "lineId");
         if (ok) rc = cartona_order_changes_cancel_line(cj->changes, s1.c());
@@ -2111,8 +2123,8 @@ napi_value cartona_call_js(napi_env env, napi_callback_info info) {
     case C_ACK: return cartona_client_ack_orders(c, cj->ids.ptr(), cj->ids.n());
     case C_STATUSES: return cartona_client_update_order_statuses(c, cj->v.v);
     case C_STATUS:
-      return cartona_client_update_order_status(c, cj->s[0].c(), cj->s[1].c(), cj->s[2].c(), cj->s[3].c(),
-                                                cj->s[4].c(), cj->ids.absent ? nullptr : cj->ids.s[0].c_str());
+      return cartona_client_update_order_status(c, cj->s[0].c(), cj->s[1].c(), cj->s[2].c(), cj->s[3].c(), cj->s[4].c(),
+                                                cj->ids.absent ? nullptr : cj->ids.s[0].c_str());
     case C_DETAILS: return cartona_client_update_order_details(c, cj->changes);
     case C_INTAKE_NEW: return cartona_intake_new(&cj->intake, c, (int)cj->a, cj->b);
     case C_INTAKE_NEXT: return cartona_intake_next(&cj->order, (cartona_intake *)p);
@@ -2140,7 +2152,13 @@ napi_value cartona_call_js(napi_env env, napi_callback_info info) {
     case C_INTAKE_NEW: {
       napi_value hv = handle_new(env, cj->intake, (void (*)(void *))cartona_intake_free, "cartona.Intake");
       cj->intake = nullptr;
-      if (hv) borrow(env, hv, owner, (Handle *)[&]() { void *d; napi_get_value_external(env, owner, &d); return d; }());
+      if (hv)
+        borrow(
+            env, hv, owner, (Handle *)[&]() {
+              void *d;
+              napi_get_value_external(env, owner, &d);
+              return d;
+            }());
       return hv;
     }
     case C_INTAKE_NEXT: {
@@ -2180,8 +2198,7 @@ napi_value cartona_order_field_js(napi_env env, napi_callback_info info) {
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
   void *owner = nullptr;
-  if (t != napi_external || napi_get_value_external(env, argv[0], &owner) != napi_ok || !owner ||
-      !((Handle *)owner)->p)
+  if (t != napi_external || napi_get_value_external(env, argv[0], &owner) != napi_ok || !owner || !((Handle *)owner)->p)
     return throw_code(env, ERPLINK_EINVAL, "the orders were freed"), nullptr;
   const void *p = get_ptr(env, argv[1]);
   int64_t kind = 0;
@@ -2230,7 +2247,7 @@ napi_value cartona_vocab_js(napi_env env, napi_callback_info info) {
   int64_t kind;
   std::string w;
   if (!get_i64(env, argv[0], &kind, "kind") || !get_str(env, argv[1], w, nullptr, "word")) return nullptr;
-  int r = kind == 0 ? cartona_status_settable(w.c_str())
+  int r = kind == 0   ? cartona_status_settable(w.c_str())
           : kind == 1 ? cartona_cancellation_reason_valid(w.c_str())
                       : cartona_unit_valid(w.c_str());
   return js_bool(env, r != 0);
@@ -2280,7 +2297,6 @@ void env_cleanup(void *arg) {
   EnvData *ed = (EnvData *)arg;
   (void)ed; /* the tsfn is released by Node at teardown; jobs still queued are dropped with it */
 }
-
 
 } // namespace
 
