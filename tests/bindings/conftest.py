@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -14,11 +15,7 @@ from typing import Any, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "tests" / "servers") not in sys.path:  # tests/servers/simproc.py: start on port 0, stop on stdin EOF
-    sys.path.insert(0, str(ROOT / "tests" / "servers"))
-from simproc import SimProcess  # noqa: E402
 SERVERS = ROOT / "tests" / "servers"
-
 VECTORS = ROOT / "tests" / "vectors"
 EXAMPLES = ROOT / "examples" / "python"
 if str(EXAMPLES) not in sys.path:  # the tests also run the examples' code (sql_store_ops.py)
@@ -30,8 +27,28 @@ ODOO_KEY = {17: "f32f735cb7f82805c95056b62583379a9aabd47f", 19: "dad028985f488ca
 CARTONA_TOKEN = "test-token"
 
 
-class Server(SimProcess):
+class Server:
     """One simulator process."""
+
+    def __init__(self, script: str, *args: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(SERVERS / script), "--port", "0", *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError("%s did not start: %r" % (script, line))
+        self.port = int(line.split()[1])
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as r:

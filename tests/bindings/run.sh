@@ -42,7 +42,7 @@ if [ "$skip" != python ]; then
     echo "=== Python binding: mypy --strict (tests and examples)"
     # only the erplink package on MYPYPATH (pytest, installed next to it, is checked as installed code)
     mkdir -p "$work/mypy-path" && ln -sfn "$work/py/erplink" "$work/mypy-path/erplink"
-    (cd "$work" && MYPYPATH="$work/mypy-path:$root/tests/bindings:$root/tests/servers:$root/examples/python" "$python" -m mypy --strict --no-incremental \
+    (cd "$work" && MYPYPATH="$work/mypy-path:$root/tests/bindings:$root/examples/python" "$python" -m mypy --strict --no-incremental \
       --cache-dir "$work/mypy-cache" --ignore-missing-imports "$root"/tests/bindings/test_python_*.py \
       "$root/tests/bindings/conftest.py" "$root"/examples/python/*.py) || { echo "mypy failed"; status=1; }
     echo "=== Python binding: reference docs (pdoc, warnings are errors) -> $work/pydoc"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -13,11 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT / "tests" / "servers") not in sys.path:  # tests/servers/simproc.py: start on port 0, stop on stdin EOF
-    sys.path.insert(0, str(ROOT / "tests" / "servers"))
-from simproc import SimProcess  # noqa: E402
 ADDON = ROOT / "examples" / "apps" / "cartona_connector" / "addons" / "cartona_connector"
 HERE = Path(__file__).resolve().parent
 for p in (str(ADDON), str(HERE)):
@@ -27,10 +24,26 @@ for p in (str(ADDON), str(HERE)):
 TOKEN = "supplier-secret-token"
 
 
-class Sim(SimProcess):
+class Sim:
     def __init__(self) -> None:
-        super().__init__("cartona_sim.py", "--token", TOKEN)
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "servers" / "cartona_sim.py"), "--port", "0",
+                                      "--token", TOKEN], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError("cartona_sim did not start: %r" % line)
+        self.url = "http://127.0.0.1:%d" % int(line.split()[1])
         self.base = self.url + "/api/v1/"
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def state(self) -> Any:
         with urllib.request.urlopen(self.url + "/_control/state", timeout=30) as r:

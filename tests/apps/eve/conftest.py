@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -14,11 +15,7 @@ from typing import Any, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT / "tests" / "servers") not in sys.path:  # tests/servers/simproc.py: start on port 0, stop on stdin EOF
-    sys.path.insert(0, str(ROOT / "tests" / "servers"))
-from simproc import SimProcess  # noqa: E402
 SERVERS = ROOT / "tests" / "servers"
-
 APP = ROOT / "examples" / "apps" / "eve_corp"
 SEED = Path(__file__).resolve().parent / "odoo_seed.json"
 sys.path.insert(0, str(APP / "intermediary"))
@@ -43,7 +40,27 @@ def load_sync() -> Any:
     return mod
 
 
-class Server(SimProcess):
+class Server:
+    def __init__(self, script: str, *args: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(SERVERS / script), "--port", "0", *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError("%s did not start: %r" % (script, line))
+        self.port = int(line.split()[1])
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
     def ctl(self, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method="POST" if body is not None else "GET",
