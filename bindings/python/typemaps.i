@@ -195,6 +195,16 @@
   if (!$result) SWIG_fail;
 }
 
+/* returned const char * (borrowed) whose length comes through a size_t *len parameter -> str
+ * (None for NULL), decoded as UTF-8 over exactly that length (the text may hold NUL bytes; text
+ * that is not UTF-8 raises UnicodeDecodeError rather than being altered). */
+%typemap(out) const char *ERPLINK_TEXT_RET "$result = NULL;";
+%typemap(in, numinputs=0) size_t *ERPLINK_TEXT_RET_N (size_t tmp = 0) "$1 = &tmp;";
+%typemap(argout) size_t *ERPLINK_TEXT_RET_N {
+  $result = elpy_append($result, result ? PyUnicode_DecodeUTF8((const char *)result, (Py_ssize_t)*$1, "strict") : SWIG_Py_Void());
+  if (!$result) SWIG_fail;
+}
+
 /* (const char *const *keys, const void *const *payloads, const size_t *lens, size_t n): a
  * mapping key -> payload or an iterable of (key, payload) pairs; keys are str, payloads any
  * buffer or str (as ERPLINK_BYTES: read in place, no copy). */

@@ -974,6 +974,9 @@ erplink_status esi_options_set_error_limit_floor(esi_options *o, int floor);
 %feature("docstring") esi_options_set_cache_max_bytes "Sets the size cap of the default in-memory cache (when a new blob does not fit, the oldest stored blobs are dropped until 10 % of the cap is free again).";
 %erplink_nonblocking(esi_options_set_cache_max_bytes)
 erplink_status esi_options_set_cache_max_bytes(esi_options *o, size_t bytes);
+%feature("docstring") esi_options_set_keep_json "Makes every page of the client's answers also keep its body as received (esi_response_page_json(), esi_pager_json()), besides the decoded tree.";
+%erplink_nonblocking(esi_options_set_keep_json)
+erplink_status esi_options_set_keep_json(esi_options *o, int on);
 %feature("docstring") esi_client_new "Creates an ESI client.";
 %erplink_nonblocking(esi_client_new)
 erplink_status esi_client_new(esi_client **out, const esi_options *o);
@@ -1016,6 +1019,13 @@ erplink_status esi_pager_next(const erplink_value **items, int *page, esi_pager 
 %feature("docstring") esi_pager_pages "The number of pages of the walk (`X-Pages` of page 1).";
 %erplink_nonblocking(esi_pager_pages)
 int esi_pager_pages(const esi_pager *p);
+%feature("docstring") esi_pager_json "The body of the page esi_pager_next() delivered last, as received: JSON text that decoded without error (into the items esi_pager_next() gave), for callers that build their own objects with a JSON parser of their own (a JavaScript engine's JSON.parse).";
+%erplink_nonblocking(esi_pager_json)
+%apply size_t *ERPLINK_TEXT_RET_N { size_t *len };
+%apply const char *ERPLINK_TEXT_RET { const char *esi_pager_json };
+const char *esi_pager_json(const esi_pager *p, size_t *len);
+%clear size_t *len;
+%clear const char *esi_pager_json;
 %feature("docstring") esi_pager_free "Frees a pager, at the end or before it (stopping early is fine: the requests still in flight are abandoned). NULL is a no-op.";
 %erplink_nonblocking(esi_pager_free)
 void esi_pager_free(esi_pager *p);
@@ -1043,6 +1053,13 @@ const erplink_value *esi_response_page_at(const esi_response *r, size_t i);
 %feature("docstring") esi_response_page_cache_status "How page @p i + 1 was obtained.";
 %erplink_nonblocking(esi_response_page_cache_status)
 esi_cache_status esi_response_page_cache_status(const esi_response *r, size_t i);
+%feature("docstring") esi_response_page_json "The body of page @p i as received (JSON text that decoded into esi_response_page_at()), when the client keeps bodies (esi_options_set_keep_json()).";
+%erplink_nonblocking(esi_response_page_json)
+%apply size_t *ERPLINK_TEXT_RET_N { size_t *len };
+%apply const char *ERPLINK_TEXT_RET { const char *esi_response_page_json };
+const char *esi_response_page_json(const esi_response *r, size_t i, size_t *len);
+%clear size_t *len;
+%clear const char *esi_response_page_json;
 %feature("docstring") esi_response_item_count "The total number of array items over all pages.";
 %erplink_nonblocking(esi_response_item_count)
 size_t esi_response_item_count(const esi_response *r);

@@ -106,6 +106,9 @@ FREE_FUNCS = {'erplink_store': 'erplink_store_close'}
 SCALARS = {'int', 'long', 'unsigned', 'unsigned int', 'double', 'size_t', 'int64_t', 'uint64_t'}
 
 # Scalar out parameters: the C type -> the typemap that converts it.
+# A returned pointer whose length comes through a `size_t *len` parameter of the same function:
+# bytes (const void *) or text that may hold any byte (const char *, e.g. esi_pager_json).
+RET_WITH_LEN = {'const void *': 'ERPLINK_BYTES_RET', 'const char *': 'ERPLINK_TEXT_RET'}
 SCALAR_OUT = {'int': 'int *ERPLINK_OUT_INT', 'int64_t': 'int64_t *ERPLINK_OUT_INT64',
               'size_t': 'size_t *ERPLINK_OUT_SIZE', 'double': 'double *ERPLINK_OUT_DOUBLE'}
 
@@ -333,10 +336,12 @@ class Generator:
                 self.apply('(void **ERPLINK_BYTES_OUT, size_t *ERPLINK_BYTES_OUT_N)',
                            '(void **%s, size_t *%s)' % (pn, nxt[1]))
                 i += 1
-            elif t == 'size_t *' and f['ret'] == 'const void *' and re.search(r'len|size', pn):
-                # the length of the returned bytes (erplink_outbox_item_payload): bound to this
-                # function only, so that other `size_t *len` parameters keep their pattern
-                self.local_applies.setdefault(name, []).append(('size_t *ERPLINK_BYTES_RET_N', '%s%s' % (t, pn)))
+            elif t == 'size_t *' and f['ret'] in RET_WITH_LEN and re.search(r'len|size', pn):
+                # the length of the returned bytes or text (erplink_outbox_item_payload,
+                # esi_pager_json): bound to this function only, so that other `size_t *len`
+                # parameters keep their pattern
+                self.local_applies.setdefault(name, []).append(('size_t *%s_N' % RET_WITH_LEN[f['ret']],
+                                                                '%s%s' % (t, pn)))
             elif t.startswith('const ') and t.endswith(' *') and base in self.ops_structs and \
                     nxt == ('void *', 'userdata'):
                 self.check_ops(name, base)
@@ -375,14 +380,14 @@ class Generator:
         ret = f['ret']
         if name in BLOCKING_FUNCS:
             blocking = True
-        if ret == 'const void *':
-            if name not in self.local_applies:
-                raise GenError('%s: returns const void * without a size_t *len parameter' % name)
+        if ret == 'const void *' and name not in self.local_applies:
+            raise GenError('%s: returns const void * without a size_t *len parameter' % name)
+        if ret in RET_WITH_LEN and name in self.local_applies:
             targets = {tg for (_, tg) in self.applies}
             for _, tg in self.local_applies[name]:
                 if tg in targets:
                     raise GenError('%s: %s is bound to a pattern of another function too' % (name, tg))
-            self.local_applies[name].append(('const void *ERPLINK_BYTES_RET', 'const void *%s' % name))
+            self.local_applies[name].append(('%s%s' % (ret, RET_WITH_LEN[ret]), '%s%s' % (ret, name)))
         if is_status(f, {g['name']: g for g in self.funcs}):
             ret = 'erplink_status'
         elif ret == 'const erplink_value *':

@@ -188,6 +188,20 @@ ERPLINK_EXTERN int esi_options_set_error_limit_floor(esi_options *o, int floor);
 ERPLINK_EXTERN int esi_options_set_cache_max_bytes(esi_options *o, size_t bytes);
 
 /**
+ * @brief Makes every page of the client's answers also keep its body as received
+ *        (esi_response_page_json(), esi_pager_json()), besides the decoded tree.
+ *
+ * For bindings whose language parses JSON into its own objects faster than it can walk a
+ * tree (V8's JSON.parse): the text is handed over only after it decoded without error, so it
+ * is valid JSON, and it is the same text the tree came from (a cached or revalidated page's
+ * text is the cached body). Each page then holds its text as well (about twice the memory).
+ * @param o  the options.
+ * @param on nonzero to keep bodies (default 0).
+ * @return 0; ::ERPLINK_EINVAL for NULL @p o. Not thread-safe (options belong to one thread).
+ */
+ERPLINK_EXTERN int esi_options_set_keep_json(esi_options *o, int on);
+
+/**
  * @brief Replaces the in-memory cache with a store of yours (Redis, SQLite, disk…).
  * @param o     the options.
  * @param store the store (copied; its `userdata` must outlive every client made from @p o;
@@ -393,6 +407,19 @@ ERPLINK_EXTERN int esi_pager_next(const erplink_value **items, int *page, esi_pa
 ERPLINK_EXTERN int esi_pager_pages(const esi_pager *p);
 
 /**
+ * @brief The body of the page esi_pager_next() delivered last, as received: JSON text that
+ *        decoded without error (into the items esi_pager_next() gave), for callers that build
+ *        their own objects with a JSON parser of their own (a JavaScript engine's JSON.parse).
+ * @param p   the pager.
+ * @param len receives the length in bytes (0 when NULL is returned); may be NULL.
+ * @return the text (borrowed from @p p, NUL-terminated, valid until the next esi_pager_next()
+ *         or esi_pager_free()); NULL when the client does not keep bodies
+ *         (esi_options_set_keep_json()), before the first page, at the end, or for NULL @p p.
+ *         Not thread-safe with esi_pager_next() on the same pager.
+ */
+ERPLINK_EXTERN const char *esi_pager_json(const esi_pager *p, size_t *len);
+
+/**
  * @brief Frees a pager, at the end or before it (stopping early is fine: the requests still
  *        in flight are abandoned). NULL is a no-op.
  * @param p the pager. Not thread-safe: no other thread may be using @p p.
@@ -503,6 +530,17 @@ ERPLINK_EXTERN const erplink_value *esi_response_page_at(const esi_response *r, 
  * @return an ::esi_cache_status (::ESI_CACHE_MISS when out of range). Thread-safe.
  */
 ERPLINK_EXTERN esi_cache_status esi_response_page_cache_status(const esi_response *r, size_t i);
+
+/**
+ * @brief The body of page @p i as received (JSON text that decoded into esi_response_page_at()),
+ *        when the client keeps bodies (esi_options_set_keep_json()).
+ * @param r   the response.
+ * @param i   the page index (0-based).
+ * @param len receives the length in bytes (0 when NULL is returned); may be NULL.
+ * @return the NUL-terminated text, borrowed from @p r (valid until esi_response_free()); NULL
+ *         when bodies are not kept, @p i is out of range or @p r is NULL. Thread-safe.
+ */
+ERPLINK_EXTERN const char *esi_response_page_json(const esi_response *r, size_t i, size_t *len);
 
 /**
  * @brief The total number of array items over all pages.

@@ -19,6 +19,7 @@ struct esi_options {
   int floor;
   size_t cache_max;
   bool have_store;
+  bool keep_json;
   esi_cache_store store;
   erplink_http_options *http; /* the transport knobs, with ESI's defaults */
 };
@@ -117,6 +118,12 @@ int esi_options_set_cache_max_bytes(esi_options *o, size_t bytes) {
   return 0;
 }
 
+int esi_options_set_keep_json(esi_options *o, int on) {
+  if (!o) return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_keep_json: NULL options");
+  o->keep_json = on != 0;
+  return 0;
+}
+
 int esi_options_set_cache_store(esi_options *o, const esi_cache_store *store) {
   if (!o || (store && (!store->get || !store->put)))
     return erplink__error_setf(ERPLINK_EINVAL, "esi_options_set_cache_store: get and put are required");
@@ -168,6 +175,7 @@ int esi_client_new(esi_client **out, const esi_options *o) {
   c->el_remain = c->el_reset = -1;
   memcpy(c->date, o->date, sizeof c->date);
   c->concurrency = o->concurrency;
+  c->keep_json = o->keep_json;
   c->floor = o->floor;
   if (!(c->base_url = strdup(o->base_url)) || !(c->tenant = strdup(o->tenant)))
     rc = erplink__error_setf(ERPLINK_ENOMEM, "out of memory");

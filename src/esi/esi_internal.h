@@ -155,6 +155,7 @@ struct esi_client {
   int concurrency;
   int floor;
   bool caching;
+  bool keep_json; /* esi_options_set_keep_json() */
   esi_cache_store store;
   atomic_bool cache_warned; /* a failing cache store was reported (once per client) */
   erplink_http_client *http;
@@ -216,6 +217,8 @@ struct esi__page {
   char *rl_group, *rl_limit;
   int64_t rl_remaining, rl_used;
   int requests;
+  char *json; /* the body as received (validated JSON text), when the client keeps it */
+  size_t json_len;
 };
 void esi__page_init(esi__page *p);
 void esi__page_clear(esi__page *p); /* frees what it holds and re-initialises it */

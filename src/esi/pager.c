@@ -474,6 +474,13 @@ int esi_pager_next(const erplink_value **items, int *page, esi_pager *p) {
   return rc;
 }
 
+const char *esi_pager_json(const esi_pager *p, size_t *len) {
+  if (len) *len = 0;
+  if (!p || !p->cur.json) return NULL;
+  if (len) *len = p->cur.json_len;
+  return p->cur.json;
+}
+
 /* ---------------------------------------------------------------- the callers */
 
 int esi_client_get_pages(esi_client *c, const char *route, const esi_params *params, esi_token *token, esi_page_fn fn,

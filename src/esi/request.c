@@ -17,11 +17,24 @@ void esi__page_init(esi__page *p) {
 
 void esi__page_clear(esi__page *p) {
   erplink_value_free(p->value);
+  free(p->json);
   free(p->etag);
   free(p->lm);
   free(p->rl_group);
   free(p->rl_limit);
   esi__page_init(p);
+}
+
+/* Keeps a copy of the page's validated body when the client asks for it (esi_options_set_keep_json). */
+static int keep_json(esi_client *c, esi__page *pg, const char *body, size_t len) {
+  if (!c->keep_json) return 0;
+  free(pg->json);
+  pg->json = malloc(len + 1);
+  if (!pg->json) return erplink__error_setf(ERPLINK_ENOMEM, "out of memory");
+  memcpy(pg->json, body, len);
+  pg->json[len] = '\0';
+  pg->json_len = len;
+  return 0;
 }
 
 static char *hdr_dup(const erplink_http_response *rs, const char *name) {
@@ -153,7 +166,7 @@ int esi__call_prepare(esi__call *pc) {
       pg->lm = pc->cb.lm ? strdup(pc->cb.lm) : NULL;
       pg->expires_ms = pc->cb.exp;
       pg->pages = pc->cb.pages > 0 ? pc->cb.pages : 1;
-      return 0;
+      return keep_json(c, pg, pc->cb.body, pc->cb.len);
     }
   }
   esi__slow_down(c, pc->route);
@@ -245,6 +258,7 @@ int esi__call_process(esi__call *pc, int rc, erplink_http_response *rs) {
   }
   rc = erplink_json_decode(&pg->value, rbody, rlen, NULL);
   if (rc != 0) erplink__error_prefix("ESI %s %s: ", method, route);
+  if (rc == 0) rc = keep_json(c, pg, rbody, rlen);
   if (rc == 0 && pc->is_get && pc->key && (status / 100 == 2 || status == 304)) {
     erplink_buf bb = ERPLINK_BUF_INIT;
     if (esi__blob_make(&bb, pg->etag, pg->lm, pg->expires_ms, pg->pages, rbody, rlen) == 0) {

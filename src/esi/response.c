@@ -30,6 +30,12 @@ const erplink_value *esi_response_page_at(const esi_response *r, size_t i) {
 esi_cache_status esi_response_page_cache_status(const esi_response *r, size_t i) {
   return r && i < r->n ? r->p[i].cache : ESI_CACHE_MISS;
 }
+const char *esi_response_page_json(const esi_response *r, size_t i, size_t *len) {
+  if (len) *len = 0;
+  if (!r || i >= r->n || !r->p[i].json) return NULL;
+  if (len) *len = r->p[i].json_len;
+  return r->p[i].json;
+}
 size_t esi_response_item_count(const esi_response *r) { return r && r->offs ? r->offs[r->n] : 0; }
 const erplink_value *esi_response_item_at(const esi_response *r, size_t i) {
   if (!r || !r->offs || i >= r->offs[r->n]) return NULL;

@@ -1,8 +1,9 @@
 /* The ESI client against tests/servers/esi_sim.py: cache (hit without request, one conditional
  * request after expiry, 304 reported), concurrent pagination (400 pages in order, roll-over
  * detected and re-fetched, a failing page retried alone), error limit (floor, 420 freeze),
- * 429 Retry-After, rate-limit slow-down, and the typed helpers checked against the field
- * names of the ESI OpenAPI document (the facts in tests/fixtures/esi/openapi_facts.json). */
+ * 429 Retry-After, rate-limit slow-down, bodies kept as text (esi_options_set_keep_json), and
+ * the typed helpers checked against the field names of the ESI OpenAPI document (the facts in
+ * tests/fixtures/esi/openapi_facts.json). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static esi_client *mk(int concurrency, int floor) {
+static esi_client *mk_opts(int concurrency, int floor, int keep_json) {
   esi_options *o = NULL;
   esi_client *c = NULL;
   if (esi_options_new(&o) != 0) return NULL;
@@ -46,10 +47,13 @@ static esi_client *mk(int concurrency, int floor) {
   erplink_http_options_set_connect_timeout_ms(h, 5000);
   erplink_http_options_set_timeout_ms(h, 20000);
   if (floor >= 0) esi_options_set_error_limit_floor(o, floor);
+  esi_options_set_keep_json(o, keep_json);
   esi_client_new(&c, o);
   esi_options_free(o);
   return c;
 }
+
+static esi_client *mk(int concurrency, int floor) { return mk_opts(concurrency, floor, 0); }
 
 static void cfg(const char *json) { sim_ctl(&srv, "/_ctl/config", json, NULL); }
 
@@ -593,6 +597,80 @@ static void test_pager(void) {
   cfg("{\"market_pages\": 3, \"orders_per_page\": 1000}");
 }
 
+/* esi_options_set_keep_json: each page's text is the body it decoded from, on a miss, a cache hit
+ * and a 304, through a response and a pager; without the option there is none. */
+static void check_json_is(const char *json, size_t len, const erplink_value *want) {
+  REQUIRE(json != NULL);
+  CHECK_EQ_INT(strlen(json), len); /* NUL-terminated at len */
+  erplink_value *v = NULL;
+  CHECK_EQ_INT(erplink_json_decode(&v, json, len, NULL), 0);
+  CHECK(erplink_value_equal(v, want));
+  erplink_value_free(v);
+}
+
+static void test_keep_json(void) {
+  sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
+  cfg("{\"market_ttl\": 1, \"market_pages\": 3, \"orders_per_page\": 7}");
+  esi_client *c = mk_opts(2, -1, 1);
+  REQUIRE(c);
+  esi_cache_status want[] = {ESI_CACHE_MISS, ESI_CACHE_HIT, ESI_CACHE_REVALIDATED};
+  for (int round = 0; round < 3; round++) {
+    if (round == 2) erplink__sleep_ms(1200, NULL, NULL);
+    esi_response *r = NULL;
+    esi_params *p = region(10000043);
+    CHECK_EQ_INT(esi_client_get_all_pages(&r, c, "/markets/{region_id}/orders", p, NULL), 0);
+    esi_params_free(p);
+    REQUIRE(r);
+    CHECK_EQ_INT(esi_response_pages(r), 3);
+    CHECK_EQ_INT(esi_response_cache_status(r), want[round]);
+    for (size_t i = 0; i < 3; i++) {
+      size_t len = 99;
+      const char *json = esi_response_page_json(r, i, &len);
+      check_json_is(json, len, esi_response_page_at(r, i));
+    }
+    size_t len = 99;
+    CHECK(esi_response_page_json(r, 3, &len) == NULL);
+    CHECK_EQ_INT(len, 0);
+    CHECK(esi_response_page_json(r, 0, NULL) != NULL);
+    esi_response_free(r);
+  }
+  CHECK(esi_response_page_json(NULL, 0, NULL) == NULL);
+  /* the pager: the text of the page it delivered last */
+  esi_params *p = region(10000043);
+  esi_pager *pg = NULL;
+  REQUIRE(esi_pager_new(&pg, c, "/markets/{region_id}/orders", p, NULL) == 0);
+  esi_params_free(p);
+  size_t len = 99;
+  CHECK(esi_pager_json(pg, &len) == NULL); /* before the first page */
+  CHECK_EQ_INT(len, 0);
+  const erplink_value *items = NULL;
+  int page = 0, pages = 0;
+  while (esi_pager_next(&items, &page, pg) == 0 && items) {
+    pages++;
+    const char *json = esi_pager_json(pg, &len);
+    check_json_is(json, len, items);
+  }
+  CHECK_EQ_INT(pages, 3);
+  CHECK(esi_pager_json(pg, &len) == NULL); /* at the end */
+  esi_pager_free(pg);
+  CHECK(esi_pager_json(NULL, NULL) == NULL);
+  esi_client_free(c);
+  /* without the option: no text kept */
+  c = mk(2, -1);
+  REQUIRE(c);
+  esi_response *r = NULL;
+  p = region(10000043);
+  CHECK_EQ_INT(esi_client_get_all_pages(&r, c, "/markets/{region_id}/orders", p, NULL), 0);
+  esi_params_free(p);
+  REQUIRE(r);
+  CHECK(esi_response_page_at(r, 0) != NULL);
+  CHECK(esi_response_page_json(r, 0, &len) == NULL);
+  esi_response_free(r);
+  esi_client_free(c);
+  CHECK_EQ_INT(esi_options_set_keep_json(NULL, 1), ERPLINK_EINVAL);
+  cfg("{\"market_ttl\": 300, \"market_pages\": 3, \"orders_per_page\": 1000}");
+}
+
 static void test_error_limit(void) {
   sim_ctl(&srv, "/_ctl/reset", "{}", NULL);
   esi_client *c = mk(4, 10);
@@ -968,6 +1046,7 @@ int main(void) {
   RUN(test_streaming);
   RUN(test_streaming_bounded);
   RUN(test_pager);
+  RUN(test_keep_json);
   RUN(test_error_limit);
   RUN(test_429_and_slowdown);
   RUN(test_typed_helpers);
