@@ -11,6 +11,19 @@ import sys
 import xml.etree.ElementTree as ET
 
 
+def show_failure(t, out, keep=25):
+    """Prints what a failed test left: its exit status, its failing subtests and the end of its
+    output (stderr is merged into it: a sanitizer report or an abort message lands there), so
+    the closing lines of a CI log say why without the whole log."""
+    print(f"    result {t.get('result')}, exit status {t.get('returncode')}, {t.get('duration', 0):.1f} s")
+    lines = out.splitlines()
+    for line in lines:
+        if line.startswith("not ok "):
+            print(f"    | {line[:300]}")
+    for line in lines[-keep:]:
+        print(f"    | {line[:300]}")
+
+
 def meson_counts(path, label):
     passed = failed = 0
     try:
@@ -29,7 +42,7 @@ def meson_counts(path, label):
             continue
         ok_proc = res in ("OK", "EXPECTEDFAIL")
         out = t.get("stdout") or ""
-        if t.get("protocol") == "tap" or re.search(r"^1\.\.\d+", out, re.M):
+        if t.get("protocol") == "tap" or re.search(r"^(1\.\.\d+|(not )?ok \d+)", out, re.M):
             p = len(re.findall(r"^ok \d+", out, re.M))
             f = len(re.findall(r"^not ok \d+", out, re.M))
             if not ok_proc and f == 0:
@@ -40,12 +53,14 @@ def meson_counts(path, label):
             failed += f
             if f:
                 print(f"{label}: {t['name']}: {f} failing")
+                show_failure(t, out)
         else:
             if ok_proc:
                 passed += 1
             else:
                 failed += 1
                 print(f"{label}: {t['name']}: {res}")
+                show_failure(t, out)
     return passed, failed
 
 
