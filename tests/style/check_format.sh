@@ -7,7 +7,7 @@ set -u
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root" || exit 2
 command -v clang-format >/dev/null || { echo "Bail out! clang-format not found (Debian package clang-format)"; exit 1; }
-mapfile -t files < <(git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/fixtures/')
+mapfile -t files < <(git ls-files '*.c' '*.h' '*.cpp' '*.cc' | grep -v '^tests/fixtures/')
 if [ "${1:-}" = "--fix" ]; then clang-format -i "${files[@]}"; exit $?; fi
 echo "1..1"
 bad=$(clang-format --dry-run "${files[@]}" 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u)
