@@ -356,6 +356,8 @@ export namespace odoo {
     connectTimeoutMs?: number;
     /** attempts of a retryable call (1: no retry) */
     maxAttempts?: number;
+    /** the User-Agent header (default erplink/<version>) */
+    userAgent?: string;
     /** the default context merged into every call */
     context?: { lang?: string; tz?: string; allowedCompanyIds?: readonly number[] };
   }
@@ -438,9 +440,12 @@ export namespace cartona {
     /** bulk requests in flight at once (default 4) */
     concurrency?: number;
     timeoutMs?: number;
+    connectTimeoutMs?: number;
     maxAttempts?: number;
     /** retry backoff base and cap, in milliseconds */
     backoffMs?: number;
+    /** the User-Agent header (default erplink/<version>) */
+    userAgent?: string;
   }
   /** The outcome of one item of a bulk update (never thrown). */
   interface Outcome {
@@ -553,4 +558,214 @@ export namespace cartona {
   function statusSettable(status: string): boolean;
   function cancellationReasonValid(reason: string): boolean;
   function unitValid(unit: string): boolean;
+}
+
+/** EVE SSO (OAuth 2 with PKCE, local JWT verification) and the ESI client (cache, ETag/304,
+ * concurrent pages, error limit, typed routes). Tokens, codes and the client secret are
+ * secrets: they never appear in error messages, util.inspect() or JSON.stringify(). */
+export namespace esi {
+  /** the X-Compatibility-Date sent when a Client is given none ("YYYY-MM-DD") */
+  const DEFAULT_COMPATIBILITY_DATE: string;
+  type CacheStatus = 'miss' | 'hit' | 'revalidated';
+  type BlueprintKind = 'original' | 'copy' | 'stack' | 'unknown';
+  type Query = { readonly [name: string]: string | number | bigint | boolean } | readonly (readonly [string, string | number])[];
+  type PathParams = { readonly [name: string]: string | number | bigint };
+  interface TransportOptions {
+    /** total timeout of one attempt, in milliseconds */
+    timeoutMs?: number;
+    connectTimeoutMs?: number;
+    /** attempts of a retryable request (1: no retry) */
+    maxAttempts?: number;
+  }
+  interface SSOOptions extends TransportOptions {
+    clientId: string;
+    /** a web application's secret (HTTP Basic at the token endpoint); omit for a native app (PKCE alone) */
+    clientSecret?: string;
+    redirectUri?: string;
+    /** default EVE's https://login.eveonline.com/.well-known/oauth-authorization-server */
+    metadataUrl?: string;
+    userAgent?: string;
+    /** clock leeway for exp / nbf, in seconds (default 60) */
+    leewayS?: number;
+    /** the shortest time between two JWKS fetches for an unknown key id, in seconds */
+    jwksRefreshIntervalS?: number;
+    /** how long a Login may wait for its callback, in seconds */
+    loginMaxAgeS?: number;
+  }
+  /** The verified claims of an access token (immutable). */
+  class Claims {
+    private constructor();
+    readonly characterId: number;
+    readonly name: string;
+    readonly owner: string;
+    /** seconds since 1970 */
+    readonly expiresAt: number;
+    readonly clientId: string;
+    readonly scopes: readonly string[];
+    hasScope(scope: string): boolean;
+  }
+  /** A login in progress: the URL to send the user to, its state and PKCE verifier. */
+  class Login {
+    private constructor();
+    /** null for an imported login */
+    readonly url: string | null;
+    readonly state: string;
+    /** seconds since 1970 */
+    readonly createdAt: number;
+    /** a string to keep in the user's session, for SSO.importLogin() (authenticated: it cannot be forged) */
+    export(): string;
+    close(): void;
+  }
+  /** Tokens of a code exchange or refresh; store refreshToken (a secret), never log it. */
+  class Tokens {
+    private constructor();
+    readonly accessToken: string;
+    readonly refreshToken: string;
+    /** seconds */
+    readonly expiresIn: number;
+    /** seconds since 1970 */
+    readonly expiresAt: number;
+    close(): void;
+  }
+  interface TokenOptions {
+    /** runs on the main thread after every refresh with the refresh token to store from now on;
+     * the call that refreshed waits for it (and its Promise) and rejects with what it throws */
+    onRefresh?: (refreshToken: string, characterId: number) => void | Promise<void>;
+    /** refresh when the access token expires within this many seconds */
+    refreshMarginS?: number;
+  }
+  /** An EVE SSO client; nothing is fetched until needed (metadata and JWKS are cached). */
+  class SSO {
+    constructor(options: SSOOptions);
+    /** true for a web application (client secret), false for PKCE alone */
+    readonly confidential: boolean;
+    discover(options?: CallOptions): Promise<void>;
+    /** issuer, authorization_endpoint, token_endpoint, revocation_endpoint or jwks_uri */
+    endpoint(name: string, options?: CallOptions): Promise<string>;
+    /** scopes: an array or a space-separated string */
+    beginLogin(scopes?: readonly string[] | string, options?: CallOptions): Promise<Login>;
+    /** InvalidArgumentError for garbage, an altered export, or one made for another client */
+    importLogin(exported: string): Login;
+    /** checks state and the login's age, then exchanges the code; AuthError otherwise */
+    exchange(code: string, state: string, login: Login | string, options?: CallOptions): Promise<Tokens>;
+    refresh(refreshToken: string, options?: CallOptions & { scope?: string }): Promise<Tokens>;
+    revoke(refreshToken: string, options?: CallOptions): Promise<void>;
+    /** SignatureError for a forged or tampered token, AuthError for a malformed, expired or foreign one */
+    verify(accessToken: string, options?: CallOptions): Promise<Claims>;
+    /** from a stored refresh token no request is made; from Tokens the access token is verified first */
+    token(credentials: string | Tokens, options?: TokenOptions & CallOptions): Promise<Token>;
+    close(): void;
+  }
+  /** A character's self-refreshing credentials; concurrent callers wait for one refresh. */
+  class Token {
+    constructor(sso: SSO, refreshToken: string, options?: TokenOptions);
+    /** a valid access token (a secret), refreshed first when it expires within the margin */
+    accessToken(options?: CallOptions): Promise<string>;
+    claims(options?: CallOptions): Promise<Claims>;
+    /** the next use refreshes */
+    invalidate(): void;
+    readonly refreshCount: number;
+    close(): void;
+  }
+  /** The answer of one ESI call (possibly several pages) with its metadata (immutable). */
+  class Response<T = OutValue> implements Iterable<T> {
+    private constructor();
+    /** 200, 201, or 304 when revalidated (200 for a cache hit) */
+    readonly status: number;
+    readonly cacheStatus: CacheStatus;
+    /** HTTP requests made, retries included */
+    readonly requests: number;
+    readonly etag: string | null;
+    readonly lastModified: string | null;
+    /** milliseconds since 1970 */
+    readonly expiresMs: number;
+    /** X-Pages (1 for a route without pages) */
+    readonly pages: number;
+    /** -1 when unknown */
+    readonly errorLimit: Readonly<{ remain: number; resetS: number }>;
+    readonly rateLimit: Readonly<{ group: string | null; limit: string | null; remaining: number; used: number }>;
+    readonly pageCacheStatus: readonly CacheStatus[];
+    /** the decoded body of the first (or only) page */
+    readonly value: OutValue;
+    readonly pageValues: readonly OutValue[];
+    /** every array item over all pages, in page order */
+    readonly items: T[];
+    readonly fromCache: boolean;
+    readonly notModified: boolean;
+    readonly length: number;
+    [Symbol.iterator](): Iterator<T>;
+  }
+  interface ClientOptions extends TransportOptions {
+    /** your application with contact details (required by ESI) */
+    userAgent: string;
+    /** "YYYY-MM-DD" (default DEFAULT_COMPATIBILITY_DATE) */
+    compatibilityDate?: string;
+    /** true or omitted: in memory (cacheMaxBytes); false: none; a BlobCache: a SQLite file shared by processes */
+    cache?: boolean | store.BlobCache;
+    baseUrl?: string;
+    /** "tranquility" (default) or another server */
+    tenant?: string;
+    /** requests in flight for pages and name chunks (default 8) */
+    concurrency?: number;
+    /** stop sending when the error limit's remain falls to this */
+    errorLimitFloor?: number;
+    cacheMaxBytes?: number;
+  }
+  interface RouteOptions extends CallOptions {
+    /** the values of the route template's placeholders */
+    path?: PathParams;
+    query?: Query;
+    token?: Token;
+  }
+  interface Page<T = OutValue> {
+    page: number;
+    pages: number;
+    items: T[];
+  }
+  interface NamedId {
+    id: number;
+    name: string;
+    category: string;
+  }
+  /** An ESI client; one per application (thread-safe in C). */
+  class Client {
+    constructor(options: ClientOptions);
+    readonly errorLimit: { remain: number; resetS: number };
+    /** how long every request still waits (error limit reached, 420), in milliseconds */
+    readonly pauseRemainingMs: number;
+    /** one page of a route through the cache; route is a template ("/markets/{region_id}/orders") */
+    get<T = OutValue>(route: string, options?: RouteOptions): Promise<Response<T>>;
+    /** every page concurrently (they must agree on Last-Modified: refetched once, then ConflictError) */
+    getAllPages<T = OutValue>(route: string, options?: RouteOptions): Promise<Response<T>>;
+    /** every page in order with bounded memory (at most `ahead` pages wait, default 16); ConflictError on a roll-over */
+    iterPages<T = OutValue>(route: string, options?: RouteOptions & { ahead?: number }): AsyncGenerator<Page<T>, void, undefined>;
+    /** never cached, never retried once it may have reached the server; ValidationError for 400/422 */
+    post<T = OutValue>(route: string, body: InValue, options?: RouteOptions): Promise<Response<T>>;
+    characterAssets(token: Token, characterId: number, options?: CallOptions): Promise<Response<{ [key: string]: OutValue }>>;
+    marketOrders(regionId: number, options?: CallOptions & { orderType?: 'buy' | 'sell' | 'all'; typeId?: number }):
+      Promise<Response<{ [key: string]: OutValue }>>;
+    /** decode each item's quantity with blueprintKind */
+    characterBlueprints(token: Token, characterId: number, options?: CallOptions): Promise<Response<{ [key: string]: OutValue }>>;
+    /** walks from_id backwards until nothing older comes or after maxBatches requests; each transaction once */
+    walletTransactions(token: Token, characterId: number, options?: CallOptions & { fromId?: number; maxBatches?: number }):
+      Promise<Response<{ [key: string]: OutValue }>>;
+    /** recipients: [id, type] pairs; validated first (InvalidArgumentError naming the rule); resolves to the mail id */
+    sendMail(token: Token, characterId: number,
+      recipients: readonly (readonly [number, 'character' | 'corporation' | 'alliance' | 'mailing_list'])[],
+      subject: string, body: string, options?: CallOptions & { approvedCost?: number }): Promise<number>;
+    /** deduplicated, chunked, concurrent; invalid ids are reported in `invalid` instead of failing the call */
+    universeNames(ids: Iterable<number> | number, options?: CallOptions):
+      Promise<{ names: NamedId[]; invalid: number[]; response: Response<NamedId> }>;
+    close(): void;
+  }
+  /** A parsed JSON Web Key Set, for verifying access tokens with no network; ProtocolError for an unusable document. */
+  class JWKS {
+    constructor(document: string | Buffer | Uint8Array);
+    /** the number of usable (RS256 / ES256) keys */
+    readonly size: number;
+    /** synchronous (CPU only); now in seconds since 1970 (default the clock), leewayS default 60 */
+    verify(accessToken: string, clientId: string, options?: { now?: number; leewayS?: number }): Claims;
+    close(): void;
+  }
+  function blueprintKind(item: { readonly [key: string]: InValue }): BlueprintKind;
 }

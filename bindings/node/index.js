@@ -102,12 +102,14 @@ const store = require('./lib/store')(internal);
 const razorpay = require('./lib/razorpay')(internal, store);
 const odoo = require('./lib/odoo')(internal);
 const cartona = require('./lib/cartona')(internal);
+const esi = require('./lib/esi')(internal, store);
 
 module.exports = {
   store,
   razorpay,
   odoo,
   cartona,
+  esi,
   /** The version of the loaded C library, e.g. "0.2.0". */
   version: () => addon.version(),
   /** MAJOR * 10000 + MINOR * 100 + PATCH of the loaded C library. */

@@ -2,7 +2,7 @@
 // (tests/bindings/run.sh) against index.d.ts. It uses every export with its declared types and
 // states, with @ts-expect-error, calls the declarations must refuse.
 import * as erplink from 'erplink';
-import { cartona, odoo, razorpay, store } from 'erplink';
+import { cartona, esi, odoo, razorpay, store } from 'erplink';
 
 export async function typed(url: string): Promise<void> {
   const v: string = erplink.version();
@@ -152,4 +152,60 @@ export async function typedOutbox(): Promise<void> {
   void [stale, dead, n];
   // @ts-expect-error unknown state
   await ob.count('sometimes');
+}
+
+export async function typedEsi(url: string): Promise<void> {
+  const sso = new esi.SSO({ clientId: 'id', clientSecret: 's', metadataUrl: `${url}/.well-known/oauth-authorization-server`,
+    redirectUri: 'http://127.0.0.1/cb', leewayS: 30 });
+  const conf: boolean = sso.confidential;
+  const tokenUrl: string = await sso.endpoint('token_endpoint');
+  const login: esi.Login = await sso.beginLogin(['esi-assets.read_assets.v1'], { signal: AbortSignal.timeout(1000) });
+  const saved: string = login.export();
+  const tokens: esi.Tokens = await sso.exchange('code', login.state, saved);
+  const expires: number = tokens.expiresAt;
+  const claims: esi.Claims = await sso.verify(tokens.accessToken);
+  const cid: number = claims.characterId;
+  const stored: string[] = [];
+  const tok: esi.Token = await sso.token(tokens, { onRefresh: async (rt: string) => { stored.push(rt); } });
+  const tok2 = new esi.Token(sso, tokens.refreshToken, { onRefresh: (rt, id) => { stored.push(rt + id); } });
+  const at: string = await tok2.accessToken();
+  const refreshes: number = tok2.refreshCount;
+  tok2.invalidate();
+
+  const c = new esi.Client({ userAgent: 'typed/1.0 (t@example.com)', baseUrl: url, concurrency: 4, cache: true });
+  const r: esi.Response = await c.get('/markets/{region_id}/orders', { path: { region_id: 10000002 }, query: { page: 1 } });
+  const cs: esi.CacheStatus = r.cacheStatus;
+  const el: number = r.errorLimit.remain;
+  for (const item of r) void item;
+  const all = await c.getAllPages('/markets/{region_id}/orders', { path: { region_id: 10000002 }, query: [['order_type', 'sell']] });
+  for await (const p of c.iterPages('/markets/{region_id}/orders', { path: { region_id: 10000002 }, ahead: 4 })) {
+    const pn: number = p.page + p.pages + p.items.length;
+    void pn;
+    break;
+  }
+  const assets = await c.characterAssets(tok, cid);
+  const orders = await c.marketOrders(10000002, { orderType: 'sell', typeId: 34 });
+  const bps = await c.characterBlueprints(tok, cid);
+  const kinds: esi.BlueprintKind[] = bps.items.map((b) => esi.blueprintKind(b));
+  const wallet = await c.walletTransactions(tok, cid, { maxBatches: 2 });
+  const mailId: number = await c.sendMail(tok, cid, [[90000001, 'character']], 'Hi', 'body', { approvedCost: 0 });
+  const names = await c.universeNames([30000142, 1]);
+  const firstName: string | undefined = names.names[0]?.name;
+  const bad: number[] = names.invalid;
+  const pause: number = c.pauseRemainingMs;
+  const cached = new esi.Client({ userAgent: 'typed/1.0', cache: new store.BlobCache(await store.Store.open('/tmp/e.db'), 'esi', 1 << 20) });
+  cached.close();
+  const jwks = new esi.JWKS('{"keys": []}');
+  const offline: esi.Claims = jwks.verify(at, 'id', { now: 1700000000 });
+  c.close();
+  tok.close();
+  sso.close();
+  void [conf, tokenUrl, expires, refreshes, cs, el, all.pages, assets.length, orders.items, kinds, wallet.status, mailId,
+    firstName, bad, pause, offline.scopes, jwks.size, esi.DEFAULT_COMPATIBILITY_DATE];
+  // @ts-expect-error userAgent is required
+  new esi.Client({ baseUrl: url });
+  // @ts-expect-error recipients are [id, type] pairs of a known type
+  await c.sendMail(tok, cid, [[1, 'planet']], 's', 'b');
+  // @ts-expect-error the Token comes first, then the character id
+  await c.characterAssets(cid, tok);
 }

@@ -112,6 +112,10 @@ module.exports = function store(I) {
       if (!(store instanceof Store)) throw new classes.invalid_argument('BlobCache: store must be a Store', { code: codes.ETYPE });
       this.#h = I.sync(() => native.blobNew(store._handle, name, maxBytes))();
     }
+    /** @internal the native handle (an esi.Client borrows it as its cache store) */
+    get _handle() {
+      return this.#h;
+    }
     /** The bytes under key (a Buffer), or null. */
     get(key, options = {}) {
       return run(I.opts(options).signal, (tok) => native.blobGet(this.#h, key, tok));

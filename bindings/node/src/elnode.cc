@@ -1,7 +1,8 @@
 /*
- * elnode.cc - the asynchronous half of the Node-API addon: services (Razorpay, store, Odoo)
- * written against the plain C Node-API and registered on the SWIG module's exports as
- * `native` (bindings/erplink.i, %init). index.js builds the public classes on it.
+ * elnode.cc - the asynchronous half of the Node-API addon: services (Razorpay, store, Odoo,
+ * Cartona, EVE SSO and ESI) written against the plain C Node-API and registered on the SWIG
+ * module's exports as `native` (bindings/erplink.i, %init). index.js builds the public
+ * classes on it.
  *
  * Threads: every call that can block runs on the addon's own pool of worker threads
  * (ERPLINK_NODE_THREADS, default 16), never on libuv's pool (4 threads by default, shared
@@ -17,6 +18,7 @@
 #define ERPLINK_BINDING_MAX_DEPTH 1000
 #include "erplink/cancel.h"
 #include "erplink/error.h"
+#include "erplink/esi.h"
 #include "erplink/http.h"
 #include "erplink/json.h"
 #include "erplink/odoo.h"
@@ -289,6 +291,57 @@ struct ValueHolder {
   ~ValueHolder() { erplink_value_free(v); }
 };
 
+/* Options every client's transport takes: timeoutMs, connectTimeoutMs, maxAttempts, userAgent. */
+int apply_http_options(napi_env env, napi_value obj, erplink_http_options *h, bool *threw) {
+  static const char *ints[] = {"timeoutMs", "connectTimeoutMs", "maxAttempts"};
+  *threw = false;
+  int rc = 0;
+  for (int k = 0; k < 3 && !rc; k++) {
+    napi_value v;
+    int64_t x;
+    if (napi_get_named_property(env, obj, ints[k], &v) != napi_ok) return elnapi_throw_napi(env), *threw = true, -1;
+    if (is_nullish(env, v)) continue;
+    if (!get_i64(env, v, &x, ints[k])) return *threw = true, -1;
+    switch (k) {
+    case 0: rc = erplink_http_options_set_timeout_ms(h, x); break;
+    case 1: rc = erplink_http_options_set_connect_timeout_ms(h, x); break;
+    case 2: rc = erplink_http_options_set_max_attempts(h, (int)x); break;
+    }
+  }
+  if (rc) return rc;
+  napi_value v;
+  OptStr ua;
+  if (napi_get_named_property(env, obj, "userAgent", &v) != napi_ok) return elnapi_throw_napi(env), *threw = true, -1;
+  if (!get_optstr(env, v, ua, "userAgent")) return *threw = true, -1;
+  return ua.absent ? 0 : erplink_http_options_set_user_agent(h, ua.c());
+}
+
+/* Reads the named optional string / integer properties of obj into the setter(k, value). */
+bool each_opt_str(napi_env env, napi_value obj, const char *const *names, int n,
+                  const std::function<int(int, const char *)> &set, int *rc) {
+  for (int k = 0; k < n && !*rc; k++) {
+    napi_value v;
+    OptStr s;
+    if (napi_get_named_property(env, obj, names[k], &v) != napi_ok) return elnapi_throw_napi(env), false;
+    if (!get_optstr(env, v, s, names[k])) return false;
+    if (!s.absent) *rc = set(k, s.c());
+  }
+  return true;
+}
+
+bool each_opt_int(napi_env env, napi_value obj, const char *const *names, int n,
+                  const std::function<int(int, int64_t)> &set, int *rc) {
+  for (int k = 0; k < n && !*rc; k++) {
+    napi_value v;
+    int64_t x;
+    if (napi_get_named_property(env, obj, names[k], &v) != napi_ok) return elnapi_throw_napi(env), false;
+    if (is_nullish(env, v)) continue;
+    if (!get_i64(env, v, &x, names[k])) return false;
+    *rc = set(k, x);
+  }
+  return true;
+}
+
 /* ------------------------------------------------------------------ handles */
 
 struct Handle {
@@ -455,6 +508,8 @@ struct Pool {
   unsigned nthreads = 16;
 };
 
+thread_local Job *tl_job = nullptr; /* the job a pool worker runs (a callback from C finds it here) */
+
 Pool *pool() {
   static Pool *p = new Pool(); /* process lifetime: the threads never exit */
   return p;
@@ -494,7 +549,9 @@ void worker_main() {
       }
       pushed = erplink_cancel_push(j->cancel) == 0;
     }
+    tl_job = j;
     j->rc = j->run();
+    tl_job = nullptr;
     if (pushed) erplink_cancel_pop();
   done:
     if (j->rc < 0) capture_error(j);
@@ -1370,7 +1427,7 @@ napi_value outbox_mark_js(napi_env env, napi_callback_info info) {
 /* ------------------------------------------------------------------ odoo */
 
 /* odooClientNew({url, db, login, password, apiKey, protocol, timeoutMs, connectTimeoutMs,
- *                maxAttempts, lang, tz, allowedCompanyIds}) -> handle (no request sent) */
+ *                maxAttempts, userAgent, lang, tz, allowedCompanyIds}) -> handle (no request sent) */
 napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
   ARGS(1);
   if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
@@ -1382,36 +1439,27 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
     ~Guard() { odoo_options_free(o); }
   } guard{o};
   static const char *strs[] = {"url", "db", "login", "password", "apiKey", "lang", "tz"};
-  for (int k = 0; k < 7 && !rc; k++) {
-    napi_value v;
-    OptStr s;
-    NAPI_TRY(napi_get_named_property(env, argv[0], strs[k], &v));
-    if (!get_optstr(env, v, s, strs[k])) return nullptr;
-    if (s.absent) continue;
-    switch (k) {
-    case 0: rc = odoo_options_set_url(o, s.c()); break;
-    case 1: rc = odoo_options_set_db(o, s.c()); break;
-    case 2: rc = odoo_options_set_login(o, s.c()); break;
-    case 3: rc = odoo_options_set_password(o, s.c()); break;
-    case 4: rc = odoo_options_set_api_key(o, s.c()); break;
-    case 5: rc = odoo_options_set_lang(o, s.c()); break;
-    case 6: rc = odoo_options_set_tz(o, s.c()); break;
-    }
-  }
-  static const char *ints[] = {"protocol", "timeoutMs", "connectTimeoutMs", "maxAttempts"};
-  for (int k = 0; k < 4 && !rc; k++) {
-    napi_value v;
-    NAPI_TRY(napi_get_named_property(env, argv[0], ints[k], &v));
-    if (is_nullish(env, v)) continue;
-    int64_t x;
-    if (!get_i64(env, v, &x, ints[k])) return nullptr;
-    switch (k) {
-    case 0: rc = odoo_options_set_protocol(o, (odoo_protocol)x); break;
-    case 1: rc = erplink_http_options_set_timeout_ms(odoo_options_http(o), x); break;
-    case 2: rc = erplink_http_options_set_connect_timeout_ms(odoo_options_http(o), x); break;
-    case 3: rc = erplink_http_options_set_max_attempts(odoo_options_http(o), (int)x); break;
-    }
-  }
+  static const char *ints[] = {"protocol"};
+  bool threw = false;
+  if (!each_opt_str(
+          env, argv[0], strs, 7,
+          [o](int k, const char *s) {
+            switch (k) {
+            case 0: return odoo_options_set_url(o, s);
+            case 1: return odoo_options_set_db(o, s);
+            case 2: return odoo_options_set_login(o, s);
+            case 3: return odoo_options_set_password(o, s);
+            case 4: return odoo_options_set_api_key(o, s);
+            case 5: return odoo_options_set_lang(o, s);
+            default: return odoo_options_set_tz(o, s);
+            }
+          },
+          &rc) ||
+      !each_opt_int(
+          env, argv[0], ints, 1, [o](int, int64_t x) { return odoo_options_set_protocol(o, (odoo_protocol)x); }, &rc))
+    return nullptr;
+  if (!rc) rc = apply_http_options(env, argv[0], odoo_options_http(o), &threw);
+  if (threw) return nullptr;
   if (!rc) {
     napi_value v;
     NAPI_TRY(napi_get_named_property(env, argv[0], "allowedCompanyIds", &v));
@@ -1493,12 +1541,27 @@ void to_json_if_exact(erplink_value **v, char **json, size_t *len) {
   *v = nullptr;
 }
 
-/* main thread: JSON.parse(text) */
+/* Whether the bytes are all ASCII (8 at a time). */
+bool is_ascii(const char *p, size_t n) {
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    acc |= w;
+  }
+  for (; i < n; i++) acc |= (unsigned char)p[i];
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* main thread: JSON.parse(text); ASCII text (most ERP and ESI answers) is handed over as
+ * Latin-1, which V8 copies as it is instead of decoding UTF-8 */
 napi_value json_parse(napi_env env, const char *json, size_t len) {
   napi_value global, JSON_, parse, text, result;
   if (napi_get_global(env, &global) != napi_ok || napi_get_named_property(env, global, "JSON", &JSON_) != napi_ok ||
       napi_get_named_property(env, JSON_, "parse", &parse) != napi_ok ||
-      napi_create_string_utf8(env, json, len, &text) != napi_ok ||
+      (is_ascii(json, len) ? napi_create_string_latin1(env, json, len, &text)
+                           : napi_create_string_utf8(env, json, len, &text)) != napi_ok ||
       napi_call_function(env, JSON_, parse, 1, &text, &result) != napi_ok) {
     elnapi_throw_napi(env);
     return nullptr;
@@ -1741,7 +1804,8 @@ void fill_err(ErrInfo &out, const erplink_error *e) {
   out.retry_after = erplink_error_retry_after_ms(e);
 }
 
-/* cartonaClientNew({token, baseUrl, supplierCode, batchSize, concurrency, timeoutMs, maxAttempts, backoffMs}) */
+/* cartonaClientNew({token, baseUrl, supplierCode, batchSize, concurrency, backoffMs, timeoutMs,
+ *                   connectTimeoutMs, maxAttempts, userAgent}) */
 napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
   ARGS(1);
   if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
@@ -1752,29 +1816,29 @@ napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
     cartona_options *o;
     ~Guard() { cartona_options_free(o); }
   } guard{o};
-  napi_value v;
-  OptStr tok, base;
-  NAPI_TRY(napi_get_named_property(env, argv[0], "token", &v));
-  if (!get_optstr(env, v, tok, "token")) return nullptr;
-  NAPI_TRY(napi_get_named_property(env, argv[0], "baseUrl", &v));
-  if (!get_optstr(env, v, base, "baseUrl")) return nullptr;
-  if (!tok.absent) rc = cartona_options_set_token(o, tok.c());
-  if (!rc && !base.absent) rc = cartona_options_set_base_url(o, base.c());
-  static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "timeoutMs", "maxAttempts", "backoffMs"};
-  for (int k = 0; k < 6 && !rc; k++) {
-    NAPI_TRY(napi_get_named_property(env, argv[0], ints[k], &v));
-    if (is_nullish(env, v)) continue;
-    int64_t x;
-    if (!get_i64(env, v, &x, ints[k])) return nullptr;
-    switch (k) {
-    case 0: rc = cartona_options_set_supplier_code(o, x); break;
-    case 1: rc = cartona_options_set_batch_size(o, (int)x); break;
-    case 2: rc = cartona_options_set_concurrency(o, (int)x); break;
-    case 3: rc = erplink_http_options_set_timeout_ms(cartona_options_http(o), x); break;
-    case 4: rc = erplink_http_options_set_max_attempts(cartona_options_http(o), (int)x); break;
-    case 5: rc = erplink_http_options_set_backoff_ms(cartona_options_http(o), x, x); break;
-    }
-  }
+  static const char *strs[] = {"token", "baseUrl"};
+  static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "backoffMs"};
+  bool threw = false;
+  if (!each_opt_str(
+          env, argv[0], strs, 2,
+          [o](int k, const char *s) {
+            return k == 0 ? cartona_options_set_token(o, s) : cartona_options_set_base_url(o, s);
+          },
+          &rc) ||
+      !each_opt_int(
+          env, argv[0], ints, 4,
+          [o](int k, int64_t x) {
+            switch (k) {
+            case 0: return cartona_options_set_supplier_code(o, x);
+            case 1: return cartona_options_set_batch_size(o, (int)x);
+            case 2: return cartona_options_set_concurrency(o, (int)x);
+            default: return erplink_http_options_set_backoff_ms(cartona_options_http(o), x, x);
+            }
+          },
+          &rc))
+    return nullptr;
+  if (!rc) rc = apply_http_options(env, argv[0], cartona_options_http(o), &threw);
+  if (threw) return nullptr;
   cartona_client *c = nullptr;
   if (!rc) rc = cartona_client_new(&c, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
@@ -2291,6 +2355,1123 @@ napi_value error_retryable_js(napi_env env, napi_callback_info info) {
   return js_bool(env, erplink_error_retryable((int)code) != 0);
 }
 
+/* Wipes a secret's bytes (tokens, codes) before the memory is released. */
+void wipe(void *p, size_t n) {
+  if (p && n) explicit_bzero(p, n);
+}
+
+/* ------------------------------------------------------------------ esi: SSO, tokens, client */
+
+napi_value set_prop(napi_env env, napi_value obj, const char *name, napi_value v) {
+  napi_set_named_property(env, obj, name, v);
+  return obj;
+}
+
+napi_value claims_to_js(napi_env env, const esi_token_claims *c) {
+  napi_value o, scopes;
+  napi_create_object(env, &o);
+  set_prop(env, o, "characterId", js_int(env, esi_token_claims_character_id(c)));
+  set_prop(env, o, "name", js_str(env, esi_token_claims_name(c)));
+  set_prop(env, o, "owner", js_str(env, esi_token_claims_owner(c)));
+  set_prop(env, o, "expiresAt", js_int(env, esi_token_claims_expires_at(c)));
+  set_prop(env, o, "clientId", js_str(env, esi_token_claims_client_id(c)));
+  size_t n = esi_token_claims_scope_count(c);
+  napi_create_array_with_length(env, n, &scopes);
+  for (size_t i = 0; i < n; i++)
+    napi_set_element(env, scopes, (uint32_t)i, js_str(env, esi_token_claims_scope_at(c, i)));
+  return set_prop(env, o, "scopes", scopes);
+}
+
+struct ClaimsBox {
+  esi_token_claims *c = nullptr;
+  ~ClaimsBox() { esi_token_claims_free(c); }
+};
+
+/* esiSsoNew({clientId, clientSecret, redirectUri, metadataUrl, userAgent, leewayS,
+ *            jwksRefreshIntervalS, loginMaxAgeS, timeoutMs, connectTimeoutMs, maxAttempts}) */
+napi_value esi_sso_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
+  esi_sso_options *o = nullptr;
+  int rc = esi_sso_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    esi_sso_options *o;
+    ~Guard() { esi_sso_options_free(o); }
+  } guard{o};
+  static const char *strs[] = {"clientId", "clientSecret", "redirectUri", "metadataUrl"};
+  static const char *ints[] = {"leewayS", "jwksRefreshIntervalS", "loginMaxAgeS"};
+  bool threw = false;
+  if (!each_opt_str(
+          env, argv[0], strs, 4,
+          [o](int k, const char *s) {
+            switch (k) {
+            case 0: return esi_sso_options_set_client_id(o, s);
+            case 1: return esi_sso_options_set_client_secret(o, s);
+            case 2: return esi_sso_options_set_redirect_uri(o, s);
+            default: return esi_sso_options_set_metadata_url(o, s);
+            }
+          },
+          &rc) ||
+      !each_opt_int(
+          env, argv[0], ints, 3,
+          [o](int k, int64_t x) {
+            switch (k) {
+            case 0: return esi_sso_options_set_leeway_s(o, x);
+            case 1: return esi_sso_options_set_jwks_refresh_interval_s(o, x);
+            default: return esi_sso_options_set_login_max_age_s(o, x);
+            }
+          },
+          &rc))
+    return nullptr;
+  if (!rc) rc = apply_http_options(env, argv[0], esi_sso_options_http(o), &threw);
+  if (threw) return nullptr;
+  esi_sso *s = nullptr;
+  if (!rc) rc = esi_sso_new(&s, o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, s, (void (*)(void *))esi_sso_free, "esi.SSO");
+}
+
+napi_value esi_sso_confidential_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.SSO");
+  return h ? js_bool(env, esi_sso_is_confidential((esi_sso *)h->p) != 0) : nullptr;
+}
+
+/* The onRefresh callback of a token: esi_token_refresh_fn on a worker -> JS fn(refreshToken,
+ * characterId) on the main thread; the worker waits until it returned (or, when it returns a
+ * Promise, settled), so the rotated refresh token is stored before the call goes on. A throw or
+ * a rejection makes the call that refreshed reject with it (the refresh itself stands). */
+struct RefreshCtx {
+  napi_threadsafe_function tsfn = nullptr;
+};
+struct RefreshCall {
+  const char *rt;
+  int64_t cid;
+  Job *job; /* the job whose call refreshed (its worker waits) */
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+void refresh_finish(RefreshCall *call) {
+  std::lock_guard<std::mutex> lk(call->mu);
+  call->done = true;
+  call->cv.notify_one();
+}
+
+void refresh_fail(napi_env env, RefreshCall *call, napi_value exc) {
+  if (call->job && !call->job->override_error) {
+    napi_ref r;
+    napi_create_reference(env, exc, 1, &r);
+    call->job->override_error = [r](napi_env env) -> napi_value {
+      napi_value v = nullptr;
+      napi_get_reference_value(env, r, &v);
+      napi_delete_reference(env, r);
+      return v;
+    };
+  }
+}
+
+napi_value refresh_settled_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  refresh_finish((RefreshCall *)data);
+  return undef(env);
+}
+
+napi_value refresh_rejected_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  RefreshCall *call = (RefreshCall *)data;
+  refresh_fail(env, call, argc ? argv[0] : undef(env));
+  refresh_finish(call);
+  return undef(env);
+}
+
+void refresh_call_js(napi_env env, napi_value fn, void *, void *data) {
+  RefreshCall *call = (RefreshCall *)data;
+  if (!env) return refresh_finish(call);
+  napi_value args[2], res, u;
+  napi_create_string_utf8(env, call->rt, NAPI_AUTO_LENGTH, &args[0]);
+  args[1] = js_int(env, call->cid);
+  napi_get_undefined(env, &u);
+  if (napi_call_function(env, u, fn, 2, args, &res) != napi_ok) {
+    napi_value exc;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok) refresh_fail(env, call, exc);
+    return refresh_finish(call);
+  }
+  bool is_promise = false;
+  napi_is_promise(env, res, &is_promise);
+  if (!is_promise) return refresh_finish(call);
+  napi_value then, ok_fn, bad_fn, then_args[2];
+  if (napi_get_named_property(env, res, "then", &then) != napi_ok ||
+      napi_create_function(env, "settled", NAPI_AUTO_LENGTH, refresh_settled_js, call, &ok_fn) != napi_ok ||
+      napi_create_function(env, "rejected", NAPI_AUTO_LENGTH, refresh_rejected_js, call, &bad_fn) != napi_ok)
+    return refresh_finish(call);
+  then_args[0] = ok_fn;
+  then_args[1] = bad_fn;
+  if (napi_call_function(env, res, then, 2, then_args, &res) != napi_ok) refresh_finish(call);
+}
+
+void refresh_tramp(const char *rt, int64_t cid, void *ud) {
+  RefreshCtx *ctx = (RefreshCtx *)ud;
+  RefreshCall call{rt, cid, tl_job, {}, {}, false};
+  if (!tl_job || napi_call_threadsafe_function(ctx->tsfn, &call, napi_tsfn_blocking) != napi_ok) return;
+  std::unique_lock<std::mutex> lk(call.mu);
+  call.cv.wait(lk, [&] { return call.done; });
+}
+
+struct TokenBox {
+  esi_token *t = nullptr;
+  RefreshCtx *ctx = nullptr;
+};
+
+void token_box_free(void *p) {
+  TokenBox *b = (TokenBox *)p;
+  esi_token_free(b->t); /* no refresh can run any more: then the callback may go */
+  if (b->ctx) {
+    napi_release_threadsafe_function(b->ctx->tsfn, napi_tsfn_abort);
+    delete b->ctx;
+  }
+  delete b;
+}
+
+/* A RefreshCtx for fn (null/undefined -> none). */
+bool refresh_ctx_new(napi_env env, napi_value fn, RefreshCtx **out) {
+  *out = nullptr;
+  if (is_nullish(env, fn)) return true;
+  napi_valuetype t;
+  napi_typeof(env, fn, &t);
+  if (t != napi_function) return throw_code(env, ERPLINK_ETYPE, "onRefresh must be a function"), false;
+  RefreshCtx *ctx = new RefreshCtx();
+  napi_value name;
+  napi_create_string_utf8(env, "erplink.onRefresh", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, nullptr, nullptr, ctx, refresh_call_js,
+                                      &ctx->tsfn) != napi_ok) {
+    delete ctx;
+    return elnapi_throw_napi(env), false;
+  }
+  napi_unref_threadsafe_function(env, ctx->tsfn); /* the calls that refresh keep the loop alive */
+  *out = ctx;
+  return true;
+}
+
+/* The JS handle of a new token (which borrows its SSO client); box is consumed. */
+napi_value token_handle(napi_env env, TokenBox *box, napi_value sso_ext, Handle *sso, int64_t margin) {
+  int rc = margin >= 0 ? esi_token_set_refresh_margin_s(box->t, margin) : 0;
+  if (rc) return token_box_free(box), elnapi_throw_last(env, rc), nullptr;
+  napi_value ext = handle_new(env, box, token_box_free, "esi.Token");
+  if (ext) borrow(env, ext, sso_ext, sso);
+  return ext;
+}
+
+/* esiTokenNew(sso, refreshToken, onRefresh, marginS) -> handle (no request) */
+napi_value esi_token_new_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *sso = get_handle(env, argv[0], "esi.SSO");
+  std::string rt;
+  int64_t margin = -1;
+  if (!sso || !get_str(env, argv[1], rt, nullptr, "refreshToken") ||
+      (!is_nullish(env, argv[3]) && !get_i64(env, argv[3], &margin, "refreshMarginS")))
+    return nullptr;
+  TokenBox *box = new TokenBox();
+  if (!refresh_ctx_new(env, argv[2], &box->ctx)) return token_box_free(box), nullptr;
+  int rc = esi_token_new(&box->t, (esi_sso *)sso->p, rt.c_str(), box->ctx ? refresh_tramp : nullptr, box->ctx);
+  wipe(&rt[0], rt.size());
+  if (rc) return token_box_free(box), elnapi_throw_last(env, rc), nullptr;
+  return token_handle(env, box, argv[0], sso, margin);
+}
+
+napi_value esi_token_count_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Token");
+  return h ? js_int(env, esi_token_refresh_count(((TokenBox *)h->p)->t)) : nullptr;
+}
+
+napi_value esi_token_invalidate_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Token");
+  if (!h) return nullptr;
+  int rc = esi_token_invalidate(((TokenBox *)h->p)->t);
+  return rc ? (elnapi_throw_last(env, rc), nullptr) : undef(env);
+}
+
+/* esiTokenCall(token, op, cancel): 0 accessToken -> string, 1 claims -> object */
+napi_value esi_token_call_js(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Handle *h = get_handle(env, argv[0], "esi.Token");
+  int64_t op = 0;
+  if (!h || !get_i64(env, argv[1], &op, "op")) return rejected(env);
+  esi_token *t = ((TokenBox *)h->p)->t;
+  auto str = std::make_shared<char *>(nullptr);
+  auto claims = std::make_shared<ClaimsBox>();
+  Job *j = new Job();
+  j->run = [op, t, str, claims]() {
+    return op == 0 ? esi_token_access_token(str.get(), t) : esi_token_get_claims(&claims->c, t);
+  };
+  j->finish = [op, str, claims](napi_env env) { return op == 0 ? js_str(env, *str) : claims_to_js(env, claims->c); };
+  j->cleanup = [str]() {
+    if (*str) {
+      wipe(*str, strlen(*str));
+      erplink_free(*str);
+    }
+  };
+  job_use(env, j, h, argv[0]);
+  return job_submit(env, j, argv[2]);
+}
+
+napi_value tokens_info(napi_env env, const esi_sso_tokens *t) {
+  napi_value o;
+  napi_create_object(env, &o);
+  set_prop(env, o, "accessToken", js_str(env, esi_sso_tokens_access_token(t)));
+  set_prop(env, o, "refreshToken", js_str(env, esi_sso_tokens_refresh_token(t)));
+  set_prop(env, o, "expiresIn", js_int(env, esi_sso_tokens_expires_in(t)));
+  return set_prop(env, o, "expiresAt", js_int(env, esi_sso_tokens_expires_at(t)));
+}
+
+/* esiTokensInfo(tokens) -> {accessToken, refreshToken, expiresIn, expiresAt} */
+napi_value esi_tokens_info_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Tokens");
+  return h ? tokens_info(env, (esi_sso_tokens *)h->p) : nullptr;
+}
+
+napi_value login_handle(napi_env env, esi_sso_login *l, napi_value sso_ext, Handle *sso) {
+  napi_value ext = handle_new(env, l, (void (*)(void *))esi_sso_login_free, "esi.Login");
+  if (ext) borrow(env, ext, sso_ext, sso);
+  return ext;
+}
+
+/* esiLoginInfo(login) -> {url, state, createdAt} */
+napi_value esi_login_info_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Login");
+  if (!h) return nullptr;
+  const esi_sso_login *l = (const esi_sso_login *)h->p;
+  napi_value o;
+  napi_create_object(env, &o);
+  set_prop(env, o, "url", js_str(env, esi_sso_login_url(l)));
+  set_prop(env, o, "state", js_str(env, esi_sso_login_state(l)));
+  return set_prop(env, o, "createdAt", js_int(env, esi_sso_login_created_at(l)));
+}
+
+napi_value esi_login_export_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Login");
+  if (!h) return nullptr;
+  char *s = nullptr;
+  int rc = esi_sso_login_export(&s, (const esi_sso_login *)h->p);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value v = js_str(env, s);
+  wipe(s, strlen(s));
+  erplink_free(s);
+  return v;
+}
+
+/* esiLoginImport(sso, exported) -> login handle (CPU only: a MAC check and a parse) */
+napi_value esi_login_import_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Handle *sso = get_handle(env, argv[0], "esi.SSO");
+  std::string s;
+  if (!sso || !get_str(env, argv[1], s, nullptr, "exported")) return nullptr;
+  esi_sso_login *l = nullptr;
+  int rc = esi_sso_login_import(&l, (esi_sso *)sso->p, s.c_str());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return login_handle(env, l, argv[0], sso);
+}
+
+enum SsoOp { S_DISCOVER, S_ENDPOINT, S_LOGIN, S_EXCHANGE, S_REFRESH, S_REVOKE, S_VERIFY, S_TOKEN };
+
+/* esiSsoCall(sso, op, cancel, ...) -> Promise:
+ *   S_DISCOVER; S_ENDPOINT(name) -> string; S_LOGIN(scopes) -> login handle;
+ *   S_EXCHANGE(login, code, state) / S_REFRESH(refreshToken, scope) -> tokens handle;
+ *   S_REVOKE(refreshToken); S_VERIFY(accessToken) -> claims;
+ *   S_TOKEN(tokens, onRefresh, marginS) -> token handle (the access token verified first) */
+napi_value esi_sso_call_js(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  Handle *h = get_handle(env, argv[0], "esi.SSO");
+  int64_t op = 0;
+  if (!h || !get_i64(env, argv[1], &op, "op")) return rejected(env);
+  napi_value *a = argv + 3;
+  struct In {
+    std::string s1, s2;
+    OptStr o1;
+    StrList scopes;
+    const esi_sso_login *login = nullptr;
+    const esi_sso_tokens *tokens = nullptr;
+    int64_t margin = -1;
+    ~In() {
+      wipe(&s1[0], s1.size());
+      wipe(&s2[0], s2.size());
+    }
+  };
+  struct Out {
+    std::string str;
+    esi_sso_login *login = nullptr;
+    esi_sso_tokens *tokens = nullptr;
+    esi_token_claims *claims = nullptr;
+    TokenBox *box = nullptr;
+    ~Out() {
+      esi_sso_login_free(login);
+      esi_sso_tokens_free(tokens);
+      esi_token_claims_free(claims);
+      if (box) token_box_free(box);
+    }
+  };
+  auto in = std::make_shared<In>();
+  auto out = std::make_shared<Out>();
+  Job *j = new Job();
+  Handle *dep = nullptr; /* a login or tokens handle the job reads */
+  bool ok = true;
+  switch (op) {
+  case S_DISCOVER: break;
+  case S_ENDPOINT: ok = get_str(env, a[0], in->s1, nullptr, "name"); break;
+  case S_LOGIN: ok = get_strlist(env, a[0], in->scopes, "scopes"); break;
+  case S_EXCHANGE:
+    ok = (dep = get_handle(env, a[0], "esi.Login")) && get_str(env, a[1], in->s1, nullptr, "code") &&
+         get_str(env, a[2], in->s2, nullptr, "state");
+    if (ok) in->login = (const esi_sso_login *)dep->p;
+    break;
+  case S_REFRESH:
+    ok = get_str(env, a[0], in->s1, nullptr, "refreshToken") && get_optstr(env, a[1], in->o1, "scope");
+    break;
+  case S_REVOKE: ok = get_str(env, a[0], in->s1, nullptr, "refreshToken"); break;
+  case S_VERIFY: ok = get_str(env, a[0], in->s1, nullptr, "accessToken"); break;
+  case S_TOKEN:
+    ok = (dep = get_handle(env, a[0], "esi.Tokens")) &&
+         (is_nullish(env, a[2]) || get_i64(env, a[2], &in->margin, "refreshMarginS"));
+    if (ok) {
+      in->tokens = (const esi_sso_tokens *)dep->p;
+      out->box = new TokenBox();
+      ok = refresh_ctx_new(env, a[1], &out->box->ctx);
+    }
+    break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown SSO operation"), false);
+  }
+  if (!ok) {
+    delete j;
+    return rejected(env);
+  }
+  esi_sso *s = (esi_sso *)h->p;
+  j->run = [op, s, in, out]() -> int {
+    switch (op) {
+    case S_DISCOVER: return esi_sso_discover(s);
+    case S_ENDPOINT: {
+      const char *e = nullptr;
+      int rc = esi_sso_endpoint(&e, s, in->s1.c_str());
+      if (!rc && e) out->str = e;
+      return rc;
+    }
+    case S_LOGIN: return esi_sso_login_new(&out->login, s, in->scopes.ptr(), in->scopes.n());
+    case S_EXCHANGE: return esi_sso_exchange_code(&out->tokens, s, in->login, in->s1.c_str(), in->s2.c_str());
+    case S_REFRESH: return esi_sso_refresh(&out->tokens, s, in->s1.c_str(), in->o1.c());
+    case S_REVOKE: return esi_sso_revoke(s, in->s1.c_str());
+    case S_VERIFY: return esi_sso_verify(&out->claims, s, in->s1.c_str());
+    case S_TOKEN:
+      return esi_token_new_from_tokens(&out->box->t, s, in->tokens, out->box->ctx ? refresh_tramp : nullptr,
+                                       out->box->ctx);
+    }
+    return erplink_error_set(ERPLINK_EINVAL, "unknown SSO operation");
+  };
+  napi_value sso_ext = argv[0];
+  napi_ref sso_ref;
+  napi_create_reference(env, sso_ext, 1, &sso_ref);
+  j->finish = [op, out, in, h, sso_ref](napi_env env) -> napi_value {
+    napi_value sso_ext;
+    napi_get_reference_value(env, sso_ref, &sso_ext);
+    switch (op) {
+    case S_ENDPOINT: return js_str(env, out->str.c_str());
+    case S_LOGIN: {
+      napi_value v = login_handle(env, out->login, sso_ext, h);
+      out->login = nullptr;
+      return v;
+    }
+    case S_EXCHANGE:
+    case S_REFRESH: {
+      napi_value v = handle_new(env, out->tokens, (void (*)(void *))esi_sso_tokens_free, "esi.Tokens");
+      out->tokens = nullptr;
+      return v;
+    }
+    case S_VERIFY: return claims_to_js(env, out->claims);
+    case S_TOKEN: {
+      TokenBox *box = out->box;
+      out->box = nullptr;
+      return token_handle(env, box, sso_ext, h, in->margin);
+    }
+    }
+    return undef(env);
+  };
+  j->cleanup = [sso_ref, out]() { (void)out; };
+  j->refs.push_back(sso_ref);
+  job_use(env, j, h, argv[0]);
+  if (dep) job_use(env, j, dep, a[0]);
+  return job_submit(env, j, argv[2]);
+}
+
+/* ---- the ESI client */
+
+/* esiClientNew({userAgent, compatibilityDate, baseUrl, tenant, concurrency, errorLimitFloor,
+ *               cacheMaxBytes, cache (false | a BlobCache handle), timeoutMs, ...}) */
+napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (is_nullish(env, argv[0])) return throw_code(env, ERPLINK_EINVAL, "options are required"), nullptr;
+  esi_options *o = nullptr;
+  int rc = esi_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  struct Guard {
+    esi_options *o;
+    ~Guard() { esi_options_free(o); }
+  } guard{o};
+  static const char *strs[] = {"compatibilityDate", "baseUrl", "tenant"};
+  static const char *ints[] = {"concurrency", "errorLimitFloor", "cacheMaxBytes"};
+  bool threw = false;
+  if (!each_opt_str(
+          env, argv[0], strs, 3,
+          [o](int k, const char *s) {
+            switch (k) {
+            case 0: return esi_options_set_compatibility_date(o, s);
+            case 1: return esi_options_set_base_url(o, s);
+            default: return esi_options_set_tenant(o, s);
+            }
+          },
+          &rc) ||
+      !each_opt_int(
+          env, argv[0], ints, 3,
+          [o](int k, int64_t x) {
+            switch (k) {
+            case 0: return esi_options_set_concurrency(o, (int)x);
+            case 1: return esi_options_set_error_limit_floor(o, (int)x);
+            default:
+              return x < 0 ? erplink_error_set(ERPLINK_EINVAL, "cacheMaxBytes must be >= 0")
+                           : esi_options_set_cache_max_bytes(o, (size_t)x);
+            }
+          },
+          &rc))
+    return nullptr;
+  if (!rc) rc = apply_http_options(env, argv[0], esi_options_http(o), &threw);
+  if (threw) return nullptr;
+  /* pages reach JavaScript as their received text through JSON.parse (bench/run
+   * node_esi_market_pages; ERPLINK_NODE_JSON=0: the Node-API walk of the tree instead) */
+  if (!rc && json_path_enabled()) rc = esi_options_set_keep_json(o, 1);
+  napi_value cache;
+  NAPI_TRY(napi_get_named_property(env, argv[0], "cache", &cache));
+  Handle *blob = nullptr;
+  napi_valuetype ct;
+  napi_typeof(env, cache, &ct);
+  if (!rc && ct == napi_boolean) {
+    bool on = true;
+    napi_get_value_bool(env, cache, &on);
+    if (!on) rc = esi_options_set_cache_max_bytes(o, 0);
+  } else if (!rc && ct == napi_external) {
+    if (!(blob = get_handle(env, cache, "store.BlobCache"))) return nullptr;
+    esi_cache_store cs;
+    rc = esi_cache_store_from_blob_cache(&cs, (erplink_blob_cache *)blob->p);
+    if (!rc) rc = esi_options_set_cache_store(o, &cs);
+  } else if (!rc && ct != napi_undefined && ct != napi_null) {
+    return throw_code(env, ERPLINK_ETYPE, "cache must be true, false or a store.BlobCache"), nullptr;
+  }
+  esi_client *c = nullptr;
+  if (!rc) rc = esi_client_new(&c, o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value ext = handle_new(env, c, (void (*)(void *))esi_client_free, "esi.Client");
+  if (ext && blob) borrow(env, ext, cache, blob);
+  return ext;
+}
+
+/* esiClientLimits(client) -> {errorRemain, errorResetS, pauseRemainingMs} */
+napi_value esi_client_limits_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.Client");
+  if (!h) return nullptr;
+  esi_client *c = (esi_client *)h->p;
+  int remain = -1, reset = -1;
+  esi_client_error_limit(&remain, &reset, c);
+  napi_value o;
+  napi_create_object(env, &o);
+  set_prop(env, o, "errorRemain", js_int(env, remain));
+  set_prop(env, o, "errorResetS", js_int(env, reset));
+  return set_prop(env, o, "pauseRemainingMs", js_int(env, erplink_http_client_pause_remaining_ms(esi_client_http(c))));
+}
+
+/* {path: {name: int | string}, query: {name: int | string} | [[name, value], ...]} -> esi_params */
+bool params_add(napi_env env, esi_params *p, napi_value name_v, napi_value val, bool path, int *rc) {
+  std::string name;
+  if (!get_str(env, name_v, name, nullptr, path ? "path parameter name" : "query parameter name")) return false;
+  napi_valuetype t;
+  napi_typeof(env, val, &t);
+  if (t == napi_string) {
+    std::string s;
+    if (!get_str(env, val, s, nullptr, name.c_str())) return false;
+    *rc = path ? esi_params_set_path(p, name.c_str(), s.c_str()) : esi_params_add_query(p, name.c_str(), s.c_str());
+  } else if (t == napi_number || t == napi_bigint) {
+    int64_t x;
+    if (!get_i64(env, val, &x, name.c_str())) return false;
+    *rc = path ? esi_params_set_path_int(p, name.c_str(), x) : esi_params_add_query_int(p, name.c_str(), x);
+  } else {
+    std::string msg = (path ? "path parameter '" : "query parameter '") + name + "': expected an integer or a string";
+    throw_code(env, ERPLINK_ETYPE, msg.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool params_from(napi_env env, napi_value obj, esi_params *p, bool path, int *rc) {
+  if (is_nullish(env, obj)) return true;
+  bool is_array = false;
+  napi_is_array(env, obj, &is_array);
+  if (is_array && !path) { /* [[name, value], ...]: a name may repeat */
+    uint32_t n = 0;
+    napi_get_array_length(env, obj, &n);
+    for (uint32_t i = 0; i < n && !*rc; i++) {
+      napi_value pair, k, v;
+      bool pair_ok = false;
+      napi_get_element(env, obj, i, &pair);
+      napi_is_array(env, pair, &pair_ok);
+      uint32_t pn = 0;
+      if (pair_ok) napi_get_array_length(env, pair, &pn);
+      if (pn != 2) return throw_code(env, ERPLINK_ETYPE, "query pairs must be [name, value]"), false;
+      napi_get_element(env, pair, 0, &k);
+      napi_get_element(env, pair, 1, &v);
+      if (!params_add(env, p, k, v, false, rc)) return false;
+    }
+    return true;
+  }
+  napi_valuetype t;
+  napi_typeof(env, obj, &t);
+  if (t != napi_object || is_array)
+    return throw_code(env, ERPLINK_ETYPE, path ? "path must be an object" : "query must be an object or pairs"), false;
+  napi_value keys;
+  if (napi_get_property_names(env, obj, &keys) != napi_ok) return elnapi_throw_napi(env), false;
+  uint32_t n = 0;
+  napi_get_array_length(env, keys, &n);
+  for (uint32_t i = 0; i < n && !*rc; i++) {
+    napi_value k, v;
+    napi_get_element(env, keys, i, &k);
+    napi_get_property(env, obj, k, &v);
+    if (!params_add(env, p, k, v, path, rc)) return false;
+  }
+  return true;
+}
+
+struct ParamsBox {
+  esi_params *p = nullptr;
+  ~ParamsBox() { esi_params_free(p); }
+};
+
+/* path, query -> params (nullptr when both are absent) */
+bool get_params(napi_env env, napi_value path, napi_value query, ParamsBox &out) {
+  if (is_nullish(env, path) && is_nullish(env, query)) return true;
+  int rc = esi_params_new(&out.p);
+  if (!rc && params_from(env, path, out.p, true, &rc) && !rc && params_from(env, query, out.p, false, &rc) && !rc)
+    return true;
+  if (rc) elnapi_throw_last(env, rc);
+  return false;
+}
+
+/* One page of an answer, made on the worker for JSON.parse on the main thread: the body as
+ * received (esi_options_set_keep_json: validated text, no re-encoding), else the tree encoded
+ * to JSON when exact (see to_json_if_exact), else the tree for the Node-API walk. */
+struct PageOut {
+  char *json = nullptr; /* owned */
+  size_t json_len = 0;
+  const char *text = nullptr; /* borrowed (from the response, which outlives this) */
+  size_t text_len = 0;
+  erplink_value *v = nullptr; /* owned copy, or nullptr when borrowed from the response */
+  const erplink_value *borrowed = nullptr;
+  PageOut() = default;
+  PageOut(const PageOut &) = delete;
+  PageOut(PageOut &&o) noexcept
+      : json(o.json), json_len(o.json_len), text(o.text), text_len(o.text_len), v(o.v), borrowed(o.borrowed) {
+    o.json = nullptr;
+    o.v = nullptr;
+  }
+  ~PageOut() {
+    erplink_free(json);
+    erplink_value_free(v);
+  }
+  /* worker: the received text (copied when it lives only during the call), or nullptr */
+  int set_text(const char *t, size_t len, bool copy) {
+    if (!copy) {
+      text = t;
+      text_len = len;
+      return 0;
+    }
+    json = (char *)malloc(len + 1);
+    if (!json) return erplink_error_set(ERPLINK_ENOMEM, "out of memory");
+    memcpy(json, t, len);
+    json[len] = '\0';
+    json_len = len;
+    return 0;
+  }
+  /* worker: from a tree that lives at least as long as this (borrow) or only during the call (copy) */
+  int set(const erplink_value *tree, bool copy) {
+    if (!tree) return 0;
+    if (json_path_enabled() && json_exact(tree, 0) && erplink_json_encode(&json, &json_len, tree) == 0) return 0;
+    erplink_error_clear();
+    json = nullptr;
+    if (!copy) {
+      borrowed = tree;
+      return 0;
+    }
+    return erplink_value_clone(&v, tree);
+  }
+  napi_value to_js(napi_env env) const {
+    if (text) return json_parse(env, text, text_len);
+    if (json) return json_parse(env, json, json_len);
+    return from_value_or_null(env, v ? v : borrowed);
+  }
+};
+
+const char *cache_status_name(esi_cache_status s) {
+  switch (s) {
+  case ESI_CACHE_HIT: return "hit";
+  case ESI_CACHE_REVALIDATED: return "revalidated";
+  default: return "miss";
+  }
+}
+
+/* An esi_response and its pages made ready on the worker. */
+struct RespOut {
+  esi_response *r = nullptr;
+  std::vector<PageOut> pages;
+  bool item_walk = false; /* the items are not the pages' arrays put end to end (wallet batches) */
+  int64_t mail_id = 0;
+  int64_t *invalid = nullptr;
+  size_t n_invalid = 0;
+  ~RespOut() {
+    esi_response_free(r);
+    erplink_free(invalid);
+  }
+  /* worker */
+  int prepare() {
+    size_t n = esi_response_page_count(r), sum = 0;
+    pages.resize(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+      const erplink_value *pv = esi_response_page_at(r, i);
+      if (erplink_value_type(pv) == ERPLINK_TYPE_ARRAY) sum += erplink_value_count(pv);
+      size_t tlen = 0;
+      const char *t = esi_response_page_json(r, i, &tlen);
+      int rc = t ? pages[i].set_text(t, tlen, false) : pages[i].set(pv, false);
+      if (rc) return rc;
+    }
+    if (!n) return pages[0].set(esi_response_value(r), false);
+    item_walk = sum != esi_response_item_count(r);
+    return 0;
+  }
+  /* main thread */
+  napi_value to_js(napi_env env) {
+    napi_value o, v, arr;
+    napi_create_object(env, &o);
+    set_prop(env, o, "status", js_int(env, esi_response_status(r)));
+    set_prop(env, o, "cacheStatus", js_str(env, cache_status_name(esi_response_cache_status(r))));
+    set_prop(env, o, "requests", js_int(env, esi_response_requests(r)));
+    set_prop(env, o, "etag", js_str(env, esi_response_etag(r)));
+    set_prop(env, o, "lastModified", js_str(env, esi_response_last_modified(r)));
+    set_prop(env, o, "expiresMs", js_int(env, esi_response_expires_ms(r)));
+    set_prop(env, o, "pages", js_int(env, esi_response_pages(r)));
+    int remain = -1, reset = -1;
+    esi_response_error_limit(&remain, &reset, r);
+    napi_create_object(env, &v);
+    set_prop(env, v, "remain", js_int(env, remain));
+    set_prop(env, v, "resetS", js_int(env, reset));
+    set_prop(env, o, "errorLimit", v);
+    const char *group = nullptr, *limit = nullptr;
+    int64_t remaining = -1, used = -1;
+    esi_response_rate_limit(&group, &limit, &remaining, &used, r);
+    napi_create_object(env, &v);
+    set_prop(env, v, "group", js_str(env, group));
+    set_prop(env, v, "limit", js_str(env, limit));
+    set_prop(env, v, "remaining", js_int(env, remaining));
+    set_prop(env, v, "used", js_int(env, used));
+    set_prop(env, o, "rateLimit", v);
+    size_t n = esi_response_page_count(r);
+    napi_value statuses, values, items;
+    napi_create_array_with_length(env, n, &statuses);
+    napi_create_array_with_length(env, n, &values);
+    for (size_t i = 0; i < n; i++)
+      napi_set_element(env, statuses, (uint32_t)i,
+                       js_str(env, cache_status_name(esi_response_page_cache_status(r, i))));
+    set_prop(env, o, "pageCacheStatus", statuses);
+    uint32_t k = 0;
+    napi_create_array(env, &items);
+    for (size_t i = 0; i < pages.size(); i++) {
+      napi_value pv = pages[i].to_js(env);
+      if (!pv) return nullptr;
+      napi_set_element(env, values, (uint32_t)i, pv);
+      bool is = false;
+      napi_is_array(env, pv, &is);
+      if (!is || item_walk || !n) continue;
+      uint32_t m = 0;
+      napi_get_array_length(env, pv, &m);
+      for (uint32_t x = 0; x < m; x++) {
+        napi_value e;
+        napi_get_element(env, pv, x, &e);
+        napi_set_element(env, items, k++, e);
+      }
+    }
+    if (item_walk) {
+      size_t m = esi_response_item_count(r);
+      for (size_t x = 0; x < m; x++) {
+        napi_value e = from_value_or_null(env, esi_response_item_at(r, x));
+        if (!e) return nullptr;
+        napi_set_element(env, items, (uint32_t)x, e);
+      }
+    }
+    napi_get_element(env, values, 0, &v);
+    set_prop(env, o, "value", v);
+    set_prop(env, o, "pageValues", values);
+    set_prop(env, o, "items", items);
+    if (n_invalid || invalid) {
+      napi_create_array_with_length(env, n_invalid, &arr);
+      for (size_t i = 0; i < n_invalid; i++) napi_set_element(env, arr, (uint32_t)i, js_int(env, invalid[i]));
+      set_prop(env, o, "invalid", arr);
+    }
+    return o;
+  }
+};
+
+enum EsiOp { E_GET, E_GET_ALL, E_POST, E_ASSETS, E_MARKET, E_BLUEPRINTS, E_WALLET, E_MAIL, E_NAMES };
+
+/* esiClientCall(client, op, cancel, ...) -> Promise<response object | mail id>:
+ *   E_GET / E_GET_ALL (route, path, query, token); E_POST (route, body, path, query, token);
+ *   E_ASSETS / E_BLUEPRINTS (token, characterId); E_MARKET (regionId, orderType, typeId);
+ *   E_WALLET (token, characterId, fromId, maxBatches);
+ *   E_MAIL (token, characterId, [[id, type], ...], subject, body, approvedCost); E_NAMES (ids) */
+napi_value esi_client_call_js(napi_env env, napi_callback_info info) {
+  ARGS(10);
+  Handle *h = get_handle(env, argv[0], "esi.Client");
+  int64_t op = 0;
+  if (!h || !get_i64(env, argv[1], &op, "op")) return rejected(env);
+  napi_value *a = argv + 3;
+  struct In {
+    std::string route, subject, body;
+    OptStr order_type;
+    ParamsBox params;
+    ValueHolder v;
+    int64_t i1 = 0, i2 = 0, i3 = 0;
+    std::vector<int64_t> ids;
+    std::vector<std::string> types;
+    std::vector<esi_mail_recipient> rcpt;
+  };
+  auto in = std::make_shared<In>();
+  Handle *tok = nullptr;
+  napi_value tok_v = nullptr;
+  auto token = [&](napi_value v, bool required) {
+    if (required || !is_nullish(env, v)) {
+      tok = get_handle(env, v, "esi.Token");
+      tok_v = v;
+      return tok != nullptr;
+    }
+    return true;
+  };
+  bool ok = true;
+  switch (op) {
+  case E_GET:
+  case E_GET_ALL:
+    ok = get_str(env, a[0], in->route, nullptr, "route") && get_params(env, a[1], a[2], in->params) &&
+         token(a[3], false);
+    break;
+  case E_POST:
+    ok = get_str(env, a[0], in->route, nullptr, "route") && get_value(env, a[1], &in->v.v, false) &&
+         get_params(env, a[2], a[3], in->params) && token(a[4], false);
+    break;
+  case E_ASSETS:
+  case E_BLUEPRINTS: ok = token(a[0], true) && get_i64(env, a[1], &in->i1, "characterId"); break;
+  case E_MARKET:
+    ok = get_i64(env, a[0], &in->i1, "regionId") && get_optstr(env, a[1], in->order_type, "orderType") &&
+         get_i64(env, a[2], &in->i2, "typeId");
+    break;
+  case E_WALLET:
+    ok = token(a[0], true) && get_i64(env, a[1], &in->i1, "characterId") && get_i64(env, a[2], &in->i2, "fromId") &&
+         get_i64(env, a[3], &in->i3, "maxBatches");
+    break;
+  case E_MAIL: {
+    ok = token(a[0], true) && get_i64(env, a[1], &in->i1, "characterId") &&
+         get_str(env, a[3], in->subject, nullptr, "subject") && get_str(env, a[4], in->body, nullptr, "body") &&
+         get_i64(env, a[5], &in->i2, "approvedCost");
+    bool is = false;
+    if (ok) napi_is_array(env, a[2], &is);
+    if (ok && !is) ok = (throw_code(env, ERPLINK_ETYPE, "recipients must be an array of [id, type] pairs"), false);
+    uint32_t n = 0;
+    if (ok) napi_get_array_length(env, a[2], &n);
+    in->ids.resize(n);
+    in->types.resize(n);
+    for (uint32_t i = 0; ok && i < n; i++) {
+      napi_value pair, id, type;
+      bool pair_ok = false;
+      uint32_t pn = 0;
+      napi_get_element(env, a[2], i, &pair);
+      napi_is_array(env, pair, &pair_ok);
+      if (pair_ok) napi_get_array_length(env, pair, &pn);
+      if (pn != 2) {
+        ok = (throw_code(env, ERPLINK_ETYPE, "recipients must be an array of [id, type] pairs"), false);
+        break;
+      }
+      napi_get_element(env, pair, 0, &id);
+      napi_get_element(env, pair, 1, &type);
+      ok = get_i64(env, id, &in->ids[i], "recipient id") && get_str(env, type, in->types[i], nullptr, "recipient type");
+    }
+    for (uint32_t i = 0; ok && i < n; i++) in->rcpt.push_back({in->ids[i], in->types[i].c_str()});
+    break;
+  }
+  case E_NAMES: ok = get_ids(env, a[0], in->ids); break;
+  default: ok = (throw_code(env, ERPLINK_EINVAL, "unknown ESI operation"), false);
+  }
+  if (!ok) return rejected(env);
+  if (in->i3 < 0 || in->i3 > INT32_MAX) in->i3 = 1000;
+  auto out = std::make_shared<RespOut>();
+  esi_client *c = (esi_client *)h->p;
+  esi_token *t = tok ? ((TokenBox *)tok->p)->t : nullptr;
+  Job *j = new Job();
+  j->run = [op, c, t, in, out]() -> int {
+    const char *route = in->route.c_str();
+    int rc;
+    switch (op) {
+    case E_GET: rc = esi_client_get(&out->r, c, route, in->params.p, t); break;
+    case E_GET_ALL: rc = esi_client_get_all_pages(&out->r, c, route, in->params.p, t); break;
+    case E_POST: rc = esi_client_post(&out->r, c, route, in->params.p, in->v.v, t); break;
+    case E_ASSETS: rc = esi_client_character_assets(&out->r, c, t, in->i1); break;
+    case E_BLUEPRINTS: rc = esi_client_character_blueprints(&out->r, c, t, in->i1); break;
+    case E_MARKET: rc = esi_client_market_orders(&out->r, c, in->i1, in->order_type.c(), in->i2); break;
+    case E_WALLET: rc = esi_client_wallet_transactions(&out->r, c, t, in->i1, in->i2, (int)in->i3); break;
+    case E_MAIL:
+      return esi_client_send_mail(&out->mail_id, c, t, in->i1, in->rcpt.data(), in->rcpt.size(), in->subject.c_str(),
+                                  in->body.c_str(), in->i2);
+    case E_NAMES:
+      rc = esi_client_universe_names(&out->r, &out->invalid, &out->n_invalid, c, in->ids.data(), in->ids.size());
+      break;
+    default: return erplink_error_set(ERPLINK_EINVAL, "unknown ESI operation");
+    }
+    return rc ? rc : out->prepare();
+  };
+  j->finish = [op, out](napi_env env) { return op == E_MAIL ? js_int(env, out->mail_id) : out->to_js(env); };
+  job_use(env, j, h, argv[0]);
+  if (tok) job_use(env, j, tok, tok_v);
+  return job_submit(env, j, argv[2]);
+}
+
+/* ---- pages streamed to JavaScript (iterPages) */
+
+/* An esi_pager walked on a worker; each page, made ready there (its text), goes to JS
+ * onPage(page, pages, items) on the main thread through the stream's thread-safe function
+ * (which also takes the finished job, after the last page). At most `ahead` pages wait for JS
+ * to take them (esiStreamAck); the worker waits beyond, so memory stays bounded while the
+ * transfers of the next pages overlap with JavaScript's work on the previous ones.
+ * esiStreamStop() ends the walk early (the callback returns ERPLINK_ECANCELLED). */
+struct StreamPage {
+  int page = 0, pages = 0;
+  PageOut items;
+};
+
+struct PageStream {
+  napi_threadsafe_function tsfn = nullptr;
+  Job *job = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t waiting = 0, ahead = 8;
+  bool stop = false;
+};
+
+struct StreamBox { /* the JS handle of a stream: the stream lives until both the job and the handle are done */
+  std::shared_ptr<PageStream> s;
+};
+
+/* worker: one delivered page of pager to JS (waits while `ahead` pages wait for JS) */
+int stream_page(PageStream *s, esi_pager *pager, int page, const erplink_value *items) {
+  {
+    std::unique_lock<std::mutex> lk(s->mu);
+    s->cv.wait(lk, [s] { return s->stop || s->waiting < s->ahead; });
+    if (s->stop) return erplink_error_set(ERPLINK_ECANCELLED, "the page iteration was stopped");
+    s->waiting++;
+  }
+  StreamPage *m = new StreamPage();
+  m->page = page;
+  m->pages = esi_pager_pages(pager);
+  size_t tlen = 0;
+  const char *t = esi_pager_json(pager, &tlen);
+  int rc = t ? m->items.set_text(t, tlen, true) : m->items.set(items, true);
+  if (rc || napi_call_threadsafe_function(s->tsfn, m, napi_tsfn_blocking) != napi_ok) {
+    delete m;
+    return rc ? rc : erplink_error_set(ERPLINK_ECANCELLED, "the JavaScript environment is closing");
+  }
+  return 0;
+}
+
+void stream_call_js(napi_env env, napi_value fn, void *context, void *data) {
+  PageStream *s = (PageStream *)context;
+  if (data == s->job) { /* the finished job: settle it, then release this function */
+    napi_threadsafe_function tsfn = s->tsfn;
+    job_done_js(env, nullptr, nullptr, data);
+    napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    return;
+  }
+  StreamPage *m = (StreamPage *)data;
+  if (env) {
+    napi_value args[3], res, u;
+    args[0] = js_int(env, m->page);
+    args[1] = js_int(env, m->pages);
+    args[2] = m->items.to_js(env);
+    napi_get_undefined(env, &u);
+    bool pending = false;
+    if (!args[2] || napi_call_function(env, u, fn, 3, args, &res) != napi_ok) {
+      napi_is_exception_pending(env, &pending);
+      napi_value exc;
+      if (pending) napi_get_and_clear_last_exception(env, &exc);
+      std::lock_guard<std::mutex> lk(s->mu);
+      s->stop = true;
+      s->cv.notify_one();
+    }
+  }
+  delete m;
+}
+
+void stream_box_free(void *p) { delete (StreamBox *)p; }
+
+/* esiStream(client, cancel, onPage, ahead, route, path, query, token) -> [stream handle, Promise] */
+napi_value esi_stream_js(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  Handle *h = get_handle(env, argv[0], "esi.Client");
+  if (!h) return nullptr;
+  napi_valuetype ft;
+  napi_typeof(env, argv[2], &ft);
+  if (ft != napi_function) return throw_code(env, ERPLINK_ETYPE, "onPage must be a function"), nullptr;
+  int64_t ahead = 8;
+  struct In {
+    std::string route;
+    ParamsBox params;
+  };
+  auto in = std::make_shared<In>();
+  Handle *tok = nullptr;
+  if (!get_i64(env, argv[3], &ahead, "ahead") || !get_str(env, argv[4], in->route, nullptr, "route") ||
+      !get_params(env, argv[5], argv[6], in->params))
+    return nullptr;
+  if (!is_nullish(env, argv[7]) && !(tok = get_handle(env, argv[7], "esi.Token"))) return nullptr;
+  if (ahead < 1) ahead = 1;
+  auto s = std::make_shared<PageStream>();
+  s->ahead = (size_t)ahead;
+  napi_value name;
+  napi_create_string_utf8(env, "erplink.pages", NAPI_AUTO_LENGTH, &name);
+  NAPI_TRY(napi_create_threadsafe_function(env, argv[2], nullptr, name, 0, 1, nullptr, nullptr, s.get(), stream_call_js,
+                                           &s->tsfn));
+  Job *j = new Job();
+  s->job = j;
+  j->done_tsfn = s->tsfn;
+  esi_client *c = (esi_client *)h->p;
+  esi_token *t = tok ? ((TokenBox *)tok->p)->t : nullptr;
+  j->run = [c, t, in, s]() {
+    esi_pager *pager = nullptr;
+    int rc = esi_pager_new(&pager, c, in->route.c_str(), in->params.p, t);
+    for (int page = 1; rc == 0;) {
+      const erplink_value *items = nullptr;
+      rc = esi_pager_next(&items, &page, pager);
+      if (rc || page == 0) break;
+      rc = stream_page(s.get(), pager, page, items);
+    }
+    esi_pager_free(pager);
+    return rc;
+  };
+  j->cleanup = [s]() {}; /* keeps the stream alive until the job is settled */
+  job_use(env, j, h, argv[0]);
+  if (tok) job_use(env, j, tok, argv[7]);
+  StreamBox *box = new StreamBox{s};
+  napi_value ext;
+  if (napi_create_external(
+          env, box, [](napi_env, void *d, void *) { stream_box_free(d); }, nullptr, &ext) != napi_ok) {
+    delete box;
+    return elnapi_throw_napi(env), nullptr;
+  }
+  napi_value promise = job_submit(env, j, argv[1]);
+  if (!promise) return nullptr;
+  napi_value pair;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_set_element(env, pair, 0, ext);
+  napi_set_element(env, pair, 1, promise);
+  return pair;
+}
+
+PageStream *get_stream(napi_env env, napi_value v) {
+  void *d = nullptr;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &d) != napi_ok || !d)
+    return throw_code(env, ERPLINK_ETYPE, "not a page stream"), nullptr;
+  return ((StreamBox *)d)->s.get();
+}
+
+/* esiStreamAck(stream): JS took one page off its queue */
+napi_value esi_stream_ack_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  PageStream *s = get_stream(env, argv[0]);
+  if (!s) return nullptr;
+  std::lock_guard<std::mutex> lk(s->mu);
+  if (s->waiting) s->waiting--;
+  s->cv.notify_one();
+  return undef(env);
+}
+
+/* esiStreamStop(stream): no more pages wanted */
+napi_value esi_stream_stop_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  PageStream *s = get_stream(env, argv[0]);
+  if (!s) return nullptr;
+  std::lock_guard<std::mutex> lk(s->mu);
+  s->stop = true;
+  s->cv.notify_one();
+  return undef(env);
+}
+
+/* ---- offline verification and blueprints (CPU only: synchronous) */
+
+napi_value esi_jwks_new_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  const void *data = nullptr;
+  size_t len = 0;
+  std::string tmp;
+  if (!get_body(env, argv[0], &data, &len, tmp)) return nullptr;
+  esi_jwks *k = nullptr;
+  int rc = esi_jwks_new_from_json(&k, (const char *)data, len);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return handle_new(env, k, (void (*)(void *))esi_jwks_free, "esi.JWKS");
+}
+
+napi_value esi_jwks_count_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Handle *h = get_handle(env, argv[0], "esi.JWKS");
+  return h ? js_int(env, (int64_t)esi_jwks_count((esi_jwks *)h->p)) : nullptr;
+}
+
+/* esiJwksVerify(jwks, accessToken, clientId, now, leewayS) -> claims */
+napi_value esi_jwks_verify_js(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  Handle *h = get_handle(env, argv[0], "esi.JWKS");
+  std::string token, client;
+  int64_t now = 0, leeway = 60;
+  if (!h || !get_str(env, argv[1], token, nullptr, "accessToken") ||
+      !get_str(env, argv[2], client, nullptr, "clientId") || !get_i64(env, argv[3], &now, "now") ||
+      !get_i64(env, argv[4], &leeway, "leewayS"))
+    return nullptr;
+  ClaimsBox cb;
+  int rc = esi_jwt_verify(&cb.c, (esi_jwks *)h->p, token.c_str(), client.c_str(), now, leeway);
+  wipe(&token[0], token.size());
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  return claims_to_js(env, cb.c);
+}
+
+napi_value esi_blueprint_kind_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  ValueHolder v;
+  if (!get_value(env, argv[0], &v.v, false)) return nullptr;
+  static const char *names[] = {"unknown", "original", "copy", "stack"};
+  unsigned k = (unsigned)esi_blueprint_kind_of(v.v);
+  return js_str(env, names[k < 4 ? k : 0]);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 void env_cleanup(void *arg) {
@@ -2357,6 +3538,27 @@ napi_value elnode_register(napi_env env, napi_value exports) {
       {"cartonaVocab", cartona_vocab_js},
       {"cartonaStatusMapNew", cartona_status_map_new_js},
       {"cartonaStatusMap", cartona_status_map_js},
+      {"esiSsoNew", esi_sso_new_js},
+      {"esiSsoConfidential", esi_sso_confidential_js},
+      {"esiSsoCall", esi_sso_call_js},
+      {"esiLoginInfo", esi_login_info_js},
+      {"esiLoginExport", esi_login_export_js},
+      {"esiLoginImport", esi_login_import_js},
+      {"esiTokensInfo", esi_tokens_info_js},
+      {"esiTokenNew", esi_token_new_js},
+      {"esiTokenCall", esi_token_call_js},
+      {"esiTokenCount", esi_token_count_js},
+      {"esiTokenInvalidate", esi_token_invalidate_js},
+      {"esiClientNew", esi_client_new_js},
+      {"esiClientLimits", esi_client_limits_js},
+      {"esiClientCall", esi_client_call_js},
+      {"esiStream", esi_stream_js},
+      {"esiStreamAck", esi_stream_ack_js},
+      {"esiStreamStop", esi_stream_stop_js},
+      {"esiJwksNew", esi_jwks_new_js},
+      {"esiJwksCount", esi_jwks_count_js},
+      {"esiJwksVerify", esi_jwks_verify_js},
+      {"esiBlueprintKind", esi_blueprint_kind_js},
   };
   napi_value native;
   napi_create_object(env, &native);
@@ -2365,6 +3567,7 @@ napi_value elnode_register(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
     napi_set_named_property(env, native, f.name, fn);
   }
+  napi_set_named_property(env, native, "esiDefaultCompatibilityDate", js_str(env, ESI_DEFAULT_COMPATIBILITY_DATE));
   napi_set_named_property(env, exports, "native", native);
   return exports;
 }
