@@ -12,7 +12,7 @@ if [ -n "${ERPLINK_BENCH_REINSTALL:-}" ] || [ ! -f "$root/bindings/node/build/Re
   (cd "$root/bindings/node" && npm install --no-audit --no-fund --foreground-scripts) >&2
 fi
 peers="$build/bench/node/peers"
-if [ -n "${ERPLINK_BENCH_REINSTALL:-}" ] || [ ! -f "$peers/.done-$PEERS_TAG" ]; then
+if [ -n "$PEERS" ] && { [ -n "${ERPLINK_BENCH_REINSTALL:-}" ] || [ ! -f "$peers/.done-$PEERS_TAG" ]; }; then
   echo "installing the npm peers ($PEERS) into $peers" >&2
   mkdir -p "$peers"
   npm install --no-audit --no-fund --silent --prefix "$peers" $PEERS >&2
