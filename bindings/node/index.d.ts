@@ -121,6 +121,19 @@ export type OdooRecord = { [field: string]: OutValue };
 /** An Odoo domain: an array of [field, operator, value] triples and '&' / '|' / '!' operators. */
 export type Domain = readonly InValue[];
 
+/** 'error' (a request failed without an answer), 'warn' (retries, pauses, final HTTP errors),
+ * 'info' (one line per request), 'debug' (attempts, redirects, rate-limit waits), 'trace'
+ * (headers and redacted bodies). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** A client's log options. */
+export interface LogOptions {
+  /** called on the main thread, shortly after the line was logged on a worker, with one line
+   * already redacted in C (no secret ever reaches it); a throw is an uncaught exception */
+  log?: (level: LogLevel, message: string) => void;
+  /** the most verbose level delivered (default 'info') */
+  logLevel?: LogLevel;
+}
+
 /** Options every asynchronous call takes. */
 export interface CallOptions {
   /** aborting it cancels the call in flight: the Promise rejects with CancelledError */
@@ -340,7 +353,7 @@ export namespace odoo {
   type Protocol = 'auto' | 'xmlrpc' | 'jsonrpc' | 'json2';
   const PROTOCOLS: readonly Protocol[];
   const CALL_IDEMPOTENT: 1;
-  interface ClientOptions {
+  interface ClientOptions extends LogOptions {
     /** the server's base URL (a path prefix is kept) */
     url: string;
     db: string;
@@ -428,7 +441,7 @@ export namespace cartona {
   const BASE_URL_PRODUCTION: string;
   type ItemStatus = 'updated' | 'rejected' | 'rejected_locally' | 'not_sent';
   type SyncOutcome = 'acked' | 'import_failed' | 'ack_failed' | 'unmarked';
-  interface ClientOptions {
+  interface ClientOptions extends LogOptions {
     /** the supplier's token (redacted in logs, never in error messages) */
     token: string;
     /** default BASE_URL_PRODUCTION */
@@ -570,7 +583,7 @@ export namespace esi {
   type BlueprintKind = 'original' | 'copy' | 'stack' | 'unknown';
   type Query = { readonly [name: string]: string | number | bigint | boolean } | readonly (readonly [string, string | number])[];
   type PathParams = { readonly [name: string]: string | number | bigint };
-  interface TransportOptions {
+  interface TransportOptions extends LogOptions {
     /** total timeout of one attempt, in milliseconds */
     timeoutMs?: number;
     connectTimeoutMs?: number;

@@ -126,6 +126,28 @@ test('values both ways, default context, unknown context key', async () => {
 
 // ------------------------------------------------------------------ errors
 
+test('log: redacted lines reach the log function on the main thread, at the level asked', async () => {
+  const lines = [];
+  const c = client(19, { protocol: 'json2', log: (level, message) => lines.push([level, message]), logLevel: 'trace' });
+  assert.equal(await c.authenticate(), 2);
+  for (let i = 0; i < 200 && !lines.some(([l]) => l === 'info'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(lines.some(([l, m]) => l === 'info' && /200/.test(m)), JSON.stringify(lines));
+  assert.ok(lines.some(([l]) => l === 'trace' || l === 'debug'));
+  for (const [l, m] of lines) {
+    assert.ok(['error', 'warn', 'info', 'debug', 'trace'].includes(l));
+    assert.ok(!m.includes(ODOO_KEY[19]), 'the API key is never logged');
+  }
+  c.close();
+  const quiet = [];
+  const q = client(19, { protocol: 'json2', log: (level) => quiet.push(level), logLevel: 'warn' });
+  await q.authenticate();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(quiet, []); // a successful request logs at info
+  q.close();
+  assert.throws(() => client(19, { log: () => {}, logLevel: 'loud' }), erplink.InvalidArgumentError);
+  assert.throws(() => client(19, { log: 'console' }), erplink.InvalidArgumentError);
+});
+
 test('AuthError: bad key, never in the message', async () => {
   for (const [v, proto] of [[17, 'xmlrpc'], [17, 'jsonrpc'], [19, 'json2']]) {
     const c = client(v, { apiKey: '0'.repeat(40), protocol: proto });

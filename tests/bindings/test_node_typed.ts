@@ -66,7 +66,8 @@ export async function typed(url: string): Promise<void> {
   await store.Store.open('/tmp/x.db', { sync: 'sometimes' });
 
   // odoo: asynchronous
-  const c = new odoo.Client({ url, db: 'demo', login: 'admin', apiKey: 'k', protocol: 'json2', timeoutMs: 5000 });
+  const c = new odoo.Client({ url, db: 'demo', login: 'admin', apiKey: 'k', protocol: 'json2', timeoutMs: 5000,
+    log: (level: erplink.LogLevel, message: string) => { void [level, message]; }, logLevel: 'debug' });
   const proto: 'xmlrpc' | 'jsonrpc' | 'json2' = await c.protocol();
   const uid: number = await c.authenticate();
   const ver2: number = await c.serverVersion();
@@ -91,6 +92,8 @@ export async function typed(url: string): Promise<void> {
   void [proto, uid, ver2, cnt, recs, rows, fg, ns, groups, kw, (await c.version()).server_version];
   // @ts-expect-error unknown protocol
   new odoo.Client({ url, db: 'demo', protocol: 'soap' });
+  // @ts-expect-error unknown log level
+  new odoo.Client({ url, db: 'demo', logLevel: 'loud' });
   // @ts-expect-error url is required
   new odoo.Client({ db: 'demo' });
 

@@ -80,7 +80,8 @@ module.exports = function cartona(I) {
     #h;
     /**
      * @param {object} options token, baseUrl, supplierCode, batchSize, concurrency, timeoutMs,
-     *   connectTimeoutMs, maxAttempts, backoffMs, userAgent. No request is sent here.
+     *   connectTimeoutMs, maxAttempts, backoffMs, userAgent, log, logLevel (as odoo.Client). No request
+     *   is sent here.
      */
     constructor(options) {
       const o = I.opts(options, 'cartona.Client');

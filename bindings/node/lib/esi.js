@@ -109,7 +109,8 @@ module.exports = function esi(I, store) {
     /**
      * @param {object} options clientId (required), clientSecret (a web application; omit for a
      *   native one using PKCE alone), redirectUri, userAgent, metadataUrl, leewayS,
-     *   jwksRefreshIntervalS, loginMaxAgeS, timeoutMs, connectTimeoutMs, maxAttempts.
+     *   jwksRefreshIntervalS, loginMaxAgeS, timeoutMs, connectTimeoutMs, maxAttempts, log, logLevel
+     *   (as odoo.Client).
      */
     constructor(options) {
       const o = I.opts(options, 'esi.SSO');
@@ -290,7 +291,7 @@ module.exports = function esi(I, store) {
      *   omitted: in memory, bounded by cacheMaxBytes; false: none; a store.BlobCache: a file
      *   shared by processes, surviving restarts), baseUrl, tenant, concurrency (requests in
      *   flight for pages and name chunks, default 8), errorLimitFloor, cacheMaxBytes,
-     *   timeoutMs, connectTimeoutMs, maxAttempts.
+     *   timeoutMs, connectTimeoutMs, maxAttempts, log, logLevel (as odoo.Client).
      */
     constructor(options) {
       const o = { ...I.opts(options, 'esi.Client') };

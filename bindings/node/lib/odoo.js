@@ -20,8 +20,9 @@ module.exports = function odoo(I) {
     #h;
     /**
      * @param {object} options url, db, login, password, apiKey, protocol ('auto' | 'xmlrpc' |
-     *   'jsonrpc' | 'json2'), timeoutMs, connectTimeoutMs, maxAttempts, userAgent, context ({lang,
-     *   tz, allowedCompanyIds}). No request is sent here.
+     *   'jsonrpc' | 'json2'), timeoutMs, connectTimeoutMs, maxAttempts, userAgent, log
+     *   ((level, message) => void, on the main thread; lines are redacted), logLevel ('error' ..
+     *   'trace', default 'info'), context ({lang, tz, allowedCompanyIds}). No request is sent here.
      */
     constructor(options) {
       const o = I.opts(options, 'odoo.Client');
@@ -37,6 +38,7 @@ module.exports = function odoo(I) {
       this.#h = I.sync(() => native.odooClientNew({
         url: o.url, db: o.db, login: o.login, password: o.password, apiKey: o.apiKey, protocol,
         timeoutMs: o.timeoutMs, connectTimeoutMs: o.connectTimeoutMs, maxAttempts: o.maxAttempts, userAgent: o.userAgent,
+        log: o.log, logLevel: o.logLevel,
         lang: ctx.lang, tz: ctx.tz, allowedCompanyIds: ctx.allowedCompanyIds,
       }))();
     }

@@ -291,8 +291,44 @@ struct ValueHolder {
   ~ValueHolder() { erplink_value_free(v); }
 };
 
-/* Options every client's transport takes: timeoutMs, connectTimeoutMs, maxAttempts, userAgent. */
-int apply_http_options(napi_env env, napi_value obj, erplink_http_options *h, bool *threw) {
+/* A client's `log` option: the C library logs from whichever thread runs the request; each line
+ * is copied and queued to the main thread through a thread-safe function (unref'd: logging never
+ * keeps the process alive), where log(level, message) is called. Lines are already redacted in
+ * C. A throw in log() is an uncaught exception, as from any event listener. Owned by the client's
+ * Handle and released after the C client is freed (when nothing can log any more). */
+struct LogMsg {
+  int level;
+  std::string text;
+};
+
+void log_call_js(napi_env env, napi_value fn, void *, void *data) {
+  std::unique_ptr<LogMsg> m((LogMsg *)data);
+  if (!env || !fn) return;
+  napi_value args[2], undefined, ignored;
+  napi_get_undefined(env, &undefined);
+  napi_create_string_utf8(env, erplink_log_level_name(m->level), NAPI_AUTO_LENGTH, &args[0]);
+  napi_create_string_utf8(env, m->text.data(), m->text.size(), &args[1]);
+  napi_call_function(env, undefined, fn, 2, args, &ignored);
+}
+
+struct LogSink {
+  napi_threadsafe_function tsfn = nullptr;
+  ~LogSink() {
+    if (tsfn) napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  }
+};
+
+void log_c(int level, const char *message, void *userdata) {
+  LogSink *sink = (LogSink *)userdata;
+  LogMsg *m = new (std::nothrow) LogMsg{level, message};
+  if (m && napi_call_threadsafe_function(sink->tsfn, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+}
+
+/* Options every client's transport takes: timeoutMs, connectTimeoutMs, maxAttempts, userAgent,
+ * log (a function) and logLevel ('error' .. 'trace', default 'info'); a log sink made here goes to
+ * `sink`, for the client's Handle (attach_log). */
+int apply_http_options(napi_env env, napi_value obj, erplink_http_options *h, bool *threw,
+                       std::unique_ptr<LogSink> &sink) {
   static const char *ints[] = {"timeoutMs", "connectTimeoutMs", "maxAttempts"};
   *threw = false;
   int rc = 0;
@@ -313,7 +349,32 @@ int apply_http_options(napi_env env, napi_value obj, erplink_http_options *h, bo
   OptStr ua;
   if (napi_get_named_property(env, obj, "userAgent", &v) != napi_ok) return elnapi_throw_napi(env), *threw = true, -1;
   if (!get_optstr(env, v, ua, "userAgent")) return *threw = true, -1;
-  return ua.absent ? 0 : erplink_http_options_set_user_agent(h, ua.c());
+  if (!ua.absent && (rc = erplink_http_options_set_user_agent(h, ua.c()))) return rc;
+  napi_value fn;
+  if (napi_get_named_property(env, obj, "log", &fn) != napi_ok) return elnapi_throw_napi(env), *threw = true, -1;
+  if (is_nullish(env, fn)) return 0;
+  napi_valuetype t;
+  napi_typeof(env, fn, &t);
+  if (t != napi_function)
+    return throw_code(env, ERPLINK_ETYPE, "log must be a function (level, message)"), *threw = true, -1;
+  OptStr lv;
+  if (napi_get_named_property(env, obj, "logLevel", &v) != napi_ok) return elnapi_throw_napi(env), *threw = true, -1;
+  if (!get_optstr(env, v, lv, "logLevel")) return *threw = true, -1;
+  int level = ERPLINK_LOG_INFO;
+  if (!lv.absent) {
+    for (level = ERPLINK_LOG_ERROR; level <= ERPLINK_LOG_TRACE; level++)
+      if (strcmp(lv.c(), erplink_log_level_name(level)) == 0) break;
+    if (level > ERPLINK_LOG_TRACE)
+      return erplink_error_set(ERPLINK_EINVAL, "logLevel must be 'error', 'warn', 'info', 'debug' or 'trace'");
+  }
+  sink.reset(new LogSink());
+  napi_value name;
+  napi_create_string_utf8(env, "erplink log", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, nullptr, nullptr, nullptr, log_call_js,
+                                      &sink->tsfn) != napi_ok)
+    return sink.reset(), elnapi_throw_napi(env), *threw = true, -1;
+  napi_unref_threadsafe_function(env, sink->tsfn);
+  return erplink_http_options_set_log(h, level, log_c, sink.get());
 }
 
 /* Reads the named optional string / integer properties of obj into the setter(k, value). */
@@ -353,12 +414,15 @@ struct Handle {
   std::vector<napi_ref> deps;        /* handles this one borrows (a dedup's store) */
   struct Handle *borrowed = nullptr; /* that handle, kept busy (its close() waits for this one) */
   napi_env env = nullptr;
-  int64_t ext_bytes = 0; /* C memory reported to V8 (napi_adjust_external_memory) */
+  int64_t ext_bytes = 0;  /* C memory reported to V8 (napi_adjust_external_memory) */
+  LogSink *log = nullptr; /* the client's log option, released after the client is freed */
 };
 
 void handle_free_now(Handle *h) {
   if (h->p) h->destroy(h->p);
   h->p = nullptr;
+  delete h->log;
+  h->log = nullptr;
   if (Handle *b = h->borrowed) {
     h->borrowed = nullptr;
     if (--b->busy == 0 && b->closing) handle_free_now(b);
@@ -392,6 +456,18 @@ napi_value handle_new(napi_env env, void *p, void (*destroy)(void *), const char
 }
 
 Handle *get_handle(napi_env env, napi_value v, const char *kind);
+
+/* A client's handle, owning its log sink (when the options had one). */
+napi_value client_handle_new(napi_env env, void *p, void (*destroy)(void *), const char *kind,
+                             std::unique_ptr<LogSink> &sink) {
+  napi_value ext = handle_new(env, p, destroy, kind);
+  if (ext) {
+    Handle *h = nullptr;
+    napi_get_value_external(env, ext, (void **)&h);
+    h->log = sink.release();
+  }
+  return ext;
+}
 
 /* The handle in ext borrows the handle `of` (its external `of_ext`). */
 void borrow(napi_env env, napi_value ext, napi_value of_ext, Handle *of) {
@@ -1441,6 +1517,7 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
   static const char *strs[] = {"url", "db", "login", "password", "apiKey", "lang", "tz"};
   static const char *ints[] = {"protocol"};
   bool threw = false;
+  std::unique_ptr<LogSink> sink;
   if (!each_opt_str(
           env, argv[0], strs, 7,
           [o](int k, const char *s) {
@@ -1458,7 +1535,7 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
       !each_opt_int(
           env, argv[0], ints, 1, [o](int, int64_t x) { return odoo_options_set_protocol(o, (odoo_protocol)x); }, &rc))
     return nullptr;
-  if (!rc) rc = apply_http_options(env, argv[0], odoo_options_http(o), &threw);
+  if (!rc) rc = apply_http_options(env, argv[0], odoo_options_http(o), &threw, sink);
   if (threw) return nullptr;
   if (!rc) {
     napi_value v;
@@ -1472,7 +1549,7 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
   odoo_client *c = nullptr;
   if (!rc) rc = odoo_client_new(&c, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  return handle_new(env, c, (void (*)(void *))odoo_client_free, "odoo.Client");
+  return client_handle_new(env, c, (void (*)(void *))odoo_client_free, "odoo.Client", sink);
 }
 
 /* Large answers reach JavaScript through JSON.parse: the worker encodes the tree to JSON text
@@ -1819,6 +1896,7 @@ napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
   static const char *strs[] = {"token", "baseUrl"};
   static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "backoffMs"};
   bool threw = false;
+  std::unique_ptr<LogSink> sink;
   if (!each_opt_str(
           env, argv[0], strs, 2,
           [o](int k, const char *s) {
@@ -1837,12 +1915,12 @@ napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
           },
           &rc))
     return nullptr;
-  if (!rc) rc = apply_http_options(env, argv[0], cartona_options_http(o), &threw);
+  if (!rc) rc = apply_http_options(env, argv[0], cartona_options_http(o), &threw, sink);
   if (threw) return nullptr;
   cartona_client *c = nullptr;
   if (!rc) rc = cartona_client_new(&c, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  return handle_new(env, c, (void (*)(void *))cartona_client_free, "cartona.Client");
+  return client_handle_new(env, c, (void (*)(void *))cartona_client_free, "cartona.Client", sink);
 }
 
 napi_value ptr_external(napi_env env, const void *p) {
@@ -2402,6 +2480,7 @@ napi_value esi_sso_new_js(napi_env env, napi_callback_info info) {
   static const char *strs[] = {"clientId", "clientSecret", "redirectUri", "metadataUrl"};
   static const char *ints[] = {"leewayS", "jwksRefreshIntervalS", "loginMaxAgeS"};
   bool threw = false;
+  std::unique_ptr<LogSink> sink;
   if (!each_opt_str(
           env, argv[0], strs, 4,
           [o](int k, const char *s) {
@@ -2424,12 +2503,12 @@ napi_value esi_sso_new_js(napi_env env, napi_callback_info info) {
           },
           &rc))
     return nullptr;
-  if (!rc) rc = apply_http_options(env, argv[0], esi_sso_options_http(o), &threw);
+  if (!rc) rc = apply_http_options(env, argv[0], esi_sso_options_http(o), &threw, sink);
   if (threw) return nullptr;
   esi_sso *s = nullptr;
   if (!rc) rc = esi_sso_new(&s, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  return handle_new(env, s, (void (*)(void *))esi_sso_free, "esi.SSO");
+  return client_handle_new(env, s, (void (*)(void *))esi_sso_free, "esi.SSO", sink);
 }
 
 napi_value esi_sso_confidential_js(napi_env env, napi_callback_info info) {
@@ -2832,6 +2911,7 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
   static const char *strs[] = {"compatibilityDate", "baseUrl", "tenant"};
   static const char *ints[] = {"concurrency", "errorLimitFloor", "cacheMaxBytes"};
   bool threw = false;
+  std::unique_ptr<LogSink> sink;
   if (!each_opt_str(
           env, argv[0], strs, 3,
           [o](int k, const char *s) {
@@ -2855,7 +2935,7 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
           },
           &rc))
     return nullptr;
-  if (!rc) rc = apply_http_options(env, argv[0], esi_options_http(o), &threw);
+  if (!rc) rc = apply_http_options(env, argv[0], esi_options_http(o), &threw, sink);
   if (threw) return nullptr;
   /* pages reach JavaScript as their received text through JSON.parse (bench/run
    * node_esi_market_pages; ERPLINK_NODE_JSON=0: the Node-API walk of the tree instead) */
@@ -2880,7 +2960,7 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
   esi_client *c = nullptr;
   if (!rc) rc = esi_client_new(&c, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  napi_value ext = handle_new(env, c, (void (*)(void *))esi_client_free, "esi.Client");
+  napi_value ext = client_handle_new(env, c, (void (*)(void *))esi_client_free, "esi.Client", sink);
   if (ext && blob) borrow(env, ext, cache, blob);
   return ext;
 }
