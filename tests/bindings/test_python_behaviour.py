@@ -54,6 +54,8 @@ def test_gil_is_released_around_blocking_calls(faultserver: Server) -> None:
 
 SIGINT_CHILD = textwrap.dedent("""
     import os, signal, sys, threading, time
+    # Python's own handler even where SIGINT was inherited ignored (a non-interactive shell's `cmd &`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from erplink import cartona
     import erplink
     c = cartona.Client("t", base_url=sys.argv[1] + "/stall?ms=20000&x=", transport=erplink.Transport(max_attempts=1))

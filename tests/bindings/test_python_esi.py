@@ -571,6 +571,8 @@ def test_gil_is_released_during_esi_calls() -> None:
 
 SIGINT_CHILD = textwrap.dedent("""
     import os, signal, sys, threading, time
+    # Python's own handler even where SIGINT was inherited ignored (a non-interactive shell's `cmd &`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import erplink
     from erplink import esi
     c = esi.Client(user_agent="child/1 (c@example.com)", base_url=sys.argv[1], transport=erplink.Transport(max_attempts=1))

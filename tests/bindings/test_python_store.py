@@ -514,6 +514,8 @@ def test_locks_are_waited_for_with_the_gil_released_then_conflict(tmp_path: Path
 
 SIGINT_CHILD = textwrap.dedent("""
     import os, signal, sqlite3, sys, threading, time
+    # Python's own handler even where SIGINT was inherited ignored (a non-interactive shell's `cmd &`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from erplink import store
     st = store.Store(sys.argv[1], busy_timeout_ms=60000)
     d = store.Dedup.sqlite(st, "busy", 100, 3600)
