@@ -131,7 +131,11 @@ typedef struct erplink_http_options erplink_http_options;
 
 /* ------------------------------------------------------------------ functions */
 #ifdef SWIGJAVASCRIPT
-/* Until issue 14 the Node binding wraps only what its first cut wrapped. */
+/* Node: SWIG's Node-API wrappers are synchronous (each runs the C call on the JS thread), so
+ * they carry only the core's CPU-only functions below; the services (blocking calls as
+ * Promises on the addon's worker threads, thread-safe callbacks, AbortSignal, async iterators,
+ * backends written in JavaScript) are bindings/node/src/elnode.cc, hand-written Node-API over
+ * the same C API, registered into this module as `native` (elnode_register above). */
 %rename("$ignore", %$isfunction) "";
 %rename(version) erplink_version;
 %rename(version_number) erplink_version_number;

@@ -1,9 +1,9 @@
 /*
- * typemaps.i - the Node-API typemaps of erplink.i (first cut: the value, text, int64 and status
- * typemaps of the version / value / error wrappers). bindings/swig/api.i names its parameter
- * patterns (ERPLINK_VALUE_IN, ERPLINK_VALUE_OUT, ERPLINK_STR_OUT, ERPLINK_OUT_INT64, ...); the
- * Node binding wraps only the functions erplink.i lists for it until issue 14 writes the other
- * patterns here (the macros api.i invokes are defined empty below for now).
+ * typemaps.i - the Node-API typemaps of erplink.i: the value, text, int64 and status patterns of
+ * the synchronous core functions SWIG wraps for Node (version, errors, values). The service
+ * functions of bindings/swig/api.i are not wrapped by SWIG for Node (see erplink.i): their
+ * Node form is the asynchronous layer of src/elnode.cc, so the macros api.i invokes for
+ * handles, blocking calls and callbacks are defined empty here.
  */
 %define %erplink_blocking(NAME)
 %enddef
