@@ -170,6 +170,31 @@ export namespace store {
     path?: string;
     /** the dedup's name in the store file */
     name?: string;
+    /** your own storage primitives instead (at most one of ops, store and path) */
+    ops?: DedupOps;
+  }
+  /** A value, or a Promise of it: every primitive may be an async function. */
+  type MaybePromise<T> = T | Promise<T>;
+  /**
+   * The storage primitives of a dedup over your own store (erplink_dedup_ops); erplink computes
+   * the expiry times and decides when to purge. Called on the main thread (each call waits on
+   * one of the addon's workers until the method returned or its Promise settled), several at
+   * once when several calls are in flight. A throw or rejection fails the dedup call, which
+   * rejects with the thrown value (purge is best effort: its failure is ignored); a result of the
+   * wrong type fails it with InvalidArgumentError. A call aborted through its signal stops
+   * waiting for the method (CancelledError; the late result is dropped).
+   */
+  interface DedupOps {
+    /** Atomically across every process sharing the store: if id is absent, or present with an
+     * expiry <= nowMs, store it with expiresAtMs and return true; otherwise false. */
+    insertIfAbsent(id: string, expiresAtMs: number, nowMs: number): MaybePromise<boolean>;
+    /** Deletes id; true if it was there. */
+    remove(id: string): MaybePromise<boolean>;
+    /** Optional: deletes the ids expired at nowMs, then the earliest expiring beyond maxEntries
+     * (leave it out for a store that expires entries itself, e.g. Redis). */
+    purge?(nowMs: number, maxEntries: number): MaybePromise<void>;
+    /** Optional: the ids whose expiry is > nowMs (without it Dedup.count() rejects). */
+    count?(nowMs: number): MaybePromise<number>;
   }
   interface SeenOptions extends CallOptions {
     /** the time to use instead of Date.now() (tests) */
@@ -178,6 +203,8 @@ export namespace store {
   /** The dedup of delivered events (erplink_dedup): in memory, or in a store file. */
   class Dedup {
     constructor(options: DedupOptions);
+    /** A dedup over your own storage primitives: new Dedup({ ...options, ops }). */
+    static custom(ops: DedupOps, options: Omit<DedupOptions, 'ops' | 'store' | 'path' | 'name'>): Dedup;
     /** Records id; true when it was recorded before and has not expired (a redelivery). */
     seen(id: string, options?: SeenOptions): Promise<boolean>;
     /** Forgets id (so that a redelivery is handled again); true if it was there. */
@@ -202,6 +229,55 @@ export namespace store {
   }
   interface NowOptions extends CallOptions {
     nowMs?: number;
+  }
+  /** erplink_outbox_state, as the custom primitives receive it: 0 pending, 1 retry_wait, 2 leased, 3 dead, 4 done */
+  type OutboxStateCode = 0 | 1 | 2 | 3 | 4;
+  /** erplink_outbox_outcome, as finish() receives it: 1 done, 2 retry, 3 dead, 4 release */
+  type OutboxOutcomeCode = 1 | 2 | 3 | 4;
+  /** A row handed back by OutboxOps.claim / list: an object or the array
+   * [key, payload, generation, attempts, errorCode?, errorMessage?, changedMs?]. */
+  type OutboxRow =
+    | {
+        key: string;
+        payload: Body;
+        /** after the claim's increment */
+        generation: number;
+        /** after the claim's increment */
+        attempts: number;
+        /** the last error's ERPLINK_E* code (0 or omitted: none) */
+        errorCode?: number;
+        errorMessage?: string | null;
+        /** when it entered its state (listing; 0 or omitted if unknown) */
+        changedMs?: number;
+      }
+    | readonly [string, Body, number, number, number?, (string | null)?, number?];
+  /**
+   * The storage primitives of an outbox over your own store (erplink_outbox_ops; include/erplink/
+   * store.h is the reference for each); leases, generations, attempts, backoff and dead letters
+   * stay erplink's. Each must be atomic against every process sharing the store (a transaction;
+   * SELECT ... FOR UPDATE SKIP LOCKED for claim on PostgreSQL). Called as DedupOps are (purge,
+   * run before claims, is best effort too).
+   */
+  interface OutboxOps {
+    /** no row, or a done or dead row -> pending (payload, attempts 0, due nowMs, error cleared);
+     * a pending row -> payload replaced; a leased row -> the newer-payload slot set */
+    upsert(key: string, payload: Buffer, nowMs: number): MaybePromise<void>;
+    /** leases up to max rows due at nowMs (pending, or leased with ready <= nowMs), earliest due
+     * first: leased, generation + 1, attempts + 1, the newer payload taken, ready = leaseUntilMs */
+    claim(max: number, nowMs: number, leaseUntilMs: number): MaybePromise<Iterable<OutboxRow>>;
+    /** records the outcome only if the row is leased with this generation (true), else false */
+    finish(key: string, generation: number, outcome: OutboxOutcomeCode, readyAtMs: number, code: number,
+      message: string | null, nowMs: number): MaybePromise<boolean>;
+    /** up to max rows in state (PENDING: every pending row), ordered by key, after offset */
+    list(state: OutboxStateCode, offset: number, max: number): MaybePromise<Iterable<OutboxRow>>;
+    /** dead rows back to pending (key, or all when null) -> how many */
+    requeue(key: string | null, nowMs: number): MaybePromise<number>;
+    /** deletes dead rows (key, or all when null) -> how many */
+    discard(key: string | null): MaybePromise<number>;
+    /** the rows in state at nowMs (PENDING: pending and due; RETRY_WAIT: pending, not due) */
+    count(state: OutboxStateCode, nowMs: number): MaybePromise<number>;
+    /** optional: deletes done rows that became done before doneBeforeMs */
+    purge?(doneBeforeMs: number): MaybePromise<void>;
   }
   /** One item of a Batch, read when the batch was made. */
   class Item {
@@ -242,6 +318,8 @@ export namespace store {
   /** A transactional outbox in a store file (erplink_outbox). */
   class Outbox {
     constructor(store: Store, name: string, options?: OutboxOptions);
+    /** An outbox over your own storage primitives, with the same policy options. */
+    static custom(ops: OutboxOps, options?: OutboxOptions): Outbox;
     enqueue(key: string, payload: Body, options?: NowOptions): Promise<void>;
     enqueueMany(items: { readonly [key: string]: Body } | Iterable<readonly [string, Body]>, options?: NowOptions): Promise<void>;
     claim(maxItems?: number, options?: NowOptions): Promise<Batch>;
@@ -555,6 +633,12 @@ export namespace cartona {
     updateOrderStatuses(items: readonly Item[], options?: CallOptions): Promise<void>;
     updateOrderStatus(hashedId: string, status: string, options?: StatusOptions): Promise<void>;
     updateOrderDetails(changes: OrderChanges, options?: CallOptions): Promise<void>;
+    /** cartona.outboxEnqueue (no network). */
+    outboxEnqueue(outbox: store.Outbox, item: Item, options?: store.NowOptions): Promise<void>;
+    /** Claims up to maxItems (100) due items of the outbox, sends them through the bulk update of
+     * kind ('products') and records each outcome (updated: done; refused: dead at once; not sent:
+     * retried with the outbox's backoff; cancelled: released). Several workers may flush one outbox. */
+    outboxFlush(outbox: store.Outbox, options?: OutboxFlushOptions): Promise<FlushReport>;
     /** Every new order goes to importFn; the ones whose import resolved are acknowledged. */
     syncOrders(importFn: (order: Order) => unknown, options?: CallOptions & { maxPages?: number; perPage?: number }):
       Promise<SyncReport>;
@@ -567,6 +651,30 @@ export namespace cartona {
     setOutbound(odooState: string, cartonaStatus: string | null): void;
     setInbound(cartonaStatus: string, odooState: string | null): void;
   }
+  interface OutboxFlushOptions extends store.NowOptions {
+    /** the bulk update the items go through (default 'products'); one outbox per kind */
+    kind?: 'products' | 'base_products' | 'stock';
+    /** the most items claimed (default 100) */
+    maxItems?: number;
+  }
+  /** The counts of one outboxFlush(). */
+  interface FlushReport {
+    claimed: number;
+    /** accepted by Cartona: done */
+    updated: number;
+    /** not sent: retried later */
+    retrying: number;
+    /** dead letters (see outbox.list('dead')) */
+    dead: number;
+    /** released unattempted (cancelled) */
+    released: number;
+    /** outcomes ignored: the lease had been taken over */
+    stale: number;
+  }
+  /** Enqueues a product update in a store.Outbox keyed by its first identifier (supplier_product_id,
+   * else internal_product_id, else base_product_id + unit + unit_count): the latest update of a
+   * product wins, so enqueue its complete state. Committed when the Promise resolves. */
+  function outboxEnqueue(outbox: store.Outbox, item: Item, options?: store.NowOptions): Promise<void>;
   function parseOrders(data: string | InValue): Order[];
   function statusSettable(status: string): boolean;
   function cancellationReasonValid(reason: string): boolean;
@@ -580,6 +688,19 @@ export namespace esi {
   /** the X-Compatibility-Date sent when a Client is given none ("YYYY-MM-DD") */
   const DEFAULT_COMPATIBILITY_DATE: string;
   type CacheStatus = 'miss' | 'hit' | 'revalidated';
+  /**
+   * An HTTP cache store of your own (esi_cache_store), given as Client({ cache }): Redis, a
+   * database... Blobs are opaque bytes the client serialises (validators, expiry, body). Called
+   * on the main thread while a worker waits, possibly several at once; a throw or rejection
+   * makes the ESI call reject with the thrown value (as in Python; the C client itself would
+   * fetch without the cache and log a warning).
+   */
+  interface CacheStore {
+    /** the blob stored under key, or null/undefined when absent */
+    get(key: string): store.MaybePromise<Uint8Array | ArrayBuffer | string | null | undefined>;
+    /** stores (replaces) the blob under key (data is a copy: keep it) */
+    put(key: string, data: Buffer): store.MaybePromise<void>;
+  }
   type BlueprintKind = 'original' | 'copy' | 'stack' | 'unknown';
   type Query = { readonly [name: string]: string | number | bigint | boolean } | readonly (readonly [string, string | number])[];
   type PathParams = { readonly [name: string]: string | number | bigint };
@@ -713,8 +834,9 @@ export namespace esi {
     userAgent: string;
     /** "YYYY-MM-DD" (default DEFAULT_COMPATIBILITY_DATE) */
     compatibilityDate?: string;
-    /** true or omitted: in memory (cacheMaxBytes); false: none; a BlobCache: a SQLite file shared by processes */
-    cache?: boolean | store.BlobCache;
+    /** true or omitted: in memory (cacheMaxBytes); false: none; a BlobCache: a SQLite file shared by processes;
+     * a CacheStore: your own */
+    cache?: boolean | store.BlobCache | CacheStore;
     baseUrl?: string;
     /** "tranquility" (default) or another server */
     tenant?: string;

@@ -101,7 +101,7 @@ const internal = require('./lib/_internal')({ native: addon.native, classes, Erp
 const store = require('./lib/store')(internal);
 const razorpay = require('./lib/razorpay')(internal, store);
 const odoo = require('./lib/odoo')(internal);
-const cartona = require('./lib/cartona')(internal);
+const cartona = require('./lib/cartona')(internal, store);
 const esi = require('./lib/esi')(internal, store);
 
 module.exports = {

@@ -48,6 +48,7 @@ node --input-type=module -e "import { razorpay, odoo, store, version } from 'erp
   if (typeof razorpay.verifyWebhook !== 'function' || typeof odoo.Client !== 'function' || !store.Dedup) process.exit(1);
   console.log('import: erplink', version())"
 ERPLINK_NODE_MODULE="$mod" node --test "$root/tests/bindings/test_node_razorpay.js" "$root/tests/bindings/test_node_store.js" \
+  "$root/tests/bindings/test_node_store_custom.js" \
   > "$work/test.log" 2>&1 || { tail -30 "$work/test.log"; exit 1; }
 grep -E '^# (pass|fail)' "$work/test.log"
 echo "node_pack: OK ($tgz)"

@@ -220,3 +220,39 @@ test('outbox argument errors', async () => {
   ob.close();
   st.close();
 });
+
+test('a JavaScript backend that awaits erplink calls does not starve the pool (more calls than workers)', async () => {
+  // Each outer seen() holds a worker while its insertIfAbsent awaits an inner seen(), which
+  // needs a worker of its own: with a fixed pool of 16, 100 such calls at once would deadlock.
+  const inner = new store.Dedup({ capacity: 1000, ttlMs: 60000 });
+  const calls = { insert: 0 };
+  const d = store.Dedup.custom({
+    async insertIfAbsent(id) { calls.insert++; return !(await inner.seen(id)); },
+    remove(id) { return inner.forget(id); },
+  }, { capacity: 1000, ttlMs: 60000 });
+  const ids = Array.from({ length: 100 }, (_, i) => `k${i % 30}`);
+  const seen = await Promise.race([
+    Promise.all(ids.map((id) => d.seen(id))),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('deadlocked: no answer in 20 s')), 20000).unref()),
+  ]);
+  assert.equal(seen.filter((s) => !s).length, 30);
+  assert.equal(calls.insert, 100);
+  assert.equal(await d.forget('k1'), true);
+  assert.equal(await d.seen('k1'), false);
+  d.close();
+  inner.close();
+});
+
+test('a JavaScript backend call stops waiting when its AbortSignal aborts', async () => {
+  let release;
+  const d = store.Dedup.custom({
+    insertIfAbsent() { return new Promise((resolve) => { release = resolve; }); },
+    remove() { return false; },
+  }, { ttlMs: 1000 });
+  const ac = new AbortController();
+  const p = d.seen('slow', { signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  await assert.rejects(p, erplink.CancelledError);
+  release(true); // the late answer is dropped
+  d.close();
+});

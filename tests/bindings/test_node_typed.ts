@@ -212,3 +212,51 @@ export async function typedEsi(url: string): Promise<void> {
   // @ts-expect-error the Token comes first, then the character id
   await c.characterAssets(cid, tok);
 }
+
+// Caller-written backends: a dedup and an outbox over a Map, an ESI cache, the Cartona outbox.
+export async function typedBackends(url: string): Promise<void> {
+  const ids = new Map<string, number>();
+  const dops: store.DedupOps = {
+    insertIfAbsent(id, expiresAtMs, nowMs) {
+      const e = ids.get(id);
+      if (e !== undefined && e > nowMs) return false;
+      ids.set(id, expiresAtMs);
+      return true;
+    },
+    async remove(id) { return ids.delete(id); },
+  };
+  const d = store.Dedup.custom(dops, { capacity: 100, ttlMs: 60000 });
+  const again: boolean = await d.seen('evt_1');
+  d.close();
+  const d2 = new store.Dedup({ ops: dops, ttlMs: 1000 });
+  d2.close();
+  const rows = new Map<string, { payload: Buffer; generation: number; attempts: number }>();
+  const oops: store.OutboxOps = {
+    upsert(key, payload) { rows.set(key, { payload, generation: 0, attempts: 0 }); },
+    claim(max) { return [...rows].slice(0, max).map(([key, r]) => ({ key, ...r })); },
+    finish: async (_key, _generation, outcome: store.OutboxOutcomeCode) => outcome === 1,
+    list: (_state: store.OutboxStateCode) => [['k', 'v', 1, 1] as const],
+    requeue: (key) => (key === null ? 0 : 1),
+    discard: () => 0,
+    count: () => rows.size,
+  };
+  const ob = store.Outbox.custom(oops, { leaseMs: 1000 });
+  const cache: esi.CacheStore = {
+    get: (key) => (key ? null : undefined),
+    put: async (_key, data: Buffer) => { void data; },
+  };
+  const ec = new esi.Client({ userAgent: 'typed/1.0 (t@example.com)', baseUrl: url, cache });
+  ec.close();
+  const cc = new cartona.Client({ token: 't', baseUrl: url });
+  await cartona.outboxEnqueue(ob, { supplier_product_id: 'p1', selling_price: 10 });
+  await cc.outboxEnqueue(ob, { supplier_product_id: 'p2', stock_quantity: 1 }, { nowMs: 0 });
+  const rep: cartona.FlushReport = await cc.outboxFlush(ob, { kind: 'stock', maxItems: 10 });
+  const updated: number = rep.updated + rep.dead + rep.retrying + rep.released + rep.stale + rep.claimed;
+  void [again, updated];
+  // @ts-expect-error the kind is one of the three bulk updates
+  await cc.outboxFlush(ob, { kind: 'prices' });
+  // @ts-expect-error insertIfAbsent answers a boolean
+  store.Dedup.custom({ insertIfAbsent: () => 'yes', remove: () => true }, { ttlMs: 1 });
+  cc.close();
+  ob.close();
+}

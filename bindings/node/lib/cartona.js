@@ -4,7 +4,7 @@
 // (syncOrders with an async importFn) and the Odoo <-> Cartona status map. Every call that
 // talks to Cartona returns a Promise and runs on the addon's worker threads.
 
-module.exports = function cartona(I) {
+module.exports = function cartona(I, store) {
   const { native, run, sync, classes, codes } = I;
   const OP = { test: 0, list: 1, products: 2, base: 3, stock: 4, pull: 5, ack: 6, statuses: 7, status: 8,
     details: 9, intakeNew: 10, intakeNext: 11, intakeFinish: 12 };
@@ -145,6 +145,27 @@ module.exports = function cartona(I) {
       }
       return this.#call(OP.details, options, changes.hashedId, changes._list);
     }
+    /** outboxEnqueue(outbox, item, options) of the module (enqueueing needs no network). */
+    outboxEnqueue(outbox, item, options = {}) {
+      return outboxEnqueue(outbox, item, options);
+    }
+    /**
+     * Flushes an outbox to Cartona (cartona_outbox_flush): claims up to `maxItems` (100) due
+     * items, sends them through the bulk update of `kind` ('products', 'base_products',
+     * 'stock') and records each outcome: updated -> done; refused by Cartona or locally ->
+     * a dead letter at once (the same payload would be refused again; a newer enqueue of the
+     * product revives it); not sent (network, timeout, 5xx, rate limit, authentication) ->
+     * retried with the outbox's backoff, dead after its maxAttempts; cancelled -> released.
+     * -> {claimed, updated, retrying, dead, released, stale}. Several workers may flush one outbox.
+     */
+    outboxFlush(outbox, options = {}) {
+      const o = I.opts(options);
+      if (!(outbox instanceof store.Outbox)) {
+        return Promise.reject(new classes.invalid_argument('outbox must be a store.Outbox', { code: codes.ETYPE }));
+      }
+      return run(o.signal, (tok) => native.cartonaOutboxFlush(this.#h, outbox._handle, I.int(o.kind, 'products'),
+        I.int(o.maxItems, 100), I.int(o.nowMs, -1), tok));
+    }
     /**
      * The order intake: every new order of the queue goes to `await importFn(order)`; exactly the
      * orders whose import resolved are then acknowledged (`synced`); a rejection or a throw marks
@@ -228,8 +249,23 @@ module.exports = function cartona(I) {
   }
   for (const m of ['toCartona', 'toOdoo', 'setOutbound', 'setInbound']) StatusMap.prototype[m] = sync(StatusMap.prototype[m]);
 
+  /**
+   * Enqueues a product update in a store.Outbox (cartona_outbox_enqueue), keyed by its first
+   * identifier (supplier_product_id, else internal_product_id, else base_product_id with unit
+   * and unit_count) so the latest update of each product wins: enqueue the complete state you
+   * want, not a delta. Committed when the Promise resolves. Use one outbox per endpoint kind.
+   */
+  function outboxEnqueue(outbox, item, options = {}) {
+    const o = I.opts(options);
+    if (!(outbox instanceof store.Outbox)) {
+      return Promise.reject(new classes.invalid_argument('outbox must be a store.Outbox', { code: codes.ETYPE }));
+    }
+    return run(o.signal, (tok) => native.cartonaOutboxEnqueue(outbox._handle, item, I.int(o.nowMs, -1), tok));
+  }
+
   return {
     BASE_URL_PRODUCTION,
+    outboxEnqueue,
     Client,
     Order,
     OrderLine,

@@ -289,7 +289,8 @@ module.exports = function esi(I, store) {
      * @param {object} options userAgent (required: your application with contact details),
      *   compatibilityDate ("YYYY-MM-DD", default DEFAULT_COMPATIBILITY_DATE), cache (true or
      *   omitted: in memory, bounded by cacheMaxBytes; false: none; a store.BlobCache: a file
-     *   shared by processes, surviving restarts), baseUrl, tenant, concurrency (requests in
+     *   shared by processes, surviving restarts; a CacheStore object {get(key), put(key, data)}
+     *   written by you: Redis, a database...), baseUrl, tenant, concurrency (requests in
      *   flight for pages and name chunks, default 8), errorLimitFloor, cacheMaxBytes,
      *   timeoutMs, connectTimeoutMs, maxAttempts, log, logLevel (as odoo.Client).
      */
@@ -297,8 +298,10 @@ module.exports = function esi(I, store) {
       const o = { ...I.opts(options, 'esi.Client') };
       if (o.userAgent == null) throw inval('esi.Client: userAgent is required (your application and a contact)');
       if (o.cache != null && typeof o.cache !== 'boolean') {
-        if (!(o.cache instanceof store.BlobCache)) throw inval('cache must be true, false or a store.BlobCache', codes.ETYPE);
-        o.cache = o.cache._handle;
+        if (o.cache instanceof store.BlobCache) o.cache = o.cache._handle;
+        else if (typeof o.cache !== 'object') {
+          throw inval('cache must be true, false, a store.BlobCache or a CacheStore object ({get, put})', codes.ETYPE);
+        }
       }
       this.#h = I.sync(() => native.esiClientNew(o))();
     }

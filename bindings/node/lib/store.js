@@ -1,7 +1,9 @@
 'use strict';
 // The store layer (erplink/store.h): one SQLite file shared by processes, the dedup of
-// delivered events and a size-capped blob cache. Every call that touches the file returns a
-// Promise and runs on the addon's worker threads; close() waits for calls in flight.
+// delivered events, a size-capped blob cache and the outbox. Every call that touches the file
+// returns a Promise and runs on the addon's worker threads; close() waits for calls in flight.
+// Dedup and Outbox also run over storage primitives written in JavaScript (`ops` objects: your
+// own database); the policy stays the C library's, the primitives are called on the main thread.
 
 module.exports = function store(I) {
   const { native, run, classes, codes } = I;
@@ -55,14 +57,20 @@ module.exports = function store(I) {
     #own = null;
     /**
      * In memory by default; with `store` (an open Store) and `name` in that store file;
-     * with `path`, in a store file of its own opened on first use.
+     * with `path`, in a store file of its own opened on first use; with `ops`, over your own
+     * storage primitives (DedupOps: insertIfAbsent and remove required, purge and count optional).
      */
     constructor(options = {}) {
       const o = I.opts(options, 'Dedup');
       const capacity = I.int(o.capacity, 100000);
       const ttlMs = o.ttlMs;
       if (ttlMs == null) throw new classes.invalid_argument('Dedup: ttlMs is required', { code: codes.EINVAL });
-      if (o.path != null) {
+      if ([o.ops, o.store, o.path].filter((x) => x != null).length > 1) {
+        throw new classes.invalid_argument('Dedup: give at most one of ops, store and path', { code: codes.EINVAL });
+      }
+      if (o.ops != null) {
+        this.#h = I.sync(() => native.dedupNewCustom(o.ops, capacity, ttlMs))();
+      } else if (o.path != null) {
         const name = o.name == null ? 'dedup' : o.name;
         this.#ready = Store.open(o.path).then((st) => {
           this.#own = st;
@@ -77,6 +85,10 @@ module.exports = function store(I) {
       } else {
         this.#h = I.sync(() => native.dedupNewMemory(capacity, ttlMs))();
       }
+    }
+    /** A dedup over your own storage primitives: `new Dedup({ ...options, ops })`. */
+    static custom(ops, options = {}) {
+      return new Dedup({ ...I.opts(options, 'Dedup.custom'), ops });
     }
     // fn(handle) now (so that a call made before close() is in flight before it), or once
     // the store file of `path` is open
@@ -200,16 +212,56 @@ module.exports = function store(I) {
   }
   for (const m of ['done', 'failed', 'retry', 'release']) Batch.prototype[m] = I.sync(Batch.prototype[m]);
 
+  const OUTBOX_FNS = ['upsert', 'claim', 'finish', 'list', 'requeue', 'discard', 'count', 'purge'];
+  const CUSTOM = Symbol('custom outbox');
+  // claim and list may return any iterable of rows (or a Promise of one): the addon reads arrays
+  function rowsArray(r) {
+    return r != null && typeof r === 'object' && !Array.isArray(r) && typeof r[Symbol.iterator] === 'function' ? Array.from(r) : r;
+  }
+  // The ops object as the addon calls it: each method called on `ops` itself (its `this`)
+  function outboxOps(ops) {
+    if (ops == null || typeof ops !== 'object') throw new classes.invalid_argument('Outbox.custom: ops must be an object', { code: codes.ETYPE });
+    const a = {};
+    for (const name of OUTBOX_FNS) {
+      const f = ops[name];
+      if (typeof f !== 'function') {
+        a[name] = f; // absent, or not a function: the addon says which
+      } else if (name === 'claim' || name === 'list') {
+        a[name] = (...args) => {
+          const r = f.apply(ops, args);
+          return r instanceof Promise ? r.then(rowsArray) : rowsArray(r);
+        };
+      } else {
+        a[name] = (...args) => f.apply(ops, args);
+      }
+    }
+    return a;
+  }
+
   /** A transactional outbox in a store file (erplink_outbox): enqueue, claim with a lease, mark, complete. */
   class Outbox {
     #h;
     /** options: leaseMs, maxAttempts, backoffMs ([base, cap]), jitter, doneRetentionMs */
     constructor(store, name, options = {}) {
-      if (!(store instanceof Store)) throw new classes.invalid_argument('Outbox: store must be a Store', { code: codes.ETYPE });
+      const custom = store === CUSTOM;
+      if (!custom && !(store instanceof Store)) throw new classes.invalid_argument('Outbox: store must be a Store', { code: codes.ETYPE });
       const o = I.opts(options, 'Outbox');
       const [bb, bc] = o.backoffMs == null ? [undefined, undefined] : o.backoffMs;
-      this.#h = I.sync(() => native.outboxNew(store._handle, name, { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts,
-        backoffBaseMs: bb, backoffCapMs: bc, jitter: o.jitter, doneRetentionMs: o.doneRetentionMs }))();
+      const policy = { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, backoffBaseMs: bb, backoffCapMs: bc, jitter: o.jitter,
+        doneRetentionMs: o.doneRetentionMs };
+      if (custom) this.#h = I.sync(() => native.outboxNewCustom(outboxOps(name), policy))();
+      else this.#h = I.sync(() => native.outboxNew(store._handle, name, policy))();
+    }
+    /**
+     * An outbox over your own storage primitives (OutboxOps: upsert, claim, finish, list,
+     * requeue, discard, count required; purge optional), with the same policy options.
+     */
+    static custom(ops, options = {}) {
+      return new Outbox(CUSTOM, ops, options);
+    }
+    /** @internal the native handle (cartona.Client.outboxFlush borrows it) */
+    get _handle() {
+      return this.#h;
     }
     #call(op, signal, ...args) {
       return run(signal, (tok) => native.outboxCall(this.#h, op, tok, ...args));

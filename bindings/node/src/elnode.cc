@@ -33,9 +33,11 @@
 #include "erplink_napi.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,6 +46,9 @@
 namespace {
 
 /* ------------------------------------------------------------------ helpers */
+
+/* A C object freed by its free function when the scope ends (options objects of constructors). */
+template <class T> using owned = std::unique_ptr<T, void (*)(T *)>;
 
 #define NAPI_TRY(call)                                                                                                 \
   do {                                                                                                                 \
@@ -405,6 +410,9 @@ bool each_opt_int(napi_env env, napi_value obj, const char *const *names, int n,
 
 /* ------------------------------------------------------------------ handles */
 
+struct JsBackend;
+void js_backend_free(JsBackend *b);
+
 struct Handle {
   void *p = nullptr;
   void (*destroy)(void *) = nullptr;
@@ -414,8 +422,9 @@ struct Handle {
   std::vector<napi_ref> deps;        /* handles this one borrows (a dedup's store) */
   struct Handle *borrowed = nullptr; /* that handle, kept busy (its close() waits for this one) */
   napi_env env = nullptr;
-  int64_t ext_bytes = 0;  /* C memory reported to V8 (napi_adjust_external_memory) */
-  LogSink *log = nullptr; /* the client's log option, released after the client is freed */
+  int64_t ext_bytes = 0;        /* C memory reported to V8 (napi_adjust_external_memory) */
+  LogSink *log = nullptr;       /* the client's log option, released after the client is freed */
+  JsBackend *backend = nullptr; /* storage written in JavaScript (ops, cache), released after the C object */
 };
 
 void handle_free_now(Handle *h) {
@@ -423,6 +432,8 @@ void handle_free_now(Handle *h) {
   h->p = nullptr;
   delete h->log;
   h->log = nullptr;
+  js_backend_free(h->backend);
+  h->backend = nullptr;
   if (Handle *b = h->borrowed) {
     h->borrowed = nullptr;
     if (--b->busy == 0 && b->closing) handle_free_now(b);
@@ -569,6 +580,10 @@ struct Job {
   napi_threadsafe_function done_tsfn = nullptr;
   /* main thread, before settling: an error to reject with instead (a throw in the callback) */
   std::function<napi_value(napi_env)> override_error;
+  /* what a JavaScript backend of the call threw (main thread): the rejection when the job fails,
+   * or whenever it is set when cause_always (a cache whose failures C works around) */
+  napi_ref cause = nullptr;
+  bool cause_always = false;
 };
 
 struct EnvData {
@@ -576,13 +591,19 @@ struct EnvData {
   size_t pending = 0;
 };
 
+/* The addon's workers: nthreads threads started on the first job, plus one more each time a
+ * worker starts waiting for a JavaScript backend while none is idle (pool_block()), up to
+ * MAX_THREADS; those extra threads exit after 30 s without work. */
 struct Pool {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<Job *> q;
   bool started = false;
   unsigned nthreads = 16;
+  unsigned total = 0; /* threads running */
+  unsigned idle = 0;  /* threads waiting for a job */
 };
+const unsigned MAX_THREADS = 256;
 
 thread_local Job *tl_job = nullptr; /* the job a pool worker runs (a callback from C finds it here) */
 
@@ -612,7 +633,17 @@ void worker_main() {
     Job *j;
     {
       std::unique_lock<std::mutex> lk(p->mu);
-      p->cv.wait(lk, [p] { return !p->q.empty(); });
+      p->idle++;
+      while (p->q.empty()) {
+        if (p->total <= p->nthreads) {
+          p->cv.wait(lk);
+        } else if (p->cv.wait_for(lk, std::chrono::seconds(30)) == std::cv_status::timeout && p->q.empty() &&
+                   p->total > p->nthreads) {
+          p->idle--, p->total--; /* an extra thread with nothing to do */
+          return;
+        }
+      }
+      p->idle--;
       j = p->q.front();
       p->q.pop_front();
     }
@@ -666,6 +697,10 @@ void job_done_js(napi_env env, napi_value, void *, void *data) {
     napi_open_handle_scope(env, &scope);
     napi_value result = nullptr;
     napi_value override = j->override_error ? j->override_error(env) : nullptr;
+    napi_value box;
+    if (!override && j->cause && (j->rc < 0 || j->cause_always) &&
+        napi_get_reference_value(env, j->cause, &box) == napi_ok)
+      napi_get_named_property(env, box, "thrown", &override);
     if (override) {
       napi_reject_deferred(env, j->deferred, override);
     } else if (j->rc >= 0) {
@@ -693,6 +728,7 @@ void job_done_js(napi_env env, napi_value, void *, void *data) {
     for (Handle *h : j->handles)
       if (--h->busy == 0 && h->closing) handle_free_now(h);
     for (napi_ref r : j->refs) napi_delete_reference(env, r);
+    if (j->cause) napi_delete_reference(env, j->cause);
     napi_close_handle_scope(env, scope);
     if (--ed->pending == 0) napi_unref_threadsafe_function(env, ed->tsfn);
   }
@@ -742,6 +778,7 @@ napi_value job_submit(napi_env env, Job *j, napi_value token) {
       const char *n = getenv("ERPLINK_NODE_THREADS");
       if (n && atoi(n) > 0 && atoi(n) <= 256) p->nthreads = (unsigned)atoi(n);
       for (unsigned i = 0; i < p->nthreads; i++) std::thread(worker_main).detach();
+      p->total = p->nthreads;
       p->started = true;
     }
     p->q.push_back(j);
@@ -769,6 +806,551 @@ napi_value rejected(napi_env env) {
   napi_value argv[N];                                                                                                  \
   NAPI_TRY(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));                                                \
   for (size_t i_ = argc; i_ < N; i_++) argv[i_] = undef(env);
+
+/* ------------------------------------------------------------------ backends written in JavaScript */
+
+/* The C primitives of erplink_dedup_ops, erplink_outbox_ops and esi_cache_store implemented by
+ * the methods of a JavaScript object. A primitive runs on a pool worker: it queues a BridgeCall
+ * to the JavaScript thread through the backend's thread-safe function and waits. There the
+ * method is called with the call's arguments (copies), its result — or, when it returns a
+ * Promise, the value the Promise settles with — is converted into the call, and the worker is
+ * woken. A throw or a rejection fails the primitive with the thrown error's erplink code when it
+ * has one (an ErplinkError), else ERPLINK_ESTORE, and the Promise of the erplink call that ran
+ * the primitive rejects with the thrown value itself when that call fails (for an ESI cache, whose
+ * failures the client works around by fetching, whenever it threw). A result of the wrong
+ * type fails it with ERPLINK_ETYPE naming the method.
+ *
+ * While it waits the worker counts as blocked: when no other worker is idle the pool starts one
+ * more (pool_block()), so a method that itself awaits erplink calls cannot wait for a worker it
+ * holds. A job cancelled through its AbortSignal stops waiting (ERPLINK_ECANCELLED; the method's
+ * late result is dropped). A primitive called on the JavaScript thread would wait for itself: it
+ * fails with ERPLINK_EINVAL instead (no erplink call runs a primitive there). */
+
+struct BridgeRow {
+  std::string key, payload, message;
+  bool has_message = false;
+  int64_t generation = 0, changed = 0, attempts = 0, code = 0;
+};
+
+struct BridgeCall;
+/* main thread: the method's arguments (false: a napi failure) */
+using BridgeArgs = std::function<bool(napi_env, std::vector<napi_value> &)>;
+/* main thread: reads the method's result into the call (false: it threw, or set call.err) */
+using BridgeTake = std::function<bool(napi_env, napi_value, BridgeCall &)>;
+
+struct BridgeCall {
+  const char *method = "";
+  BridgeArgs args;
+  BridgeTake take;
+  Job *job = nullptr; /* the job whose worker waits (valid while !abandoned) */
+  bool always_raise = false;
+  /* results */
+  bool flag = false, found = false;
+  int64_t num = 0;
+  std::string bytes;
+  std::vector<BridgeRow> rows;
+  int rc = 0;
+  std::string err;
+  /* handshake */
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false, abandoned = false;
+};
+
+struct JsBackend {
+  napi_threadsafe_function tsfn = nullptr;
+  napi_ref ops = nullptr;
+  std::thread::id js_thread;
+  std::string what;          /* "store.Dedup ops", for messages */
+  bool always_raise = false; /* a throw rejects the call even when C carried on (the ESI cache) */
+};
+
+void js_backend_free(JsBackend *b) {
+  if (b) napi_release_threadsafe_function(b->tsfn, napi_tsfn_release); /* then js_backend_finalize */
+}
+
+void js_backend_finalize(napi_env env, void *data, void *) {
+  JsBackend *b = (JsBackend *)data;
+  if (env && b->ops) napi_delete_reference(env, b->ops);
+  delete b;
+}
+
+/* A worker is about to wait for the JavaScript thread: if no other worker is idle, one more. */
+void pool_block() {
+  Pool *p = pool();
+  std::lock_guard<std::mutex> lk(p->mu);
+  if (p->idle == 0 && p->total < MAX_THREADS) {
+    p->total++;
+    std::thread(worker_main).detach();
+  }
+}
+
+void bridge_finish(const std::shared_ptr<BridgeCall> &call, int rc, std::string err) {
+  std::lock_guard<std::mutex> lk(call->mu);
+  if (rc < 0 && call->rc == 0) call->rc = rc, call->err = std::move(err);
+  call->done = true;
+  call->cv.notify_one();
+}
+
+/* The message of a thrown value: its `message` when it is a string, else String(value). */
+std::string thrown_message(napi_env env, napi_value exc) {
+  napi_value m = nullptr, s;
+  napi_valuetype t = napi_undefined;
+  bool has = false;
+  if (napi_typeof(env, exc, &t) == napi_ok && t == napi_object &&
+      napi_has_named_property(env, exc, "message", &has) == napi_ok && has &&
+      napi_get_named_property(env, exc, "message", &m) == napi_ok && napi_typeof(env, m, &t) == napi_ok &&
+      t == napi_string)
+    s = m;
+  else if (napi_coerce_to_string(env, exc, &s) != napi_ok) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return "(a value that cannot be shown)";
+  }
+  char buf[512];
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) != napi_ok) return "";
+  return std::string(buf, n);
+}
+
+/* The method threw exc, or its Promise rejected with it. */
+void bridge_reject(napi_env env, const std::shared_ptr<BridgeCall> &call, napi_value exc) {
+  int code = ERPLINK_ESTORE;
+  napi_valuetype t;
+  napi_value c;
+  int32_t v = 0;
+  if (napi_typeof(env, exc, &t) == napi_ok && t == napi_object &&
+      napi_get_named_property(env, exc, "code", &c) == napi_ok && napi_typeof(env, c, &t) == napi_ok &&
+      t == napi_number && napi_get_value_int32(env, c, &v) == napi_ok && v < 0 && v > -1000)
+    code = v;
+  std::string msg = std::string(call->method) + ": " + thrown_message(env, exc);
+  {
+    std::lock_guard<std::mutex> lk(call->mu);
+    /* the latest failure wins (an earlier one C worked around, e.g. a purge, is not the cause);
+     * kept in a holder object: Node-API 8 has no references to primitives (a thrown string) */
+    napi_value box;
+    if (!call->abandoned && call->job && napi_create_object(env, &box) == napi_ok &&
+        napi_set_named_property(env, box, "thrown", exc) == napi_ok) {
+      if (call->job->cause) napi_delete_reference(env, call->job->cause);
+      call->job->cause = nullptr;
+      napi_create_reference(env, box, 1, &call->job->cause);
+      call->job->cause_always = call->always_raise;
+    }
+  }
+  bridge_finish(call, code, msg);
+}
+
+void bridge_resolve(napi_env env, const std::shared_ptr<BridgeCall> &call, napi_value v) {
+  if (call->take(env, v, *call)) return bridge_finish(call, 0, "");
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) { /* a conversion threw (an erplink error naming what is wrong) */
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    return bridge_finish(call, ERPLINK_ETYPE, std::string(call->method) + " returned " + thrown_message(env, exc));
+  }
+  bridge_finish(call, call->rc ? call->rc : ERPLINK_ETYPE,
+                call->err.empty() ? std::string(call->method) + ": bad result" : call->err);
+}
+
+napi_value bridge_settled_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  auto *holder = (std::shared_ptr<BridgeCall> *)data;
+  bridge_resolve(env, *holder, argc ? argv[0] : undef(env));
+  delete holder;
+  return undef(env);
+}
+
+napi_value bridge_rejected_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  auto *holder = (std::shared_ptr<BridgeCall> *)data;
+  bridge_reject(env, *holder, argc ? argv[0] : undef(env));
+  delete holder;
+  return undef(env);
+}
+
+void bridge_call_js(napi_env env, napi_value, void *ctx, void *data) {
+  auto *holder = (std::shared_ptr<BridgeCall> *)data;
+  std::shared_ptr<BridgeCall> call = *holder;
+  delete holder;
+  if (!env) return bridge_finish(call, ERPLINK_ECANCELLED, "the JavaScript environment is shutting down");
+  JsBackend *b = (JsBackend *)ctx;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value ops, fn, res, exc;
+  napi_valuetype t = napi_undefined;
+  std::vector<napi_value> args;
+  bool is_promise = false;
+  if (napi_get_reference_value(env, b->ops, &ops) != napi_ok ||
+      napi_get_named_property(env, ops, call->method, &fn) != napi_ok || napi_typeof(env, fn, &t) != napi_ok ||
+      t != napi_function) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &exc);
+    bridge_finish(call, ERPLINK_EINVAL, b->what + "." + call->method + " is not a function any more");
+  } else if (!call->args(env, args)) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &exc);
+    bridge_finish(call, ERPLINK_ENOMEM, std::string(call->method) + ": the arguments could not be made");
+  } else if (napi_call_function(env, ops, fn, args.size(), args.data(), &res) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending && napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+      bridge_reject(env, call, exc);
+    else
+      bridge_finish(call, ERPLINK_ESTORE, std::string(call->method) + " failed");
+  } else if (napi_is_promise(env, res, &is_promise) == napi_ok && is_promise) {
+    napi_value then, fns[2];
+    auto *h = new std::shared_ptr<BridgeCall>(call); /* settled once: by one of the two */
+    if (napi_get_named_property(env, res, "then", &then) != napi_ok ||
+        napi_create_function(env, "settled", NAPI_AUTO_LENGTH, bridge_settled_js, h, &fns[0]) != napi_ok ||
+        napi_create_function(env, "rejected", NAPI_AUTO_LENGTH, bridge_rejected_js, h, &fns[1]) != napi_ok ||
+        napi_call_function(env, res, then, 2, fns, &res) != napi_ok) {
+      delete h;
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) napi_get_and_clear_last_exception(env, &exc);
+      bridge_finish(call, ERPLINK_ENOMEM, std::string(call->method) + ": cannot wait for its Promise");
+    }
+  } else {
+    bridge_resolve(env, call, res);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* Runs b's `method` on the JavaScript thread and waits for its result (in *out). Worker side. */
+int bridge_run(JsBackend *b, const char *method, BridgeArgs args, BridgeTake take, std::shared_ptr<BridgeCall> &out) {
+  char msg[256];
+  if (std::this_thread::get_id() == b->js_thread) {
+    snprintf(msg, sizeof msg, "%s.%s cannot be called from the JavaScript thread", b->what.c_str(), method);
+    return erplink_error_set(ERPLINK_EINVAL, msg);
+  }
+  auto call = std::make_shared<BridgeCall>();
+  call->method = method;
+  call->args = std::move(args);
+  call->take = std::move(take);
+  call->job = tl_job;
+  call->always_raise = b->always_raise;
+  auto *holder = new std::shared_ptr<BridgeCall>(call);
+  if (napi_call_threadsafe_function(b->tsfn, holder, napi_tsfn_blocking) != napi_ok) {
+    delete holder;
+    return erplink_error_set(ERPLINK_ECANCELLED, "the JavaScript environment is shutting down");
+  }
+  pool_block();
+  erplink_cancel *cancel = tl_job ? tl_job->cancel : nullptr;
+  {
+    std::unique_lock<std::mutex> lk(call->mu);
+    while (!call->done) {
+      if (!cancel) {
+        call->cv.wait(lk);
+      } else if (!call->cv.wait_for(lk, std::chrono::milliseconds(50), [&] { return call->done; }) &&
+                 erplink_cancel_is_triggered(cancel)) {
+        call->abandoned = true;
+        snprintf(msg, sizeof msg, "cancelled while waiting for %s.%s", b->what.c_str(), method);
+        return erplink_error_set(ERPLINK_ECANCELLED, msg);
+      }
+    }
+  }
+  out = call;
+  return call->rc < 0 ? erplink_error_set(call->rc, call->err.c_str()) : 0;
+}
+
+/* A backend over the JavaScript object ops; `fns` lists its methods, required ones first
+ * (n_required of them); has[i] tells whether fns[i] is there. Throws (false) when a required
+ * method is missing or a present one is not a function. */
+bool js_backend_new(napi_env env, napi_value ops, const char *what, const char *const *fns, size_t n, size_t n_required,
+                    bool *has, JsBackend **out) {
+  *out = nullptr;
+  napi_valuetype t;
+  char msg[256];
+  if (napi_typeof(env, ops, &t) != napi_ok || (t != napi_object && t != napi_function)) {
+    snprintf(msg, sizeof msg, "%s must be an object", what);
+    return throw_code(env, ERPLINK_ETYPE, msg), false;
+  }
+  std::string missing;
+  for (size_t i = 0; i < n; i++) {
+    napi_value f;
+    if (napi_get_named_property(env, ops, fns[i], &f) != napi_ok) return elnapi_throw_napi(env), false;
+    has[i] = !is_nullish(env, f);
+    if (has[i] && (napi_typeof(env, f, &t) != napi_ok || t != napi_function)) {
+      snprintf(msg, sizeof msg, "%s.%s is not a function", what, fns[i]);
+      return throw_code(env, ERPLINK_ETYPE, msg), false;
+    }
+    if (i < n_required && !has[i]) missing += missing.empty() ? fns[i] : std::string(", ") + fns[i];
+  }
+  if (!missing.empty()) {
+    snprintf(msg, sizeof msg, "%s: %s required (missing: %s)", what,
+             n_required > 1 ? "these methods are" : "this method is", missing.c_str());
+    return throw_code(env, ERPLINK_EINVAL, msg), false;
+  }
+  JsBackend *b = new JsBackend();
+  b->what = what;
+  b->js_thread = std::this_thread::get_id();
+  napi_value name;
+  if (napi_create_reference(env, ops, 1, &b->ops) != napi_ok ||
+      napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, b, js_backend_finalize, b, bridge_call_js,
+                                      &b->tsfn) != napi_ok) {
+    if (b->ops) napi_delete_reference(env, b->ops);
+    delete b;
+    return elnapi_throw_napi(env), false;
+  }
+  napi_unref_threadsafe_function(env, b->tsfn); /* the jobs that call it keep the loop alive */
+  *out = b;
+  return true;
+}
+
+/* Makes the handle ext own b (released after its C object is freed). */
+void handle_own_backend(napi_env env, napi_value ext, JsBackend *b) {
+  Handle *h = nullptr;
+  napi_get_value_external(env, ext, (void **)&h);
+  h->backend = b;
+}
+
+/* ---- argument makers and result readers of the primitives */
+
+napi_value js_buf(napi_env env, const std::string &bytes) {
+  napi_value buf;
+  void *copy;
+  return napi_create_buffer_copy(env, bytes.size(), bytes.data(), &copy, &buf) == napi_ok ? buf : nullptr;
+}
+
+napi_value js_opt_str(napi_env env, const std::string &s, bool present) {
+  return present ? js_str(env, s.c_str()) : elnapi_str_or_null(env, nullptr);
+}
+
+bool take_none(napi_env, napi_value, BridgeCall &) { return true; }
+
+bool take_bool(napi_env env, napi_value v, BridgeCall &c) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) {
+    c.err = std::string(c.method) + " must return a boolean (or a Promise of one)";
+    return false;
+  }
+  napi_get_value_bool(env, v, &c.flag);
+  return true;
+}
+
+bool take_count(napi_env env, napi_value v, BridgeCall &c) {
+  if (!get_i64(env, v, &c.num, "the count")) return false;
+  if (c.num < 0) {
+    c.err = std::string(c.method) + " returned a negative count";
+    return false;
+  }
+  return true;
+}
+
+/* A body-like value (Buffer, Uint8Array, ArrayBuffer, string) copied into out. */
+bool take_bytes_into(napi_env env, napi_value v, std::string &out) {
+  const void *data = nullptr;
+  size_t len = 0;
+  std::string tmp;
+  if (!get_body(env, v, &data, &len, tmp)) return false;
+  out.assign((const char *)data, len);
+  return true;
+}
+
+bool take_blob(napi_env env, napi_value v, BridgeCall &c) {
+  if (is_nullish(env, v)) return true;
+  c.found = true;
+  return take_bytes_into(env, v, c.bytes);
+}
+
+/* A row: {key, payload, generation, attempts, errorCode?, errorMessage?, changedMs?} or
+ * [key, payload, generation, attempts, errorCode?, errorMessage?, changedMs?]. */
+bool take_row(napi_env env, napi_value v, BridgeRow &r) {
+  static const char *names[] = {"key", "payload", "generation", "attempts", "errorCode", "errorMessage", "changedMs"};
+  bool arr = false;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_object)
+    return throw_code(env, ERPLINK_ETYPE, "a row must be an object or an array"), false;
+  napi_is_array(env, v, &arr);
+  napi_value f[7];
+  for (uint32_t i = 0; i < 7; i++)
+    if ((arr ? napi_get_element(env, v, i, &f[i]) : napi_get_named_property(env, v, names[i], &f[i])) != napi_ok)
+      return elnapi_throw_napi(env), false;
+  bool absent = false;
+  if (!get_str(env, f[0], r.key, nullptr, "a row's key") || !take_bytes_into(env, f[1], r.payload) ||
+      !get_i64(env, f[2], &r.generation, "a row's generation") || !get_i64(env, f[3], &r.attempts, "a row's attempts"))
+    return false;
+  if (!is_nullish(env, f[4]) && !get_i64(env, f[4], &r.code, "a row's errorCode")) return false;
+  if (!get_str(env, f[5], r.message, &absent, "a row's errorMessage")) return false;
+  r.has_message = !absent;
+  if (!is_nullish(env, f[6]) && !get_i64(env, f[6], &r.changed, "a row's changedMs")) return false;
+  return true;
+}
+
+bool take_rows(napi_env env, napi_value v, BridgeCall &c) {
+  bool arr = false;
+  napi_is_array(env, v, &arr);
+  if (!arr) {
+    c.err = std::string(c.method) + " must return an array of rows (or a Promise of one)";
+    return false;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, v, &n);
+  c.rows.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok) return elnapi_throw_napi(env), false;
+    if (!take_row(env, e, c.rows[i])) return false;
+  }
+  return true;
+}
+
+int sink_rows(erplink_outbox_sink *sink, const BridgeCall &c) {
+  for (const BridgeRow &r : c.rows) {
+    if (r.attempts < INT32_MIN || r.attempts > INT32_MAX || r.code < INT32_MIN || r.code > INT32_MAX)
+      return erplink_error_set(ERPLINK_ERANGE, "a row's attempts or errorCode is out of range");
+    int rc =
+        erplink_outbox_sink_add(sink, r.key.c_str(), r.payload.data(), r.payload.size(), r.generation, (int)r.attempts,
+                                (int)r.code, r.has_message ? r.message.c_str() : nullptr, r.changed);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+#define BRIDGE_ARGS(...)                                                                                               \
+  [=](napi_env env, std::vector<napi_value> &a) {                                                                      \
+    a = {__VA_ARGS__};                                                                                                 \
+    for (napi_value x : a)                                                                                             \
+      if (!x) return false;                                                                                            \
+    return true;                                                                                                       \
+  }
+
+/* ---- erplink_dedup_ops */
+
+const char *const DEDUP_FNS[] = {"insertIfAbsent", "remove", "purge", "count"};
+
+int jd_insert(int *inserted, const char *id, int64_t expires, int64_t now, void *ud) {
+  std::string k(id);
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "insertIfAbsent",
+                      BRIDGE_ARGS(js_str(env, k.c_str()), js_int(env, expires), js_int(env, now)), take_bool, c);
+  if (!rc) *inserted = c->flag;
+  return rc;
+}
+
+int jd_remove(int *removed, const char *id, void *ud) {
+  std::string k(id);
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "remove", BRIDGE_ARGS(js_str(env, k.c_str())), take_bool, c);
+  if (!rc) *removed = c->flag;
+  return rc;
+}
+
+int jd_purge(int64_t now, size_t max, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  return bridge_run((JsBackend *)ud, "purge", BRIDGE_ARGS(js_int(env, now), js_int(env, (int64_t)max)), take_none, c);
+}
+
+int jd_count(size_t *count, int64_t now, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "count", BRIDGE_ARGS(js_int(env, now)), take_count, c);
+  if (!rc) *count = (size_t)c->num;
+  return rc;
+}
+
+/* ---- erplink_outbox_ops */
+
+const char *const OUTBOX_FNS[] = {"upsert", "claim", "finish", "list", "requeue", "discard", "count", "purge"};
+
+int jo_upsert(const char *key, const void *payload, size_t len, int64_t now, void *ud) {
+  std::string k(key), pl(payload ? (const char *)payload : "", len);
+  std::shared_ptr<BridgeCall> c;
+  return bridge_run((JsBackend *)ud, "upsert", BRIDGE_ARGS(js_str(env, k.c_str()), js_buf(env, pl), js_int(env, now)),
+                    take_none, c);
+}
+
+int jo_claim(erplink_outbox_sink *sink, size_t max, int64_t now, int64_t lease_until, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "claim",
+                      BRIDGE_ARGS(js_int(env, (int64_t)max), js_int(env, now), js_int(env, lease_until)), take_rows, c);
+  return rc ? rc : sink_rows(sink, *c);
+}
+
+int jo_finish(int *applied, const char *key, int64_t generation, erplink_outbox_outcome outcome, int64_t ready_at,
+              int code, const char *message, int64_t now, void *ud) {
+  std::string k(key), m(message ? message : "");
+  bool has_m = message != nullptr;
+  std::shared_ptr<BridgeCall> c;
+  int rc =
+      bridge_run((JsBackend *)ud, "finish",
+                 BRIDGE_ARGS(js_str(env, k.c_str()), js_int(env, generation), js_int(env, (int64_t)outcome),
+                             js_int(env, ready_at), js_int(env, code), js_opt_str(env, m, has_m), js_int(env, now)),
+                 take_bool, c);
+  if (!rc) *applied = c->flag;
+  return rc;
+}
+
+int jo_list(erplink_outbox_sink *sink, erplink_outbox_state state, size_t offset, size_t max, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "list",
+                      BRIDGE_ARGS(js_int(env, (int64_t)state), js_int(env, (int64_t)offset), js_int(env, (int64_t)max)),
+                      take_rows, c);
+  return rc ? rc : sink_rows(sink, *c);
+}
+
+int jo_requeue(size_t *count, const char *key, int64_t now, void *ud) {
+  std::string k(key ? key : "");
+  bool has_k = key != nullptr;
+  std::shared_ptr<BridgeCall> c;
+  int rc =
+      bridge_run((JsBackend *)ud, "requeue", BRIDGE_ARGS(js_opt_str(env, k, has_k), js_int(env, now)), take_count, c);
+  if (!rc) *count = (size_t)c->num;
+  return rc;
+}
+
+int jo_discard(size_t *count, const char *key, void *ud) {
+  std::string k(key ? key : "");
+  bool has_k = key != nullptr;
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "discard", BRIDGE_ARGS(js_opt_str(env, k, has_k)), take_count, c);
+  if (!rc) *count = (size_t)c->num;
+  return rc;
+}
+
+int jo_count(size_t *count, erplink_outbox_state state, int64_t now, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  int rc =
+      bridge_run((JsBackend *)ud, "count", BRIDGE_ARGS(js_int(env, (int64_t)state), js_int(env, now)), take_count, c);
+  if (!rc) *count = (size_t)c->num;
+  return rc;
+}
+
+int jo_purge(int64_t done_before, void *ud) {
+  std::shared_ptr<BridgeCall> c;
+  return bridge_run((JsBackend *)ud, "purge", BRIDGE_ARGS(js_int(env, done_before)), take_none, c);
+}
+
+/* ---- esi_cache_store */
+
+const char *const CACHE_FNS[] = {"get", "put"};
+
+int jc_get(const char *key, void **data, size_t *len, void *ud) {
+  std::string k(key);
+  std::shared_ptr<BridgeCall> c;
+  int rc = bridge_run((JsBackend *)ud, "get", BRIDGE_ARGS(js_str(env, k.c_str())), take_blob, c);
+  if (rc || !c->found) return rc;
+  if (!(*data = malloc(c->bytes.size() ? c->bytes.size() : 1)))
+    return erplink_error_set(ERPLINK_ENOMEM, "out of memory");
+  memcpy(*data, c->bytes.data(), c->bytes.size());
+  *len = c->bytes.size();
+  return 0;
+}
+
+int jc_put(const char *key, const void *data, size_t len, void *ud) {
+  std::string k(key), d(data ? (const char *)data : "", len);
+  std::shared_ptr<BridgeCall> c;
+  return bridge_run((JsBackend *)ud, "put", BRIDGE_ARGS(js_str(env, k.c_str()), js_buf(env, d)), take_none, c);
+}
 
 /* ------------------------------------------------------------------ razorpay (sync) */
 
@@ -1117,6 +1699,25 @@ napi_value dedup_new_sqlite(napi_env env, napi_callback_info info) {
   return h;
 }
 
+/* dedupNewCustom(ops, capacity, ttlMs) -> handle: erplink_dedup_ops written in JavaScript */
+napi_value dedup_new_custom(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int64_t cap, ttl;
+  bool has[4];
+  JsBackend *b = nullptr;
+  if (!js_backend_new(env, argv[0], "store.Dedup ops", DEDUP_FNS, 4, 2, has, &b)) return nullptr;
+  owned<JsBackend> guard(b, js_backend_free);
+  if (!get_i64(env, argv[1], &cap, "capacity") || !get_i64(env, argv[2], &ttl, "ttlMs")) return nullptr;
+  if (cap < 0) return throw_code(env, ERPLINK_EINVAL, "capacity must be >= 0"), nullptr;
+  erplink_dedup_ops ops = {jd_insert, jd_remove, has[2] ? jd_purge : nullptr, has[3] ? jd_count : nullptr, nullptr};
+  erplink_dedup *d = nullptr;
+  int rc = erplink_dedup_new_custom(&d, (size_t)cap, ttl, &ops, b);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, d, (void (*)(void *))erplink_dedup_free, "store.Dedup");
+  if (h) handle_own_backend(env, h, guard.release());
+  return h;
+}
+
 Handle *get_dedup(napi_env env, napi_value v, erplink_dedup **d) {
   Handle *h = get_handle(env, v, "store.Dedup");
   if (h) *d = (erplink_dedup *)h->p;
@@ -1268,49 +1869,76 @@ napi_value blob_size(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------------ outbox */
 
-/* outboxNew(store, name, {leaseMs, maxAttempts, backoffBaseMs, backoffCapMs, jitter, doneRetentionMs}) (creates its table: sync) */
+/* The policy of an outbox from {leaseMs, maxAttempts, backoffBaseMs, backoffCapMs, jitter,
+ * doneRetentionMs} (null/undefined: the defaults); false when it threw. */
+bool outbox_options_from_js(napi_env env, napi_value v, erplink_outbox_options **out) {
+  erplink_outbox_options *o = nullptr;
+  int rc = erplink_outbox_options_new(&o);
+  if (rc) return elnapi_throw_last(env, rc), false;
+  owned<erplink_outbox_options> guard(o, erplink_outbox_options_free);
+  int64_t x[5] = {0, 0, -1, -1, 0};
+  bool has[5] = {false, false, false, false, false};
+  static const char *names[] = {"leaseMs", "maxAttempts", "backoffBaseMs", "backoffCapMs", "doneRetentionMs"};
+  if (!is_nullish(env, v)) {
+    for (int k = 0; k < 5; k++) {
+      napi_value e;
+      if (napi_get_named_property(env, v, names[k], &e) != napi_ok) return elnapi_throw_napi(env), false;
+      if (is_nullish(env, e)) continue;
+      if (!get_i64(env, e, &x[k], names[k])) return false;
+      has[k] = true;
+    }
+    napi_value j;
+    if (napi_get_named_property(env, v, "jitter", &j) != napi_ok) return elnapi_throw_napi(env), false;
+    if (!is_nullish(env, j)) {
+      double d = 0;
+      if (napi_get_value_double(env, j, &d) != napi_ok)
+        return throw_code(env, ERPLINK_ETYPE, "jitter must be a number"), false;
+      rc = erplink_outbox_options_set_jitter(o, d);
+    }
+  }
+  if (!rc && has[0]) rc = erplink_outbox_options_set_lease_ms(o, x[0]);
+  if (!rc && has[1]) rc = erplink_outbox_options_set_max_attempts(o, (int)x[1]);
+  if (!rc && (has[2] || has[3]))
+    rc = erplink_outbox_options_set_backoff_ms(o, has[2] ? x[2] : 1000, has[3] ? x[3] : (has[2] ? x[2] : 1000) * 60);
+  if (!rc && has[4]) rc = erplink_outbox_options_set_done_retention_ms(o, x[4]);
+  if (rc) return elnapi_throw_last(env, rc), false;
+  *out = guard.release();
+  return true;
+}
+
+/* outboxNew(store, name, policy) (creates its table: sync) */
 napi_value outbox_new_js(napi_env env, napi_callback_info info) {
   ARGS(3);
   Handle *st = get_handle(env, argv[0], "store.Store");
   std::string name;
-  if (!st || !get_str(env, argv[1], name, nullptr, "name")) return nullptr;
   erplink_outbox_options *o = nullptr;
-  int rc = erplink_outbox_options_new(&o);
-  if (rc) return elnapi_throw_last(env, rc), nullptr;
-  struct Guard {
-    erplink_outbox_options *o;
-    ~Guard() { erplink_outbox_options_free(o); }
-  } guard{o};
-  int64_t v[5] = {0, 0, -1, -1, 0};
-  bool has[5] = {false, false, false, false, false};
-  static const char *names[] = {"leaseMs", "maxAttempts", "backoffBaseMs", "backoffCapMs", "doneRetentionMs"};
-  if (!is_nullish(env, argv[2])) {
-    for (int k = 0; k < 5; k++) {
-      napi_value x;
-      NAPI_TRY(napi_get_named_property(env, argv[2], names[k], &x));
-      if (is_nullish(env, x)) continue;
-      if (!get_i64(env, x, &v[k], names[k])) return nullptr;
-      has[k] = true;
-    }
-    napi_value j;
-    NAPI_TRY(napi_get_named_property(env, argv[2], "jitter", &j));
-    if (!is_nullish(env, j)) {
-      double d = 0;
-      if (napi_get_value_double(env, j, &d) != napi_ok)
-        return throw_code(env, ERPLINK_ETYPE, "jitter must be a number"), nullptr;
-      rc = erplink_outbox_options_set_jitter(o, d);
-    }
-  }
-  if (!rc && has[0]) rc = erplink_outbox_options_set_lease_ms(o, v[0]);
-  if (!rc && has[1]) rc = erplink_outbox_options_set_max_attempts(o, (int)v[1]);
-  if (!rc && (has[2] || has[3]))
-    rc = erplink_outbox_options_set_backoff_ms(o, has[2] ? v[2] : 1000, has[3] ? v[3] : (has[2] ? v[2] : 1000) * 60);
-  if (!rc && has[4]) rc = erplink_outbox_options_set_done_retention_ms(o, v[4]);
+  if (!st || !get_str(env, argv[1], name, nullptr, "name") || !outbox_options_from_js(env, argv[2], &o)) return nullptr;
   erplink_outbox *ob = nullptr;
-  if (!rc) rc = erplink_outbox_new_sqlite(&ob, (erplink_store *)st->p, name.c_str(), o);
+  int rc = erplink_outbox_new_sqlite(&ob, (erplink_store *)st->p, name.c_str(), o);
+  erplink_outbox_options_free(o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
   napi_value h = handle_new(env, ob, (void (*)(void *))erplink_outbox_free, "store.Outbox");
   if (h) borrow(env, h, argv[0], st);
+  return h;
+}
+
+/* outboxNewCustom(ops, policy) -> handle: erplink_outbox_ops written in JavaScript */
+napi_value outbox_new_custom_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  bool has[8];
+  JsBackend *b = nullptr;
+  if (!js_backend_new(env, argv[0], "store.Outbox ops", OUTBOX_FNS, 8, 7, has, &b)) return nullptr;
+  owned<JsBackend> guard(b, js_backend_free);
+  erplink_outbox_options *o = nullptr;
+  if (!outbox_options_from_js(env, argv[1], &o)) return nullptr;
+  erplink_outbox_ops ops = {
+      jo_upsert, jo_claim, jo_finish, jo_list, jo_requeue, jo_discard, jo_count, has[7] ? jo_purge : nullptr, nullptr};
+  erplink_outbox *ob = nullptr;
+  int rc = erplink_outbox_new_custom(&ob, o, &ops, b);
+  erplink_outbox_options_free(o);
+  if (rc) return elnapi_throw_last(env, rc), nullptr;
+  napi_value h = handle_new(env, ob, (void (*)(void *))erplink_outbox_free, "store.Outbox");
+  if (h) handle_own_backend(env, h, guard.release());
   return h;
 }
 
@@ -1510,10 +2138,7 @@ napi_value odoo_client_new_js(napi_env env, napi_callback_info info) {
   odoo_options *o = nullptr;
   int rc = odoo_options_new(&o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  struct Guard {
-    odoo_options *o;
-    ~Guard() { odoo_options_free(o); }
-  } guard{o};
+  owned<odoo_options> guard(o, odoo_options_free);
   static const char *strs[] = {"url", "db", "login", "password", "apiKey", "lang", "tz"};
   static const char *ints[] = {"protocol"};
   bool threw = false;
@@ -1889,10 +2514,7 @@ napi_value cartona_client_new_js(napi_env env, napi_callback_info info) {
   cartona_options *o = nullptr;
   int rc = cartona_options_new(&o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  struct Guard {
-    cartona_options *o;
-    ~Guard() { cartona_options_free(o); }
-  } guard{o};
+  owned<cartona_options> guard(o, cartona_options_free);
   static const char *strs[] = {"token", "baseUrl"};
   static const char *ints[] = {"supplierCode", "batchSize", "concurrency", "backoffMs"};
   bool threw = false;
@@ -2129,6 +2751,58 @@ struct CartonaJob {
 };
 
 /* cartonaCall(handle, op, token, ...) -> Promise; handle: the client, or the intake for C_INTAKE_NEXT/FINISH */
+/* cartonaOutboxEnqueue(outbox, item, nowMs, token) -> Promise<undefined> (cartona_outbox_enqueue) */
+napi_value cartona_outbox_enqueue_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Handle *ob = get_handle(env, argv[0], "store.Outbox");
+  auto item = std::make_shared<ValueHolder>();
+  int64_t now = -1;
+  if (!ob || !get_value(env, argv[1], &item->v, false) || !get_i64(env, argv[2], &now, "nowMs")) return rejected(env);
+  return handle_job(
+      env, ob, argv[0], argv[3],
+      [item, now](void *p) { return cartona_outbox_enqueue((erplink_outbox *)p, item->v, now); },
+      [](napi_env env) { return undef(env); });
+}
+
+/* cartonaOutboxFlush(client, outbox, kind, maxItems, nowMs, token) -> Promise<report> (cartona_outbox_flush) */
+napi_value cartona_outbox_flush_js(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Handle *c = get_handle(env, argv[0], "cartona.Client");
+  Handle *ob = c ? get_handle(env, argv[1], "store.Outbox") : nullptr;
+  std::string kind;
+  int64_t max = 0, now = -1;
+  if (!ob || !get_str(env, argv[2], kind, nullptr, "kind") || !get_i64(env, argv[3], &max, "maxItems") ||
+      !get_i64(env, argv[4], &now, "nowMs"))
+    return rejected(env);
+  if (max < 0) return throw_code(env, ERPLINK_EINVAL, "maxItems must be >= 1"), rejected(env);
+  struct Out {
+    cartona_flush_report *r = nullptr;
+    ~Out() { cartona_flush_report_free(r); }
+  };
+  auto out = std::make_shared<Out>();
+  Job *j = new Job();
+  cartona_client *cp = (cartona_client *)c->p;
+  erplink_outbox *op = (erplink_outbox *)ob->p;
+  j->run = [out, cp, op, kind, max, now]() {
+    return cartona_outbox_flush(&out->r, op, cp, kind.c_str(), (size_t)max, now);
+  };
+  j->finish = [out](napi_env env) -> napi_value {
+    const cartona_flush_report *r = out->r;
+    napi_value o;
+    NAPI_TRY(napi_create_object(env, &o));
+    SETP(o, "claimed", js_int(env, (int64_t)cartona_flush_report_claimed(r)));
+    SETP(o, "updated", js_int(env, (int64_t)cartona_flush_report_updated(r)));
+    SETP(o, "retrying", js_int(env, (int64_t)cartona_flush_report_retrying(r)));
+    SETP(o, "dead", js_int(env, (int64_t)cartona_flush_report_dead(r)));
+    SETP(o, "released", js_int(env, (int64_t)cartona_flush_report_released(r)));
+    SETP(o, "stale", js_int(env, (int64_t)cartona_flush_report_stale(r)));
+    return o;
+  };
+  job_use(env, j, c, argv[0]);
+  job_use(env, j, ob, argv[1]);
+  return job_submit(env, j, argv[5]);
+}
+
 napi_value cartona_call_js(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
@@ -2473,10 +3147,7 @@ napi_value esi_sso_new_js(napi_env env, napi_callback_info info) {
   esi_sso_options *o = nullptr;
   int rc = esi_sso_options_new(&o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  struct Guard {
-    esi_sso_options *o;
-    ~Guard() { esi_sso_options_free(o); }
-  } guard{o};
+  owned<esi_sso_options> guard(o, esi_sso_options_free);
   static const char *strs[] = {"clientId", "clientSecret", "redirectUri", "metadataUrl"};
   static const char *ints[] = {"leewayS", "jwksRefreshIntervalS", "loginMaxAgeS"};
   bool threw = false;
@@ -2904,10 +3575,7 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
   esi_options *o = nullptr;
   int rc = esi_options_new(&o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
-  struct Guard {
-    esi_options *o;
-    ~Guard() { esi_options_free(o); }
-  } guard{o};
+  owned<esi_options> guard(o, esi_options_free);
   static const char *strs[] = {"compatibilityDate", "baseUrl", "tenant"};
   static const char *ints[] = {"concurrency", "errorLimitFloor", "cacheMaxBytes"};
   bool threw = false;
@@ -2943,6 +3611,7 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
   napi_value cache;
   NAPI_TRY(napi_get_named_property(env, argv[0], "cache", &cache));
   Handle *blob = nullptr;
+  owned<JsBackend> js_cache(nullptr, js_backend_free);
   napi_valuetype ct;
   napi_typeof(env, cache, &ct);
   if (!rc && ct == napi_boolean) {
@@ -2954,14 +3623,24 @@ napi_value esi_client_new_js(napi_env env, napi_callback_info info) {
     esi_cache_store cs;
     rc = esi_cache_store_from_blob_cache(&cs, (erplink_blob_cache *)blob->p);
     if (!rc) rc = esi_options_set_cache_store(o, &cs);
+  } else if (!rc && ct == napi_object) { /* {get, put} written in JavaScript */
+    bool has[2];
+    JsBackend *b = nullptr;
+    if (!js_backend_new(env, cache, "esi.Client cache", CACHE_FNS, 2, 2, has, &b)) return nullptr;
+    b->always_raise = true; /* as in Python: the ESI call rejects with what the cache threw */
+    js_cache.reset(b);
+    esi_cache_store cs = {jc_get, jc_put, nullptr, b}; /* b is the handle's: freed after the client */
+    rc = esi_options_set_cache_store(o, &cs);
   } else if (!rc && ct != napi_undefined && ct != napi_null) {
-    return throw_code(env, ERPLINK_ETYPE, "cache must be true, false or a store.BlobCache"), nullptr;
+    return throw_code(env, ERPLINK_ETYPE, "cache must be true, false, a store.BlobCache or an object with get and put"),
+           nullptr;
   }
   esi_client *c = nullptr;
   if (!rc) rc = esi_client_new(&c, o);
   if (rc) return elnapi_throw_last(env, rc), nullptr;
   napi_value ext = client_handle_new(env, c, (void (*)(void *))esi_client_free, "esi.Client", sink);
   if (ext && blob) borrow(env, ext, cache, blob);
+  if (ext && js_cache) handle_own_backend(env, ext, js_cache.release());
   return ext;
 }
 
@@ -3594,11 +4273,13 @@ napi_value elnode_register(napi_env env, napi_value exports) {
       {"storeCheck", store_check},
       {"dedupNewMemory", dedup_new_memory},
       {"dedupNewSqlite", dedup_new_sqlite},
+      {"dedupNewCustom", dedup_new_custom},
       {"dedupSeen", dedup_seen},
       {"dedupForget", dedup_forget},
       {"dedupCount", dedup_count},
       {"blobNew", blob_new},
       {"outboxNew", outbox_new_js},
+      {"outboxNewCustom", outbox_new_custom_js},
       {"outboxCall", outbox_call_js},
       {"outboxMark", outbox_mark_js},
       {"blobGet", blob_get},
@@ -3612,6 +4293,8 @@ napi_value elnode_register(napi_env env, napi_value exports) {
       {"odooCursorCount", odoo_cursor_count_js},
       {"cartonaClientNew", cartona_client_new_js},
       {"cartonaCall", cartona_call_js},
+      {"cartonaOutboxEnqueue", cartona_outbox_enqueue_js},
+      {"cartonaOutboxFlush", cartona_outbox_flush_js},
       {"cartonaIntakeDone", cartona_intake_done_js},
       {"cartonaOrderField", cartona_order_field_js},
       {"cartonaParseOrders", cartona_parse_orders_js},
