@@ -8,14 +8,37 @@
 //   number (integer within +-(2^53-1)) / bigint -> int; int -> number when exact, else bigint,
 //   number (other) <-> double, string <-> string, Buffer/Uint8Array/ArrayBuffer/DataView -> bytes -> Buffer,
 //   Date <-> datetime (UTC, milliseconds), Array <-> array, plain object <-> struct (property order).
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
+
+// The addon is loaded with RTLD_DEEPBIND where the platform has it (glibc): its own libraries
+// (the system's libsimdjson, libcurl, OpenSSL, SQLite) then resolve their symbols among
+// themselves before the node executable's. Node >= 22 exports the symbols of the simdjson it
+// embeds (another version, same C++ names): with the default lookup, libsimdjson's vtables
+// bound to Node's copy and the first JSON decode crashed (seen on Node 22.23). Node also exports
+// its embedded OpenSSL. ERPLINK_NODE_DEEPBIND=0 loads it the usual way (e.g. under ASan, which
+// refuses RTLD_DEEPBIND).
+const DEEPBIND = os.constants.dlopen && os.constants.dlopen.RTLD_DEEPBIND;
+
+function loadFile(file) {
+  if (!DEEPBIND || process.env.ERPLINK_NODE_DEEPBIND === '0') return require(file);
+  if (!fs.existsSync(file)) {
+    const e = new Error(`Cannot find module '${file}'`);
+    e.code = 'MODULE_NOT_FOUND';
+    throw e;
+  }
+  const m = { exports: {} };
+  process.dlopen(m, file, os.constants.dlopen.RTLD_NOW | DEEPBIND);
+  return m.exports;
+}
 
 function loadAddon() {
   const tried = [];
   for (const dir of ['Release', 'Debug']) {
     const file = path.join(__dirname, 'build', dir, 'erplink.node');
     try {
-      return require(file);
+      return loadFile(file);
     } catch (e) {
       if (e.code !== 'MODULE_NOT_FOUND') throw e;
       tried.push(file);

