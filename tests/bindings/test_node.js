@@ -10,6 +10,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..', '..');
 const modDir = process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node');
 const erplink = require(modDir);
+const { memory, assertNoGrowth } = require('./node_mem');
 
 function headerVersion() {
   const text = fs.readFileSync(path.join(root, 'include', 'erplink', 'version.h'), 'utf8');
@@ -275,11 +276,10 @@ test('failing calls do not leak', () => {
   const fail = () => assert.throws(() => erplink.getInt(payload), erplink.InvalidArgumentError);
   for (let i = 0; i < 200; i++) fail();
   if (global.gc) global.gc();
-  const before = process.memoryUsage().rss;
+  const before = memory();
   for (let i = 0; i < 3000; i++) { // 3000 x ~50 KB would leak ~150 MB of C memory
     fail();
     erplink.roundtrip(payload);
   }
-  const grown = process.memoryUsage().rss - before;
-  assert.ok(grown < 64 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertNoGrowth(assert, before, 64 * 1024 * 1024);
 });

@@ -11,6 +11,7 @@ const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
 const { cartona } = erplink;
 const { start, CARTONA_TOKEN } = require('./node_servers');
+const { memory, assertNoGrowth } = require('./node_mem');
 
 let sim;
 test.before(async () => { sim = await start('cartona_sim.py', '--token', CARTONA_TOKEN); });
@@ -223,10 +224,9 @@ test('cartona calls do not leak', async () => {
     await assert.rejects(c.updateOrderStatus('missing', 'approved'), erplink.NotFoundError);
   };
   for (let i = 0; i < 20; i++) await round();
-  const before = process.memoryUsage().rss;
+  const before = memory();
   for (let i = 0; i < 150; i++) await round();
-  const grown = process.memoryUsage().rss - before;
-  assert.ok(grown < 32 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertNoGrowth(assert, before, 32 * 1024 * 1024);
   c.close();
 });
 

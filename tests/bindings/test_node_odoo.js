@@ -11,6 +11,7 @@ const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
 const { odoo } = erplink;
 const { start, ODOO_DB, ODOO_KEY } = require('./node_servers');
+const { memory, assertNoGrowth } = require('./node_mem');
 
 const srv = {};
 test.before(async () => {
@@ -286,10 +287,9 @@ test('failing and succeeding calls do not leak', async () => {
     await assert.rejects(c.search('res.partner', [Symbol('x')]), erplink.InvalidArgumentError);
   };
   for (let i = 0; i < 50; i++) await round();
-  const before = process.memoryUsage().rss;
+  const before = memory();
   for (let i = 0; i < 400; i++) await round(); // 400 x 3 x ~50 KB would leak 60 MB
-  const grown = process.memoryUsage().rss - before;
-  assert.ok(grown < 32 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertNoGrowth(assert, before, 32 * 1024 * 1024);
   c.close();
 });
 

@@ -9,6 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
+const { memory, assertNoGrowth } = require('./node_mem');
 const { razorpay } = erplink;
 const VECTORS = path.join(root, 'tests', 'vectors');
 const SIG = JSON.parse(fs.readFileSync(path.join(VECTORS, 'razorpay_signatures.json'), 'utf8')).cases;
@@ -193,8 +194,7 @@ test('verification and parsing do not leak', async () => {
     razorpay.parseEvent(body, 'e').payment.raw;
   };
   for (let i = 0; i < 2000; i++) if (run(), i % 500 === 0) await tick();
-  const before = process.memoryUsage().rss;
+  const before = memory();
   for (let i = 0; i < 40000; i++) if (run(), i % 500 === 0) await tick();
-  const grown = process.memoryUsage().rss - before;
-  assert.ok(grown < 32 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertNoGrowth(assert, before, 32 * 1024 * 1024);
 });

@@ -9,6 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
+const { memory, assertNoGrowth } = require('./node_mem');
 const { store } = erplink;
 const STORE = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'vectors', 'store.json'), 'utf8'));
 const T0 = STORE.t0;
@@ -143,10 +144,9 @@ test('store calls do not leak', async () => {
     await c.get(`k${i % 4}`);
   };
   for (let i = 0; i < 200; i++) await round(i);
-  const before = process.memoryUsage().rss;
+  const before = memory();
   for (let i = 0; i < 2000; i++) await round(i); // 2000 x 64 KB would leak 128 MB
-  const grown = process.memoryUsage().rss - before;
-  assert.ok(grown < 48 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+  assertNoGrowth(assert, before, 48 * 1024 * 1024);
   c.close();
   st.close();
 });
