@@ -3,6 +3,7 @@
 // tests/bindings/conftest.py does for Python: `--port 0`, wait for the "PORT <n>" line, stop by
 // closing stdin (each server also has a lifetime cap of its own).
 const { spawn } = require('node:child_process');
+const http = require('node:http');
 const path = require('node:path');
 
 const SERVERS = path.resolve(__dirname, '..', 'servers');
@@ -45,4 +46,26 @@ function start(script, ...args) {
   });
 }
 
-module.exports = { start, ODOO_DB, ODOO_KEY, CARTONA_TOKEN };
+/** A simulator's control endpoint: `method url` with an optional JSON body -> the JSON answer (null when empty). */
+function jsonRequest(url, method, body) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const headers = data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {};
+    const req = http.request(url, { method, headers }, (res) => {
+      let buf = '';
+      res.on('data', (d) => { buf += d; });
+      res.on('end', () => {
+        try {
+          resolve(buf ? JSON.parse(buf) : null);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+module.exports = { start, jsonRequest, ODOO_DB, ODOO_KEY, CARTONA_TOKEN };

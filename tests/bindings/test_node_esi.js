@@ -16,7 +16,7 @@ const http = require('node:http');
 const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
 const { esi, store } = erplink;
-const { start } = require('./node_servers');
+const { start, jsonRequest } = require('./node_servers');
 
 const WEB = 'sim-web-client';
 const SECRET = 'sim-web-secret';
@@ -30,26 +30,7 @@ const SCOPES = ['esi-assets.read_assets.v1', 'esi-characters.read_blueprints.v1'
 let sim;
 let baseConfig;
 
-function ctl(method, p, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const req = http.request(sim.url + p, { method, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} },
-      (res) => {
-        let buf = '';
-        res.on('data', (d) => { buf += d; });
-        res.on('end', () => {
-          try {
-            resolve(buf ? JSON.parse(buf) : null);
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
+const ctl = (method, p, body) => jsonRequest(sim.url + p, method, body);
 const post = (p, body) => ctl('POST', p, body);
 
 test.before(async () => {

@@ -10,6 +10,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..', '..');
 const erplink = require(process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node'));
 const { memory, assertNoGrowth } = require('./node_mem');
+const { runDedupVector, runOutboxVector, outboxPolicy } = require('./node_store_vectors');
 const { store } = erplink;
 const STORE = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'vectors', 'store.json'), 'utf8'));
 const T0 = STORE.t0;
@@ -29,17 +30,7 @@ for (const kind of ['memory', 'sqlite']) {
         st = await store.Store.open(file());
         d = new store.Dedup({ store: st, name: 'events', capacity: c.capacity, ttlMs: c.ttl_ms });
       }
-      for (const [i, s] of c.steps.entries()) {
-        const where = `step ${i} ${JSON.stringify(s.slice(0, 2)).slice(0, 80)}`;
-        if (s[0] === 'seen') assert.equal(await d.seen(s[1], { nowMs: T0 + s[2] }), s[3], where);
-        else if (s[0] === 'forget') assert.equal(await d.forget(s[1]), s[2], where);
-        else if (s[0] === 'count') assert.equal(await d.count({ nowMs: T0 + s[1] }), s[2], where);
-        else {
-          assert.equal(s[0], 'seen_error');
-          await assert.rejects(d.seen(s[1], { nowMs: T0 + s[2] }), (e) => e instanceof erplink.ErplinkError &&
-            e.codeName === s[3], where);
-        }
-      }
+      await runDedupVector(erplink, d, c, T0);
       d.close();
       if (st) st.close();
     });
@@ -154,47 +145,8 @@ test('store calls do not leak', async () => {
 for (const c of STORE.outbox) {
   test(`outbox vector ${c.name} (sqlite)`, async () => {
     const st = await store.Store.open(file());
-    const p = c.policy;
-    const ob = new store.Outbox(st, 'ob', { leaseMs: p.lease_ms, maxAttempts: p.max_attempts, backoffMs: p.backoff_ms,
-      jitter: p.jitter });
-    const batches = {};
-    const row = (i) => [i.key, i.payload.toString(), i.attempts, i.errorCodeName || 'OK', i.errorMessage];
-    for (const [n, s] of c.steps.entries()) {
-      const where = `step ${n} ${JSON.stringify(s).slice(0, 100)}`;
-      switch (s[0]) {
-        case 'enqueue': await ob.enqueue(s[1], s[2], { nowMs: T0 + s[3] }); break;
-        case 'enqueue_many': await ob.enqueueMany(s[1], { nowMs: T0 + s[2] }); break;
-        case 'claim': {
-          const b = batches[s[1]] = await ob.claim(s[2], { nowMs: T0 + s[3] });
-          assert.deepEqual(b.items.map(row), s[4], where);
-          break;
-        }
-        case 'mark': {
-          const it = batches[s[1]].items[s[2]];
-          if (s[3] === 'done') it.done();
-          else if (s[3] === 'release') it.release();
-          else it[s[3] === 'failed' ? 'failed' : 'retry'](erplink.codes[s[4]], s[5], s[6] < 0 ? null : s[6]);
-          break;
-        }
-        case 'complete': {
-          const b = batches[s[1]];
-          assert.equal(await b.complete({ nowMs: T0 + s[2] }), s[3], where);
-          assert.deepEqual(b.items.map((i) => i.outcome), s[4], where);
-          break;
-        }
-        case 'drop': batches[s[1]].close(); delete batches[s[1]]; break;
-        case 'count': assert.equal(await ob.count(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
-        case 'list': {
-          const b = await ob.list(s[1], { offset: s[2], limit: s[3] });
-          assert.deepEqual(b.items.map((i) => [...row(i), i.changedMs - T0]), s[4], where);
-          b.close();
-          break;
-        }
-        case 'requeue': assert.equal(await ob.requeue(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
-        default: assert.equal(s[0], 'discard'); assert.equal(await ob.discard(s[1]), s[2], where);
-      }
-    }
-    for (const b of Object.values(batches)) b.close();
+    const ob = new store.Outbox(st, 'ob', outboxPolicy(c));
+    await runOutboxVector(erplink, ob, c, T0);
     ob.close();
     st.close();
   });

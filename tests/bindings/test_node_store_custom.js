@@ -12,15 +12,15 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
 const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..', '..');
 const MODULE = process.env.ERPLINK_NODE_MODULE || path.join(root, 'bindings', 'node');
 const erplink = require(MODULE);
 const { store, esi, cartona } = erplink;
-const { start, CARTONA_TOKEN } = require('./node_servers');
+const { start, jsonRequest, CARTONA_TOKEN } = require('./node_servers');
 const { DictDedupOps, DictOutboxOps, asyncOps, STATE, OUTCOME } = require('./node_store_ops');
+const { runDedupVector, runOutboxVector, outboxPolicy } = require('./node_store_vectors');
 
 const STORE = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'vectors', 'store.json'), 'utf8'));
 const T0 = STORE.t0;
@@ -47,17 +47,7 @@ for (const [kind, make] of Object.entries(DEDUP_KINDS)) {
   for (const c of STORE.dedup) {
     test(`dedup vector ${c.name} (${kind})`, async () => {
       const d = make(c);
-      for (const [i, s] of c.steps.entries()) {
-        const where = `step ${i} ${JSON.stringify(s.slice(0, 2)).slice(0, 80)}`;
-        if (s[0] === 'seen') assert.equal(await d.seen(s[1], { nowMs: T0 + s[2] }), s[3], where);
-        else if (s[0] === 'forget') assert.equal(await d.forget(s[1]), s[2], where);
-        else if (s[0] === 'count') assert.equal(await d.count({ nowMs: T0 + s[1] }), s[2], where);
-        else {
-          assert.equal(s[0], 'seen_error');
-          await assert.rejects(d.seen(s[1], { nowMs: T0 + s[2] }), (e) => e instanceof erplink.ErplinkError &&
-            e.codeName === s[3], where);
-        }
-      }
+      await runDedupVector(erplink, d, c, T0);
       d.close();
     });
   }
@@ -72,47 +62,8 @@ const OUTBOX_KINDS = {
 for (const [kind, makeOps] of Object.entries(OUTBOX_KINDS)) {
   for (const c of STORE.outbox) {
     test(`outbox vector ${c.name} (${kind})`, async () => {
-      const p = c.policy;
-      const ob = store.Outbox.custom(makeOps(), { leaseMs: p.lease_ms, maxAttempts: p.max_attempts,
-        backoffMs: p.backoff_ms, jitter: p.jitter });
-      const batches = {};
-      const row = (i) => [i.key, i.payload.toString(), i.attempts, i.errorCodeName || 'OK', i.errorMessage];
-      for (const [k, s] of c.steps.entries()) {
-        const where = `step ${k} ${JSON.stringify(s).slice(0, 100)}`;
-        switch (s[0]) {
-          case 'enqueue': await ob.enqueue(s[1], s[2], { nowMs: T0 + s[3] }); break;
-          case 'enqueue_many': await ob.enqueueMany(s[1], { nowMs: T0 + s[2] }); break;
-          case 'claim': {
-            const b = batches[s[1]] = await ob.claim(s[2], { nowMs: T0 + s[3] });
-            assert.deepEqual(b.items.map(row), s[4], where);
-            break;
-          }
-          case 'mark': {
-            const it = batches[s[1]].items[s[2]];
-            if (s[3] === 'done') it.done();
-            else if (s[3] === 'release') it.release();
-            else it[s[3] === 'failed' ? 'failed' : 'retry'](erplink.codes[s[4]], s[5], s[6] < 0 ? null : s[6]);
-            break;
-          }
-          case 'complete': {
-            const b = batches[s[1]];
-            assert.equal(await b.complete({ nowMs: T0 + s[2] }), s[3], where);
-            assert.deepEqual(b.items.map((i) => i.outcome), s[4], where);
-            break;
-          }
-          case 'drop': batches[s[1]].close(); delete batches[s[1]]; break;
-          case 'count': assert.equal(await ob.count(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
-          case 'list': {
-            const b = await ob.list(s[1], { offset: s[2], limit: s[3] });
-            assert.deepEqual(b.items.map((i) => [...row(i), i.changedMs - T0]), s[4], where);
-            b.close();
-            break;
-          }
-          case 'requeue': assert.equal(await ob.requeue(s[1], { nowMs: T0 + s[2] }), s[3], where); break;
-          default: assert.equal(s[0], 'discard'); assert.equal(await ob.discard(s[1]), s[2], where);
-        }
-      }
-      for (const b of Object.values(batches)) b.close();
+      const ob = store.Outbox.custom(makeOps(), outboxPolicy(c));
+      await runOutboxVector(erplink, ob, c, T0);
       ob.close();
     });
   }
@@ -755,26 +706,7 @@ let esiSim;
 let esiBase;
 let cartonaSim;
 
-function ctl(url, method, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const req = http.request(url, { method, headers: data ? { 'Content-Type': 'application/json',
-      'Content-Length': data.length } : {} }, (res) => {
-      let buf = '';
-      res.on('data', (d) => { buf += d; });
-      res.on('end', () => {
-        try {
-          resolve(buf ? JSON.parse(buf) : null);
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
+const ctl = jsonRequest;
 
 // started on first need (the tests above do not need them), stopped at the end
 let esiStarting = null;

@@ -953,27 +953,23 @@ void bridge_resolve(napi_env env, const std::shared_ptr<BridgeCall> &call, napi_
                 call->err.empty() ? std::string(call->method) + ": bad result" : call->err);
 }
 
-napi_value bridge_settled_js(napi_env env, napi_callback_info info) {
+/* The `then` callbacks of a method's Promise; each gets the same holder, and one of them runs. */
+napi_value bridge_settle(napi_env env, napi_callback_info info, bool resolved) {
   size_t argc = 1;
   napi_value argv[1];
   void *data = nullptr;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   auto *holder = (std::shared_ptr<BridgeCall> *)data;
-  bridge_resolve(env, *holder, argc ? argv[0] : undef(env));
+  napi_value v = argc ? argv[0] : undef(env);
+  if (resolved)
+    bridge_resolve(env, *holder, v);
+  else
+    bridge_reject(env, *holder, v);
   delete holder;
   return undef(env);
 }
-
-napi_value bridge_rejected_js(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data = nullptr;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
-  auto *holder = (std::shared_ptr<BridgeCall> *)data;
-  bridge_reject(env, *holder, argc ? argv[0] : undef(env));
-  delete holder;
-  return undef(env);
-}
+napi_value bridge_settled_js(napi_env env, napi_callback_info info) { return bridge_settle(env, info, true); }
+napi_value bridge_rejected_js(napi_env env, napi_callback_info info) { return bridge_settle(env, info, false); }
 
 void bridge_call_js(napi_env env, napi_value, void *ctx, void *data) {
   auto *holder = (std::shared_ptr<BridgeCall> *)data;
@@ -2774,7 +2770,7 @@ napi_value cartona_outbox_flush_js(napi_env env, napi_callback_info info) {
   if (!ob || !get_str(env, argv[2], kind, nullptr, "kind") || !get_i64(env, argv[3], &max, "maxItems") ||
       !get_i64(env, argv[4], &now, "nowMs"))
     return rejected(env);
-  if (max < 0) return throw_code(env, ERPLINK_EINVAL, "maxItems must be >= 1"), rejected(env);
+  if (max < 0) return throw_code(env, ERPLINK_EINVAL, "maxItems must not be negative"), rejected(env);
   struct Out {
     cartona_flush_report *r = nullptr;
     ~Out() { cartona_flush_report_free(r); }
